@@ -1,0 +1,33 @@
+# The two commands of the README: `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+PORT ?= 5000
+FLASK = $(VENV)/bin/flask --app wsgi
+# PostgreSQL server the concurrency tests create their own database on (never skipped).
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export TEST_DATABASE_URL
+
+.PHONY: run test install bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) seed demo
+	@echo "OneWindow on http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/api/docs)"
+	@echo "demo logins, password onewindow-demo: admin designer frontdesk backoffice pickup supervisor"
+	SCHEDULER_ENABLED=1 $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload --with-threads
+
+test: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -q
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python bench/engine_overhead.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,17 @@
+"""REST API under /api/v1 (flask-smorest), the OpenAPI document and its docs page."""
+import swagger_ui_bundle
+from flask import send_from_directory
+
+from app.api import auth, cases, catalog, errors, health, processes, security, tasks
+
+
+def register(app, api) -> None:
+    for module in (auth, processes, catalog, cases, tasks):
+        api.register_blueprint(module.blp)
+    app.register_blueprint(health.blp)
+    app.before_request(security.authenticate_request)
+    errors.register(app)
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_assets(filename):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)

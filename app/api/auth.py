@@ -1,0 +1,71 @@
+"""POST /api/v1/auth/token and GET /api/v1/auth/me."""
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from app.api.schemas import StrictSchema
+from app.api.security import principal
+from app.auth import service as auth
+from app.auth.models import User
+from app.auth.roles import ROLE_LABELS
+from app.extensions import db
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与令牌")
+
+
+class Credentials(StrictSchema):
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+
+
+class Grant(Schema):
+    role = fields.String()
+    role_label = fields.String()
+    hall = fields.String(allow_none=True)
+
+
+class Me(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.List(fields.Nested(Grant))
+
+
+class TokenOut(Schema):
+    token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    user = fields.Nested(Me)
+
+
+def present_user(user: User) -> dict:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "roles": [{"role": g.role, "role_label": ROLE_LABELS.get(g.role, g.role),
+                   "hall": g.hall.code if g.hall else None} for g in user.roles],
+    }
+
+
+@blp.route("/token")
+class Token(MethodView):
+    @blp.arguments(Credentials)
+    @blp.response(200, TokenOut)
+    @blp.doc(security=[])
+    def post(self, creds):
+        """Exchange a username and password for a bearer token."""
+        user = auth.authenticate(db.session, creds["username"], creds["password"])
+        return {
+            "token": auth.issue_token(user, current_app.config["SECRET_KEY"]),
+            "token_type": "Bearer",
+            "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"],
+            "user": present_user(user),
+        }
+
+
+@blp.route("/me")
+class CurrentUser(MethodView):
+    @blp.response(200, Me)
+    def get(self):
+        """The signed-in user and the roles they hold in each hall."""
+        return present_user(db.session.get(User, principal().user_id))

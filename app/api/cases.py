@@ -1,0 +1,86 @@
+"""Cases: receive an application, list and read cases, deliver supplements."""
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from app.api.headers import expected_revision
+from app.api.outputs import CaseOut, CasePage
+from app.api.present import present_case
+from app.api.schemas import PageArgs, StrictSchema, one_of, page_of
+from app.api.security import principal
+from app.cases import service as cases
+from app.cases.models import STATUS_LABELS
+from app.cases.settings import CaseSettings
+from app.extensions import db
+
+blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="办件")
+
+
+class ApplicantIn(StrictSchema):
+    name = fields.String(required=True)
+    id_type = fields.String(required=True, validate=one_of(["id_card", "uscc"]))
+    id_number = fields.String(required=True)
+    phone = fields.String(load_default=None, allow_none=True)
+    email = fields.String(load_default=None, allow_none=True)
+
+
+class CaseIn(StrictSchema):
+    item_code = fields.String(required=True)
+    applicant = fields.Nested(ApplicantIn, required=True)
+    channel = fields.String(required=True, validate=one_of(list(cases.CHANNELS)))
+    hall = fields.String(required=True)
+    materials = fields.List(fields.String(), load_default=list)
+
+
+class SupplementIn(StrictSchema):
+    materials = fields.List(fields.String(), required=True)
+    note = fields.String(load_default=None, allow_none=True)
+
+
+class CaseQuery(PageArgs):
+    status = fields.String(validate=one_of(list(STATUS_LABELS)))
+    item_code = fields.String()
+    hall = fields.String()
+    case_no = fields.String()
+    id_number = fields.String()
+    open = fields.Boolean()
+
+
+@blp.route("")
+class Cases(MethodView):
+    @blp.arguments(CaseIn)
+    @blp.response(201, CaseOut)
+    def post(self, payload):
+        """Receive an application (收件) and start its process."""
+        case = cases.start_case(db.session, principal(), payload, CaseSettings.from_config(current_app.config))
+        return present_case(case, db.session, detail=True)
+
+    @blp.arguments(CaseQuery, location="query")
+    @blp.response(200, CasePage)
+    def get(self, args):
+        """Cases of the halls you work in, newest first (admins see all)."""
+        page, per_page = args.pop("page"), args.pop("per_page")
+        open_only = args.pop("open", False)
+        rows, total = cases.search_cases(db.session, principal(), open_only=open_only, page=page,
+                                         per_page=per_page, **args)
+        return page_of([present_case(c) for c in rows], total, page, per_page)
+
+
+@blp.route("/<int:case_id>")
+class CaseDetail(MethodView):
+    @blp.response(200, CaseOut)
+    def get(self, case_id):
+        """A case with its open tasks and its full history (newest first)."""
+        return present_case(cases.visible_case(db.session, principal(), case_id), db.session, detail=True)
+
+
+@blp.route("/<int:case_id>/supplements")
+class Supplements(MethodView):
+    @blp.arguments(SupplementIn)
+    @blp.response(200, CaseOut)
+    def post(self, payload, case_id):
+        """Record materials supplied after a correction or tolerance notice (补正)."""
+        case = cases.deliver_supplement(db.session, principal(), case_id, payload["materials"],
+                                        payload.get("note"), expected_revision())
+        return present_case(case, db.session, detail=True)

@@ -1,0 +1,88 @@
+"""Every error leaves the API as {"code", "status", "message", "errors"} JSON."""
+import logging
+from http import HTTPStatus
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from app import errors as E
+
+log = logging.getLogger(__name__)
+
+STATUS_OF = [
+    (E.NotAuthenticated, 401),
+    (E.PermissionDenied, 403),
+    (E.NotFound, 404),
+    (E.Conflict, 409),
+    (E.TooLarge, 413),
+    (E.ValidationFailed, 422),
+    (E.ProcessFailure, 422),
+]
+_DEFAULT_MESSAGES = {
+    400: "请求格式不正确", 401: "需要登录（Authorization: Bearer <token>）", 403: "没有权限",
+    404: "资源不存在", 405: "不支持该请求方法", 409: "与当前状态冲突", 413: "请求内容过大",
+    415: "不支持的内容类型", 422: "数据校验未通过", 500: "服务器内部错误，请联系管理员",
+}
+
+
+def body(status: int, message: str | None = None, errors: dict | None = None, **extra):
+    payload = {
+        "code": status,
+        "status": HTTPStatus(status).phrase,
+        "message": message or _DEFAULT_MESSAGES.get(status, HTTPStatus(status).phrase),
+        "errors": errors or {},
+    }
+    payload.update(extra)
+    response = jsonify(payload)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="onewindow"'
+    return response
+
+
+def _flatten(messages, prefix="") -> dict:
+    """webargs nests errors by location and field; clients want {"applicant.id_number": [...]}."""
+    flat = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                flat.update(_flatten(value, name))
+            else:
+                flat[name] = value if isinstance(value, list) else [value]
+    return flat
+
+
+def _domain_error(exc: E.DomainError):
+    status = next(code for cls, code in STATUS_OF if isinstance(exc, cls)) \
+        if any(isinstance(exc, cls) for cls, _ in STATUS_OF) else 400
+    extra = {k: v for k, v in exc.extra.items() if k not in ("detail",)}
+    if isinstance(exc, E.DeploymentRejected):
+        extra["problems"] = exc.problems
+    return body(status, exc.message, exc.errors, **extra)
+
+
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    errors = {}
+    data = getattr(exc, "data", None) or {}
+    if "messages" in data:  # webargs validation (422) or parsing (400)
+        messages = data["messages"]
+        # strip the location level ("json", "query", "files"…)
+        for location_errors in messages.values():
+            errors.update(_flatten(location_errors))
+        message = "数据校验未通过：" + "；".join(f"{k}: {v[0]}" for k, v in errors.items())
+        return body(status, message, errors)
+    message = _DEFAULT_MESSAGES.get(status) or exc.description
+    return body(status, message)
+
+
+def _unexpected(exc: Exception):
+    log.exception("unhandled error")
+    return body(500)
+
+
+def register(app) -> None:
+    app.register_error_handler(E.DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,82 @@
+"""Output schemas of cases, tasks and events (they document and shape what the API returns)."""
+from marshmallow import Schema, fields
+
+
+class TaskOut(Schema):
+    id = fields.String()
+    case_id = fields.Integer()
+    case_no = fields.String()
+    name = fields.String(metadata={"description": "BPMN 元素 id"})
+    title = fields.String(metadata={"description": "任务名称（中文）"})
+    role = fields.String()
+    role_label = fields.String()
+    hall = fields.String()
+    assignee = fields.String(allow_none=True)
+    state = fields.String()
+    form_key = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean()
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+    item = fields.Dict()
+    case_status = fields.String()
+
+
+class TaskDetail(TaskOut):
+    documentation = fields.String(allow_none=True)
+    form = fields.Dict(allow_none=True, metadata={"description": "form-js 表单 JSON"})
+    form_data = fields.Dict(metadata={"description": "表单所需数据（如 valuesKey 选项）"})
+    case_revision = fields.Integer()
+
+
+class Event(Schema):
+    seq = fields.Integer()
+    at = fields.DateTime()
+    kind = fields.String()
+    actor = fields.String()
+    message = fields.String()
+    data = fields.Dict()
+
+
+class CaseOut(Schema):
+    id = fields.Integer()
+    case_no = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    status_reason = fields.String(allow_none=True)
+    channel = fields.String()
+    item = fields.Dict()
+    hall = fields.Dict()
+    applicant = fields.Dict()
+    materials = fields.List(fields.String())
+    outstanding_materials = fields.List(fields.String())
+    tolerated = fields.Boolean()
+    correction_round = fields.Integer()
+    decision = fields.String(allow_none=True)
+    delivery_method = fields.String(allow_none=True)
+    tracking_no = fields.String(allow_none=True)
+    supplement_due_at = fields.DateTime(allow_none=True)
+    process = fields.Dict()
+    revision = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    open_tasks = fields.List(fields.Nested(TaskOut))
+    active_elements = fields.List(fields.String())
+    events = fields.List(fields.Nested(Event))
+    history_intact = fields.Boolean()
+
+
+class _Page(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class TaskPage(_Page):
+    items = fields.List(fields.Nested(TaskOut))
+
+
+class CasePage(_Page):
+    items = fields.List(fields.Nested(CaseOut))

@@ -1,0 +1,50 @@
+"""Turning cases, tasks and events into the dictionaries the API returns."""
+from app import clock
+from app.auth.roles import ROLE_LABELS
+from app.cases import history
+from app.cases.models import STATUS_LABELS, Case
+from app.cases.service import open_tasks
+from app.inbox.models import Task
+
+
+def present_task(task: Task) -> dict:
+    case = task.case
+    return {
+        "id": task.id, "case_id": task.case_id, "case_no": case.case_no, "name": task.spec_id,
+        "title": task.title, "role": task.role, "role_label": ROLE_LABELS.get(task.role, task.role),
+        "hall": task.hall.code, "assignee": task.assignee.username if task.assignee else None,
+        "state": task.state, "form_key": task.form_key, "created_at": task.created_at,
+        "due_at": task.due_at, "overdue": bool(task.due_at and task.state == "open" and task.due_at < clock.now()),
+        "completed_at": task.completed_at,
+        "completed_by": task.completed_by.username if task.completed_by else None,
+        "item": {"code": case.item.code, "name": case.item.name},
+        "case_status": case.status,
+    }
+
+
+def present_event(event) -> dict:
+    return {"seq": event.seq, "at": event.at, "kind": event.kind, "actor": event.actor,
+            "message": event.message, "data": event.data}
+
+
+def present_case(case: Case, session=None, detail: bool = False) -> dict:
+    definition = case.definition
+    out = {
+        "id": case.id, "case_no": case.case_no, "status": case.status,
+        "status_label": STATUS_LABELS.get(case.status, case.status), "status_reason": case.status_reason,
+        "channel": case.channel, "item": {"code": case.item.code, "name": case.item.name},
+        "hall": {"code": case.hall.code, "name": case.hall.name}, "applicant": case.applicant,
+        "materials": case.materials, "outstanding_materials": case.outstanding_materials,
+        "tolerated": case.tolerated, "correction_round": case.correction_round,
+        "decision": case.decision, "delivery_method": case.delivery_method,
+        "tracking_no": case.tracking_no, "supplement_due_at": case.supplement_due_at,
+        "process": {"key": definition.key, "version": definition.version},
+        "revision": case.revision, "created_at": case.created_at, "updated_at": case.updated_at,
+        "closed_at": case.closed_at,
+    }
+    if detail and session is not None:
+        out["open_tasks"] = [present_task(t) for t in open_tasks(session, case.id)]
+        out["active_elements"] = case.active_elements
+        out["events"] = [present_event(e) for e in history.events(session, case.id)]
+        out["history_intact"] = history.verify(session, case.id)
+    return out

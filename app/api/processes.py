@@ -1,0 +1,144 @@
+"""Process versions: deploy (designer, admin), list, read the BPMN back."""
+from pathlib import Path
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields
+from sqlalchemy import func, select
+
+from app.api.schemas import StrictSchema
+from app.api.security import principal, require_roles
+from app.auth import roles as R
+from app.auth.models import User
+from app.cases.models import CLOSED_STATUSES, Case
+from app.errors import NotFound
+from app.extensions import db
+from app.processes import service as processes
+
+blp = Blueprint("processes", __name__, url_prefix="/api/v1/processes", description="流程定义与版本")
+
+
+class DeployForm(StrictSchema):
+    file = Upload(required=True, metadata={"description": "BPMN 2.0 文件（.bpmn）"})
+    forms = fields.List(Upload(), load_default=list, metadata={"description": "表单文件（<formKey>.form），可多个"})
+
+
+class VersionSummary(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String(allow_none=True)
+    sha256 = fields.String()
+    deployed_at = fields.DateTime()
+    deployed_by = fields.String(allow_none=True)
+    running_cases = fields.Integer()
+    forms = fields.List(fields.String())
+
+
+class Version(VersionSummary):
+    user_tasks = fields.Dict()
+
+
+class Process(Schema):
+    key = fields.String()
+    name = fields.String(allow_none=True)
+    latest_version = fields.Integer()
+    versions = fields.List(fields.Nested(VersionSummary))
+
+
+def _running_counts(definition_ids) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Case.definition_id, func.count()).where(Case.definition_id.in_(definition_ids),
+                                                       Case.status.notin_(CLOSED_STATUSES))
+        .group_by(Case.definition_id))
+    return dict(rows.all())
+
+
+def present_version(definition, running: int) -> dict:
+    user = db.session.get(User, definition.deployed_by_id) if definition.deployed_by_id else None
+    return {
+        "key": definition.key, "version": definition.version, "name": definition.name,
+        "sha256": definition.sha256, "deployed_at": definition.deployed_at,
+        "deployed_by": user.username if user else None, "running_cases": running,
+        "user_tasks": definition.user_tasks, "forms": sorted(definition.forms or {}),
+    }
+
+
+def _present_processes(definitions) -> list[dict]:
+    counts = _running_counts([d.id for d in definitions])
+    grouped: dict[str, dict] = {}
+    for d in definitions:
+        entry = grouped.setdefault(d.key, {"key": d.key, "versions": []})
+        entry["versions"].append(present_version(d, counts.get(d.id, 0)))
+        entry["name"], entry["latest_version"] = d.name, d.version
+    return list(grouped.values())
+
+
+@blp.route("")
+class Processes(MethodView):
+    @blp.response(200, Process(many=True))
+    def get(self):
+        """Every process key with its versions and the number of running cases on each."""
+        return _present_processes(processes.list_versions(db.session))
+
+    @require_roles(R.DESIGNER, R.ADMIN)
+    @blp.arguments(DeployForm, location="files")
+    @blp.response(201, Version)
+    @blp.alt_response(200, schema=Version, description="内容相同，返回已有版本")
+    @blp.alt_response(422, description="校验未通过：problems 列出每个问题 {element_id, rule, message}")
+    def post(self, form):
+        """Deploy a BPMN file (and its forms) as a new version of its process."""
+        config = current_app.config
+        limits = processes.DeployLimits(config["MAX_BPMN_BYTES"], config["MAX_FORM_BYTES"],
+                                        Path(config["FORMS_DIR"]))
+        bpmn = form["file"].read(config["MAX_BPMN_BYTES"] + 1)
+        uploads = [(f.filename, f.read(config["MAX_FORM_BYTES"] + 1)) for f in form["forms"]]
+        try:
+            definition, created = processes.deploy(db.session, bpmn, uploads, principal().user_id, limits)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        return present_version(definition, 0), (201 if created else 200)
+
+
+@blp.route("/<string:key>")
+class ProcessVersions(MethodView):
+    @blp.response(200, Process)
+    def get(self, key):
+        """One process and its versions."""
+        found = _present_processes(processes.list_versions(db.session, key))
+        if not found:
+            raise NotFound(f"流程 {key} 不存在")
+        return found[0]
+
+
+@blp.route("/<string:key>/versions/<int:version>")
+class ProcessVersion(MethodView):
+    @blp.response(200, Version)
+    def get(self, key, version):
+        """One version: its user tasks (role, form, due date) and forms."""
+        definition = processes.get_version(db.session, key, version)
+        return present_version(definition, _running_counts([definition.id]).get(definition.id, 0))
+
+
+@blp.route("/<string:key>/versions/<int:version>/xml")
+class ProcessXml(MethodView):
+    @blp.response(200, content_type="application/xml")
+    def get(self, key, version):
+        """The BPMN file exactly as it was deployed."""
+        definition = processes.get_version(db.session, key, version)
+        return Response(bytes(definition.bpmn_xml), mimetype="application/xml",
+                        headers={"Content-Disposition": f'inline; filename="{key}.v{version}.bpmn"'})
+
+
+@blp.route("/<string:key>/versions/<int:version>/forms/<string:form_key>")
+class ProcessForm(MethodView):
+    @blp.response(200)
+    def get(self, key, version, form_key):
+        """A form of a version (form-js JSON)."""
+        definition = processes.get_version(db.session, key, version)
+        if form_key not in (definition.forms or {}):
+            raise NotFound(f"版本 {key} v{version} 没有表单 {form_key}")
+        return definition.forms[form_key]

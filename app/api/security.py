@@ -1,0 +1,46 @@
+"""Bearer-token authentication for every /api/v1 call, and role checks for views."""
+from functools import wraps
+
+from flask import current_app, g, request
+
+from app.auth import service as auth
+from app.auth.principal import Principal
+from app.errors import NotAuthenticated, PermissionDenied
+from app.extensions import db
+
+API_PREFIX = "/api/v1/"
+# Endpoints reachable without a token (everything else under /api/v1 needs one).
+PUBLIC_ENDPOINTS = {"auth.Token", "api-docs.openapi_json"}
+
+
+def authenticate_request() -> None:
+    """before_request hook: default-deny for the API."""
+    if not request.path.startswith(API_PREFIX) or request.endpoint is None:
+        return
+    if request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")
+    g.principal = auth.principal_from_token(db.session, token.strip(), current_app.config["SECRET_KEY"],
+                                            current_app.config["TOKEN_MAX_AGE_SECONDS"])
+
+
+def principal() -> Principal:
+    current = g.get("principal")
+    if current is None:
+        raise NotAuthenticated("需要登录")
+    return current
+
+
+def require_roles(*roles: str):
+    """Allow the view only to holders of one of `roles` (in any hall)."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not principal().has_role(*roles):
+                raise PermissionDenied("没有权限：需要以下角色之一：" + "、".join(roles))
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate

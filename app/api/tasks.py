@@ -1,0 +1,84 @@
+"""Tasks: the inbox query, one task with its form, claim, unclaim, complete."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from app.api.headers import expected_revision
+from app.api.outputs import CaseOut, TaskDetail, TaskOut, TaskPage
+from app.api.present import present_case, present_task
+from app.api.schemas import PageArgs, StrictSchema, one_of, page_of
+from app.api.security import principal
+from app.auth.roles import LANE_ROLES
+from app.cases import service as cases
+from app.extensions import db
+from app.inbox import service as inbox
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务")
+
+
+class TaskQuery(PageArgs):
+    role = fields.String(validate=one_of(sorted(LANE_ROLES)))
+    hall = fields.String()
+    state = fields.String(load_default="open", validate=one_of(["open", "completed", "cancelled"]))
+    assignee = fields.String(metadata={"description": "me（我认领的）、none（未认领）或用户名"})
+    item_code = fields.String()
+    case_no = fields.String()
+    overdue = fields.Boolean()
+
+
+class CompleteIn(StrictSchema):
+    data = fields.Dict(required=True, metadata={"description": "表单数据，字段见任务的 form"})
+
+
+def _present_detail(task) -> dict:
+    out = present_task(task)
+    definition = task.case.definition
+    out["documentation"] = (definition.user_tasks.get(task.spec_id) or {}).get("documentation")
+    out["case_revision"] = task.case.revision
+    out["form"], out["form_data"] = cases.task_form(task)
+    return out
+
+
+@blp.route("")
+class Tasks(MethodView):
+    @blp.arguments(TaskQuery, location="query")
+    @blp.response(200, TaskPage)
+    def get(self, args):
+        """Tasks you may work (by role and hall), soonest due first."""
+        page, per_page = args.pop("page"), args.pop("per_page")
+        rows, total = inbox.search_tasks(db.session, principal(), page=page, per_page=per_page, **args)
+        return page_of([present_task(t) for t in rows], total, page, per_page)
+
+
+@blp.route("/<string:task_id>")
+class TaskItem(MethodView):
+    @blp.response(200, TaskDetail)
+    def get(self, task_id):
+        """One task with its form (form-js JSON) and the data the form needs."""
+        return _present_detail(inbox.visible_task(db.session, principal(), task_id))
+
+
+@blp.route("/<string:task_id>/claim")
+class Claim(MethodView):
+    @blp.response(200, TaskOut)
+    def post(self, task_id):
+        """Take the task: others see it as yours until you complete or release it."""
+        return present_task(inbox.claim(db.session, principal(), task_id))
+
+
+@blp.route("/<string:task_id>/unclaim")
+class Unclaim(MethodView):
+    @blp.response(200, TaskOut)
+    def post(self, task_id):
+        """Release the task back to everyone of its role."""
+        return present_task(inbox.unclaim(db.session, principal(), task_id))
+
+
+@blp.route("/<string:task_id>/complete")
+class Complete(MethodView):
+    @blp.arguments(CompleteIn)
+    @blp.response(200, CaseOut)
+    def post(self, payload, task_id):
+        """Submit the task's form; the case moves on. Returns the case."""
+        case = cases.complete_task(db.session, principal(), task_id, payload["data"], expected_revision())
+        return present_case(case, db.session, detail=True)

@@ -1,0 +1,60 @@
+"""Who is calling, and what their roles let them do where."""
+from dataclasses import dataclass, field
+
+from app.auth import roles as R
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    display_name: str
+    global_roles: frozenset = frozenset()
+    hall_roles: dict = field(default_factory=dict)  # role -> frozenset of hall ids
+
+    @classmethod
+    def of(cls, user) -> "Principal":
+        global_roles, hall_roles = set(), {}
+        for grant in user.roles:
+            if grant.hall_id is None:
+                global_roles.add(grant.role)
+            else:
+                hall_roles.setdefault(grant.role, set()).add(grant.hall_id)
+        return cls(user.id, user.username, user.display_name, frozenset(global_roles),
+                   {role: frozenset(ids) for role, ids in hall_roles.items()})
+
+    @property
+    def is_admin(self) -> bool:
+        return R.ADMIN in self.global_roles
+
+    def roles(self) -> set[str]:
+        return set(self.global_roles) | set(self.hall_roles)
+
+    def has_role(self, *roles: str) -> bool:
+        return any(r in self.global_roles or r in self.hall_roles for r in roles)
+
+    def halls_for(self, *roles: str) -> set[int]:
+        ids: set[int] = set()
+        for role in roles:
+            ids |= self.hall_roles.get(role, frozenset())
+        return ids
+
+    def staff_halls(self) -> set[int]:
+        return self.halls_for(*R.HALL_ROLES)
+
+    def can_view_hall(self, hall_id: int) -> bool:
+        return self.is_admin or hall_id in self.staff_halls()
+
+    def can_work(self, lane_role: str, hall_id: int) -> bool:
+        """May this user complete/claim a task of `lane_role` in `hall_id`?"""
+        return hall_id in self.halls_for(*R.roles_acting_in(lane_role))
+
+    def acting_lanes(self, hall_id: int | None = None) -> set[str]:
+        """Lanes whose tasks this user may work (in a hall, or anywhere)."""
+        lanes = set()
+        for lane in R.LANE_ROLES:
+            for role in R.roles_acting_in(lane):
+                halls = self.hall_roles.get(role, frozenset())
+                if halls and (hall_id is None or hall_id in halls):
+                    lanes.add(lane)
+        return lanes

@@ -1,0 +1,93 @@
+"""Cases (办件) and their append-only, hash-chained history."""
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.database import JSON, Base, UTCDateTime
+
+SUBMITTED = "submitted"
+AWAITING_CORRECTION = "awaiting_correction"
+UNDER_REVIEW = "under_review"
+AWAITING_DELIVERY = "awaiting_delivery"
+COMPLETED = "completed"
+DENIED = "denied"
+NOT_ACCEPTED = "not_accepted"
+
+STATUS_LABELS = {
+    SUBMITTED: "已提交，待受理",
+    AWAITING_CORRECTION: "待补齐补正",
+    UNDER_REVIEW: "审查中",
+    AWAITING_DELIVERY: "待送达",
+    COMPLETED: "已办结",
+    DENIED: "不予批准",
+    NOT_ACCEPTED: "不予受理",
+}
+CLOSED_STATUSES = {COMPLETED, DENIED, NOT_ACCEPTED}
+
+
+class Case(Base):
+    __tablename__ = "case"
+    __table_args__ = (
+        Index("ix_case_hall_status", "hall_id", "status"),
+        Index("ix_case_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"), index=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
+    applicant: Mapped[dict] = mapped_column(JSON)  # as given on this application
+    channel: Mapped[str] = mapped_column(String(16))
+    materials: Mapped[list] = mapped_column(JSON, default=list)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+
+    status: Mapped[str] = mapped_column(String(32), default=SUBMITTED)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    outstanding_materials: Mapped[list] = mapped_column(JSON, default=list)
+    tolerated: Mapped[bool] = mapped_column(Boolean, default=False)
+    correction_round: Mapped[int] = mapped_column(Integer, default=0)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    delivery_method: Mapped[str | None] = mapped_column(String(16))
+    tracking_no: Mapped[str | None] = mapped_column(String(64))
+    supplement_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active_elements: Mapped[list] = mapped_column(JSON, default=list)
+
+    state: Mapped[str] = mapped_column(Text)  # SpiffWorkflow instance without its spec
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __mapper_args__ = {"version_id_col": revision}
+
+    item = relationship("ServiceItem", lazy="joined")
+    hall = relationship("Hall", lazy="joined")
+    definition = relationship("ProcessDefinition", lazy="select")
+    tasks = relationship("Task", back_populates="case", lazy="select",
+                         order_by="Task.created_at")
+
+    @property
+    def closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+
+class CaseEvent(Base):
+    """One thing that happened to a case. Rows are only ever appended; each carries the
+    hash of the one before, so an edited or deleted row breaks the chain."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,223 @@
+"""Cases: start one, act on its tasks, deliver supplements, read them back.
+
+Each public function is one unit of work ending in one commit; a failure anywhere rolls
+the whole step back (see cycle.py).
+"""
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import clock, engine
+from app.applicants import service as applicants
+from app.applicants.models import Applicant
+from app.auth import roles as R
+from app.auth.models import Hall
+from app.auth.principal import Principal
+from app.cases import cycle, taskforms
+from app.cases.history import EventLog
+from app.cases.models import CLOSED_STATUSES, SUBMITTED, Case
+from app.cases.settings import CaseSettings
+from app.catalog.models import ServiceItem
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.inbox.models import COMPLETED, OPEN, Task
+from app.processes import service as processes
+from app.taskforms.schema import describe, validate_submission
+
+CHANNELS = {"online": "网上申请", "window": "窗口申请"}
+SUPPLEMENT_MESSAGE = "supplement"
+
+
+def _case_no(case: Case) -> str:
+    return f"OW{case.created_at.astimezone(clock.LOCAL_TZ):%Y%m%d}{case.id:06d}"
+
+
+def _check_materials(item: ServiceItem, codes, field: str) -> list[str]:
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise ValidationFailed("材料必须是材料编码的数组", {field: ["必须是材料编码（文本）的数组"]})
+    known = set(item.material_codes())
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValidationFailed(f"材料编码不属于事项 {item.code}：{', '.join(unknown)}",
+                               {field: [f"不属于事项“{item.name}”的材料：{', '.join(unknown)}"]})
+    if len(set(codes)) != len(codes):
+        raise ValidationFailed("材料编码重复", {field: ["材料编码重复"]})
+    return codes
+
+
+def start_case(session: Session, principal: Principal, payload: dict, settings: CaseSettings) -> Case:
+    """Receive an application (收件) and start its process."""
+    with cycle.unit_of_work(session):
+        hall = session.scalar(select(Hall).where(Hall.code == payload["hall"]))
+        if hall is None:
+            raise ValidationFailed(f"大厅 {payload['hall']} 不存在", {"hall": [f"大厅 {payload['hall']} 不存在"]})
+        if not (principal.is_admin or hall.id in principal.halls_for(*R.INTAKE_ROLES)):
+            raise PermissionDenied(f"您不是“{hall.name}”的受理人员，不能在该大厅收件")
+        item = session.scalar(select(ServiceItem).where(ServiceItem.code == payload["item_code"]))
+        if item is None:
+            raise ValidationFailed(f"事项 {payload['item_code']} 不在事项目录中",
+                                   {"item_code": [f"事项 {payload['item_code']} 不在事项目录中"]})
+        if hall.id not in {h.id for h in item.halls}:
+            raise ValidationFailed(f"“{hall.name}”不办理事项“{item.name}”",
+                                   {"item_code": [f"“{hall.name}”不办理该事项"]})
+        materials = _check_materials(item, payload.get("materials", []), "materials")
+        details = applicants.validate_applicant(payload.get("applicant") or {})
+        definition = processes.latest_version(session, item.process_key)
+        if definition is None:
+            raise ValidationFailed(f"事项“{item.name}”的流程 {item.process_key} 尚未部署",
+                                   {"item_code": [f"流程 {item.process_key} 尚未部署"]})
+        applicant = applicants.find_or_create(session, details)
+        now = clock.now()
+        case = Case(item_id=item.id, hall_id=hall.id, applicant_id=applicant.id, applicant=details,
+                    channel=payload["channel"], materials=materials, definition_id=definition.id,
+                    status=SUBMITTED, outstanding_materials=[], tolerated=False, correction_round=0,
+                    state="", created_by_id=principal.user_id, created_at=now, updated_at=now)
+        session.add(case)
+        session.flush()
+        case.case_no = _case_no(case)
+        log = EventLog(session, case)
+        log.append("case_submitted", principal.username,
+                   f"收件：{item.name}（{CHANNELS.get(case.channel, case.channel)}），申请人 {details['name']}",
+                   {"channel": case.channel, "materials": materials,
+                    "process": {"key": definition.key, "version": definition.version}})
+        instance = engine.ProcessInstance.start(processes.loaded(definition), {
+            "case_id": case.id, "case_no": case.case_no, "item_code": item.code,
+            "channel": case.channel, "hall": hall.code, "submitted_materials": materials,
+            "case_status": SUBMITTED, "correction_round": 0,
+            "max_correction_rounds": settings.max_correction_rounds,
+            "correction_limit_days": settings.correction_limit_days,
+            "tolerance_limit_days": settings.tolerance_limit_days,
+            "legal_limit_days": item.legal_limit_days,
+            "promised_limit_days": item.promised_limit_days,
+        })
+        cycle.close_step(cycle.Step(session, case, instance, log), principal.username)
+    return case
+
+
+def _authorize_task(principal: Principal, task: Task) -> None:
+    if not principal.can_work(task.role, task.hall_id):
+        raise PermissionDenied(f"您在“{task.hall.name}”没有“{R.ROLE_LABELS.get(task.role, task.role)}”角色，不能办理此任务")
+
+
+def _tolerance_guard(case: Case, cleaned: dict) -> None:
+    # Art. 13(3): a case accepted under tolerance may be approved only once the listed
+    # materials have arrived.
+    if cleaned.get("decision") == "approve" and case.tolerated and case.outstanding_materials:
+        names = {m.code: m.name for m in case.item.materials}
+        missing = "、".join(names.get(c, c) for c in case.outstanding_materials)
+        raise Conflict(f"容缺受理的材料尚未补齐（{missing}），补齐前不能作出准予决定",
+                       {"decision": [f"容缺材料尚未补齐：{missing}"]},
+                       outstanding_materials=list(case.outstanding_materials))
+
+
+def complete_task(session: Session, principal: Principal, task_id: str, data,
+                  expected_revision: int | None = None) -> Case:
+    with cycle.unit_of_work(session):
+        task = session.get(Task, task_id)
+        if task is None:
+            raise NotFound(f"任务 {task_id} 不存在")
+        _authorize_task(principal, task)
+        step = cycle.open_step(session, task.case_id, expected_revision)
+        session.refresh(task)  # re-read under the case lock
+        if task.state != OPEN:
+            who = task.completed_by.display_name if task.completed_by else "系统"
+            raise Conflict(f"任务“{task.title}”已由 {who} 办结，不能重复提交", task_state=task.state)
+        if task.assignee_id not in (None, principal.user_id):
+            raise Conflict(f"任务“{task.title}”已由 {task.assignee.display_name} 认领，请先由其释放或转办")
+        case = step.case
+        _, spec = taskforms.form_of(case.definition, task.form_key)
+        context = taskforms.context_of(step.instance, task, case.item)
+        cleaned = validate_submission(spec, data, context)
+        _tolerance_guard(case, cleaned)
+        step.instance.complete_user_task(task.id, cleaned)
+        now = clock.now()
+        task.state, task.completed_at, task.completed_by_id = COMPLETED, now, principal.user_id
+        task.assignee_id, task.data = principal.user_id, cleaned
+        step.log.append("task_completed", principal.username,
+                        f"{principal.display_name} 办理“{task.title}”：{describe(spec, cleaned, context) or '已提交'}",
+                        {"task_id": task.id, "element_id": task.spec_id, "data": cleaned})
+        cycle.close_step(step, principal.username)
+    return case
+
+
+def deliver_supplement(session: Session, principal: Principal, case_id: int, materials, note: str | None,
+                       expected_revision: int | None = None) -> Case:
+    """Record materials the applicant supplied (补正) and hand them to the waiting flow."""
+    with cycle.unit_of_work(session):
+        case = session.get(Case, case_id)
+        if case is None or not (principal.is_admin or case.hall_id in principal.staff_halls()):
+            raise NotFound(f"办件 {case_id} 不存在")
+        if not (principal.is_admin or case.hall_id in principal.halls_for(*R.INTAKE_ROLES)):
+            raise PermissionDenied("只有本大厅的受理人员可以登记补正材料")
+        step = cycle.open_step(session, case_id, expected_revision)
+        case = step.case
+        if case.closed:
+            raise Conflict("办件已结束，不能再补正")
+        if SUPPLEMENT_MESSAGE not in step.instance.snapshot_waiting_messages():
+            raise Conflict("本办件当前没有待补正的材料")
+        materials = _check_materials(case.item, materials, "materials")
+        if not materials:
+            raise ValidationFailed("请列出补交的材料", {"materials": ["至少补交一项材料"]})
+        still_missing = [c for c in case.outstanding_materials if c not in materials]
+        if case.tolerated and still_missing:
+            names = {m.code: m.name for m in case.item.materials}
+            listed = "、".join(names.get(c, c) for c in still_missing)
+            raise ValidationFailed(f"容缺材料须一次补齐，仍缺：{listed}", {"materials": [f"仍缺少：{listed}"]})
+        case.materials = sorted(set(case.materials) | set(materials))
+        step.log.append("supplement_received", principal.username,
+                        f"收到补正材料：{'、'.join(materials)}" + (f"（{note}）" if note else ""),
+                        {"materials": materials, "note": note})
+        step.instance.deliver_message(SUPPLEMENT_MESSAGE, {"supplied_materials": materials,
+                                                           "supplement_note": note or ""})
+        cycle.close_step(step, principal.username)
+    return case
+
+
+# --- reading -----------------------------------------------------------------------------
+
+def visible_case(session: Session, principal: Principal, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or not principal.can_view_hall(case.hall_id):
+        raise NotFound(f"办件 {case_id} 不存在")
+    return case
+
+
+def open_tasks(session: Session, case_id: int) -> list[Task]:
+    return list(session.scalars(select(Task).where(Task.case_id == case_id, Task.state == OPEN)
+                                .order_by(Task.created_at)))
+
+
+def task_form(task: Task) -> tuple[dict | None, dict]:
+    """The task's form and the data the form viewer needs (the answer, once completed)."""
+    if not task.form_key:
+        return None, {}
+    case = task.case
+    form, spec = taskforms.form_of(case.definition, task.form_key)
+    if task.state != OPEN:
+        return form, task.data or {}
+    instance = engine.ProcessInstance.load(processes.loaded(case.definition), case.state)
+    return form, taskforms.initial_data(spec, taskforms.context_of(instance, task, case.item))
+
+
+def search_cases(session: Session, principal: Principal, *, status=None, item_code=None, hall=None,
+                 case_no=None, id_number=None, open_only=False, page=1, per_page=20):
+    stmt = select(Case)
+    if not principal.is_admin:
+        halls = principal.staff_halls()
+        if not halls:
+            raise PermissionDenied("您没有任何大厅的办件查看权限")
+        stmt = stmt.where(Case.hall_id.in_(halls))
+    if status:
+        stmt = stmt.where(Case.status == status)
+    if open_only:
+        stmt = stmt.where(Case.status.notin_(CLOSED_STATUSES))
+    if item_code:
+        stmt = stmt.join(ServiceItem, Case.item_id == ServiceItem.id).where(ServiceItem.code == item_code)
+    if hall:
+        stmt = stmt.join(Hall, Case.hall_id == Hall.id).where(Hall.code == hall)
+    if case_no:
+        stmt = stmt.where(Case.case_no == case_no)
+    if id_number:
+        stmt = stmt.join(Applicant, Case.applicant_id == Applicant.id).where(Applicant.id_number == id_number)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.scalars(stmt.order_by(Case.created_at.desc(), Case.id.desc())
+                           .limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total

@@ -1,0 +1,116 @@
+"""After every engine step: bring the task, job and case rows in line with the engine.
+
+Inboxes and schedulers read these rows and never deserialize workflows, so this is the one
+place where the engine's view becomes the platform's.
+"""
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from app import clock
+from app.auth.roles import ROLE_LABELS
+from app.cases import models as C
+from app.errors import ProcessFailure
+from app.inbox.models import CANCELLED, OPEN, Task
+from app.timers import models as J
+
+# Process variables that mirror onto case columns, with the type each must have.
+_MIRRORED = {
+    "status_reason": (str, type(None)),
+    "outstanding_materials": (list,),
+    "tolerated": (bool,),
+    "correction_round": (int,),
+    "decision": (str, type(None)),
+    "delivery_method": (str, type(None)),
+    "tracking_no": (str, type(None)),
+}
+
+
+def _due_at(step, task_id: str, expression: str | None) -> datetime | None:
+    if not expression:
+        return None
+    try:
+        value = step.instance.evaluate(task_id, expression)
+        due = datetime.fromisoformat(str(value))
+    except (ProcessFailure, ValueError) as exc:
+        step.log.append("warning", "system", f"办理期限表达式无法计算：{expression}", {"error": str(exc)})
+        return None
+    return due.astimezone(timezone.utc) if due.tzinfo else None
+
+
+def _sync_tasks(step, snapshot, actor: str, now) -> None:
+    session, case = step.session, step.case
+    open_rows = {t.id: t for t in session.scalars(
+        select(Task).where(Task.case_id == case.id, Task.state == OPEN))}
+    live = {t.id: t for t in snapshot.user_tasks}
+    for task_id, row in open_rows.items():
+        if task_id not in live:
+            row.state, row.completed_at = CANCELLED, now
+            step.log.append("task_cancelled", actor, f"任务“{row.title}”已取消（流程已转向）",
+                            {"task_id": row.id, "element_id": row.spec_id})
+    for task_id, view in live.items():
+        if task_id in open_rows:
+            continue
+        role = view.role
+        if role is None:
+            raise ProcessFailure(f"用户任务 {view.spec_id} 没有角色泳道", element_id=view.spec_id)
+        row = Task(id=task_id, case_id=case.id, spec_id=view.spec_id, title=view.name, role=role,
+                   hall_id=case.hall_id, form_key=view.form_key, state=OPEN, created_at=now,
+                   due_at=_due_at(step, task_id, view.due_expression))
+        session.add(row)
+        step.log.append("task_created", actor,
+                        f"生成待办“{view.name}”（{ROLE_LABELS.get(role, role)}）",
+                        {"task_id": task_id, "element_id": view.spec_id, "role": role,
+                         "due_at": row.due_at.isoformat() if row.due_at else None})
+
+
+def _sync_jobs(step, snapshot, now) -> None:
+    session, case = step.session, step.case
+    pending = {j.engine_task_id: j for j in session.scalars(
+        select(J.Job).where(J.Job.case_id == case.id, J.Job.state == J.PENDING))}
+    live = {t.task_id: t for t in snapshot.timers}
+    for task_id, job in pending.items():
+        if task_id not in live:
+            job.state, job.finished_at = J.CANCELLED, now
+        elif job.due_at != live[task_id].due_at:
+            job.due_at = live[task_id].due_at
+    for task_id, timer in live.items():
+        if task_id not in pending:
+            session.add(J.Job(case_id=case.id, engine_task_id=task_id, element_id=timer.spec_id,
+                              kind="timer", due_at=timer.due_at, state=J.PENDING, attempts=0,
+                              created_at=now))
+
+
+def _sync_case(step, snapshot, actor: str, now) -> None:
+    case, data = step.case, snapshot.data
+    for name, types in _MIRRORED.items():
+        if name in data and isinstance(data[name], types):
+            setattr(case, name, data[name])
+    status = data.get("case_status")
+    if status in C.STATUS_LABELS and status != case.status:
+        old = case.status
+        case.status = status
+        message = f"状态：{C.STATUS_LABELS.get(old, old)} → {C.STATUS_LABELS[status]}"
+        if status in (C.NOT_ACCEPTED, C.DENIED) and case.status_reason:
+            message += f"（理由：{case.status_reason}）"
+        step.log.append("status_changed", actor, message, {"from": old, "to": status})
+    waiting = "supplement" in snapshot.waiting_messages
+    case.supplement_due_at = min((t.due_at for t in snapshot.timers), default=None) if waiting else None
+    case.active_elements = snapshot.active_elements
+
+
+def _close_if_done(step, snapshot, actor: str, now) -> None:
+    case = step.case
+    if snapshot.completed and case.closed_at is None:
+        case.closed_at = now
+        step.log.append("case_closed", actor, f"办件已结束：{C.STATUS_LABELS.get(case.status, case.status)}",
+                        {"status": case.status})
+
+
+def sync_from_engine(step, actor: str) -> None:
+    now = clock.now()
+    snapshot = step.instance.snapshot()
+    _sync_case(step, snapshot, actor, now)
+    _sync_tasks(step, snapshot, actor, now)
+    _sync_jobs(step, snapshot, now)
+    _close_if_done(step, snapshot, actor, now)

@@ -1,0 +1,59 @@
+"""The only source of time. Production reads the system clock; tests freeze and move it.
+
+Everything that asks "what time is it" (deadlines, timers, audit rows, the engine's timer
+checks) goes through `now()`, so a test can jump days ahead and see timers fall due.
+"""
+import threading
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+_lock = threading.Lock()
+_frozen: datetime | None = None
+_offset = timedelta(0)
+
+
+def now() -> datetime:
+    """The current instant, aware, in UTC."""
+    with _lock:
+        if _frozen is not None:
+            return _frozen
+        return datetime.now(timezone.utc) + _offset
+
+
+def local_now() -> datetime:
+    return now().astimezone(LOCAL_TZ)
+
+
+def today() -> date:
+    """Today's date in the service centre's time zone."""
+    return local_now().date()
+
+
+def freeze(at: datetime) -> None:
+    """Stop the clock at `at` (aware)."""
+    global _frozen
+    if at.tzinfo is None:
+        raise ValueError("freeze() needs an aware datetime")
+    with _lock:
+        _frozen = at.astimezone(timezone.utc)
+
+
+def advance(delta: timedelta) -> datetime:
+    """Move the clock forward (frozen or running) and return the new now."""
+    global _frozen, _offset
+    with _lock:
+        if _frozen is not None:
+            _frozen = _frozen + delta
+        else:
+            _offset = _offset + delta
+    return now()
+
+
+def reset() -> None:
+    """Back to the system clock."""
+    global _frozen, _offset
+    with _lock:
+        _frozen = None
+        _offset = timedelta(0)

@@ -1,0 +1,86 @@
+"""Configuration classes; everything environment-specific comes from environment variables."""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A per-installation secret kept in instance/ (never in the repository)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    INSTANCE_PATH = Path(os.environ.get("ONEWINDOW_INSTANCE", ROOT / "instance"))
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'onewindow.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # filled from instance/ when unset
+
+    PROCESSES_DIR = ROOT / "processes"
+    FORMS_DIR = ROOT / "forms"
+
+    TOKEN_MAX_AGE_SECONDS = int(os.environ.get("TOKEN_MAX_AGE_SECONDS", 8 * 3600))
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    MAX_BPMN_BYTES = int(os.environ.get("MAX_BPMN_BYTES", 2 * 1024 * 1024))
+    MAX_FORM_BYTES = 256 * 1024
+
+    # Rules of the standard flow (art. 13). Deadlines are calendar days until the
+    # working-day calendar lands; the names stay when it does.
+    MAX_CORRECTION_ROUNDS = int(os.environ.get("MAX_CORRECTION_ROUNDS", 3))
+    CORRECTION_LIMIT_DAYS = int(os.environ.get("CORRECTION_LIMIT_DAYS", 5))
+    TOLERANCE_LIMIT_DAYS = int(os.environ.get("TOLERANCE_LIMIT_DAYS", 10))
+
+    # `make run` sets SCHEDULER_ENABLED=1 to embed a scheduler in the web process; CLI
+    # commands and production web workers leave it off (run `flask scheduler run` instead).
+    SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "0") == "1"
+    SCHEDULER_SWEEP_SECONDS = int(os.environ.get("SCHEDULER_SWEEP_SECONDS", 30))
+    TIMER_MAX_ATTEMPTS = 5
+
+    API_TITLE = "OneWindow 政务服务一窗通办平台 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "v1/openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+        },
+        "security": [{"bearerAuth": []}],
+    }
+    JSON_AS_ASCII = False
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-not-for-production"
+    SCHEDULER_ENABLED = False
+
+
+class ProductionConfig(Config):
+    pass
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def resolve_secret(config: dict) -> None:
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret(Path(config["INSTANCE_PATH"]))

@@ -1,0 +1,180 @@
+"""Deployment checks for a BPMN file: every problem as {element_id, rule, message}.
+
+The order is: safe parse → BPMN 2.0 XSD → one executable process → lanes and user tasks →
+expressions and scripts → SpiffWorkflow's own parser. A file either passes them all or
+comes back with the full list, never with an exception.
+"""
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from app.engine import model as bpmn_model
+from app.engine import scripting, xmlsafe
+from app.engine.model import ProcessModel
+
+import SpiffWorkflow.bpmn.parser as _spiff_parser_pkg
+
+_XSD_PATH = Path(_spiff_parser_pkg.__file__).parent / "schema" / "BPMN20.xsd"
+_schema = None
+_schema_lock = threading.Lock()
+_ISO_LITERAL = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.,]+$|^\d{4}-\d{2}-\d{2}", re.IGNORECASE)
+_UNSUPPORTED = ("serviceTask", "businessRuleTask", "manualTask")
+MAX_SCHEMA_PROBLEMS = 20
+
+
+@dataclass
+class Problem:
+    element_id: str | None
+    rule: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"element_id": self.element_id, "rule": self.rule, "message": self.message}
+
+
+@dataclass
+class Inspection:
+    problems: list[Problem] = field(default_factory=list)
+    tree: etree._ElementTree | None = None
+    process: ProcessModel | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, element_id, rule, message):
+        self.problems.append(Problem(element_id, rule, message))
+
+
+def _xsd() -> etree.XMLSchema:
+    global _schema
+    with _schema_lock:
+        if _schema is None:
+            parser = etree.XMLParser(no_network=True, resolve_entities=False)
+            _schema = etree.XMLSchema(etree.parse(str(_XSD_PATH), parser))
+        return _schema
+
+
+def _ids_by_line(tree) -> dict[int, str]:
+    ids = {}
+    for el in tree.getroot().iter():
+        if isinstance(el.tag, str) and el.get("id") and el.sourceline not in ids:
+            ids[el.sourceline] = el.get("id")
+    return ids
+
+
+def _check_schema(result: Inspection) -> None:
+    tree = result.tree
+    # bpmn-js writes correlation retrieval expressions in a form the XSD rejects; SpiffWorkflow's
+    # own validator renames them before validating, and so do we (on a copy).
+    copy = etree.fromstring(etree.tostring(tree))
+    for expr in copy.iterfind(".//bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression",
+                              bpmn_model.NS):
+        expr.tag = bpmn_model.bpmn("messagePath")
+    schema = _xsd()
+    with _schema_lock:
+        valid = schema.validate(copy)
+        errors = list(schema.error_log)
+    if valid:
+        return
+    ids = _ids_by_line(tree)
+    for err in errors[:MAX_SCHEMA_PROBLEMS]:
+        result.add(ids.get(err.line), "bpmn_schema", f"不符合 BPMN 2.0 XSD（第 {err.line} 行）：{err.message}")
+
+
+def _check_processes(result: Inspection, known_roles: set[str]) -> None:
+    root = result.tree.getroot()
+    mains, _called = bpmn_model.executable_processes(root)
+    if not mains:
+        first = root.find(bpmn_model.bpmn("process"))
+        result.add(first.get("id") if first is not None else None, "executable_process",
+                   "文件中没有可执行流程（需要 isExecutable=\"true\" 的 process）")
+        return
+    for extra in mains[1:]:
+        result.add(extra.get("id"), "single_executable_process",
+                   f"一个文件只能部署一个可执行流程，另有 {extra.get('id')}；请拆分为多个文件或改为调用活动")
+    result.process = process = bpmn_model.read_process(mains[0])
+    for lane in process.lanes:
+        name = (lane.get("name") or "").strip()
+        if lane.find(bpmn_model.bpmn("childLaneSet")) is not None:
+            continue
+        if name not in known_roles:
+            result.add(lane.get("id"), "lane_role",
+                       f"泳道名称“{name}”不是已知角色，应为以下之一：{', '.join(sorted(known_roles))}")
+    for meta in process.user_tasks.values():
+        if meta.role is None:
+            result.add(meta.id, "user_task_lane", f"用户任务“{meta.name}”不在以角色命名的泳道中，无法确定办理人")
+        if meta.form_key is None:
+            result.add(meta.id, "form_key", f"用户任务“{meta.name}”缺少表单（camunda:formKey）")
+        if meta.due_expression:
+            for rule, message in scripting.check_source(meta.due_expression, "eval"):
+                result.add(meta.id, "due_date_expression", f"办理期限表达式有误：{message}")
+    for el in bpmn_model.elements_with_tags(process.element, _UNSUPPORTED):
+        tag = etree.QName(el).localname
+        result.add(el.get("id"), "unsupported_element",
+                   f"暂不支持 {tag}（需要平台集成）；请改用用户任务或脚本任务")
+
+
+def _check_expressions(result: Inspection) -> None:
+    process = result.process.element
+    for flow_id, text in bpmn_model.conditions(process):
+        for rule, message in scripting.check_source(text, "eval"):
+            result.add(flow_id, "condition_expression", f"条件表达式有误：{message}")
+    for event_id, kind, text in bpmn_model.timers(process):
+        problems = scripting.check_source(text, "eval")
+        if not problems and _ISO_LITERAL.match(text.strip()):
+            problems = [("unquoted", f"计时器表达式是 Python 表达式，字面量须加引号，例如 \"{text.strip()}\"")]
+        for rule, message in problems:
+            result.add(event_id, "timer_expression", f"计时器表达式（{kind}）有误：{message}")
+    for task_id, script_format, text in bpmn_model.scripts(process):
+        if script_format and script_format.lower() not in ("python", "python3", "text/x-python"):
+            result.add(task_id, "script_format", f"脚本语言 {script_format} 不受支持，只能使用 Python")
+            continue
+        for rule, message in scripting.check_source(text, "exec"):
+            rule = rule if rule.startswith("script_") else "script"
+            result.add(task_id, rule, f"脚本有误：{message}")
+
+
+def build_parser(tree: etree._ElementTree) -> BpmnParser:
+    parser = BpmnParser()
+    parser.add_bpmn_xml(tree)
+    return parser
+
+
+def _check_with_spiff(result: Inspection) -> None:
+    key = result.process.key
+    try:
+        parser = build_parser(result.tree)
+        parser.get_spec(key)
+        parser.get_subprocess_specs(key)
+    except ValidationException as exc:
+        result.add(exc.id or key, "bpmn_semantics", f"流程无法执行：{exc}")
+    except Exception as exc:  # the parser meets models it was never written for
+        result.add(key, "bpmn_unsupported", f"流程无法解析：{type(exc).__name__}: {exc}")
+
+
+def inspect(data: bytes, known_roles: set[str], max_bytes: int) -> Inspection:
+    """Run every check on the raw bytes of a .bpmn file."""
+    result = Inspection()
+    try:
+        result.tree = xmlsafe.parse(data, max_bytes)
+    except xmlsafe.UnsafeXml as exc:
+        result.add(None, exc.rule, exc.message)
+        return result
+    root = result.tree.getroot()
+    if root.tag != bpmn_model.bpmn("definitions"):
+        result.add(root.get("id"), "bpmn_root", f"根元素应为 BPMN 2.0 的 definitions，而不是 {etree.QName(root).localname}")
+        return result
+    _check_schema(result)
+    _check_processes(result, known_roles)
+    if result.process is None:
+        return result
+    _check_expressions(result)
+    if result.ok:
+        _check_with_spiff(result)
+    return result

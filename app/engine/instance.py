@@ -1,0 +1,229 @@
+"""One running process instance: start, load, act, run, read, dump.
+
+This is the whole surface the rest of OneWindow sees of SpiffWorkflow. Every method either
+succeeds or raises a domain error; after an error the caller must discard the instance
+(SpiffWorkflow leaves a failed step half-applied in memory).
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine import scripting, serializer, timeclock
+from app.engine.specs import LoadedDefinition
+from app.errors import Conflict, ProcessFailure
+
+timeclock.install()
+_script_engine = scripting.make_script_engine()
+
+
+@dataclass(frozen=True)
+class OpenUserTask:
+    id: str
+    spec_id: str
+    name: str
+    role: str | None
+    form_key: str | None
+    due_expression: str | None
+
+
+@dataclass(frozen=True)
+class PendingTimer:
+    task_id: str
+    spec_id: str
+    due_at: datetime
+
+
+@dataclass
+class Snapshot:
+    completed: bool
+    user_tasks: list[OpenUserTask]
+    timers: list[PendingTimer]
+    waiting_messages: set[str]
+    data: dict
+    active_elements: list[str] = field(default_factory=list)
+    completed_elements: list[str] = field(default_factory=list)
+
+
+def _bpmn_id(task) -> str:
+    return getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+
+
+def _failure(exc: Exception, during: str) -> ProcessFailure:
+    task = getattr(exc, "task", None)
+    element = _bpmn_id(task) if task is not None else None
+    detail = str(exc)
+    message = f"流程在{during}时出错" + (f"（环节 {element}）" if element else "") + f"：{detail}"
+    return ProcessFailure(message, errors={"process": [message]}, element_id=element)
+
+
+def _parse_due(value) -> datetime | None:
+    if isinstance(value, dict):  # cycle timers keep their next occurrence
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    try:
+        due = TimerEventDefinition.get_datetime(value)
+    except ValueError:
+        return None
+    return due.astimezone(timezone.utc)
+
+
+def _event_definitions(task):
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return list(definition.event_definitions)
+    return [definition] if definition is not None else []
+
+
+class ProcessInstance:
+    def __init__(self, definition: LoadedDefinition, workflow: BpmnWorkflow):
+        self.definition = definition
+        self.workflow = workflow
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, definition: LoadedDefinition, data: dict) -> "ProcessInstance":
+        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs,
+                                script_engine=_script_engine)
+        start = workflow.get_tasks(state=TaskState.READY)[0]
+        start.data.update(data)
+        instance = cls(definition, workflow)
+        instance.run("启动")
+        return instance
+
+    @classmethod
+    def load(cls, definition: LoadedDefinition, state: str) -> "ProcessInstance":
+        workflow = serializer.loads(state, definition.spec, definition.subprocess_specs,
+                                    _script_engine)
+        return cls(definition, workflow)
+
+    def dump(self) -> str:
+        return serializer.dumps(self.workflow)
+
+    def run(self, during: str = "自动推进") -> None:
+        try:
+            self.workflow.do_engine_steps()
+        except (SpiffWorkflowException, Exception) as exc:
+            raise _failure(exc, during) from exc
+
+    # --- actions -----------------------------------------------------------------------
+
+    def _task(self, task_id: str):
+        try:
+            return self.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError, WorkflowException):
+            return None
+
+    def complete_user_task(self, task_id: str, data: dict) -> None:
+        task = self._task(task_id)
+        if task is None or not isinstance(task.task_spec, UserTask) or task.state != TaskState.READY:
+            raise Conflict("该任务已不在待办状态")
+        task.set_data(**data)
+        try:
+            task.run()
+        except Exception as exc:
+            raise _failure(exc, "完成任务") from exc
+        self.run()
+
+    def deliver_message(self, name: str, payload: dict) -> None:
+        if name not in self.snapshot_waiting_messages():
+            raise Conflict(f"本办件当前不在等待“{name}”消息")
+        try:
+            self.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
+        except WorkflowException as exc:
+            raise Conflict(f"本办件当前不在等待“{name}”消息") from exc
+        except Exception as exc:
+            raise _failure(exc, "接收消息") from exc
+        self.run()
+
+    def fire_due_timers(self) -> list[str]:
+        """Fire every timer due by app.clock; returns the element ids that fired."""
+        before = {t.task_id: t.spec_id for t in self._timers()}
+        try:
+            self.workflow.refresh_timers()
+        except Exception as exc:
+            raise _failure(exc, "计时器触发") from exc
+        self.run("计时器触发")
+        after = {t.task_id for t in self._timers()}
+        return [spec_id for task_id, spec_id in before.items() if task_id not in after]
+
+    def evaluate(self, task_id: str, expression: str):
+        task = self._task(task_id)
+        try:
+            return self.workflow.script_engine.evaluate(task, expression)
+        except Exception as exc:
+            raise _failure(exc, "计算表达式") from exc
+
+    def task_data(self, task_id: str) -> dict:
+        task = self._task(task_id)
+        return dict(task.data) if task is not None else {}
+
+    # --- reading -----------------------------------------------------------------------
+
+    def _timers(self) -> list[PendingTimer]:
+        timers = []
+        for task in list(self.workflow.event_manager.tasks.values()):
+            if not task.has_state(TaskState.WAITING):
+                continue
+            if any(isinstance(d, TimerEventDefinition) for d in _event_definitions(task)):
+                due = _parse_due(task._get_internal_data("event_value"))
+                if due is not None:
+                    timers.append(PendingTimer(str(task.id), _bpmn_id(task), due))
+        return timers
+
+    def pending_timer_ids(self) -> set[str]:
+        return {t.task_id for t in self._timers()}
+
+    def snapshot_waiting_messages(self) -> set[str]:
+        names = set()
+        for task in list(self.workflow.event_manager.tasks.values()):
+            if task.has_state(TaskState.WAITING):
+                names.update(d.name for d in _event_definitions(task)
+                             if isinstance(d, MessageEventDefinition))
+        return names
+
+    def latest_data(self) -> dict:
+        """Data as the most recently finished step left it (branches and sub-processes included)."""
+        if self.workflow.completed:
+            return dict(self.workflow.data) or dict(self.workflow.last_task.data)
+        done = self.workflow.get_tasks(state=TaskState.COMPLETED)
+        latest = max(done, key=lambda t: t.last_state_change) if done else None
+        return dict(latest.data) if latest is not None else {}
+
+    def snapshot(self) -> Snapshot:
+        user_tasks, active, completed = [], [], []
+        for task in self.workflow.get_tasks():
+            bpmn_id = _bpmn_id(task)
+            if task.state == TaskState.READY and isinstance(task.task_spec, UserTask):
+                meta = self.definition.user_tasks.get(bpmn_id, {})
+                user_tasks.append(OpenUserTask(
+                    id=str(task.id), spec_id=bpmn_id,
+                    name=meta.get("name") or task.task_spec.bpmn_name or bpmn_id,
+                    role=meta.get("role"), form_key=meta.get("form_key"),
+                    due_expression=meta.get("due_expression"),
+                ))
+            if getattr(task.task_spec, "bpmn_id", None) is None:
+                continue  # engine-internal specs (start, end, boundary splits)
+            if task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+                active.append(bpmn_id)
+            elif task.state == TaskState.COMPLETED:
+                completed.append(bpmn_id)
+        return Snapshot(
+            completed=self.workflow.completed,
+            user_tasks=user_tasks,
+            timers=self._timers(),
+            waiting_messages=self.snapshot_waiting_messages(),
+            data=self.latest_data(),
+            active_elements=sorted(set(active)),
+            completed_elements=sorted(set(completed)),
+        )

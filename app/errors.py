@@ -1,0 +1,51 @@
+"""Domain errors. They carry a message for people and, where it helps, per-field details;
+the HTTP layer (app.api.errors) decides which status each one becomes."""
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause or fix."""
+
+    def __init__(self, message: str, errors: dict | None = None, **extra):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+        self.extra = extra
+
+
+class NotAuthenticated(DomainError):
+    """No valid credentials were given."""
+
+
+class PermissionDenied(DomainError):
+    """The user is known but may not do this (role or hall)."""
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or is not visible to the user)."""
+
+
+class Conflict(DomainError):
+    """The request is valid but the current state forbids it (task done, stale revision…)."""
+
+
+class ValidationFailed(DomainError):
+    """Input breaks a rule; `errors` maps field names to messages."""
+
+
+class TooLarge(DomainError):
+    """An upload exceeds its size limit."""
+
+
+class DeploymentRejected(ValidationFailed):
+    """A process definition failed its checks; `problems` lists {element_id, rule, message}."""
+
+    def __init__(self, message: str, problems: list[dict]):
+        super().__init__(message, errors={"file": [p["message"] for p in problems]})
+        self.problems = problems
+
+
+class ProcessFailure(DomainError):
+    """The process model itself failed while running (a script or condition raised).
+
+    The step is rolled back; nothing the user did is lost, but the case cannot move on
+    until the model or its data is fixed."""

@@ -1,0 +1,122 @@
+"""Task queries and inbox operations (claim, unclaim) over the materialized task table."""
+from sqlalchemy import and_, false, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.auth import roles as R
+from app.auth.models import Hall, User
+from app.auth.principal import Principal
+from app.cases import cycle
+from app.cases.models import Case
+from app.catalog.models import ServiceItem
+from app.errors import Conflict, NotFound, PermissionDenied
+from app.inbox.models import COMPLETED, OPEN, Task
+
+
+def _visibility(principal: Principal):
+    """Rows this user may see: tasks of lanes they work, in their halls; supervisors see
+    every task of their halls; administrators see all."""
+    if principal.is_admin:
+        return None
+    clauses = []
+    for lane in R.LANE_ROLES:
+        halls = principal.halls_for(*R.roles_acting_in(lane))
+        if halls:
+            clauses.append(and_(Task.role == lane, Task.hall_id.in_(halls)))
+    supervised = principal.halls_for(R.SUPERVISOR)
+    if supervised:
+        clauses.append(Task.hall_id.in_(supervised))
+    return or_(*clauses) if clauses else false()
+
+
+def search_tasks(session: Session, principal: Principal, *, role=None, hall=None, state=OPEN,
+                 assignee=None, item_code=None, case_no=None, overdue=None, page=1, per_page=50):
+    if not principal.is_admin and not principal.staff_halls():
+        raise PermissionDenied("您没有办理任务的角色")
+    stmt = select(Task)
+    visible = _visibility(principal)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    stmt = stmt.where(Task.state == state)
+    if role:
+        stmt = stmt.where(Task.role == role)
+    if hall:
+        stmt = stmt.join(Hall, Task.hall_id == Hall.id).where(Hall.code == hall)
+    if assignee == "me":
+        stmt = stmt.where(Task.assignee_id == principal.user_id)
+    elif assignee == "none":
+        stmt = stmt.where(Task.assignee_id.is_(None))
+    elif assignee:
+        stmt = stmt.join(User, Task.assignee_id == User.id).where(User.username == assignee)
+    if item_code or case_no:
+        stmt = stmt.join(Case, Task.case_id == Case.id)
+        if item_code:
+            stmt = stmt.join(ServiceItem, Case.item_id == ServiceItem.id).where(ServiceItem.code == item_code)
+        if case_no:
+            stmt = stmt.where(Case.case_no == case_no)
+    if overdue is not None:
+        now = clock.now()
+        stmt = stmt.where(Task.due_at < now) if overdue else stmt.where(or_(Task.due_at.is_(None), Task.due_at >= now))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    order = (Task.completed_at.desc(),) if state == COMPLETED else (Task.due_at.is_(None), Task.due_at, Task.created_at)
+    rows = session.scalars(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
+
+
+def visible_task(session: Session, principal: Principal, task_id: str) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"任务 {task_id} 不存在")
+    visible = _visibility(principal)
+    if visible is not None and not session.scalar(select(func.count()).select_from(Task)
+                                                  .where(Task.id == task_id, visible)):
+        raise NotFound(f"任务 {task_id} 不存在")
+    return task
+
+
+def _require_worker(principal: Principal, task: Task) -> None:
+    if not principal.can_work(task.role, task.hall_id):
+        raise PermissionDenied(f"您在“{task.hall.name}”没有“{R.ROLE_LABELS.get(task.role, task.role)}”角色，不能认领此任务")
+
+
+def claim(session: Session, principal: Principal, task_id: str) -> Task:
+    with cycle.unit_of_work(session):
+        task = visible_task(session, principal, task_id)
+        _require_worker(principal, task)
+        step_case = cycle.lock_case(session, task.case_id)
+        changed = session.execute(
+            update(Task).where(Task.id == task_id, Task.state == OPEN,
+                               or_(Task.assignee_id.is_(None), Task.assignee_id == principal.user_id))
+            .values(assignee_id=principal.user_id)
+            .execution_options(synchronize_session=False)).rowcount
+        session.refresh(task)
+        if not changed:
+            if task.state != OPEN:
+                raise Conflict(f"任务“{task.title}”已办结")
+            raise Conflict(f"任务“{task.title}”已由 {task.assignee.display_name} 认领")
+        cycle.EventLog(session, step_case).append(
+            "task_claimed", principal.username, f"{principal.display_name} 认领“{task.title}”",
+            {"task_id": task.id})
+    return task
+
+
+def unclaim(session: Session, principal: Principal, task_id: str) -> Task:
+    with cycle.unit_of_work(session):
+        task = visible_task(session, principal, task_id)
+        supervising = principal.is_admin or task.hall_id in principal.halls_for(R.SUPERVISOR)
+        if not supervising:
+            _require_worker(principal, task)
+        step_case = cycle.lock_case(session, task.case_id)
+        session.refresh(task)
+        if task.state != OPEN:
+            raise Conflict(f"任务“{task.title}”已办结")
+        if task.assignee_id is None:
+            raise Conflict(f"任务“{task.title}”尚未被认领")
+        if task.assignee_id != principal.user_id and not supervising:
+            raise Conflict(f"任务“{task.title}”由 {task.assignee.display_name} 认领，只有本人或督办人员可以释放")
+        task.assignee_id = None
+        cycle.EventLog(session, step_case).append(
+            "task_unclaimed", principal.username, f"{principal.display_name} 释放“{task.title}”",
+            {"task_id": task.id})
+    return task
+

@@ -1,0 +1,26 @@
+"""Deployed process versions."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.database import JSON, Base, UTCDateTime
+
+
+class ProcessDefinition(Base):
+    """One immutable version of a process: its BPMN, the forms it uses, and what we read from it."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(200))
+    bpmn_xml: Mapped[bytes] = mapped_column(LargeBinary)  # exactly the file deployed
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    forms: Mapped[dict] = mapped_column(JSON, default=dict)         # form key -> form-js schema
+    user_tasks: Mapped[dict] = mapped_column(JSON, default=dict)    # task id -> meta
+    element_names: Mapped[dict] = mapped_column(JSON, default=dict)  # element id -> name
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,140 @@
+"""Deploying process versions and reading them back."""
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import clock, engine
+from app.auth import roles as R
+from app.errors import DeploymentRejected, NotFound, TooLarge
+from app.processes.models import ProcessDefinition
+from app.taskforms.schema import compile_form
+
+_FORM_NAME = re.compile(r"^([A-Za-z0-9_\-]+)\.form$")
+
+
+@dataclass(frozen=True)
+class DeployLimits:
+    max_bpmn_bytes: int
+    max_form_bytes: int
+    forms_dir: Path
+
+
+def _parse_uploaded_forms(uploads: list[tuple[str, bytes]], limits: DeployLimits, problems: list):
+    forms = {}
+    for filename, content in uploads:
+        name = Path(filename or "").name
+        match = _FORM_NAME.match(name)
+        if not match:
+            problems.append({"element_id": name or None, "rule": "form_file",
+                             "message": f"表单文件名 {name!r} 应为 <formKey>.form（字母、数字、下划线、连字符）"})
+            continue
+        if len(content) > limits.max_form_bytes:
+            problems.append({"element_id": match.group(1), "rule": "file_size",
+                             "message": f"表单 {name} 超过 {limits.max_form_bytes} 字节上限"})
+            continue
+        try:
+            forms[match.group(1)] = json.loads(content.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            problems.append({"element_id": match.group(1), "rule": "form_json",
+                             "message": f"表单 {name} 不是有效的 JSON：{exc}"})
+    return forms
+
+
+def _shipped_form(forms_dir: Path, key: str):
+    path = forms_dir / f"{key}.form"
+    if not _FORM_NAME.match(path.name) or not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _resolve_forms(inspection, uploaded: dict, limits: DeployLimits, problems: list) -> dict:
+    used = {}
+    for meta in inspection.process.user_tasks.values():
+        if not meta.form_key:
+            continue
+        form = uploaded.get(meta.form_key)
+        if form is None:
+            form = _shipped_form(limits.forms_dir, meta.form_key)
+        if form is None:
+            problems.append({"element_id": meta.id, "rule": "form_missing",
+                             "message": f"用户任务“{meta.name}”的表单 {meta.form_key} 不存在：请一并上传 {meta.form_key}.form"})
+            continue
+        _, form_problems = compile_form(form)
+        for message in form_problems:
+            problems.append({"element_id": meta.id, "rule": "form_schema",
+                             "message": f"表单 {meta.form_key}：{message}"})
+        used[meta.form_key] = form
+    return used
+
+
+def content_hash(bpmn: bytes, forms: dict) -> str:
+    digest = hashlib.sha256(bpmn)
+    digest.update(b"\0")
+    digest.update(json.dumps(forms, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def deploy(session: Session, bpmn: bytes, form_uploads: list[tuple[str, bytes]],
+           deployed_by_id: int | None, limits: DeployLimits) -> tuple[ProcessDefinition, bool]:
+    """Check and store a process version. Returns (definition, created); identical content
+    returns the existing version. Raises DeploymentRejected with every problem found."""
+    if len(bpmn) > limits.max_bpmn_bytes:
+        raise TooLarge(f"BPMN 文件超过 {limits.max_bpmn_bytes} 字节上限",
+                       {"file": [f"文件大小 {len(bpmn)} 字节，超过上限 {limits.max_bpmn_bytes} 字节"]})
+    problems: list[dict] = []
+    uploaded = _parse_uploaded_forms(form_uploads, limits, problems)
+    inspection = engine.inspect(bpmn, set(R.LANE_ROLES), limits.max_bpmn_bytes)
+    problems.extend(p.to_dict() for p in inspection.problems)
+    forms = _resolve_forms(inspection, uploaded, limits, problems) if inspection.process else {}
+    if problems:
+        raise DeploymentRejected(f"流程定义未通过校验，共 {len(problems)} 个问题", problems)
+
+    process = inspection.process
+    sha = content_hash(bpmn, forms)
+    existing = session.scalar(select(ProcessDefinition).where(
+        ProcessDefinition.key == process.key, ProcessDefinition.sha256 == sha))
+    if existing is not None:
+        return existing, False
+    latest = session.scalar(select(func.max(ProcessDefinition.version)).where(
+        ProcessDefinition.key == process.key)) or 0
+    definition = ProcessDefinition(
+        key=process.key, version=latest + 1, name=process.name, bpmn_xml=bpmn, sha256=sha,
+        forms=forms, user_tasks={k: v.to_dict() for k, v in process.user_tasks.items()},
+        element_names=process.element_names, deployed_by_id=deployed_by_id,
+        deployed_at=clock.now(),
+    )
+    session.add(definition)
+    session.flush()
+    return definition, True
+
+
+def latest_version(session: Session, key: str) -> ProcessDefinition | None:
+    return session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                          .order_by(ProcessDefinition.version.desc()).limit(1))
+
+
+def get_version(session: Session, key: str, version: int) -> ProcessDefinition:
+    definition = session.scalar(select(ProcessDefinition).where(
+        ProcessDefinition.key == key, ProcessDefinition.version == version))
+    if definition is None:
+        raise NotFound(f"流程 {key} 没有版本 {version}")
+    return definition
+
+
+def list_versions(session: Session, key: str | None = None) -> list[ProcessDefinition]:
+    stmt = select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)
+    if key is not None:
+        stmt = stmt.where(ProcessDefinition.key == key)
+    return list(session.scalars(stmt))
+
+
+def loaded(definition: ProcessDefinition) -> engine.LoadedDefinition:
+    """The runnable spec of a stored version (parsed once per worker)."""
+    return engine.load_definition(definition.id, definition.sha256, definition.key,
+                                  definition.bpmn_xml, definition.user_tasks,
+                                  definition.element_names)

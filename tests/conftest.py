@@ -1,0 +1,148 @@
+"""Fixtures: an app on a migrated database (SQLite file, or PostgreSQL for concurrency tests),
+the demo seed as baseline, a frozen clock, and HTTP clients logged in as each demo user.
+
+Every test starts from the seeded baseline: rows a test adds (cases, tasks, events, jobs,
+applicants, extra process versions) are deleted after it.
+"""
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, delete, func, select, text
+
+os.environ.setdefault("ONEWINDOW_ENV", "testing")
+
+from app import clock, create_app  # noqa: E402
+from app.auth import service as auth  # noqa: E402
+from app.auth.models import User  # noqa: E402
+from app.extensions import db  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+START = datetime(2026, 11, 30, 9, 0, tzinfo=clock.LOCAL_TZ)  # a Monday morning in the hall
+
+
+def _migrated_app(database_url: str, instance: Path):
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
+                      "MIGRATIONS_DIR": str(ROOT / "migrations")} | {"TESTING": True})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        from app.cli import deploy_limits
+        from app.demo.seed import seed
+
+        with app.test_request_context():
+            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits())
+    return app
+
+
+def _baseline(app) -> dict:
+    from app.processes.models import ProcessDefinition
+
+    with app.app_context():
+        return {"max_definition": db.session.scalar(select(func.max(ProcessDefinition.id)))}
+
+
+def _reset(app, baseline) -> None:
+    from app.applicants.models import Applicant
+    from app.cases.models import Case, CaseEvent
+    from app.inbox.models import Task
+    from app.processes.models import ProcessDefinition
+    from app.timers.models import Job
+
+    with app.app_context():
+        db.session.rollback()
+        for model in (CaseEvent, Task, Job, Case, Applicant):
+            db.session.execute(delete(model))
+        db.session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline["max_definition"]))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def sqlite_app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    app = _migrated_app(f"sqlite:///{instance / 'test.db'}", instance)
+    app.baseline = _baseline(app)
+    return app
+
+
+def pg_admin_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+
+
+@pytest.fixture(scope="session")
+def pg_app(tmp_path_factory):
+    """A fresh PostgreSQL database for this run, dropped at the end. Never skipped: CI must
+    run these tests, so an unreachable server is a failure."""
+    admin_url = _psycopg(pg_admin_url())
+    name = f"onewindow_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    app = _migrated_app(url, tmp_path_factory.mktemp("pg-instance"))
+    app.baseline = _baseline(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engines[None].dispose() if hasattr(db, "engines") else None
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(START)
+    yield START
+    clock.reset()
+
+
+@pytest.fixture
+def app(sqlite_app):
+    yield sqlite_app
+    _reset(sqlite_app, sqlite_app.baseline)
+
+
+@pytest.fixture
+def pg(pg_app):
+    yield pg_app
+    _reset(pg_app, pg_app.baseline)
+
+
+class Api:
+    """A test client that speaks JSON and carries a bearer token."""
+
+    def __init__(self, app, username: str | None = None):
+        self.app = app
+        self.client = app.test_client()
+        self.username = username
+        self.headers = {}
+        if username:
+            with app.app_context():
+                user = db.session.scalar(select(User).where(User.username == username))
+                self.headers["Authorization"] = f"Bearer {auth.issue_token(user, app.config['SECRET_KEY'])}"
+
+    def _call(self, method, path, headers=None, **kwargs):
+        response = self.client.open(path, method=method, headers={**self.headers, **(headers or {})}, **kwargs)
+        return response
+
+    def get(self, path, **kw):
+        return self._call("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        if json is not None:
+            kw["json"] = json
+        return self._call("POST", path, **kw)
+
+
+@pytest.fixture
+def as_user(app):
+    return lambda username=None: Api(app, username)

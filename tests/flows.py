@@ -1,0 +1,56 @@
+"""Helpers that drive the standard flow through the HTTP API, as a clerk would."""
+from app.applicants.idnumbers import with_check_digit_id_card, with_check_digit_uscc
+
+ITEM = "610118-SCJG-0001"  # 食品经营许可（新办）, runs standard_licence
+HALL = "HY-ZWFW"
+PERSON_ID = with_check_digit_id_card("61012419900101123")
+COMPANY_ID = with_check_digit_uscc("91610118MA6TXXXX0")
+
+
+def application(**overrides) -> dict:
+    body = {
+        "item_code": ITEM,
+        "applicant": {"name": "西安鄠邑小厨餐饮有限公司", "id_type": "uscc", "id_number": COMPANY_ID,
+                      "phone": "13800000000", "email": "owner@example.cn"},
+        "channel": "window",
+        "hall": HALL,
+        "materials": ["SQS", "YYZZ", "FDDBR"],
+    }
+    body.update(overrides)
+    return body
+
+
+def start(frontdesk, **overrides) -> dict:
+    response = frontdesk.post("/api/v1/cases", json=application(**overrides))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def open_task(case: dict, name: str) -> dict:
+    tasks = [t for t in case["open_tasks"] if t["name"] == name]
+    assert tasks, f"no open task {name}; open: {[t['name'] for t in case['open_tasks']]}"
+    return tasks[0]
+
+
+def complete(api, case: dict, name: str, data: dict, expect: int = 200) -> dict:
+    task = open_task(case, name)
+    response = api.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": data})
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def supplement(api, case: dict, materials, expect: int = 200, note=None) -> dict:
+    response = api.post(f"/api/v1/cases/{case['id']}/supplements", json={"materials": materials, "note": note})
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def fire_timers(app) -> dict:
+    from app.extensions import db
+    from app.timers.service import run_due
+
+    with app.app_context():
+        try:
+            return run_due(db.session)
+        finally:
+            db.session.remove()

@@ -39,15 +39,22 @@ def _migrated_app(database_url: str, instance: Path):
 
 
 def _baseline(app) -> dict:
+    from app.auth.models import Hall
+    from app.catalog.models import ServiceItem
     from app.processes.models import ProcessDefinition
 
     with app.app_context():
-        return {"max_definition": db.session.scalar(select(func.max(ProcessDefinition.id)))}
+        return {"max_definition": db.session.scalar(select(func.max(ProcessDefinition.id))),
+                "max_user": db.session.scalar(select(func.max(User.id))),
+                "max_hall": db.session.scalar(select(func.max(Hall.id))),
+                "max_item": db.session.scalar(select(func.max(ServiceItem.id)))}
 
 
 def _reset(app, baseline) -> None:
     from app.applicants.models import Applicant
+    from app.auth.models import Hall, UserRole
     from app.cases.models import Case, CaseEvent
+    from app.catalog.models import ServiceItem
     from app.inbox.models import Task
     from app.processes.models import ProcessDefinition
     from app.timers.models import Job
@@ -57,6 +64,10 @@ def _reset(app, baseline) -> None:
         for model in (CaseEvent, Task, Job, Case, Applicant):
             db.session.execute(delete(model))
         db.session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline["max_definition"]))
+        db.session.execute(delete(UserRole).where(UserRole.user_id > baseline["max_user"]))
+        db.session.execute(delete(User).where(User.id > baseline["max_user"]))
+        db.session.execute(delete(ServiceItem).where(ServiceItem.id > baseline["max_item"]))
+        db.session.execute(delete(Hall).where(Hall.id > baseline["max_hall"]))
         db.session.commit()
         db.session.remove()
 
@@ -124,15 +135,18 @@ class Api:
         self.app = app
         self.client = app.test_client()
         self.username = username
-        self.headers = {}
-        if username:
-            with app.app_context():
-                user = db.session.scalar(select(User).where(User.username == username))
-                self.headers["Authorization"] = f"Bearer {auth.issue_token(user, app.config['SECRET_KEY'])}"
+
+    def token(self) -> str:
+        """A token issued now (by app.clock), so tests that move the clock stay signed in."""
+        with self.app.app_context():
+            user = db.session.scalar(select(User).where(User.username == self.username))
+            token = auth.issue_token(user, self.app.config["SECRET_KEY"])
+            db.session.remove()
+        return token
 
     def _call(self, method, path, headers=None, **kwargs):
-        response = self.client.open(path, method=method, headers={**self.headers, **(headers or {})}, **kwargs)
-        return response
+        base = {"Authorization": f"Bearer {self.token()}"} if self.username else {}
+        return self.client.open(path, method=method, headers={**base, **(headers or {})}, **kwargs)
 
     def get(self, path, **kw):
         return self._call("GET", path, **kw)
@@ -146,3 +160,33 @@ class Api:
 @pytest.fixture
 def as_user(app):
     return lambda username=None: Api(app, username)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create an extra user with (role, hall code or None) grants; removed after the test."""
+    from app.auth.models import Hall
+
+    def make(username: str, *grants, display_name: str | None = None):
+        with app.app_context():
+            resolved = [(role, db.session.scalar(select(Hall).where(Hall.code == hall)) if hall else None)
+                        for role, hall in grants]
+            auth.create_user(db.session, username, "pw-" + username, display_name or username, resolved)
+            db.session.commit()
+            db.session.remove()
+        return Api(app, username)
+    return make
+
+
+@pytest.fixture
+def make_hall(app):
+    """Create an extra hall (offering no items); removed after the test."""
+    from app.auth.models import Hall
+
+    def make(code: str, name: str, level: str = "street"):
+        with app.app_context():
+            db.session.add(Hall(code=code, name=name, level=level))
+            db.session.commit()
+            db.session.remove()
+        return code
+    return make

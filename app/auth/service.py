@@ -1,5 +1,5 @@
 """Users, passwords and API tokens (no Flask here; the API layer passes the secret in)."""
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,6 +13,17 @@ from app.errors import NotAuthenticated, ValidationFailed
 _TOKEN_SALT = "onewindow-api-token"
 # A hash to compare against when the user does not exist, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class _ClockSigner(TimestampSigner):
+    """Token timestamps come from app.clock, like every other time in the platform."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now().timestamp())
+
+
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=_TOKEN_SALT, signer=_ClockSigner)
 
 
 def hash_password(password: str) -> str:
@@ -30,12 +41,12 @@ def authenticate(session: Session, username: str, password: str) -> User:
 
 
 def issue_token(user: User, secret: str) -> str:
-    return URLSafeTimedSerializer(secret, salt=_TOKEN_SALT).dumps({"u": user.id, "v": user.token_version})
+    return _serializer(secret).dumps({"u": user.id, "v": user.token_version})
 
 
 def principal_from_token(session: Session, token: str, secret: str, max_age: int) -> Principal:
     try:
-        payload = URLSafeTimedSerializer(secret, salt=_TOKEN_SALT).loads(token, max_age=max_age)
+        payload = _serializer(secret).loads(token, max_age=max_age)
     except SignatureExpired:
         raise NotAuthenticated("令牌已过期，请重新登录") from None
     except BadSignature:

@@ -77,3 +77,4 @@ def close_step(step: Step, actor: str) -> None:
     sync_from_engine(step, actor)
     step.case.state = step.instance.dump()
     step.case.updated_at = clock.now()
+    step.case.revision = (step.case.revision or 0) + 1

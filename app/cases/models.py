@@ -61,7 +61,9 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    __mapper_args__ = {"version_id_col": revision}
+    # Optimistic lock: every UPDATE checks the revision it read. We bump it ourselves, once
+    # per engine step (cycle.close_step), however many flushes the step needs.
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
 
     item = relationship("ServiceItem", lazy="joined")
     hall = relationship("Hall", lazy="joined")

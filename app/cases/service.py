@@ -69,7 +69,7 @@ def start_case(session: Session, principal: Principal, payload: dict, settings: 
         case = Case(item_id=item.id, hall_id=hall.id, applicant_id=applicant.id, applicant=details,
                     channel=payload["channel"], materials=materials, definition_id=definition.id,
                     status=SUBMITTED, outstanding_materials=[], tolerated=False, correction_round=0,
-                    state="", created_by_id=principal.user_id, created_at=now, updated_at=now)
+                    state="", revision=0, created_by_id=principal.user_id, created_at=now, updated_at=now)
         session.add(case)
         session.flush()
         case.case_no = _case_no(case)

@@ -17,6 +17,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     register_extensions(app)
     register_blueprints(app)

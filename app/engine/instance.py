@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine import scripting, serializer, timeclock
@@ -113,7 +113,7 @@ class ProcessInstance:
     def run(self, during: str = "自动推进") -> None:
         try:
             self.workflow.do_engine_steps()
-        except (SpiffWorkflowException, Exception) as exc:
+        except Exception as exc:
             raise _failure(exc, during) from exc
 
     # --- actions -----------------------------------------------------------------------

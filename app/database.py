@@ -5,7 +5,7 @@ SQLAlchemy session; Flask-SQLAlchemy is handed the same base in `extensions`.
 """
 from datetime import timezone
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator

@@ -16,8 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock, engine
 from app.cases.history import EventLog
-from app.cases.sync import sync_from_engine
 from app.cases.models import Case
+from app.cases.sync import sync_from_engine
 from app.errors import Conflict, NotFound
 from app.processes import service as processes
 

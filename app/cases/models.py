@@ -1,10 +1,10 @@
 """Cases (办件) and their append-only, hash-chained history."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.database import JSON, Base, UTCDateTime
+from app.database import Base, UTCDateTime
 
 SUBMITTED = "submitted"
 AWAITING_CORRECTION = "awaiting_correction"

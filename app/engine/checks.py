@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import SpiffWorkflow.bpmn.parser as _spiff_parser_pkg
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -16,8 +17,6 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from app.engine import model as bpmn_model
 from app.engine import scripting, xmlsafe
 from app.engine.model import ProcessModel
-
-import SpiffWorkflow.bpmn.parser as _spiff_parser_pkg
 
 _XSD_PATH = Path(_spiff_parser_pkg.__file__).parent / "schema" / "BPMN20.xsd"
 _schema = None

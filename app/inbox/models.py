@@ -1,10 +1,10 @@
 """Human tasks, materialized from the engine after every step; inboxes read only this table."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.database import JSON, Base, UTCDateTime
+from app.database import Base, UTCDateTime
 
 OPEN, COMPLETED, CANCELLED = "open", "completed", "cancelled"
 

@@ -1,10 +1,10 @@
 """Deployed process versions."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import JSON, Base, UTCDateTime
+from app.database import Base, UTCDateTime
 
 
 class ProcessDefinition(Base):

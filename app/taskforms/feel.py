@@ -6,7 +6,10 @@ outcome = "tolerate")` are typical. Anything else is refused when the form is de
 """
 import re
 
-_TOKEN = re.compile(r'\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>"(?:[^"\\]|\\.)*")|(?P<op><=|>=|!=|=|<|>|\(|\))|(?P<name>[A-Za-z_][A-Za-z0-9_]*))')
+_TOKEN = re.compile(
+    r'\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>"(?:[^"\\]|\\.)*")'
+    r'|(?P<op><=|>=|!=|=|<|>|\(|\))|(?P<name>[A-Za-z_][A-Za-z0-9_]*))'
+)
 _KEYWORDS = {"and", "or", "not", "true", "false", "null"}
 
 

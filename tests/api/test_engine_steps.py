@@ -11,7 +11,7 @@ from app import clock
 from app.cases.models import Case, CaseEvent
 from app.extensions import db
 from app.timers.models import Job
-from tests.flows import HALL, application, complete, fire_timers, open_task, start
+from tests.flows import HALL, complete, fire_timers, open_task, start
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -55,7 +55,7 @@ def test_reject_needs_reason_and_ends_not_accepted(as_user):
 
 
 def test_correction_then_supplement_returns_to_acceptance(as_user):
-    frontdesk, backoffice = as_user("frontdesk"), as_user("backoffice")
+    frontdesk = as_user("frontdesk")
     case = start(frontdesk)
     case = complete(frontdesk, case, "front_desk_acceptance",
                     {"outcome": "correct", "missing_materials": ["PMT", "GLZD"]})

@@ -2,6 +2,7 @@
 import re
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -38,13 +39,18 @@ def validate_applicant(data: dict) -> dict:
 def find_or_create(session: Session, details: dict) -> Applicant:
     """The applicant with this id number, created on first application; contact details
     are refreshed from the latest application."""
-    applicant = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"]))
     now = clock.now()
+    applicant = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"]))
     if applicant is None:
-        applicant = Applicant(created_at=now, **details, updated_at=now)
-        session.add(applicant)
-        session.flush()
-        return applicant
+        try:
+            # Two windows may receive the first application of the same person at once: the
+            # loser of the insert race re-reads the winner's row instead of failing.
+            with session.begin_nested():
+                applicant = Applicant(created_at=now, **details, updated_at=now)
+                session.add(applicant)
+            return applicant
+        except IntegrityError:
+            applicant = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"]))
     if applicant.id_type != details["id_type"]:
         raise ValidationFailed("证件类型与已登记的申请人不一致",
                                {"applicant.id_type": ["证件类型与该号码已登记的类型不一致"]})

@@ -6,6 +6,7 @@ comes back with the full list, never with an exception.
 """
 import re
 import threading
+from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ _schema = None
 _schema_lock = threading.Lock()
 _ISO_LITERAL = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.,]+$|^\d{4}-\d{2}-\d{2}", re.IGNORECASE)
 _UNSUPPORTED = ("serviceTask", "businessRuleTask", "manualTask")
+FORM_KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
 MAX_SCHEMA_PROBLEMS = 20
 
 
@@ -41,6 +43,7 @@ class Inspection:
     problems: list[Problem] = field(default_factory=list)
     tree: etree._ElementTree | None = None
     process: ProcessModel | None = None
+    runnable: list = field(default_factory=list)  # process elements that will execute
 
     @property
     def ok(self) -> bool:
@@ -71,7 +74,7 @@ def _check_schema(result: Inspection) -> None:
     tree = result.tree
     # bpmn-js writes correlation retrieval expressions in a form the XSD rejects; SpiffWorkflow's
     # own validator renames them before validating, and so do we (on a copy).
-    copy = etree.fromstring(etree.tostring(tree))
+    copy = deepcopy(tree.getroot())  # keeps source lines, so errors point at the right element
     for expr in copy.iterfind(".//bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression",
                               bpmn_model.NS):
         expr.tag = bpmn_model.bpmn("messagePath")
@@ -86,9 +89,42 @@ def _check_schema(result: Inspection) -> None:
         result.add(ids.get(err.line), "bpmn_schema", f"不符合 BPMN 2.0 XSD（第 {err.line} 行）：{err.message}")
 
 
+def _unquoted_literal(text: str) -> list[tuple[str, str]]:
+    if _ISO_LITERAL.match(text.strip()):
+        return [("unquoted", f"表达式是 Python 表达式，字面量须加引号，例如 \"{text.strip()}\"")]
+    return []
+
+
+def _check_lanes(result: Inspection, process, known_roles: set[str]) -> None:
+    assigned = set(bpmn_model.lane_membership(process).values())
+    for lane in bpmn_model.lanes_of(process):
+        name = (lane.get("name") or "").strip()
+        leaf = lane.find(bpmn_model.bpmn("childLaneSet")) is None
+        if (leaf or name in assigned) and name not in known_roles:
+            result.add(lane.get("id"), "lane_role",
+                       f"泳道名称“{name}”不是已知角色，应为以下之一：{', '.join(sorted(known_roles))}")
+
+
+def _check_user_tasks(result: Inspection, model: ProcessModel) -> None:
+    for meta in model.user_tasks.values():
+        if meta.role is None:
+            result.add(meta.id, "user_task_lane", f"用户任务“{meta.name}”不在以角色命名的泳道中，无法确定办理人")
+        if meta.form_key is None:
+            result.add(meta.id, "form_key", f"用户任务“{meta.name}”缺少表单（camunda:formKey）")
+        elif not FORM_KEY.match(meta.form_key):
+            result.add(meta.id, "form_key", f"表单名“{meta.form_key}”只能包含字母、数字、下划线和连字符")
+        if meta.due_expression:
+            problems = scripting.check_source(meta.due_expression, "eval") or _unquoted_literal(meta.due_expression)
+            for rule, message in problems:
+                result.add(meta.id, "due_date_expression", f"办理期限表达式有误：{message}")
+    for el in bpmn_model.elements_with_tags(model.element, _UNSUPPORTED):
+        result.add(el.get("id"), "unsupported_element",
+                   f"暂不支持 {etree.QName(el).localname}（需要平台集成）；请改用用户任务或脚本任务")
+
+
 def _check_processes(result: Inspection, known_roles: set[str]) -> None:
     root = result.tree.getroot()
-    mains, _called = bpmn_model.executable_processes(root)
+    mains, called = bpmn_model.executable_processes(root)
     if not mains:
         first = root.find(bpmn_model.bpmn("process"))
         result.add(first.get("id") if first is not None else None, "executable_process",
@@ -97,38 +133,26 @@ def _check_processes(result: Inspection, known_roles: set[str]) -> None:
     for extra in mains[1:]:
         result.add(extra.get("id"), "single_executable_process",
                    f"一个文件只能部署一个可执行流程，另有 {extra.get('id')}；请拆分为多个文件或改为调用活动")
-    result.process = process = bpmn_model.read_process(mains[0])
-    for lane in process.lanes:
-        name = (lane.get("name") or "").strip()
-        if lane.find(bpmn_model.bpmn("childLaneSet")) is not None:
-            continue
-        if name not in known_roles:
-            result.add(lane.get("id"), "lane_role",
-                       f"泳道名称“{name}”不是已知角色，应为以下之一：{', '.join(sorted(known_roles))}")
-    for meta in process.user_tasks.values():
-        if meta.role is None:
-            result.add(meta.id, "user_task_lane", f"用户任务“{meta.name}”不在以角色命名的泳道中，无法确定办理人")
-        if meta.form_key is None:
-            result.add(meta.id, "form_key", f"用户任务“{meta.name}”缺少表单（camunda:formKey）")
-        if meta.due_expression:
-            for rule, message in scripting.check_source(meta.due_expression, "eval"):
-                result.add(meta.id, "due_date_expression", f"办理期限表达式有误：{message}")
-    for el in bpmn_model.elements_with_tags(process.element, _UNSUPPORTED):
-        tag = etree.QName(el).localname
-        result.add(el.get("id"), "unsupported_element",
-                   f"暂不支持 {tag}（需要平台集成）；请改用用户任务或脚本任务")
+    # The deployed process and every process it calls in the same file run, so all are checked,
+    # and the user tasks of called processes belong to the deployment too.
+    result.process = bpmn_model.read_process(mains[0])
+    result.runnable = [mains[0]] + [p for p in root.findall(bpmn_model.bpmn("process"))
+                                    if p.get("id") in called and p is not mains[0]]
+    for process in result.runnable:
+        model = result.process if process is mains[0] else bpmn_model.read_process(process)
+        if model is not result.process:
+            result.process.user_tasks.update(model.user_tasks)
+            result.process.element_names.update(model.element_names)
+        _check_lanes(result, process, known_roles)
+        _check_user_tasks(result, model)
 
 
-def _check_expressions(result: Inspection) -> None:
-    process = result.process.element
+def _check_expressions(result: Inspection, process) -> None:
     for flow_id, text in bpmn_model.conditions(process):
         for rule, message in scripting.check_source(text, "eval"):
             result.add(flow_id, "condition_expression", f"条件表达式有误：{message}")
     for event_id, kind, text in bpmn_model.timers(process):
-        problems = scripting.check_source(text, "eval")
-        if not problems and _ISO_LITERAL.match(text.strip()):
-            problems = [("unquoted", f"计时器表达式是 Python 表达式，字面量须加引号，例如 \"{text.strip()}\"")]
-        for rule, message in problems:
+        for rule, message in scripting.check_source(text, "eval") or _unquoted_literal(text):
             result.add(event_id, "timer_expression", f"计时器表达式（{kind}）有误：{message}")
     for task_id, script_format, text in bpmn_model.scripts(process):
         if script_format and script_format.lower() not in ("python", "python3", "text/x-python"):
@@ -173,7 +197,8 @@ def inspect(data: bytes, known_roles: set[str], max_bytes: int) -> Inspection:
     _check_processes(result, known_roles)
     if result.process is None:
         return result
-    _check_expressions(result)
+    for process in result.runnable:
+        _check_expressions(result, process)
     if result.ok:
         _check_with_spiff(result)
     return result

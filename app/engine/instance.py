@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from app import clock
 from app.engine import scripting, serializer, timeclock
 from app.engine.specs import LoadedDefinition
 from app.errors import Conflict, ProcessFailure
@@ -75,6 +76,16 @@ def _parse_due(value) -> datetime | None:
     except ValueError:
         return None
     return due.astimezone(timezone.utc)
+
+
+def _timer_element(task) -> str:
+    """The BPMN id of the timer event a waiting task stands for. An event-based gateway waits
+    on behalf of its catch events, so name the timer event after it, not the gateway."""
+    if isinstance(getattr(task.task_spec, "event_definition", None), MultipleEventDefinition):
+        for output in task.task_spec.outputs:
+            if isinstance(getattr(output, "event_definition", None), TimerEventDefinition):
+                return getattr(output, "bpmn_id", None) or output.name
+    return _bpmn_id(task)
 
 
 def _event_definitions(task):
@@ -138,6 +149,12 @@ class ProcessInstance:
     def deliver_message(self, name: str, payload: dict) -> None:
         if name not in self.snapshot_waiting_messages():
             raise Conflict(f"本办件当前不在等待“{name}”消息")
+        # A deadline that has passed wins over a late message, even before the scheduler has
+        # fired it: SpiffWorkflow's event-based gateway would otherwise take both branches.
+        overdue = [t for t in self._timers(waiting_for=name) if t.due_at <= clock.now()]
+        if overdue:
+            local = overdue[0].due_at.astimezone(clock.LOCAL_TZ)
+            raise Conflict(f"期限已于 {local:%Y-%m-%d %H:%M} 届满，不再接收“{name}”", deadline=overdue[0].due_at.isoformat())
         try:
             self.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
         except WorkflowException as exc:
@@ -170,15 +187,20 @@ class ProcessInstance:
 
     # --- reading -----------------------------------------------------------------------
 
-    def _timers(self) -> list[PendingTimer]:
+    def _timers(self, waiting_for: str | None = None) -> list[PendingTimer]:
+        """Waiting timers; with `waiting_for`, only those of tasks that also wait for that message."""
         timers = []
         for task in list(self.workflow.event_manager.tasks.values()):
             if not task.has_state(TaskState.WAITING):
                 continue
-            if any(isinstance(d, TimerEventDefinition) for d in _event_definitions(task)):
+            definitions = _event_definitions(task)
+            if waiting_for and not any(isinstance(d, MessageEventDefinition) and d.name == waiting_for
+                                       for d in definitions):
+                continue
+            if any(isinstance(d, TimerEventDefinition) for d in definitions):
                 due = _parse_due(task._get_internal_data("event_value"))
                 if due is not None:
-                    timers.append(PendingTimer(str(task.id), _bpmn_id(task), due))
+                    timers.append(PendingTimer(str(task.id), _timer_element(task), due))
         return timers
 
     def pending_timer_ids(self) -> set[str]:

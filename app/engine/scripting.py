@@ -11,7 +11,7 @@ import threading
 from datetime import datetime, timedelta
 from types import ModuleType
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
+from RestrictedPython import PrintCollector, compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
@@ -68,6 +68,7 @@ _GUARDS = {
     "_inplacevar_": _inplace,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
+    "_print_": PrintCollector,  # print() output is collected and dropped, never written anywhere
 }
 
 
@@ -97,7 +98,10 @@ def check_source(source: str, mode: str) -> list[tuple[str, str]]:
             problems.append(("script_dunder", f"第 {node.lineno} 行：不允许访问以下划线开头的属性 {node.attr}"))
     if problems:
         return problems
-    result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source)
+    try:
+        result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source)
+    except SyntaxError as exc:  # parses, but cannot compile (return/yield/break outside a function or loop)
+        return [("syntax", f"语法错误（第 {exc.lineno} 行）：{exc.msg}")]
     return [("restricted", msg) for msg in result.errors]
 
 

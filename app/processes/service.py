@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 
 from app import clock, engine
 from app.auth import roles as R
+from app.engine.checks import FORM_KEY
 from app.errors import DeploymentRejected, NotFound, TooLarge
 from app.processes.models import ProcessDefinition
 from app.taskforms.schema import compile_form
 
 _FORM_NAME = re.compile(r"^([A-Za-z0-9_\-]+)\.form$")
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -46,21 +48,24 @@ def _parse_uploaded_forms(uploads: list[tuple[str, bytes]], limits: DeployLimits
 
 
 def _shipped_form(forms_dir: Path, key: str):
+    """The form shipped in forms/, or _MISSING. Keys are plain names (checked by the BPMN checks),
+    so the path cannot leave forms/."""
     path = forms_dir / f"{key}.form"
-    if not _FORM_NAME.match(path.name) or not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    if not FORM_KEY.match(key) or not path.is_file():
+        return _MISSING
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None  # reported by compile_form as a malformed form
 
 
 def _resolve_forms(inspection, uploaded: dict, limits: DeployLimits, problems: list) -> dict:
     used = {}
     for meta in inspection.process.user_tasks.values():
-        if not meta.form_key:
-            continue
-        form = uploaded.get(meta.form_key)
-        if form is None:
-            form = _shipped_form(limits.forms_dir, meta.form_key)
-        if form is None:
+        if not meta.form_key or not FORM_KEY.match(meta.form_key):
+            continue  # the BPMN checks reported it
+        form = uploaded[meta.form_key] if meta.form_key in uploaded else _shipped_form(limits.forms_dir, meta.form_key)
+        if form is _MISSING:
             problems.append({"element_id": meta.id, "rule": "form_missing",
                              "message": f"用户任务“{meta.name}”的表单 {meta.form_key} 不存在：请一并上传 {meta.form_key}.form"})
             continue

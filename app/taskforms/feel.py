@@ -4,6 +4,7 @@ Supported: names, "strings", numbers, true/false/null, = != < <= > >=, and, or,
 not(...), parentheses. `=outcome != "reject"` and `=not(outcome = "correct" or
 outcome = "tolerate")` are typical. Anything else is refused when the form is deployed.
 """
+import json
 import re
 
 _TOKEN = re.compile(
@@ -29,8 +30,10 @@ def _tokenize(text: str) -> list[tuple[str, object]]:
         if kind == "num":
             tokens.append(("lit", float(value) if "." in value else int(value)))
         elif kind == "str":
-            tokens.append(("lit", bytes(value[1:-1], "utf-8").decode("unicode_escape")
-                           if "\\" in value else value[1:-1]))
+            try:  # FEEL string escapes are JSON's
+                tokens.append(("lit", json.loads(value)))
+            except ValueError:
+                raise FeelError(f"字符串 {value} 中的转义无效") from None
         elif kind == "name" and value in ("true", "false", "null"):
             tokens.append(("lit", {"true": True, "false": False, "null": None}[value]))
         elif kind == "name" and value in _KEYWORDS:

@@ -47,20 +47,43 @@ class FormSpec:
 
 
 def _components(components, problems, prefix=""):
-    for index, comp in enumerate(components or []):
+    if not isinstance(components, list):
+        problems.append(f"{prefix or ''}components 必须是数组")
+        return
+    for index, comp in enumerate(components):
         where = f"{prefix}components[{index}]"
         if not isinstance(comp, dict):
             problems.append(f"{where} 不是对象")
             continue
         ctype = comp.get("type")
-        if ctype in CONTAINER_TYPES:
+        if isinstance(ctype, str) and ctype in CONTAINER_TYPES:
             yield from _components(comp.get("components"), problems, f"{where}.")
             continue
         yield where, comp
 
 
+def _object(comp: dict, name: str, where: str, problems: list) -> dict:
+    value = comp.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append(f"{where}：{name} 必须是对象")
+        return {}
+    return value
+
+
+def _number(value, what: str, where: str, problems: list):
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    problems.append(f"{where}：{what} 必须是数字")
+    return None
+
+
 def _compile_field(where: str, comp: dict, problems: list) -> Field | None:
     ctype, key = comp.get("type"), comp.get("key")
+    if not isinstance(ctype, str):
+        problems.append(f"{where}：组件类型 type 必须是文本")
+        return None
     if ctype in DISPLAY_TYPES:
         return None
     if ctype not in VALUE_TYPES:
@@ -69,28 +92,44 @@ def _compile_field(where: str, comp: dict, problems: list) -> Field | None:
     if not isinstance(key, str) or not KEY_RE.match(key):
         problems.append(f"{where}：字段 key {key!r} 不合法（字母、数字、下划线）")
         return None
-    validate = comp.get("validate") or {}
+    where = f"{where}（{key}）"
+    validate = _object(comp, "validate", where, problems)
     spec = Field(key=key, type=ctype, label=str(comp.get("label") or key),
                  required=bool(validate.get("required")))
     if ctype in CHOICE_TYPES | MULTI_TYPES:
-        spec.values = comp.get("values")
-        spec.values_key = comp.get("valuesKey")
+        spec.values, spec.values_key = comp.get("values"), comp.get("valuesKey")
+        if spec.values is not None and not isinstance(spec.values, list):
+            problems.append(f"{where}：values 必须是数组")
+            spec.values = None
+        if spec.values_key is not None and not (isinstance(spec.values_key, str) and KEY_RE.match(spec.values_key)):
+            problems.append(f"{where}：valuesKey 必须是变量名")
+            spec.values_key = None
         if spec.values is None and not spec.values_key:
-            problems.append(f"{where}（{key}）：选项字段需要 values 或 valuesKey")
-    for attr, source in (("hide", (comp.get("conditional") or {}).get("hide")),
-                         ("required_if", (comp.get("properties") or {}).get("required_if"))):
-        if source:
-            try:
-                setattr(spec, attr, feel.compile_feel(str(source)))
-            except feel.FeelError as exc:
-                problems.append(f"{where}（{key}）：条件表达式 {source!r} 有误：{exc}")
-    spec.min_length, spec.max_length = validate.get("minLength"), validate.get("maxLength")
-    spec.minimum, spec.maximum = validate.get("min"), validate.get("max")
-    if validate.get("pattern"):
+            problems.append(f"{where}：选项字段需要 values 或 valuesKey")
+    conditional, properties = _object(comp, "conditional", where, problems), _object(comp, "properties", where, problems)
+    for attr, source in (("hide", conditional.get("hide")), ("required_if", properties.get("required_if"))):
+        if source in (None, ""):
+            continue
+        if not isinstance(source, str):
+            problems.append(f"{where}：条件表达式必须是文本")
+            continue
         try:
-            spec.pattern = re.compile(validate["pattern"])
-        except re.error as exc:
-            problems.append(f"{where}（{key}）：正则表达式有误：{exc}")
+            setattr(spec, attr, feel.compile_feel(source))
+        except feel.FeelError as exc:
+            problems.append(f"{where}：条件表达式 {source!r} 有误：{exc}")
+    spec.min_length = _number(validate.get("minLength"), "minLength", where, problems)
+    spec.max_length = _number(validate.get("maxLength"), "maxLength", where, problems)
+    spec.minimum = _number(validate.get("min"), "min", where, problems)
+    spec.maximum = _number(validate.get("max"), "max", where, problems)
+    pattern = validate.get("pattern")
+    if pattern not in (None, ""):
+        if not isinstance(pattern, str):
+            problems.append(f"{where}：pattern 必须是文本")
+        else:
+            try:
+                spec.pattern = re.compile(pattern)
+            except re.error as exc:
+                problems.append(f"{where}：正则表达式有误：{exc}")
     return spec
 
 
@@ -114,7 +153,7 @@ def compile_form(form: dict) -> tuple[FormSpec, list[str]]:
 
 def _options(spec: Field, context: dict) -> list | None:
     raw = context.get(spec.values_key) if spec.values_key else spec.values
-    if raw is None:
+    if not isinstance(raw, list):
         return None
     return [o.get("value") if isinstance(o, dict) else o for o in raw]
 
@@ -151,17 +190,19 @@ def _check_value(spec: Field, value, context: dict) -> tuple[object, str | None]
     if spec.type == "checkbox":
         return value, None if isinstance(value, bool) else f"{label}必须是 true 或 false"
     options = _options(spec, context)
+    if options is None:
+        return value, f"{label}当前没有可选项（流程未提供 {spec.values_key}），请联系流程设计人员"
     if spec.type in CHOICE_TYPES:
         if not isinstance(value, str):
             return value, f"{label}必须是文本"
-        if options is not None and value not in options:
+        if value not in options:
             return value, f"{label}的取值 {value!r} 不在可选范围内：{', '.join(map(str, options))}"
         return value, None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return value, f"{label}必须是文本数组"
     if len(set(value)) != len(value):
         return value, f"{label}包含重复项"
-    unknown = [v for v in value if options is not None and v not in options]
+    unknown = [v for v in value if v not in options]
     if unknown:
         return value, f"{label}包含不在可选范围内的项：{', '.join(unknown)}"
     return value, None

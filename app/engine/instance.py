@@ -81,9 +81,11 @@ def _parse_due(value) -> datetime | None:
 def _timer_element(task) -> str:
     """The BPMN id of the timer event a waiting task stands for. An event-based gateway waits
     on behalf of its catch events, so name the timer event after it, not the gateway."""
-    if isinstance(getattr(task.task_spec, "event_definition", None), MultipleEventDefinition):
-        for output in task.task_spec.outputs:
-            if isinstance(getattr(output, "event_definition", None), TimerEventDefinition):
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        # The gateway took over its children's definitions, in the order it connected them.
+        for output, child in zip(task.task_spec.outputs, definition.event_definitions):
+            if isinstance(child, TimerEventDefinition):
                 return getattr(output, "bpmn_id", None) or output.name
     return _bpmn_id(task)
 

@@ -65,7 +65,7 @@ def test_jobs_follow_waiting_timers(app, as_user):
     case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"]})
     with app.app_context():
         jobs = db.session.scalars(select(Job).where(Job.case_id == case["id"])).all()
-        assert [(j.element_id, j.state) for j in jobs] == [("await_correction", "pending")]
+        assert [(j.element_id, j.state) for j in jobs] == [("correction_deadline", "pending")]
         # end of the 5th calendar day after Monday 2026-11-30, Asia/Shanghai
         assert jobs[0].due_at.astimezone(clock.LOCAL_TZ).isoformat() == "2026-12-05T23:59:59+08:00"
         db.session.remove()

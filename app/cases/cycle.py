@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock, engine
@@ -53,7 +53,7 @@ def unit_of_work(session: Session):
 
 
 def lock_case(session: Session, case_id: int) -> Case:
-    stmt = (select(Case).where(Case.id == case_id).options(lazyload("*"))
+    stmt = (select(Case).where(Case.id == case_id).options(lazyload("*"), undefer(Case.state))
             .execution_options(populate_existing=True))
     if session.get_bind().dialect.name != "sqlite":
         stmt = stmt.with_for_update(of=Case)

@@ -54,7 +54,9 @@ class Case(Base):
     supplement_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active_elements: Mapped[list] = mapped_column(JSON, default=list)
 
-    state: Mapped[str] = mapped_column(Text)  # SpiffWorkflow instance without its spec
+    # SpiffWorkflow instance without its spec. Deferred: lists and task lookups never need it,
+    # only an engine step (cycle.lock_case) and the task form do.
+    state: Mapped[str] = mapped_column(Text, deferred=True, deferred_raiseload=False)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,772 @@
+"""What OneWindow costs on top of SpiffWorkflow, and what its spec-less state saves.
+
+Run on demand (not a test):
+
+    cd /work/main && .venv/bin/python bench/engine_overhead.py [--cases N] [--clients C]
+
+On the standard flow (processes/standard_licence.bpmn) it measures, in one run:
+
+(a)  SpiffWorkflow alone, in-process: every action is deserialize -> complete the user task
+     (or deliver the message) -> do_engine_steps -> serialize, with SpiffWorkflow's own
+     BpmnWorkflowSerializer (full spec embedded), BpmnParser, BpmnWorkflow and the default
+     PythonScriptEngine with a `calendar_days` helper in its environment globals.
+(a') for orientation: OneWindow's engine adapter (app.engine) in-process, no DB and no HTTP:
+     spec-less load with the cached spec -> act (RestrictedPython) -> snapshot -> dump.
+(b)  the same actions through the HTTP API, served for real (werkzeug, threaded, in a
+     background thread) on a fresh SQLite file and on a fresh PostgreSQL database
+     (onewindow_bench_<random>, created and dropped here), driven with `requests`:
+     one client sequentially, then C concurrent clients (one requests.Session each).
+(c)  bytes of the stored `state` column (spec-less) at several points of a case beside
+     SpiffWorkflow's own full serialization of the same workflow.
+
+Paths: happy = start -> front desk accept -> back office approve -> window_pickup (4 actions);
+correction = start -> correct -> supplement (message) -> accept -> approve -> window_pickup (6).
+"start" counts as an action everywhere (POST /api/v1/cases over HTTP; a new workflow that is
+run to its first wait and serialized in-process).
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import gzip
+import logging
+import os
+import secrets
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+BPMN_PATH = ROOT / "processes" / "standard_licence.bpmn"
+PROCESS_KEY = "standard_licence"
+DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+SUPPLEMENT = "supplement"
+
+
+# --- the scenarios ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    kind: str           # label in the tables
+    action: str         # start | task | message
+    user: str           # demo user acting over HTTP
+    spec_id: str | None = None
+    submit: dict | None = None   # what the clerk POSTs
+    cleaned: dict | None = None  # what the engine receives (the server's cleaned form data)
+    materials: tuple = ()
+    note: str | None = None
+
+
+START = Step("start", "start", "frontdesk")
+ACCEPT = Step("accept", "task", "frontdesk", "front_desk_acceptance",
+              {"outcome": "accept", "missing_materials": [], "reason": ""},
+              {"outcome": "accept", "missing_materials": [], "reason": None})
+CORRECT = Step("correct", "task", "frontdesk", "front_desk_acceptance",
+               {"outcome": "correct", "missing_materials": ["PMT", "GLZD"]},
+               {"outcome": "correct", "missing_materials": ["PMT", "GLZD"], "reason": None})
+SUPPLY = Step("supplement", "message", "frontdesk", materials=("PMT", "GLZD"), note="申请人现场补交")
+APPROVE = Step("approve", "task", "backoffice", "back_office_review",
+               {"decision": "approve"}, {"decision": "approve", "reason": None})
+DELIVER = Step("deliver", "task", "pickup", "window_delivery",
+               {"delivery_method": "window_pickup"},
+               {"delivery_method": "window_pickup", "tracking_no": None})
+
+PATHS = {
+    "happy": ([START, ACCEPT, APPROVE, DELIVER], "start → accept → approve → window_pickup"),
+    "correction": ([START, CORRECT, SUPPLY, ACCEPT, APPROVE, DELIVER],
+                   "start → correct → supplement → accept → approve → window_pickup"),
+}
+KIND_ORDER = ["start", "correct", "supplement", "accept", "approve", "deliver"]
+USERS = ("frontdesk", "backoffice", "pickup")
+
+
+def start_data(n: int) -> dict:
+    """What app.cases.service.start_case hands the engine (demo item 610118-SCJG-0001)."""
+    return {
+        "case_id": n, "case_no": f"OW20261130{n:06d}", "item_code": "610118-SCJG-0001",
+        "channel": "window", "hall": "HY-ZWFW", "submitted_materials": ["SQS", "YYZZ", "FDDBR"],
+        "case_status": "submitted", "correction_round": 0, "max_correction_rounds": 3,
+        "correction_limit_days": 5, "tolerance_limit_days": 10, "legal_limit_days": 20,
+        "promised_limit_days": 10,
+    }
+
+
+def message_payload(step: Step) -> dict:
+    return {"supplied_materials": list(step.materials), "supplement_note": step.note or ""}
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    label: str
+    path: str
+    clients: int
+    cases: int = 0
+    actions: int = 0
+    wall: float = 0.0
+    latencies: dict = field(default_factory=dict)  # kind -> [seconds]
+    retries: int = 0
+    failures: list = field(default_factory=list)
+
+    def record(self, kind: str, seconds: float) -> None:
+        self.latencies.setdefault(kind, []).append(seconds)
+
+    def merge(self, other: "Result") -> None:
+        for kind, values in other.latencies.items():
+            self.latencies.setdefault(kind, []).extend(values)
+        self.actions += other.actions
+        self.cases += other.cases
+        self.retries += other.retries
+        self.failures.extend(other.failures)
+
+    @property
+    def rate(self) -> float:
+        return self.actions / self.wall if self.wall else 0.0
+
+    def all_latencies(self) -> list:
+        return [v for values in self.latencies.values() for v in values]
+
+
+def pct(values, q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+# --- (a) SpiffWorkflow alone -----------------------------------------------------------------
+
+def calendar_days(n) -> str:
+    """End of the n-th calendar day after today (Asia/Shanghai), aware ISO-8601 (like OneWindow's)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+    day = datetime.now(tz).date() + timedelta(days=int(n))
+    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=tz).isoformat()
+
+
+class PlainSpiff:
+    """Plain SpiffWorkflow: parse once, full-spec JSON between actions."""
+
+    def __init__(self):
+        from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+        from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+        from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
+        from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+
+        parser = BpmnParser()
+        parser.add_bpmn_file(str(BPMN_PATH))
+        self.spec = parser.get_spec(PROCESS_KEY)
+        self.subprocess_specs = parser.get_subprocess_specs(PROCESS_KEY)
+        self.script_engine = PythonScriptEngine(environment=TaskDataEnvironment({"calendar_days": calendar_days}))
+        self.serializer = BpmnWorkflowSerializer()
+
+    def _ready_user_tasks(self, workflow) -> dict:
+        from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+        from SpiffWorkflow.util.task import TaskState
+
+        return {t.task_spec.bpmn_id: t.id for t in workflow.get_tasks(state=TaskState.READY)
+                if isinstance(t.task_spec, UserTask)}
+
+    def act(self, state: str | None, ready: dict, step: Step, n: int) -> tuple[str, dict, object]:
+        """One action on the state the previous one left (`ready`: its open user tasks by spec id);
+        returns (serialized state, open user tasks by spec id, workflow)."""
+        from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+        from SpiffWorkflow.bpmn.util.event import BpmnEvent
+        from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+        from SpiffWorkflow.util.task import TaskState
+
+        if step.action == "start":
+            workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.script_engine)
+            workflow.get_tasks(state=TaskState.READY)[0].data.update(start_data(n))
+        else:
+            workflow = self.serializer.deserialize_json(state)
+            workflow.script_engine = self.script_engine
+            if step.action == "task":
+                task = workflow.get_task_from_id(ready[step.spec_id])
+                task.set_data(**step.cleaned)
+                task.run()
+            else:
+                workflow.send_event(BpmnEvent(MessageEventDefinition(SUPPLEMENT), message_payload(step)))
+        workflow.do_engine_steps()
+        return self.serializer.serialize_json(workflow), self._ready_user_tasks(workflow), workflow
+
+
+def run_plain(path: str, cases: int, warmup: int) -> tuple[Result, dict]:
+    steps, _ = PATHS[path]
+    engine = PlainSpiff()
+    result = Result("(a) SpiffWorkflow alone, full-spec JSON", path, 1)
+    sizes = {}
+    for n in range(warmup):
+        state, ready = None, {}
+        for step in steps:
+            state, ready, _ = engine.act(state, ready, step, n)
+    gc.collect()
+    began = time.perf_counter()
+    for n in range(cases):
+        state, ready = None, {}
+        for step in steps:
+            t0 = time.perf_counter()
+            state, ready, workflow = engine.act(state, ready, step, n)
+            result.record(step.kind, time.perf_counter() - t0)
+            result.actions += 1
+            if n == 0:
+                sizes[step.kind] = len(state.encode())
+        if not workflow.completed or workflow.data.get("case_status") != "completed":
+            result.failures.append(f"case {n}: ended {workflow.data.get('case_status')!r}")
+        result.cases += 1
+    result.wall = time.perf_counter() - began
+    return result, sizes
+
+
+# --- (a') OneWindow's engine adapter in-process ---------------------------------------------
+
+def adapter_definition():
+    import hashlib
+
+    from app.engine import specs
+
+    xml = BPMN_PATH.read_bytes()
+    # Only the spec matters here; the snapshot falls back to the BPMN names without metadata.
+    return specs.load(-1, hashlib.sha256(xml).hexdigest(), PROCESS_KEY, xml, {}, {})
+
+
+def run_adapter(path: str, cases: int, warmup: int) -> Result:
+    from app.engine import ProcessInstance
+
+    steps, _ = PATHS[path]
+    definition = adapter_definition()
+    result = Result("(a') app.engine adapter, spec-less, no DB/HTTP", path, 1)
+
+    def act(state, previous, step, n):
+        """load -> act -> snapshot (what close_step syncs from) -> dump."""
+        if step.action == "start":
+            instance = ProcessInstance.start(definition, start_data(n))
+        else:
+            instance = ProcessInstance.load(definition, state)
+            if step.action == "task":
+                task_id = next(t.id for t in previous.user_tasks if t.spec_id == step.spec_id)
+                instance.complete_user_task(task_id, dict(step.cleaned))
+            else:
+                instance.deliver_message(SUPPLEMENT, message_payload(step))
+        snapshot = instance.snapshot()
+        return instance.dump(), snapshot
+
+    for n in range(warmup):
+        state, snapshot = None, None
+        for step in steps:
+            state, snapshot = act(state, snapshot, step, n)
+    gc.collect()
+    began = time.perf_counter()
+    for n in range(cases):
+        state, snapshot = None, None
+        for step in steps:
+            t0 = time.perf_counter()
+            state, snapshot = act(state, snapshot, step, n)
+            result.record(step.kind, time.perf_counter() - t0)
+            result.actions += 1
+        if not snapshot.completed or snapshot.data.get("case_status") != "completed":
+            result.failures.append(f"case {n}: ended {snapshot.data.get('case_status')!r}")
+        result.cases += 1
+    result.wall = time.perf_counter() - began
+    return result
+
+
+# --- (b) the HTTP API ------------------------------------------------------------------------
+
+def make_app(database_url: str, instance: Path):
+    """Like tests/conftest.py `_migrated_app`: create, migrate, seed the demo data."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.cli import deploy_limits
+    from app.demo.seed import seed
+    from app.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
+                      "MIGRATIONS_DIR": str(ROOT / "migrations"), "SCHEDULER_ENABLED": False,
+                      "SECRET_KEY": secrets.token_hex(32)})
+    with app.app_context():
+        logging.disable(logging.INFO)  # migrations/env.py turns alembic's INFO lines back on
+        try:
+            upgrade(directory=str(ROOT / "migrations"))
+        finally:
+            logging.disable(logging.NOTSET)
+        with app.test_request_context():
+            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits())
+        db.session.remove()
+    return app
+
+
+class Server:
+    """The Flask app behind werkzeug's threaded server, in a background thread."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.httpd = make_server("127.0.0.1", 0, app, threaded=True)
+        self.base = f"http://127.0.0.1:{self.httpd.server_port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="bench-http", daemon=True)
+
+    def __enter__(self):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
+        from app.extensions import db
+
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+class IdNumbers:
+    """Distinct, valid resident ID numbers (GB 11643 check digit), one per application."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._next = 0
+
+    def take(self) -> str:
+        from app.applicants.idnumbers import id_card_problem, with_check_digit_id_card
+
+        with self._lock:
+            n = self._next
+            self._next += 1
+        born = date(1960, 1, 1) + timedelta(days=n // 900)
+        number = with_check_digit_id_card(f"610118{born:%Y%m%d}{100 + n % 900:03d}")
+        assert id_card_problem(number) is None, number
+        return number
+
+
+class Client:
+    """One clerk terminal: its own requests.Session and tokens for the three demo users."""
+
+    RETRY_STATUSES = {409, 503}
+
+    def __init__(self, base: str):
+        import requests
+
+        from app.demo.seed import DEMO_PASSWORD
+
+        self.base = base
+        self.http = requests.Session()
+        self.http.trust_env = False  # never through a proxy
+        self.tokens = {}
+        for user in USERS:
+            response = self.http.post(f"{base}/api/v1/auth/token",
+                                      json={"username": user, "password": DEMO_PASSWORD}, timeout=60)
+            if response.status_code != 200:
+                raise BenchError(f"login {user}: HTTP {response.status_code} {response.text[:300]}")
+            self.tokens[user] = response.json()["token"]
+
+    def post(self, user: str, path: str, body: dict, expect: int, result: Result) -> dict:
+        for attempt in range(6):
+            response = self.http.post(self.base + path, json=body, timeout=120,
+                                      headers={"Authorization": f"Bearer {self.tokens[user]}"})
+            if response.status_code == expect:
+                return response.json()
+            if response.status_code in self.RETRY_STATUSES and attempt < 5:
+                result.retries += 1
+                time.sleep(0.01 * (attempt + 1))
+                continue
+            raise BenchError(f"POST {path} as {user}: HTTP {response.status_code} {response.text[:400]}")
+        raise AssertionError("unreachable")
+
+    def act(self, case: dict | None, step: Step, ids: IdNumbers, result: Result) -> dict:
+        if step.action == "start":
+            body = {"item_code": "610118-SCJG-0001", "channel": "window", "hall": "HY-ZWFW",
+                    "materials": ["SQS", "YYZZ", "FDDBR"],
+                    "applicant": {"name": "鄠邑区申请人", "id_type": "id_card", "id_number": ids.take(),
+                                  "phone": "13800000000"}}
+            return self.post(step.user, "/api/v1/cases", body, 201, result)
+        if step.action == "task":
+            open_ids = [t["id"] for t in case["open_tasks"] if t["name"] == step.spec_id]
+            if not open_ids:
+                raise BenchError(f"case {case['id']}: no open {step.spec_id}; "
+                                 f"open: {[t['name'] for t in case['open_tasks']]}")
+            return self.post(step.user, f"/api/v1/tasks/{open_ids[0]}/complete", {"data": step.submit}, 200, result)
+        return self.post(step.user, f"/api/v1/cases/{case['id']}/supplements",
+                         {"materials": list(step.materials), "note": step.note}, 200, result)
+
+    def run_case(self, steps, ids: IdNumbers, result: Result, on_step=None) -> dict:
+        case = None
+        for step in steps:
+            t0 = time.perf_counter()
+            case = self.act(case, step, ids, result)
+            result.record(step.kind, time.perf_counter() - t0)
+            result.actions += 1
+            if on_step is not None:
+                on_step(step, case)
+        if case["status"] != "completed":
+            result.failures.append(f"case {case['id']}: ended {case['status']!r}")
+        result.cases += 1
+        return case
+
+    def close(self):
+        self.http.close()
+
+
+def warm_up(terminals: list, paths: list, warmup: int, ids: IdNumbers) -> None:
+    """Untimed cases per terminal and path: connection pools, spec, form and compile caches."""
+    scratch = Result("warm-up", "-", len(terminals))
+    for terminal in terminals:
+        for p in paths:
+            for _ in range(warmup):
+                terminal.run_case(PATHS[p][0], ids, scratch)
+    if scratch.failures:
+        raise BenchError(f"warm-up failed: {scratch.failures[:3]}")
+
+
+def run_http(terminals: list, backend: str, path: str, cases: int, ids: IdNumbers) -> Result:
+    """`cases` cases of `path`, shared round-robin among the terminals, all started together."""
+    steps, _ = PATHS[path]
+    clients = len(terminals)
+    label = f"(b) HTTP API + {backend}"
+    shares = [len(range(i, cases, clients)) for i in range(clients)]
+    partial = [Result(label, path, clients) for _ in range(clients)]
+    errors = []
+    barrier = threading.Barrier(clients + 1)
+
+    def work(i):
+        try:
+            barrier.wait()
+            for _ in range(shares[i]):
+                terminals[i].run_case(steps, ids, partial[i])
+        except Exception as exc:  # reported after the run
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,), name=f"bench-client-{i}", daemon=True)
+               for i in range(clients)]
+    gc.collect()
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        while thread.is_alive():  # short joins: SIGTERM/Ctrl-C are handled between them
+            thread.join(timeout=0.2)
+    result = Result(label, path, clients)
+    result.wall = time.perf_counter() - began
+    for part in partial:
+        result.merge(part)
+    if errors:
+        raise BenchError(f"{label}, {clients} client(s): {errors[0]}") from errors[0]
+    return result
+
+
+def run_backend(app, backend: str, paths: list, counts: dict, args, ids: IdNumbers, results: dict,
+                size_rows: list | None, plain_sizes: dict) -> list:
+    """Serve `app`, run every path with 1 and with --clients terminals; returns stored averages."""
+    client_counts = [1] + ([args.clients] if args.clients > 1 else [])
+    with Server(app) as server:
+        terminals = [Client(server.base) for _ in range(max(client_counts))]  # logins are not timed
+        try:
+            warm_up(terminals, paths, args.warmup, ids)
+            for p in paths:
+                for clients in client_counts:
+                    results[p].append(run_http(terminals[:clients], backend, p, counts[p], ids))
+        finally:
+            for terminal in terminals:
+                terminal.close()
+        if size_rows is not None:
+            for p in paths:
+                size_rows.extend(probe_sizes(server, p, ids, plain_sizes[p]))
+        return stored_averages(app, backend)
+
+
+# --- (c) state sizes -------------------------------------------------------------------------
+
+@dataclass
+class SizeRow:
+    path: str
+    point: str
+    status: str
+    column_length: int   # SQL length(state)
+    stored_bytes: int    # UTF-8 bytes of the stored spec-less JSON
+    full_bytes: int      # SpiffWorkflow's own serialization of the same workflow
+    stored_gzip: int
+    full_gzip: int
+    plain_full: int | None  # (a)'s own full serialization at the same point
+
+
+def probe_sizes(server: Server, path: str, ids: IdNumbers, plain_sizes: dict) -> list[SizeRow]:
+    """Drive one case through HTTP and weigh its stored state after every action."""
+    from sqlalchemy import text
+
+    from app.cases.models import Case
+    from app.engine import ProcessInstance
+    from app.engine.serializer import dumps_with_spec
+    from app.extensions import db
+    from app.processes import service as processes
+
+    steps, _ = PATHS[path]
+    rows = []
+
+    def weigh(step, case_json):
+        with server.app.app_context():
+            try:
+                case = db.session.get(Case, case_json["id"])
+                column = db.session.execute(text('SELECT length(state) FROM "case" WHERE id = :id'),
+                                            {"id": case.id}).scalar_one()
+                instance = ProcessInstance.load(processes.loaded(case.definition), case.state)
+                full = dumps_with_spec(instance.workflow)
+                rows.append(SizeRow(path, f"after {step.kind}", case.status, column, len(case.state.encode()),
+                                    len(full.encode()), len(gzip.compress(case.state.encode())),
+                                    len(gzip.compress(full.encode())), plain_sizes.get(step.kind)))
+            finally:
+                db.session.remove()
+
+    terminal = Client(server.base)
+    try:
+        terminal.run_case(steps, ids, Result("probe", path, 1), on_step=weigh)
+    finally:
+        terminal.close()
+    return rows
+
+
+def stored_averages(app, backend: str) -> list:
+    """Average length(state) of every completed case in the database (warm-up and probe cases
+    included), split by path: correction-path cases have correction_round 1."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            rows = db.session.execute(text(
+                "SELECT correction_round, count(*), avg(length(state)) FROM \"case\" "
+                "WHERE status = 'completed' GROUP BY correction_round ORDER BY correction_round")).all()
+        finally:
+            db.session.remove()
+    return [(backend, "happy" if rnd == 0 else "correction", int(n), float(avg)) for rnd, n, avg in rows]
+
+
+# --- PostgreSQL database of this run ---------------------------------------------------------
+
+class PgDatabase:
+    """CREATE DATABASE onewindow_bench_<random> on enter; DROP ... WITH (FORCE) on exit,
+    on any exception, on Ctrl-C and on SIGTERM/SIGHUP (turned into SystemExit)."""
+
+    def __init__(self, admin_url: str):
+        from sqlalchemy import create_engine
+
+        if admin_url.startswith("postgresql://"):
+            admin_url = admin_url.replace("postgresql://", "postgresql+psycopg://", 1)
+        self.admin_url = admin_url
+        self.name = f"onewindow_bench_{secrets.token_hex(4)}"
+        self.url = admin_url.rsplit("/", 1)[0] + f"/{self.name}"
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.created = False
+
+    def __enter__(self):
+        from sqlalchemy import text
+
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        self.created = True
+        return self
+
+    def drop(self):
+        from sqlalchemy import text
+
+        if not self.created:
+            return
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.created = False
+        self.admin.dispose()
+
+    def __exit__(self, *exc):
+        try:
+            self.drop()
+        except Exception as error:  # never hide the original failure
+            print(f"!! could not drop database {self.name}: {error}", file=sys.stderr)
+
+
+def _exit_on_signal(signum, frame):
+    print(f"\n!! stopped by signal {signum}; cleaning up", file=sys.stderr)
+    raise SystemExit(128 + signum)
+
+
+# --- output ----------------------------------------------------------------------------------
+
+def fmt_rate(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def print_table(headers: list[str], rows: list[list[str]], align: str) -> None:
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
+              for i, h in enumerate(headers)]
+
+    def line(cells):
+        parts = []
+        for cell, width, how in zip(cells, widths, align):
+            parts.append(str(cell).ljust(width) if how == "l" else str(cell).rjust(width))
+        return "  ".join(parts).rstrip()
+
+    print(line(headers))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(line(row))
+
+
+def report_throughput(path: str, results: list[Result], baseline: Result) -> None:
+    steps, description = PATHS[path]
+    print(f"\nThroughput — path '{path}': {description} ({len(steps)} actions per case)")
+    headers = ["mode", "clients", "cases", "actions", "wall s", "actions/s", "cases/s",
+               "mean ms", "p50 ms", "p95 ms", "(b)/(a)", "retries"]
+    rows = []
+    for r in results:
+        values = r.all_latencies()
+        rows.append([r.label, r.clients, r.cases, r.actions, f"{r.wall:.2f}", fmt_rate(r.rate),
+                     f"{r.cases / r.wall:,.1f}" if r.wall else "-",
+                     f"{statistics.fmean(values) * 1000:.2f}", f"{pct(values, .5) * 1000:.2f}",
+                     f"{pct(values, .95) * 1000:.2f}",
+                     "1" if r is baseline else f"{r.rate / baseline.rate:.4f}", r.retries])
+    print_table(headers, rows, "lrrrrrrrrrrr")
+
+    kinds = [k for k in KIND_ORDER if any(k in r.latencies for r in results)]
+    print(f"\nMean latency per action (ms) — path '{path}'  [single client rows are service times; "
+          "multi-client rows include queueing]")
+    headers = ["mode", "clients"] + kinds
+    rows = [[r.label, r.clients] + [f"{statistics.fmean(r.latencies[k]) * 1000:.2f}" for k in kinds]
+            for r in results]
+    print_table(headers, rows, "lr" + "r" * len(kinds))
+
+
+def report_sizes(rows: list[SizeRow], averages: list[tuple[str, int, float]]) -> None:
+    print("\n(c) Stored workflow state per case (bytes): the `state` column (spec-less) vs "
+          "SpiffWorkflow's own full serialization of the same workflow")
+    headers = ["path", "point", "case status", "length(state)", "stored B", "full B (Spiff)",
+               "saved", "spec part B", "stored gz", "full gz", "(a) full B"]
+    out = []
+    for r in rows:
+        out.append([r.path, r.point, r.status, r.column_length, r.stored_bytes, r.full_bytes,
+                    f"{100 * (1 - r.stored_bytes / r.full_bytes):.1f}%", r.full_bytes - r.stored_bytes,
+                    r.stored_gzip, r.full_gzip, r.plain_full if r.plain_full is not None else "-"])
+    print_table(headers, out, "lllrrrrrrrr")
+    print("  length(state) is SQL length() of the column (characters; the JSON is ASCII-escaped, so = bytes).")
+    print("  full B: app.engine.serializer.dumps_with_spec (BpmnWorkflowSerializer().serialize_json) of the")
+    print("  workflow restored from that very state; (a) full B: the plain-SpiffWorkflow run's own case 0.")
+    for backend, path, count, avg in averages:
+        print(f"  average length(state) of the {count} completed '{path}' cases on {backend}: {avg:,.0f}")
+
+
+def report_summary(results: dict, size_rows: list) -> None:
+    print("\nSummary")
+    for path, rows in results.items():
+        baseline = rows[0]
+        parts = [f"(a) {fmt_rate(baseline.rate)} actions/s"]
+        for r in rows[2:]:
+            name = r.label.split("+ ")[-1]
+            parts.append(f"{name} x{r.clients} {fmt_rate(r.rate)} "
+                         f"(= {r.rate / baseline.rate:.3f} of (a), {baseline.rate / r.rate:.1f}x slower)")
+        print(f"  {path}: " + "; ".join(parts))
+    ends = [r for r in size_rows if r.point == "after deliver"]
+    for r in ends:
+        print(f"  state at the end of a '{r.path}' case: {r.stored_bytes:,} B stored vs {r.full_bytes:,} B "
+              f"full SpiffWorkflow serialization ({100 * (1 - r.stored_bytes / r.full_bytes):.1f}% saved, "
+              f"{r.full_bytes - r.stored_bytes:,} B of spec per case)")
+
+
+# --- main ------------------------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=100, help="happy-path cases per mode (default 100)")
+    parser.add_argument("--correction-cases", type=int, default=None,
+                        help="correction-path cases per mode (default: --cases // 4; 0 skips the path)")
+    parser.add_argument("--clients", type=int, default=4,
+                        help="concurrent HTTP clients for the second HTTP run (default 4; 0 or 1: skip)")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--warmup", type=int, default=2,
+                        help="untimed warm-up cases per path, mode and HTTP client (default 2)")
+    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_ADMIN_URL),
+                        help="PostgreSQL server (admin database) to create the bench database on")
+    args = parser.parse_args(argv)
+    if args.correction_cases is None:
+        args.correction_cases = max(1, args.cases // 4)
+    counts = {"happy": args.cases, "correction": args.correction_cases}
+    paths = [p for p in PATHS if counts[p] > 0]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if args.cases < 1 or args.correction_cases < 0 or args.warmup < 1 or \
+            any(b not in ("sqlite", "postgresql") for b in backends):
+        parser.error("bad --cases, --correction-cases, --warmup or --backends")
+
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
+    logging.basicConfig(level=logging.WARNING)
+
+    from importlib.metadata import version
+
+    print(f"OneWindow engine overhead — SpiffWorkflow {version('SpiffWorkflow')}, Python "
+          f"{sys.version.split()[0]}, {os.cpu_count()} CPU(s); cases per mode: "
+          + ", ".join(f"{p} {counts[p]}" for p in paths))
+    print("HTTP: werkzeug threaded server in this process, clients = threads with one requests.Session "
+          "each (client and server share the GIL)")
+    t_start = time.perf_counter()
+
+    # (a) first: OneWindow's engine module patches SpiffWorkflow's timer clock when imported.
+    results = {p: [] for p in paths}
+    plain_sizes = {}
+    for p in paths:
+        plain, plain_sizes[p] = run_plain(p, counts[p], args.warmup)
+        results[p].append(plain)
+    for p in paths:
+        results[p].append(run_adapter(p, counts[p], args.warmup))
+
+    ids = IdNumbers()
+    size_rows, averages = [], []
+    with tempfile.TemporaryDirectory(prefix="onewindow-bench-") as tmp:
+        for backend in backends:
+            if backend == "sqlite":
+                app = make_app(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "instance-sqlite")
+                averages += run_backend(app, "SQLite", paths, counts, args, ids, results, size_rows, plain_sizes)
+            else:
+                with PgDatabase(args.pg_url) as pg:
+                    print(f"PostgreSQL: created database {pg.name} (dropped at the end)")
+                    app = make_app(pg.url, Path(tmp) / "instance-pg")
+                    averages += run_backend(app, "PostgreSQL", paths, counts, args, ids, results,
+                                            None if "sqlite" in backends else size_rows, plain_sizes)
+                print(f"PostgreSQL: dropped database {pg.name}")
+
+    failures = []
+    for p in paths:
+        report_throughput(p, results[p], results[p][0])
+        for r in results[p]:
+            failures.extend(f"{r.label} ({r.clients} client(s), {p}): {f}" for f in r.failures)
+    report_sizes(size_rows, averages)
+    print("\n(b)/(a) is actions/s through HTTP divided by actions/s of plain SpiffWorkflow on the same path.")
+    report_summary(results, size_rows)
+    print(f"total run time {time.perf_counter() - t_start:.1f} s")
+    if failures:
+        print("\nFAILURES (cases that did not end 'completed'):")
+        for f in failures[:20]:
+            print("  " + f)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -45,6 +45,7 @@ def present_case(case: Case, session=None, detail: bool = False) -> dict:
     if detail and session is not None:
         out["open_tasks"] = [present_task(t) for t in open_tasks(session, case.id)]
         out["active_elements"] = case.active_elements
-        out["events"] = [present_event(e) for e in history.events(session, case.id)]
-        out["history_intact"] = history.verify(session, case.id)
+        chain = history.events(session, case.id)
+        out["events"] = [present_event(e) for e in chain]
+        out["history_intact"] = history.verify_chain(list(reversed(chain)))
     return out

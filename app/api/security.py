@@ -5,6 +5,7 @@ from flask import current_app, g, request
 
 from app.auth import service as auth
 from app.auth.principal import Principal
+from app.auth.roles import ROLE_LABELS
 from app.errors import NotAuthenticated, PermissionDenied
 from app.extensions import db
 
@@ -40,7 +41,7 @@ def require_roles(*roles: str):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not principal().has_role(*roles):
-                raise PermissionDenied("没有权限：需要以下角色之一：" + "、".join(roles))
+                raise PermissionDenied("没有权限：需要以下角色之一：" + "、".join(ROLE_LABELS.get(r, r) for r in roles))
             return view(*args, **kwargs)
         return wrapper
     return decorate

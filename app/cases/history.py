@@ -47,8 +47,13 @@ def events(session: Session, case_id: int, newest_first: bool = True) -> list[Ca
 
 def verify(session: Session, case_id: int) -> bool:
     """True if every event still hashes to what the next one recorded."""
+    return verify_chain(events(session, case_id, newest_first=False))
+
+
+def verify_chain(chain: list[CaseEvent]) -> bool:
+    """`chain` oldest first, as read from the database."""
     prev = GENESIS
-    for event in events(session, case_id, newest_first=False):
+    for event in chain:
         if event.prev_hash != prev:
             return False
         if _digest(prev, event.case_id, event.seq, event.at, event.kind, event.actor,

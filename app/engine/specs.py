@@ -5,6 +5,7 @@ parses a definition once and every case of that version shares the spec objects.
 """
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.engine import checks, xmlsafe
@@ -27,15 +28,16 @@ _lock = threading.Lock()
 MAX_CACHED = 256
 
 
-def load(definition_id: int, sha256: str, process_key: str, bpmn_xml: bytes,
+def load(definition_id: int, sha256: str, process_key: str, read_xml: Callable[[], bytes],
          user_tasks: dict, element_names: dict) -> LoadedDefinition:
+    """The cached spec of a version; `read_xml` is called only on a cache miss."""
     key = (definition_id, sha256)
     with _lock:
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
             return hit
-    tree = xmlsafe.parse(bytes(bpmn_xml), max_bytes=64 * 1024 * 1024)
+    tree = xmlsafe.parse(bytes(read_xml()), max_bytes=64 * 1024 * 1024)
     parser = checks.build_parser(tree)
     loaded = LoadedDefinition(
         cache_key=key,

@@ -17,7 +17,8 @@ class ProcessDefinition(Base):
     key: Mapped[str] = mapped_column(String(128), index=True)
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str | None] = mapped_column(String(200))
-    bpmn_xml: Mapped[bytes] = mapped_column(LargeBinary)  # exactly the file deployed
+    # Exactly the file deployed. Deferred: only a spec-cache miss and the XML endpoint read it.
+    bpmn_xml: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     forms: Mapped[dict] = mapped_column(JSON, default=dict)         # form key -> form-js schema
     user_tasks: Mapped[dict] = mapped_column(JSON, default=dict)    # task id -> meta

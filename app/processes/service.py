@@ -141,5 +141,5 @@ def list_versions(session: Session, key: str | None = None) -> list[ProcessDefin
 def loaded(definition: ProcessDefinition) -> engine.LoadedDefinition:
     """The runnable spec of a stored version (parsed once per worker)."""
     return engine.load_definition(definition.id, definition.sha256, definition.key,
-                                  definition.bpmn_xml, definition.user_tasks,
+                                  lambda: definition.bpmn_xml, definition.user_tasks,
                                   definition.element_names)

@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -200,6 +201,52 @@ class Driver:
         assert case["history_intact"] is True, case
         self.finished[case["id"]] = {"path": path, "case_no": case["case_no"], "final": case}
         return case
+
+
+def drive_cases(base_url: str, threads: int, per_thread: int, retry_conflicts: bool = False):
+    """`threads` drivers each take `per_thread` cases to the end at once. Returns the status
+    counts of every request, the paths by case id, the case numbers and the conflicts seen."""
+    drivers = in_threads([partial(Driver, base_url, retry_conflicts=retry_conflicts) for _ in range(threads)])
+    barrier = threading.Barrier(threads, timeout=30)
+
+    def work(index: int, driver: Driver):
+        barrier.wait()
+        for n in range(per_thread):
+            # each thread serves a few applicants of its own, who come back for new cases
+            driver.run_case(path_for(index * per_thread + n), person(index * 10 + n % 3))
+
+    try:
+        in_threads([partial(work, i, d) for i, d in enumerate(drivers)], timeout=170)
+    finally:
+        for driver in drivers:
+            driver.close()
+    statuses = Counter()
+    for driver in drivers:
+        statuses.update(driver.statuses)
+    assert not [k for k in statuses if k[1] >= 500], statuses
+    paths = {case_id: info["path"] for d in drivers for case_id, info in d.finished.items()}
+    numbers = [info["case_no"] for d in drivers for info in d.finished.values()]
+    conflicts = [c for d in drivers for c in d.conflicts]
+    return statuses, paths, numbers, conflicts
+
+
+def race_to_complete(clients: list, task_id: str, data: dict) -> dict:
+    """All clients complete one task at the same instant: exactly one 200, the rest 409 with
+    a JSON message. Returns the winner's case."""
+    barrier = threading.Barrier(len(clients), timeout=30)
+
+    def complete(client: Client):
+        barrier.wait()
+        return client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": data})
+
+    responses = in_threads([partial(complete, c) for c in clients])
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == Counter({200: 1, 409: len(clients) - 1}), \
+        {s: [body_of(r) for r in responses if r.status_code == s] for s in statuses}
+    for response in responses:
+        if response.status_code == 409:
+            assert_error_body(response, 409)
+    return next(r.json() for r in responses if r.status_code == 200)
 
 
 def path_for(n: int) -> str:

@@ -15,7 +15,7 @@ from app.cases.models import Case, CaseEvent
 from app.extensions import db
 from app.inbox.models import COMPLETED, OPEN, Task
 from app.timers.models import CANCELLED, DONE, Job
-from tests.concurrency.harness import Client, assert_error_body, body_of, in_threads, person
+from tests.concurrency.harness import Client, assert_error_body, body_of, in_threads, person, race_to_complete
 from tests.flows import application, fire_timers
 
 CONTENDERS = 16
@@ -54,20 +54,7 @@ def test_sixteen_clerks_complete_one_task_exactly_one_wins(pg, pg_url):
         for _ in range(3):  # three fresh cases: the race is cheap, and one round can be lucky
             case = _start(clients[0])
             task_id = _only_open_task(case, "front_desk_acceptance")
-            barrier = threading.Barrier(CONTENDERS, timeout=30)
-
-            def complete(client: Client):
-                barrier.wait()
-                return client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {"outcome": "accept"}})
-
-            responses = in_threads([partial(complete, c) for c in clients])
-            statuses = Counter(r.status_code for r in responses)
-            assert statuses == Counter({200: 1, 409: CONTENDERS - 1}), \
-                {s: [body_of(r) for r in responses if r.status_code == s] for s in statuses}
-            for response in responses:
-                if response.status_code == 409:
-                    assert_error_body(response, 409)
-            winner = next(r.json() for r in responses if r.status_code == 200)
+            winner = race_to_complete(clients, task_id, {"outcome": "accept"})
             assert winner["status"] == "under_review"
             assert winner["revision"] == case["revision"] + 1
 

@@ -20,6 +20,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     register_extensions(app)
+    register_read_only_requests(app)
     register_blueprints(app)
     register_commands(app)
     start_scheduler(app)
@@ -32,6 +33,24 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
     api.init_app(app)
+
+
+def register_read_only_requests(app: Flask) -> None:
+    """GET/HEAD requests only read: on SQLite their transactions need not take the write lock."""
+    from flask import g, request
+
+    from app.database import write_intent
+
+    @app.before_request
+    def _mark_reads():
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            g.write_intent_token = write_intent.set(False)
+
+    @app.teardown_request
+    def _unmark_reads(exc):
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            write_intent.reset(token)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,12 +7,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _instance_secret(instance_path: Path) -> str:
-    """A per-installation secret kept in instance/ (never in the repository)."""
-    instance_path.mkdir(parents=True, exist_ok=True)
+    """A per-installation secret kept in instance/ (never in the repository). Created with
+    O_EXCL, so workers starting together agree on one key."""
     path = instance_path / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -71,7 +75,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    pass
+    REQUIRE_SECRET_KEY = True
 
 
 CONFIGS = {
@@ -82,5 +86,10 @@ CONFIGS = {
 
 
 def resolve_secret(config: dict) -> None:
-    if not config.get("SECRET_KEY"):
-        config["SECRET_KEY"] = _instance_secret(Path(config["INSTANCE_PATH"]))
+    Path(config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    if config.get("SECRET_KEY"):
+        return
+    if config.get("REQUIRE_SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in production (tokens signed with a per-host key "
+                           "would not verify on the other hosts)")
+    config["SECRET_KEY"] = _instance_secret(Path(config["INSTANCE_PATH"]))

@@ -3,12 +3,18 @@
 Models derive from `Base` (plain SQLAlchemy), so the domain core can be used with any
 SQLAlchemy session; Flask-SQLAlchemy is handed the same base in `extensions`.
 """
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timezone
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
+
+from app.errors import Conflict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -61,9 +67,36 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+# Whether the current context may write. Read-only requests (GET) clear it.
+write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(conn):
-    # Every SQLite transaction takes the write lock up front, so concurrent requests queue
-    # behind the busy timeout instead of failing to upgrade a read lock ("database is locked").
+    # A SQLite transaction that may write takes the write lock up front, so concurrent writers
+    # queue behind the busy timeout instead of failing to upgrade a read lock ("database is
+    # locked"); read-only ones start deferred and read beside the writer (WAL).
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+@contextmanager
+def unit_of_work(session: Session):
+    """Commit on success; roll back and translate storage races into Conflict on failure."""
+    try:
+        yield
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("办件已被他人更新，请刷新后重试") from None
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("数据已被并发修改，请刷新后重试", detail=str(exc.orig)) from None
+    except OperationalError as exc:
+        session.rollback()
+        if "locked" in str(exc.orig).lower() or "deadlock" in str(exc.orig).lower():
+            raise Conflict("系统繁忙（数据被占用），请稍后重试") from None
+        raise
+    except BaseException:
+        session.rollback()
+        raise

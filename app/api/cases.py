@@ -7,7 +7,7 @@ from marshmallow import fields
 from app.api.headers import expected_revision
 from app.api.outputs import CaseOut, CasePage
 from app.api.present import present_case
-from app.api.schemas import PageArgs, StrictSchema, one_of, page_of
+from app.api.schemas import PageArgs, StrictSchema, one_of, page_of, text
 from app.api.security import principal
 from app.cases import service as cases
 from app.cases.models import STATUS_LABELS
@@ -18,24 +18,24 @@ blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="åŠžä
 
 
 class ApplicantIn(StrictSchema):
-    name = fields.String(required=True)
+    name = text(200, required=True)
     id_type = fields.String(required=True, validate=one_of(["id_card", "uscc"]))
-    id_number = fields.String(required=True)
-    phone = fields.String(load_default=None, allow_none=True)
-    email = fields.String(load_default=None, allow_none=True)
+    id_number = text(18, required=True)
+    phone = text(32, load_default=None, allow_none=True)
+    email = text(254, load_default=None, allow_none=True)
 
 
 class CaseIn(StrictSchema):
-    item_code = fields.String(required=True)
+    item_code = text(64, required=True)
     applicant = fields.Nested(ApplicantIn, required=True)
     channel = fields.String(required=True, validate=one_of(list(cases.CHANNELS)))
-    hall = fields.String(required=True)
-    materials = fields.List(fields.String(), load_default=list)
+    hall = text(32, required=True)
+    materials = fields.List(text(64), load_default=list)
 
 
 class SupplementIn(StrictSchema):
-    materials = fields.List(fields.String(), required=True)
-    note = fields.String(load_default=None, allow_none=True)
+    materials = fields.List(text(64), required=True)
+    note = text(2000, load_default=None, allow_none=True)
 
 
 class CaseQuery(PageArgs):
@@ -67,7 +67,7 @@ class Cases(MethodView):
         return page_of([present_case(c) for c in rows], total, page, per_page)
 
 
-@blp.route("/<int:case_id>")
+@blp.route("/<int(max=2147483647):case_id>")
 class CaseDetail(MethodView):
     @blp.response(200, CaseOut)
     def get(self, case_id):
@@ -75,7 +75,7 @@ class CaseDetail(MethodView):
         return present_case(cases.visible_case(db.session, principal(), case_id), db.session, detail=True)
 
 
-@blp.route("/<int:case_id>/supplements")
+@blp.route("/<int(max=2147483647):case_id>/supplements")
 class Supplements(MethodView):
     @blp.arguments(SupplementIn)
     @blp.response(200, CaseOut)

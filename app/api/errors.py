@@ -77,6 +77,10 @@ def _http_error(exc: HTTPException):
     return body(status, message)
 
 
+def _too_deep(exc: RecursionError):
+    return body(400, "请求内容嵌套过深")
+
+
 def _unexpected(exc: Exception):
     log.exception("unhandled error")
     return body(500)
@@ -85,4 +89,5 @@ def _unexpected(exc: Exception):
 def register(app) -> None:
     app.register_error_handler(E.DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(RecursionError, _too_deep)
     app.register_error_handler(Exception, _unexpected)

@@ -94,13 +94,9 @@ class Processes(MethodView):
                                         Path(config["FORMS_DIR"]))
         bpmn = form["file"].read(config["MAX_BPMN_BYTES"] + 1)
         uploads = [(f.filename, f.read(config["MAX_FORM_BYTES"] + 1)) for f in form["forms"]]
-        try:
-            definition, created = processes.deploy(db.session, bpmn, uploads, principal().user_id, limits)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        return present_version(definition, 0), (201 if created else 200)
+        definition, created = processes.deploy(db.session, bpmn, uploads, principal().user_id, limits)
+        running = _running_counts([definition.id]).get(definition.id, 0)
+        return present_version(definition, running), (201 if created else 200)
 
 
 @blp.route("/<string:key>")
@@ -114,7 +110,7 @@ class ProcessVersions(MethodView):
         return found[0]
 
 
-@blp.route("/<string:key>/versions/<int:version>")
+@blp.route("/<string:key>/versions/<int(max=2147483647):version>")
 class ProcessVersion(MethodView):
     @blp.response(200, Version)
     def get(self, key, version):
@@ -123,17 +119,21 @@ class ProcessVersion(MethodView):
         return present_version(definition, _running_counts([definition.id]).get(definition.id, 0))
 
 
-@blp.route("/<string:key>/versions/<int:version>/xml")
+@blp.route("/<string:key>/versions/<int(max=2147483647):version>/xml")
 class ProcessXml(MethodView):
     @blp.response(200, content_type="application/xml")
     def get(self, key, version):
         """The BPMN file exactly as it was deployed."""
         definition = processes.get_version(db.session, key, version)
-        return Response(bytes(definition.bpmn_xml), mimetype="application/xml",
-                        headers={"Content-Disposition": f'inline; filename="{key}.v{version}.bpmn"'})
+        # Designer-supplied XML may carry any extension content: serve it as a file, never as a page.
+        return Response(bytes(definition.bpmn_xml), mimetype="application/xml", headers={
+            "Content-Disposition": f'attachment; filename="{key}.v{version}.bpmn"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        })
 
 
-@blp.route("/<string:key>/versions/<int:version>/forms/<string:form_key>")
+@blp.route("/<string:key>/versions/<int(max=2147483647):version>/forms/<string:form_key>")
 class ProcessForm(MethodView):
     @blp.response(200)
     def get(self, key, version, form_key):

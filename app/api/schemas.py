@@ -25,7 +25,7 @@ def one_of(choices):
 
 
 class PageArgs(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, error="必须 ≥ 1"))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000, error="必须在 1–100000 之间"))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100, error="必须在 1–100 之间"))
 
 
@@ -43,3 +43,8 @@ class ErrorSchema(Schema):
 
 def page_of(items, total, page, per_page) -> dict:
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def text(max_length: int, **kwargs):
+    """A string field with a length limit (the column's), named in Chinese when exceeded."""
+    return fields.String(validate=validate.Length(max=max_length, error=f"最多 {max_length} 个字符"), **kwargs)

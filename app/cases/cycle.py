@@ -6,13 +6,10 @@ close_step: sync task/job/case/event rows from the engine, serialize, bump the r
 The caller commits inside `unit_of_work`, which rolls everything back on any error — the
 in-memory workflow is then simply dropped.
 """
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, lazyload, undefer
-from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock, engine
 from app.cases.history import EventLog
@@ -28,28 +25,6 @@ class Step:
     case: Case
     instance: engine.ProcessInstance
     log: EventLog
-
-
-@contextmanager
-def unit_of_work(session: Session):
-    """Commit on success; roll back and translate storage races into Conflict on failure."""
-    try:
-        yield
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise Conflict("办件已被他人更新，请刷新后重试") from None
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("数据已被并发修改，请刷新后重试", detail=str(exc.orig)) from None
-    except OperationalError as exc:
-        session.rollback()
-        if "locked" in str(exc.orig).lower() or "deadlock" in str(exc.orig).lower():
-            raise Conflict("系统繁忙（数据被占用），请稍后重试") from None
-        raise
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def lock_case(session: Session, case_id: int) -> Case:

@@ -4,7 +4,7 @@ Each public function is one unit of work ending in one commit; a failure anywher
 the whole step back (see cycle.py).
 """
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app import clock, engine
 from app.applicants import service as applicants
@@ -17,7 +17,9 @@ from app.cases.history import EventLog
 from app.cases.models import CLOSED_STATUSES, SUBMITTED, Case
 from app.cases.settings import CaseSettings
 from app.catalog.models import ServiceItem
+from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.inbox import service as inbox
 from app.inbox.models import COMPLETED, OPEN, Task
 from app.processes import service as processes
 from app.taskforms.schema import describe, validate_submission
@@ -45,7 +47,7 @@ def _check_materials(item: ServiceItem, codes, field: str) -> list[str]:
 
 def start_case(session: Session, principal: Principal, payload: dict, settings: CaseSettings) -> Case:
     """Receive an application (收件) and start its process."""
-    with cycle.unit_of_work(session):
+    with unit_of_work(session):
         hall = session.scalar(select(Hall).where(Hall.code == payload["hall"]))
         if hall is None:
             raise ValidationFailed(f"大厅 {payload['hall']} 不存在", {"hall": [f"大厅 {payload['hall']} 不存在"]})
@@ -92,11 +94,6 @@ def start_case(session: Session, principal: Principal, payload: dict, settings: 
     return case
 
 
-def _authorize_task(principal: Principal, task: Task) -> None:
-    if not principal.can_work(task.role, task.hall_id):
-        raise PermissionDenied(f"您在“{task.hall.name}”没有“{R.ROLE_LABELS.get(task.role, task.role)}”角色，不能办理此任务")
-
-
 def _tolerance_guard(case: Case, cleaned: dict) -> None:
     # Art. 13(3): a case accepted under tolerance may be approved only once the listed
     # materials have arrived.
@@ -110,11 +107,11 @@ def _tolerance_guard(case: Case, cleaned: dict) -> None:
 
 def complete_task(session: Session, principal: Principal, task_id: str, data,
                   expected_revision: int | None = None) -> Case:
-    with cycle.unit_of_work(session):
+    with unit_of_work(session):
         task = session.get(Task, task_id)
         if task is None:
             raise NotFound(f"任务 {task_id} 不存在")
-        _authorize_task(principal, task)
+        inbox.require_worker(principal, task)
         step = cycle.open_step(session, task.case_id, expected_revision)
         session.refresh(task)  # re-read under the case lock
         if task.state != OPEN:
@@ -141,7 +138,7 @@ def complete_task(session: Session, principal: Principal, task_id: str, data,
 def deliver_supplement(session: Session, principal: Principal, case_id: int, materials, note: str | None,
                        expected_revision: int | None = None) -> Case:
     """Record materials the applicant supplied (补正) and hand them to the waiting flow."""
-    with cycle.unit_of_work(session):
+    with unit_of_work(session):
         case = session.get(Case, case_id)
         if case is None or not (principal.is_admin or case.hall_id in principal.staff_halls()):
             raise NotFound(f"办件 {case_id} 不存在")
@@ -222,5 +219,6 @@ def search_cases(session: Session, principal: Principal, *, status=None, item_co
         stmt = stmt.join(Applicant, Case.applicant_id == Applicant.id).where(Applicant.id_number == id_number)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.scalars(stmt.order_by(Case.created_at.desc(), Case.id.desc())
+                           .options(selectinload(Case.definition))
                            .limit(per_page).offset((page - 1) * per_page))
     return list(rows), total

@@ -14,15 +14,16 @@ from app.errors import ProcessFailure
 from app.inbox.models import CANCELLED, OPEN, Task
 from app.timers import models as J
 
-# Process variables that mirror onto case columns, with the type each must have.
+# Process variables that mirror onto case columns: the types each may have, and the longest
+# text its column holds (None: unlimited).
 _MIRRORED = {
-    "status_reason": (str, type(None)),
-    "outstanding_materials": (list,),
-    "tolerated": (bool,),
-    "correction_round": (int,),
-    "decision": (str, type(None)),
-    "delivery_method": (str, type(None)),
-    "tracking_no": (str, type(None)),
+    "status_reason": ((str, type(None)), None),
+    "outstanding_materials": ((list,), None),
+    "tolerated": ((bool,), None),
+    "correction_round": ((int,), None),
+    "decision": ((str, type(None)), 16),
+    "delivery_method": ((str, type(None)), 16),
+    "tracking_no": ((str, type(None)), 64),
 }
 
 
@@ -65,17 +66,28 @@ def _sync_tasks(step, snapshot, actor: str, now) -> None:
 
 
 def _sync_jobs(step, snapshot, now) -> None:
+    """One job per waiting timer. A job whose timer is gone fired if it was due (whoever's step
+    fired it: the scheduler's, or a clerk's, since every step ends by refreshing timers), and
+    was cancelled otherwise (the case moved on). A failed job is left for an administrator."""
     session, case = step.session, step.case
-    pending = {j.engine_task_id: j for j in session.scalars(
-        select(J.Job).where(J.Job.case_id == case.id, J.Job.state == J.PENDING))}
+    known = {j.engine_task_id: j for j in session.scalars(
+        select(J.Job).where(J.Job.case_id == case.id, J.Job.state.in_((J.PENDING, J.FAILED))))}
     live = {t.task_id: t for t in snapshot.timers}
-    for task_id, job in pending.items():
-        if task_id not in live:
-            job.state, job.finished_at = J.CANCELLED, now
-        elif job.due_at != live[task_id].due_at:
+    names = step.instance.definition.element_names
+    for task_id, job in known.items():
+        if job.state != J.PENDING:
+            continue
+        if task_id in live:
             job.due_at = live[task_id].due_at
+        elif job.due_at < now:
+            job.state, job.finished_at = J.DONE, now
+            step.log.append("timer_fired", "timer", f"期限届满：{names.get(job.element_id, job.element_id)}",
+                            {"element_id": job.element_id, "job_id": job.id,
+                             "due_at": job.due_at.isoformat()})
+        else:
+            job.state, job.finished_at = J.CANCELLED, now
     for task_id, timer in live.items():
-        if task_id not in pending:
+        if task_id not in known:
             session.add(J.Job(case_id=case.id, engine_task_id=task_id, element_id=timer.spec_id,
                               kind="timer", due_at=timer.due_at, state=J.PENDING, attempts=0,
                               created_at=now))
@@ -83,9 +95,16 @@ def _sync_jobs(step, snapshot, now) -> None:
 
 def _sync_case(step, snapshot, actor: str, now) -> None:
     case, data = step.case, snapshot.data
-    for name, types in _MIRRORED.items():
-        if name in data and isinstance(data[name], types):
-            setattr(case, name, data[name])
+    for name, (types, longest) in _MIRRORED.items():
+        if name not in data or getattr(case, name) == data[name]:
+            continue
+        value = data[name]
+        if not isinstance(value, types) or isinstance(value, bool) != (bool in types) \
+                or (longest and isinstance(value, str) and len(value) > longest):
+            step.log.append("warning", "system", f"流程变量 {name} 的取值不能登记到办件上，已忽略",
+                            {"variable": name, "value": repr(value)[:200]})
+            continue
+        setattr(case, name, value)
     status = data.get("case_status")
     if status in C.STATUS_LABELS and status != case.status:
         old = case.status

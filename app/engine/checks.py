@@ -122,6 +122,20 @@ def _check_user_tasks(result: Inspection, model: ProcessModel) -> None:
                    f"暂不支持 {etree.QName(el).localname}（需要平台集成）；请改用用户任务或脚本任务")
 
 
+MAX_ID, MAX_NAME = 128, 200  # the lengths the platform stores element ids and names in
+
+
+def _check_lengths(result: Inspection, process) -> None:
+    for el in process.iter():
+        if not isinstance(el.tag, str):
+            continue
+        el_id, name = el.get("id") or "", el.get("name") or ""
+        if len(el_id) > MAX_ID:
+            result.add(el_id[:MAX_ID], "element_id_length", f"元素 id 超过 {MAX_ID} 个字符")
+        if len(name) > MAX_NAME:
+            result.add(el_id or None, "name_length", f"元素名称超过 {MAX_NAME} 个字符：{name[:30]}…")
+
+
 def _check_processes(result: Inspection, known_roles: set[str]) -> None:
     root = result.tree.getroot()
     mains, called = bpmn_model.executable_processes(root)
@@ -143,6 +157,7 @@ def _check_processes(result: Inspection, known_roles: set[str]) -> None:
         if model is not result.process:
             result.process.user_tasks.update(model.user_tasks)
             result.process.element_names.update(model.element_names)
+        _check_lengths(result, process)
         _check_lanes(result, process, known_roles)
         _check_user_tasks(result, model)
 

@@ -121,7 +121,10 @@ class ProcessInstance:
         return cls(definition, workflow)
 
     def dump(self) -> str:
-        return serializer.dumps(self.workflow)
+        try:
+            return serializer.dumps(self.workflow)
+        except (TypeError, ValueError) as exc:  # a script left data that JSON cannot hold
+            raise _failure(exc, "保存流程状态") from exc
 
     def run(self, during: str = "自动推进") -> None:
         try:

@@ -7,7 +7,9 @@ of safe builtins and our helpers (`calendar_days`), nothing else.
 """
 import ast
 import operator
+import sys
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from types import ModuleType
 
@@ -27,7 +29,7 @@ _ALLOWED_BUILTINS = {
     name: safe_builtins[name]
     for name in (
         "None", "True", "False", "abs", "bool", "chr", "divmod", "float", "int", "isinstance",
-        "len", "ord", "pow", "range", "repr", "round", "str", "ArithmeticError", "Exception",
+        "len", "ord", "repr", "round", "str", "ArithmeticError", "Exception",
         "KeyError", "IndexError", "TypeError", "ValueError", "ZeroDivisionError",
     )
 }
@@ -96,6 +98,9 @@ def check_source(source: str, mode: str) -> list[tuple[str, str]]:
             problems.append(("script_dunder", f"第 {node.lineno} 行：不允许使用以下划线开头的名称 {node.id}"))
         elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
             problems.append(("script_dunder", f"第 {node.lineno} 行：不允许访问以下划线开头的属性 {node.attr}"))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not (
+                isinstance(node.right, ast.Constant) and isinstance(node.right.value, int) and 0 <= node.right.value <= 64):
+            problems.append(("restricted", f"第 {node.lineno} 行：乘方的指数只能是 0–64 的整数常量"))
     if problems:
         return problems
     try:
@@ -116,13 +121,56 @@ def _compiled(source: str, mode: str):
         problems = check_source(source, mode)
         if problems:
             raise ValueError("; ".join(message for _, message in problems))
-        result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source)
+        result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source, filename=SCRIPT_FILE)
         code = result.code
         with _cache_lock:
             if len(_cache) > 4096:
                 _cache.clear()
             _cache[key] = code
     return code
+
+
+SCRIPT_FILE = "<bpmn script>"
+MAX_LINES = 100_000   # lines a single expression or script may execute
+MAX_RANGE = 100_000   # elements range() may produce
+
+
+class ScriptBudgetExceeded(RuntimeError):
+    pass
+
+
+def _bounded_range(*args):
+    values = range(*args)
+    if len(values) > MAX_RANGE:
+        raise ScriptBudgetExceeded(f"range() 最多 {MAX_RANGE} 个元素")
+    return values
+
+
+_ALLOWED_BUILTINS["range"] = _bounded_range
+
+
+@contextmanager
+def _budget():
+    """Stop a script that runs away (an endless loop would hold its case's lock forever)."""
+    executed = 0
+
+    def local(frame, event, arg):
+        nonlocal executed
+        if event == "line":
+            executed += 1
+            if executed > MAX_LINES:
+                raise ScriptBudgetExceeded(f"脚本执行超过 {MAX_LINES} 行，已中止（是否有死循环？）")
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code.co_filename == SCRIPT_FILE else None
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
 
 
 def _is_data(key: str, value) -> bool:
@@ -133,10 +181,13 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """SpiffWorkflow script environment backed by RestrictedPython."""
 
     def evaluate(self, expression, context, external_context=None):
-        scope = base_globals()
+        # Data first, guards and helpers last: task data can never shadow them.
+        scope = dict(context)
         scope.update(external_context or {})
-        scope.update(context)
-        return eval(_compiled(expression.strip(), "eval"), scope)  # noqa: S307 - restricted code
+        scope.update(base_globals())
+        code = _compiled(expression.strip(), "eval")
+        with _budget():
+            return eval(code, scope)  # noqa: S307 - restricted code
 
     def execute(self, script, context, external_context=None):
         names = set(base_globals())
@@ -146,7 +197,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         scope = base_globals()
         scope.update(external_context or {})
         scope.update(context)
-        exec(_compiled(script, "exec"), scope)  # noqa: S102 - restricted code
+        code = _compiled(script, "exec")
+        with _budget():
+            exec(code, scope)  # noqa: S102 - restricted code
         for key in [k for k in context if k not in scope]:
             del context[key]
         for key, value in scope.items():

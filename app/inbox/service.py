@@ -9,6 +9,7 @@ from app.auth.principal import Principal
 from app.cases import cycle
 from app.cases.models import Case
 from app.catalog.models import ServiceItem
+from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.inbox.models import COMPLETED, OPEN, Task
 
@@ -74,15 +75,23 @@ def visible_task(session: Session, principal: Principal, task_id: str) -> Task:
     return task
 
 
-def _require_worker(principal: Principal, task: Task) -> None:
+def require_worker(principal: Principal, task: Task) -> None:
+    """403 unless the user's roles work this task's lane in its hall."""
     if not principal.can_work(task.role, task.hall_id):
-        raise PermissionDenied(f"您在“{task.hall.name}”没有“{R.ROLE_LABELS.get(task.role, task.role)}”角色，不能认领此任务")
+        raise PermissionDenied(f"您在“{task.hall.name}”没有“{R.ROLE_LABELS.get(task.role, task.role)}”角色，不能办理此任务")
+
+
+def _task(session: Session, task_id: str) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"任务 {task_id} 不存在")
+    return task
 
 
 def claim(session: Session, principal: Principal, task_id: str) -> Task:
-    with cycle.unit_of_work(session):
-        task = visible_task(session, principal, task_id)
-        _require_worker(principal, task)
+    with unit_of_work(session):
+        task = _task(session, task_id)
+        require_worker(principal, task)
         step_case = cycle.lock_case(session, task.case_id)
         changed = session.execute(
             update(Task).where(Task.id == task_id, Task.state == OPEN,
@@ -101,11 +110,11 @@ def claim(session: Session, principal: Principal, task_id: str) -> Task:
 
 
 def unclaim(session: Session, principal: Principal, task_id: str) -> Task:
-    with cycle.unit_of_work(session):
-        task = visible_task(session, principal, task_id)
+    with unit_of_work(session):
+        task = _task(session, task_id)
         supervising = principal.is_admin or task.hall_id in principal.halls_for(R.SUPERVISOR)
         if not supervising:
-            _require_worker(principal, task)
+            require_worker(principal, task)
         step_case = cycle.lock_case(session, task.case_id)
         session.refresh(task)
         if task.state != OPEN:

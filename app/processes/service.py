@@ -5,11 +5,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app import clock, engine
 from app.auth import roles as R
+from app.database import unit_of_work
 from app.engine.checks import FORM_KEY
 from app.errors import DeploymentRejected, NotFound, TooLarge
 from app.processes.models import ProcessDefinition
@@ -41,7 +42,7 @@ def _parse_uploaded_forms(uploads: list[tuple[str, bytes]], limits: DeployLimits
             continue
         try:
             forms[match.group(1)] = json.loads(content.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             problems.append({"element_id": match.group(1), "rule": "form_json",
                              "message": f"表单 {name} 不是有效的 JSON：{exc}"})
     return forms
@@ -55,7 +56,7 @@ def _shipped_form(forms_dir: Path, key: str):
         return _MISSING
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None  # reported by compile_form as a malformed form
 
 
@@ -101,21 +102,28 @@ def deploy(session: Session, bpmn: bytes, form_uploads: list[tuple[str, bytes]],
 
     process = inspection.process
     sha = content_hash(bpmn, forms)
-    existing = session.scalar(select(ProcessDefinition).where(
-        ProcessDefinition.key == process.key, ProcessDefinition.sha256 == sha))
-    if existing is not None:
-        return existing, False
-    latest = session.scalar(select(func.max(ProcessDefinition.version)).where(
-        ProcessDefinition.key == process.key)) or 0
-    definition = ProcessDefinition(
-        key=process.key, version=latest + 1, name=process.name, bpmn_xml=bpmn, sha256=sha,
-        forms=forms, user_tasks={k: v.to_dict() for k, v in process.user_tasks.items()},
-        element_names=process.element_names, deployed_by_id=deployed_by_id,
-        deployed_at=clock.now(),
-    )
-    session.add(definition)
-    session.flush()
+    with unit_of_work(session):
+        _lock_key(session, process.key)  # two designers deploying one process get versions n and n+1
+        existing = session.scalar(select(ProcessDefinition).where(
+            ProcessDefinition.key == process.key, ProcessDefinition.sha256 == sha))
+        if existing is not None:
+            return existing, False
+        latest = session.scalar(select(func.max(ProcessDefinition.version)).where(
+            ProcessDefinition.key == process.key)) or 0
+        definition = ProcessDefinition(
+            key=process.key, version=latest + 1, name=process.name, bpmn_xml=bpmn, sha256=sha,
+            forms=forms, user_tasks={k: v.to_dict() for k, v in process.user_tasks.items()},
+            element_names=process.element_names, deployed_by_id=deployed_by_id,
+            deployed_at=clock.now(),
+        )
+        session.add(definition)
     return definition, True
+
+
+def _lock_key(session: Session, key: str) -> None:
+    """Serialize deployments of one process key (SQLite transactions are serialized already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"process:{key}"})
 
 
 def latest_version(session: Session, key: str) -> ProcessDefinition | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from app.errors import ValidationFailed
 from app.taskforms import feel
 
-KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # no leading "_": scripts cannot name those
 STRING_TYPES = {"textfield", "textarea"}
 CHOICE_TYPES = {"radio", "select"}
 MULTI_TYPES = {"checklist", "taglist"}
@@ -90,7 +90,7 @@ def _compile_field(where: str, comp: dict, problems: list) -> Field | None:
         problems.append(f"{where}：不支持的组件类型 {ctype!r}")
         return None
     if not isinstance(key, str) or not KEY_RE.match(key):
-        problems.append(f"{where}：字段 key {key!r} 不合法（字母、数字、下划线）")
+        problems.append(f"{where}：字段 key {key!r} 不合法（以字母开头，只含字母、数字、下划线）")
         return None
     where = f"{where}（{key}）"
     validate = _object(comp, "validate", where, problems)

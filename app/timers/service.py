@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.cases import cycle
-from app.errors import DomainError
-from app.timers.models import CANCELLED, DONE, FAILED, PENDING, Job
+from app.database import unit_of_work
+from app.timers.models import CANCELLED, FAILED, PENDING, Job
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -26,13 +26,16 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim_due(session: Session, worker: str, limit: int = 100) -> list[int]:
-    """Lease up to `limit` due jobs to `worker`; returns their ids."""
+def claim_due(session: Session, worker: str, limit: int = 100, skip: set[int] | None = None) -> list[int]:
+    """Lease up to `limit` due jobs to `worker`; returns their ids. Due means strictly before
+    now, as SpiffWorkflow decides (a timer at exactly now has not fired yet)."""
     now = clock.now()
-    with cycle.unit_of_work(session):
-        stmt = (select(Job.id).where(Job.state == PENDING, Job.due_at <= now,
+    with unit_of_work(session):
+        stmt = (select(Job.id).where(Job.state == PENDING, Job.due_at < now,
                                      or_(Job.locked_until.is_(None), Job.locked_until < now))
                 .order_by(Job.due_at).limit(limit))
+        if skip:
+            stmt = stmt.where(Job.id.notin_(skip))
         if session.get_bind().dialect.name != "sqlite":
             stmt = stmt.with_for_update(skip_locked=True)
         ids = list(session.scalars(stmt))
@@ -44,9 +47,12 @@ def claim_due(session: Session, worker: str, limit: int = 100) -> list[int]:
 
 
 def fire(session: Session, job_id: int, worker: str, max_attempts: int) -> str:
-    """Fire one leased job in its case's transaction. Returns the job's resulting state."""
+    """Fire one leased job in its case's transaction. Returns the job's resulting state.
+
+    The engine fires every timer of the case that is due; the step's sync marks their jobs
+    done and writes a timer_fired event for each (cases.sync)."""
     try:
-        with cycle.unit_of_work(session):
+        with unit_of_work(session):
             job = session.get(Job, job_id)
             if job is None:
                 return CANCELLED
@@ -54,51 +60,50 @@ def fire(session: Session, job_id: int, worker: str, max_attempts: int) -> str:
             session.refresh(job)  # under the case lock: has a clerk's step moved the case on?
             if job.state != PENDING or job.locked_by != worker:
                 return job.state
-            fired = step.instance.fire_due_timers()
-            now = clock.now()
-            names = step.instance.definition.element_names
-            for element in fired:
-                step.log.append("timer_fired", "timer", f"期限届满：{names.get(element, element)}",
-                                {"element_id": element, "job_id": job.id})
-            live = step.instance.pending_timer_ids()
-            for due in session.scalars(select(Job).where(Job.case_id == job.case_id, Job.state == PENDING,
-                                                         Job.due_at <= now)):
-                if due.engine_task_id not in live:
-                    due.state, due.finished_at, due.attempts = DONE, now, due.attempts + 1
-            if job.state == PENDING:
-                # Not due yet by the engine's reckoning: release it for a later sweep.
+            if not step.instance.fire_due_timers():
+                # Not due by the engine's reckoning: leave the case untouched, release the lease.
                 job.locked_by, job.locked_until = None, None
+                return PENDING
             cycle.close_step(step, "timer")
+            session.flush()
+            session.refresh(job)
             return job.state
-    except DomainError as exc:
-        return _record_failure(session, job_id, str(exc), max_attempts)
+    except Exception as exc:  # one broken case must never stop the others' timers
+        log.exception("timer job %s failed", job_id)
+        return _record_failure(session, job_id, f"{type(exc).__name__}: {exc}", max_attempts)
 
 
 def _record_failure(session: Session, job_id: int, error: str, max_attempts: int) -> str:
-    with cycle.unit_of_work(session):
+    with unit_of_work(session):
         job = session.get(Job, job_id)
         if job is None:
             return CANCELLED
         job.attempts += 1
-        job.last_error = error
+        job.last_error = error[:4000]
         job.locked_by, job.locked_until = None, None
         if job.attempts >= max_attempts:
             job.state, job.finished_at = FAILED, clock.now()
+            case = cycle.lock_case(session, job.case_id)
+            cycle.EventLog(session, case).append(
+                "timer_failed", "timer", f"期限处理失败（已重试 {job.attempts} 次），请管理员处理：{job.element_id}",
+                {"job_id": job.id, "element_id": job.element_id, "error": job.last_error})
         else:
             # back off: 1, 2, 4, 8 … minutes
             job.due_at = clock.now() + timedelta(minutes=2 ** (job.attempts - 1))
-        log.warning("timer job %s failed (attempt %s): %s", job_id, job.attempts, error)
         return job.state
 
 
 def run_due(session: Session, max_attempts: int = 5, worker: str | None = None) -> dict:
-    """Claim and fire everything due now; returns counts by resulting state."""
+    """Claim and fire everything due now; returns counts by resulting state. Each job is
+    tried at most once per call."""
     worker = worker or worker_id()
     counts: dict[str, int] = {}
+    tried: set[int] = set()
     while True:
-        ids = claim_due(session, worker)
+        ids = claim_due(session, worker, skip=tried)
         if not ids:
             return counts
         for job_id in ids:
+            tried.add(job_id)
             state = fire(session, job_id, worker, max_attempts)
             counts[state] = counts.get(state, 0) + 1

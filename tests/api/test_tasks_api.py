@@ -132,7 +132,7 @@ def test_claim_unclaim_and_claimed_by_someone_else(as_user, make_user):
     assert "前台受理员 王敏" in _error(colleague.post(f"/api/v1/tasks/{task_id}/claim"), 409)["message"]
     _error(colleague.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {"outcome": "accept"}}), 409)
     _error(colleague.post(f"/api/v1/tasks/{task_id}/unclaim"), 409)
-    _error(as_user("backoffice").post(f"/api/v1/tasks/{task_id}/claim"), 404)
+    _error(as_user("backoffice").post(f"/api/v1/tasks/{task_id}/claim"), 403)
     released = _ok(as_user("supervisor").post(f"/api/v1/tasks/{task_id}/unclaim"))
     assert released["assignee"] is None
     _error(frontdesk.post(f"/api/v1/tasks/{task_id}/unclaim"), 409)

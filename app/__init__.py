@@ -28,6 +28,7 @@ def create_app(config: str | dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401 - every table known to the metadata
     from app.extensions import api, db, migrate
 
     db.init_app(app)

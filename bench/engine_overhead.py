@@ -9,7 +9,7 @@ On the standard flow (processes/standard_licence.bpmn) it measures, in one run:
 (a)  SpiffWorkflow alone, in-process: every action is deserialize -> complete the user task
      (or deliver the message) -> do_engine_steps -> serialize, with SpiffWorkflow's own
      BpmnWorkflowSerializer (full spec embedded), BpmnParser, BpmnWorkflow and the default
-     PythonScriptEngine with a `calendar_days` helper in its environment globals.
+     PythonScriptEngine with a calendar-day `workdays` stand-in in its environment globals.
 (a') for orientation: OneWindow's engine adapter (app.engine) in-process, no DB and no HTTP:
      spec-less load with the cached spec -> act (RestrictedPython) -> snapshot -> dump.
 (b)  the same actions through the HTTP API, served for real (werkzeug, threaded, in a
@@ -173,7 +173,7 @@ class PlainSpiff:
         parser.add_bpmn_file(str(BPMN_PATH))
         self.spec = parser.get_spec(PROCESS_KEY)
         self.subprocess_specs = parser.get_subprocess_specs(PROCESS_KEY)
-        self.script_engine = PythonScriptEngine(environment=TaskDataEnvironment({"calendar_days": calendar_days}))
+        self.script_engine = PythonScriptEngine(environment=TaskDataEnvironment({"workdays": calendar_days}))
         self.serializer = BpmnWorkflowSerializer()
 
     def _ready_user_tasks(self, workflow) -> dict:

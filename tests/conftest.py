@@ -35,6 +35,10 @@ def _migrated_app(database_url: str, instance: Path):
 
         with app.test_request_context():
             seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits())
+            from app.calendar import service as calendar
+
+            calendar.import_chinesecalendar(db.session, "test")
+            db.session.commit()
     return app
 
 

@@ -1,20 +1,25 @@
 """One engine step = one transaction (DESIGN.md).
 
-open_step: lock the case row (SELECT … FOR UPDATE on PostgreSQL; SQLite transactions are
-already serialized by BEGIN IMMEDIATE), check the revision, deserialize with the cached spec.
-close_step: sync task/job/case/event rows from the engine, serialize, bump the revision.
-The caller commits inside `unit_of_work`, which rolls everything back on any error — the
-in-memory workflow is then simply dropped.
+`engine_step(...)` locks the case row (SELECT … FOR UPDATE on PostgreSQL; SQLite write
+transactions are serialized by BEGIN IMMEDIATE), checks the revision, deserializes with the
+cached spec and runs the caller's action with the working-day calendar in scope. On leaving
+it syncs task/job/case/event rows from the engine, serializes and bumps the revision — unless
+the caller set `step.save = False` or raised. The caller commits inside `unit_of_work`, which
+rolls everything back on any error; the in-memory workflow is then simply dropped.
 """
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, undefer
 
 from app import clock, engine
+from app.calendar import service as calendar
+from app.calendar.days import deadline
 from app.cases.history import EventLog
 from app.cases.models import Case
 from app.cases.sync import sync_from_engine
+from app.engine.deadlines import calendar_context
 from app.errors import Conflict, NotFound
 from app.processes import service as processes
 
@@ -23,8 +28,10 @@ from app.processes import service as processes
 class Step:
     session: Session
     case: Case
-    instance: engine.ProcessInstance
+    instance: engine.ProcessInstance | None
     log: EventLog
+    deadlines: list = field(default_factory=list)  # DeadlineRecords computed in this step
+    save: bool = True
 
 
 def lock_case(session: Session, case_id: int) -> Case:
@@ -38,14 +45,34 @@ def lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
-def open_step(session: Session, case_id: int, expected_revision: int | None = None) -> Step:
+def working_calendar(session: Session):
+    """(start, n) -> (deadline, provisional) over the calendar as stored now."""
+    data = calendar.current(session)
+    return lambda start, n: deadline(start, n, data, clock.LOCAL_TZ)
+
+
+@contextmanager
+def engine_step(session: Session, case_id: int, actor: str, expected_revision: int | None = None):
     case = lock_case(session, case_id)
     if expected_revision is not None and case.revision != expected_revision:
         raise Conflict(f"办件已更新（当前版本 {case.revision}，请求基于 {expected_revision}），请刷新后重试",
                        revision=case.revision)
-    loaded = processes.loaded(case.definition)
-    instance = engine.ProcessInstance.load(loaded, case.state)
-    return Step(session, case, instance, EventLog(session, case))
+    with calendar_context(working_calendar(session)) as records:
+        instance = engine.ProcessInstance.load(processes.loaded(case.definition), case.state)
+        step = Step(session, case, instance, EventLog(session, case), records)
+        yield step
+        if step.save:
+            close_step(step, actor)
+
+
+@contextmanager
+def first_step(session: Session, case: Case, definition, data: dict, actor: str, log: EventLog):
+    """Start a new case's instance (the case row is new, so nothing to lock)."""
+    with calendar_context(working_calendar(session)) as records:
+        step = Step(session, case, None, log, records)
+        step.instance = engine.ProcessInstance.start(processes.loaded(definition), data)
+        yield step
+        close_step(step, actor)
 
 
 def close_step(step: Step, actor: str) -> None:

@@ -52,6 +52,17 @@ class Case(Base):
     delivery_method: Mapped[str | None] = mapped_column(String(16))
     tracking_no: Mapped[str | None] = mapped_column(String(64))
     supplement_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    application_data: Mapped[dict] = mapped_column(JSON, default=dict)  # the start form's answers
+
+    # Deadlines in working days (art. 13, 14): set on submission and on acceptance, moved by
+    # special procedures (clock pauses), recomputed when provisional calendar data is replaced.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acceptance_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    legal_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deadlines_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    special_procedure: Mapped[dict | None] = mapped_column(JSON)  # the one running now, if any
+    paused_days: Mapped[int] = mapped_column(Integer, default=0)
     active_elements: Mapped[list] = mapped_column(JSON, default=list)
 
     # SpiffWorkflow instance without its spec. Deferred: lists and task lookups never need it,
@@ -64,7 +75,7 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Optimistic lock: every UPDATE checks the revision it read. We bump it ourselves, once
-    # per engine step (cycle.close_step), however many flushes the step needs.
+    # per engine step (cycle.engine_step), however many flushes the step needs.
     __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
 
     item = relationship("ServiceItem", lazy="joined")

@@ -80,7 +80,7 @@ def start_case(session: Session, principal: Principal, payload: dict, settings: 
                    f"收件：{item.name}（{CHANNELS.get(case.channel, case.channel)}），申请人 {details['name']}",
                    {"channel": case.channel, "materials": materials,
                     "process": {"key": definition.key, "version": definition.version}})
-        instance = engine.ProcessInstance.start(processes.loaded(definition), {
+        with cycle.first_step(session, case, definition, {
             "case_id": case.id, "case_no": case.case_no, "item_code": item.code,
             "channel": case.channel, "hall": hall.code, "submitted_materials": materials,
             "case_status": SUBMITTED, "correction_round": 0,
@@ -89,8 +89,8 @@ def start_case(session: Session, principal: Principal, payload: dict, settings: 
             "tolerance_limit_days": settings.tolerance_limit_days,
             "legal_limit_days": item.legal_limit_days,
             "promised_limit_days": item.promised_limit_days,
-        })
-        cycle.close_step(cycle.Step(session, case, instance, log), principal.username)
+        }, principal.username, log):
+            pass
     return case
 
 
@@ -112,27 +112,30 @@ def complete_task(session: Session, principal: Principal, task_id: str, data,
         if task is None:
             raise NotFound(f"任务 {task_id} 不存在")
         inbox.require_worker(principal, task)
-        step = cycle.open_step(session, task.case_id, expected_revision)
-        session.refresh(task)  # re-read under the case lock
-        if task.state != OPEN:
-            who = task.completed_by.display_name if task.completed_by else "系统"
-            raise Conflict(f"任务“{task.title}”已由 {who} 办结，不能重复提交", task_state=task.state)
-        if task.assignee_id not in (None, principal.user_id):
-            raise Conflict(f"任务“{task.title}”已由 {task.assignee.display_name} 认领，请先由其释放或转办")
-        case = step.case
-        _, spec = taskforms.form_of(case.definition, task.form_key)
-        context = taskforms.context_of(step.instance, task, case.item)
-        cleaned = validate_submission(spec, data, context)
-        _tolerance_guard(case, cleaned)
-        step.instance.complete_user_task(task.id, cleaned)
-        now = clock.now()
-        task.state, task.completed_at, task.completed_by_id = COMPLETED, now, principal.user_id
-        task.assignee_id, task.data = principal.user_id, cleaned
-        step.log.append("task_completed", principal.username,
-                        f"{principal.display_name} 办理“{task.title}”：{describe(spec, cleaned, context) or '已提交'}",
-                        {"task_id": task.id, "element_id": task.spec_id, "data": cleaned})
-        cycle.close_step(step, principal.username)
-    return case
+        with cycle.engine_step(session, task.case_id, principal.username, expected_revision) as step:
+            _complete(session, principal, step, task, data)
+    return step.case
+
+
+def _complete(session: Session, principal: Principal, step, task: Task, data) -> None:
+    session.refresh(task)  # re-read under the case lock
+    if task.state != OPEN:
+        who = task.completed_by.display_name if task.completed_by else "系统"
+        raise Conflict(f"任务“{task.title}”已由 {who} 办结，不能重复提交", task_state=task.state)
+    if task.assignee_id not in (None, principal.user_id):
+        raise Conflict(f"任务“{task.title}”已由 {task.assignee.display_name} 认领，请先由其释放或转办")
+    case = step.case
+    _, spec = taskforms.form_of(case.definition, task.form_key)
+    context = taskforms.context_of(step.instance, task, case.item)
+    cleaned = validate_submission(spec, data, context)
+    _tolerance_guard(case, cleaned)
+    step.instance.complete_user_task(task.id, cleaned)
+    now = clock.now()
+    task.state, task.completed_at, task.completed_by_id = COMPLETED, now, principal.user_id
+    task.assignee_id, task.data = principal.user_id, cleaned
+    step.log.append("task_completed", principal.username,
+                    f"{principal.display_name} 办理“{task.title}”：{describe(spec, cleaned, context) or '已提交'}",
+                    {"task_id": task.id, "element_id": task.spec_id, "data": cleaned})
 
 
 def deliver_supplement(session: Session, principal: Principal, case_id: int, materials, note: str | None,
@@ -144,31 +147,30 @@ def deliver_supplement(session: Session, principal: Principal, case_id: int, mat
             raise NotFound(f"办件 {case_id} 不存在")
         if not (principal.is_admin or case.hall_id in principal.halls_for(*R.INTAKE_ROLES)):
             raise PermissionDenied("只有本大厅的受理人员可以登记补正材料")
-        step = cycle.open_step(session, case_id, expected_revision)
-        case = step.case
-        if case.closed:
-            raise Conflict("办件已结束，不能再补正")
-        if SUPPLEMENT_MESSAGE not in step.instance.snapshot_waiting_messages():
-            raise Conflict("本办件当前没有待补正的材料")
-        if case.supplement_due_at and case.supplement_due_at <= clock.now():
-            due = case.supplement_due_at.astimezone(clock.LOCAL_TZ)
-            raise Conflict(f"补正期限已于 {due:%Y-%m-%d %H:%M} 届满，不能再接收补正材料；系统将按逾期处理")
-        materials = _check_materials(case.item, materials, "materials")
-        if not materials:
-            raise ValidationFailed("请列出补交的材料", {"materials": ["至少补交一项材料"]})
-        still_missing = [c for c in case.outstanding_materials if c not in materials]
-        if case.tolerated and still_missing:
-            names = {m.code: m.name for m in case.item.materials}
-            listed = "、".join(names.get(c, c) for c in still_missing)
-            raise ValidationFailed(f"容缺材料须一次补齐，仍缺：{listed}", {"materials": [f"仍缺少：{listed}"]})
-        case.materials = sorted(set(case.materials) | set(materials))
-        step.log.append("supplement_received", principal.username,
-                        f"收到补正材料：{'、'.join(materials)}" + (f"（{note}）" if note else ""),
-                        {"materials": materials, "note": note})
-        step.instance.deliver_message(SUPPLEMENT_MESSAGE, {"supplied_materials": materials,
-                                                           "supplement_note": note or ""})
-        cycle.close_step(step, principal.username)
-    return case
+        with cycle.engine_step(session, case_id, principal.username, expected_revision) as step:
+            case = step.case
+            if case.closed:
+                raise Conflict("办件已结束，不能再补正")
+            if SUPPLEMENT_MESSAGE not in step.instance.snapshot_waiting_messages():
+                raise Conflict("本办件当前没有待补正的材料")
+            if case.supplement_due_at and case.supplement_due_at <= clock.now():
+                due = case.supplement_due_at.astimezone(clock.LOCAL_TZ)
+                raise Conflict(f"补正期限已于 {due:%Y-%m-%d %H:%M} 届满，不能再接收补正材料；系统将按逾期处理")
+            materials = _check_materials(case.item, materials, "materials")
+            if not materials:
+                raise ValidationFailed("请列出补交的材料", {"materials": ["至少补交一项材料"]})
+            still_missing = [c for c in case.outstanding_materials if c not in materials]
+            if case.tolerated and still_missing:
+                names = {m.code: m.name for m in case.item.materials}
+                listed = "、".join(names.get(c, c) for c in still_missing)
+                raise ValidationFailed(f"容缺材料须一次补齐，仍缺：{listed}", {"materials": [f"仍缺少：{listed}"]})
+            case.materials = sorted(set(case.materials) | set(materials))
+            step.log.append("supplement_received", principal.username,
+                            f"收到补正材料：{'、'.join(materials)}" + (f"（{note}）" if note else ""),
+                            {"materials": materials, "note": note})
+            step.instance.deliver_message(SUPPLEMENT_MESSAGE, {"supplied_materials": materials,
+                                                               "supplement_note": note or ""})
+    return step.case
 
 
 # --- reading -----------------------------------------------------------------------------

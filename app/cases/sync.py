@@ -10,9 +10,12 @@ from sqlalchemy import select
 from app import clock
 from app.auth.roles import ROLE_LABELS
 from app.cases import models as C
+from app.engine import deadlines
 from app.errors import ProcessFailure
 from app.inbox.models import CANCELLED, OPEN, Task
 from app.timers import models as J
+
+ACCEPTANCE_LIMIT_DAYS = 1  # art. 13: decide on acceptance within one working day
 
 # Process variables that mirror onto case columns: the types each may have, and the longest
 # text its column holds (None: unlimited).
@@ -27,16 +30,29 @@ _MIRRORED = {
 }
 
 
-def _due_at(step, task_id: str, expression: str | None) -> datetime | None:
+def _record_for(step, task_id: str):
+    """The last working-day deadline computed for this engine task in this step, if any."""
+    return next((r for r in reversed(step.deadlines) if r.task_id == task_id), None)
+
+
+def _rule(record) -> dict | None:
+    return {"start": record.start.isoformat(), "days": record.days} if record else None
+
+
+def _due_at(step, row: Task, expression: str | None) -> None:
     if not expression:
-        return None
+        return
     try:
-        value = step.instance.evaluate(task_id, expression)
+        value = step.instance.evaluate(row.id, expression)
         due = datetime.fromisoformat(str(value))
     except (ProcessFailure, ValueError) as exc:
         step.log.append("warning", "system", f"办理期限表达式无法计算：{expression}", {"error": str(exc)})
-        return None
-    return due.astimezone(timezone.utc) if due.tzinfo else None
+        return
+    if due.tzinfo is None:
+        return
+    record = _record_for(step, row.id)
+    row.due_at = due.astimezone(timezone.utc)
+    row.due_provisional, row.due_rule = bool(record and record.provisional), _rule(record)
 
 
 def _sync_tasks(step, snapshot, actor: str, now) -> None:
@@ -57,7 +73,8 @@ def _sync_tasks(step, snapshot, actor: str, now) -> None:
             raise ProcessFailure(f"用户任务 {view.spec_id} 没有角色泳道", element_id=view.spec_id)
         row = Task(id=task_id, case_id=case.id, spec_id=view.spec_id, title=view.name, role=role,
                    hall_id=case.hall_id, form_key=view.form_key, state=OPEN, created_at=now,
-                   due_at=_due_at(step, task_id, view.due_expression))
+                   due_provisional=False)
+        _due_at(step, row, view.due_expression)
         session.add(row)
         step.log.append("task_created", actor,
                         f"生成待办“{view.name}”（{ROLE_LABELS.get(role, role)}）",
@@ -78,7 +95,10 @@ def _sync_jobs(step, snapshot, now) -> None:
         if job.state != J.PENDING:
             continue
         if task_id in live:
-            job.due_at = live[task_id].due_at
+            if job.due_at != live[task_id].due_at:
+                job.due_at = live[task_id].due_at
+                record = _record_for(step, task_id)
+                job.provisional, job.due_rule = bool(record and record.provisional), _rule(record)
         elif job.due_at < now:
             job.state, job.finished_at = J.DONE, now
             step.log.append("timer_fired", "timer", f"期限届满：{names.get(job.element_id, job.element_id)}",
@@ -88,9 +108,11 @@ def _sync_jobs(step, snapshot, now) -> None:
             job.state, job.finished_at = J.CANCELLED, now
     for task_id, timer in live.items():
         if task_id not in known:
+            record = _record_for(step, task_id)
             session.add(J.Job(case_id=case.id, engine_task_id=task_id, element_id=timer.spec_id,
                               kind="timer", due_at=timer.due_at, state=J.PENDING, attempts=0,
-                              created_at=now))
+                              created_at=now, provisional=bool(record and record.provisional),
+                              due_rule=_rule(record)))
 
 
 def _sync_case(step, snapshot, actor: str, now) -> None:
@@ -126,10 +148,27 @@ def _close_if_done(step, snapshot, actor: str, now) -> None:
                         {"status": case.status})
 
 
+def _sync_deadlines(step, now) -> None:
+    """Acceptance is due 1 working day after submission (art. 13); the decision within the
+    promised limit and the legal limit, counted from acceptance (art. 14)."""
+    case = step.case
+    today = now.astimezone(clock.LOCAL_TZ).date()
+    if case.acceptance_due is None:
+        submitted = case.created_at.astimezone(clock.LOCAL_TZ).date()
+        case.acceptance_due, provisional = deadlines.compute(submitted, ACCEPTANCE_LIMIT_DAYS)
+        case.deadlines_provisional = provisional
+    if case.status == C.UNDER_REVIEW and case.accepted_at is None:
+        case.accepted_at = now
+        case.decision_due, promised_provisional = deadlines.compute(today, case.item.promised_limit_days)
+        case.legal_due, legal_provisional = deadlines.compute(today, case.item.legal_limit_days)
+        case.deadlines_provisional = promised_provisional or legal_provisional
+
+
 def sync_from_engine(step, actor: str) -> None:
     now = clock.now()
     snapshot = step.instance.snapshot()
     _sync_case(step, snapshot, actor, now)
+    _sync_deadlines(step, now)
     _sync_tasks(step, snapshot, actor, now)
     _sync_jobs(step, snapshot, now)
     _close_if_done(step, snapshot, actor, now)

@@ -3,14 +3,13 @@
 Conditions, timer expressions, due dates and script tasks are Python, compiled with
 RestrictedPython (no underscore names, guarded attribute access, no `__import__`) and
 checked for imports and dunder names before that. They see the task's data, a short list
-of safe builtins and our helpers (`calendar_days`), nothing else.
+of safe builtins and our helpers (`workdays`, `workdays_from`), nothing else.
 """
 import ast
 import operator
 import sys
 import threading
 from contextlib import contextmanager
-from datetime import datetime, timedelta
 from types import ModuleType
 
 from RestrictedPython import PrintCollector, compile_restricted_eval, compile_restricted_exec, safe_builtins
@@ -23,7 +22,7 @@ from RestrictedPython.Guards import (
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from app import clock
+from app.engine.deadlines import HELPERS, asking_task
 
 _ALLOWED_BUILTINS = {
     name: safe_builtins[name]
@@ -50,17 +49,6 @@ def _inplace(op: str, x, y):
     return ops[op](x, y)
 
 
-def calendar_days(n) -> str:
-    """End of the n-th calendar day after today (Asia/Shanghai), as an aware ISO-8601 string.
-
-    A stand-in until the working-day calendar exists: it counts every day."""
-    n = int(n)
-    day = clock.today() + timedelta(days=n)
-    end = datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=clock.LOCAL_TZ)
-    return end.isoformat()
-
-
-HELPERS = {"calendar_days": calendar_days}
 
 _GUARDS = {
     "_getattr_": safer_getattr,
@@ -213,5 +201,16 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         raise NotImplementedError("service tasks are not available in OneWindow processes")
 
 
+class OneWindowScriptEngine(PythonScriptEngine):
+    """Knows which engine task is evaluating, so deadline helpers can record who asked."""
+
+    def evaluate(self, task, expression, external_context=None):
+        token = asking_task.set(str(task.id) if task is not None else None)
+        try:
+            return super().evaluate(task, expression, external_context)
+        finally:
+            asking_task.reset(token)
+
+
 def make_script_engine() -> PythonScriptEngine:
-    return PythonScriptEngine(environment=RestrictedEnvironment())
+    return OneWindowScriptEngine(environment=RestrictedEnvironment())

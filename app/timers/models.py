@@ -1,12 +1,14 @@
 """Jobs: one row per waiting timer, the source of truth for when something falls due."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import Base, UTCDateTime
 
 PENDING, DONE, CANCELLED, FAILED = "pending", "done", "cancelled", "failed"
+SUSPENDED = "suspended"  # while the case is in a special procedure (clock pause)
+RESOLVED = "resolved"    # a failed job an administrator closed by hand
 
 
 class Job(Base):
@@ -26,3 +28,7 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Computed on a year without official holiday data: recomputed when the data arrives.
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_rule: Mapped[dict | None] = mapped_column(JSON)  # {"start": date, "days": n} of workdays()
+    resolution: Mapped[str | None] = mapped_column(Text)  # what an administrator did about a failure

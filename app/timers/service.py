@@ -56,15 +56,15 @@ def fire(session: Session, job_id: int, worker: str, max_attempts: int) -> str:
             job = session.get(Job, job_id)
             if job is None:
                 return CANCELLED
-            step = cycle.open_step(session, job.case_id)
-            session.refresh(job)  # under the case lock: has a clerk's step moved the case on?
-            if job.state != PENDING or job.locked_by != worker:
-                return job.state
-            if not step.instance.fire_due_timers():
-                # Not due by the engine's reckoning: leave the case untouched, release the lease.
-                job.locked_by, job.locked_until = None, None
-                return PENDING
-            cycle.close_step(step, "timer")
+            with cycle.engine_step(session, job.case_id, "timer") as step:
+                session.refresh(job)  # under the case lock: has a clerk's step moved the case on?
+                if job.state != PENDING or job.locked_by != worker or not step.instance.fire_due_timers():
+                    # Moved on, taken, or not due by the engine's reckoning: leave the case
+                    # untouched and release the lease.
+                    step.save = False
+                    if job.state == PENDING and job.locked_by == worker:
+                        job.locked_by, job.locked_until = None, None
+                    return job.state
             session.flush()
             session.refresh(job)
             return job.state

@@ -190,9 +190,9 @@ RULE_CASES = [
     ("form_key", edit(STANDARD, _drop_form_key), (), "form_key", "window_delivery"),
     ("form_missing", replace(STANDARD, 'camunda:formKey="window_delivery"', 'camunda:formKey="no_such_form"'),
      (), "form_missing", "window_delivery"),
-    ("due_date_expression", replace(STANDARD, 'camunda:dueDate="calendar_days(1)"', 'camunda:dueDate="calendar_days("'),
+    ("due_date_expression", replace(STANDARD, 'camunda:dueDate="workdays(1)"', 'camunda:dueDate="workdays("'),
      (), "due_date_expression", "front_desk_acceptance"),
-    ("due_date_expression_dunder", replace(STANDARD, 'camunda:dueDate="calendar_days(promised_limit_days)"',
+    ("due_date_expression_dunder", replace(STANDARD, 'camunda:dueDate="workdays(promised_limit_days)"',
                                            'camunda:dueDate="__import__(\'os\').getcwd()"'),
      (), "due_date_expression", "back_office_review"),
     ("unsupported_service_task", edit(STANDARD, retag("record_decision", "serviceTask")), (),
@@ -208,11 +208,11 @@ RULE_CASES = [
      (), "condition_expression", "decision_approve"),
     ("condition_empty", replace(STANDARD, 'not tolerated</bpmn', '</bpmn'), (), "condition_expression",
      "not_tolerated"),
-    ("timer_syntax", replace(STANDARD, "calendar_days(tolerance_limit_days)", "calendar_days(tolerance_limit_days"),
+    ("timer_syntax", replace(STANDARD, "workdays(tolerance_limit_days)", "workdays(tolerance_limit_days"),
      (), "timer_expression", "tolerance_deadline"),
-    ("timer_unquoted_duration", replace(STANDARD, "calendar_days(correction_limit_days)", "PT5M"), (),
+    ("timer_unquoted_duration", replace(STANDARD, "workdays(correction_limit_days)", "PT5M"), (),
      "timer_expression", "correction_deadline"),
-    ("timer_unquoted_date", replace(STANDARD, "calendar_days(correction_limit_days)", "2026-12-24"), (),
+    ("timer_unquoted_date", replace(STANDARD, "workdays(correction_limit_days)", "2026-12-24"), (),
      "timer_expression", "correction_deadline"),
     ("script_syntax", edit(STANDARD, set_script("record_decision", 'case_status = = "awaiting_delivery"\n')), (),
      "script", "record_decision"),
@@ -264,7 +264,7 @@ def test_bpmn_schema_problem_names_the_element_and_line_of_the_error(designer):
 
 
 def test_unquoted_timer_literal_comes_with_a_hint_to_quote_it(designer):
-    bad = replace(STANDARD, "calendar_days(correction_limit_days)", "PT5M")
+    bad = replace(STANDARD, "workdays(correction_limit_days)", "PT5M")
     [problem] = assert_rejected(deploy(designer, bad), "timer_expression", "correction_deadline")
     assert '"PT5M"' in problem["message"]
     assert "引号" in problem["message"]
@@ -273,7 +273,7 @@ def test_unquoted_timer_literal_comes_with_a_hint_to_quote_it(designer):
 def test_unquoted_due_date_literal_is_refused_like_a_timer(designer):
     # `P5D` is a valid Python name, so it compiles, but it can never evaluate to a due date:
     # the task would silently get no deadline. Timers refuse this with a hint; due dates must too.
-    bad = replace(STANDARD, 'camunda:dueDate="calendar_days(1)"', 'camunda:dueDate="P5D"')
+    bad = replace(STANDARD, 'camunda:dueDate="workdays(1)"', 'camunda:dueDate="P5D"')
     assert_rejected(deploy(designer, bad), "due_date_expression", "front_desk_acceptance")
 
 
@@ -298,9 +298,9 @@ def test_all_problems_are_reported_at_once(designer):
     ("script_yield", lambda s: edit(s, set_script("close_completed", "x = yield\n")), "script", "close_completed"),
     ("condition_yield", lambda s: replace(s, 'decision == "approve"</bpmn', "(yield)</bpmn"),
      "condition_expression", "decision_approve"),
-    ("due_date_yield", lambda s: replace(s, 'camunda:dueDate="calendar_days(1)"', 'camunda:dueDate="(yield)"'),
+    ("due_date_yield", lambda s: replace(s, 'camunda:dueDate="workdays(1)"', 'camunda:dueDate="(yield)"'),
      "due_date_expression", "front_desk_acceptance"),
-    ("timer_yield", lambda s: replace(s, "calendar_days(correction_limit_days)", "(yield)"),
+    ("timer_yield", lambda s: replace(s, "workdays(correction_limit_days)", "(yield)"),
      "timer_expression", "correction_deadline"),
 ])
 def test_code_that_parses_but_does_not_compile_is_refused(designer, where, change, rule, element_id):
@@ -469,7 +469,7 @@ def test_new_process_is_version_one_then_identical_upload_is_200(designer):
     assert body["running_cases"] == 0
     assert body["user_tasks"]["fill_my_form"] == {
         "id": "fill_my_form", "name": "填写自定义表单", "role": "front_desk", "form_key": "my_form",
-        "due_expression": "calendar_days(2)", "documentation": "部署测试：使用随部署上传的表单 my_form。"}
+        "due_expression": "workdays(2)", "documentation": "部署测试：使用随部署上传的表单 my_form。"}
     again = deploy(designer, CUSTOM, [("my_form.form", MY_FORM)])
     assert again.status_code == 200
     assert again.get_json()["version"] == 1

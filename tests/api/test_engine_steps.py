@@ -66,8 +66,9 @@ def test_jobs_follow_waiting_timers(app, as_user):
     with app.app_context():
         jobs = db.session.scalars(select(Job).where(Job.case_id == case["id"])).all()
         assert [(j.element_id, j.state) for j in jobs] == [("correction_deadline", "pending")]
-        # end of the 5th calendar day after Monday 2026-11-30, Asia/Shanghai
-        assert jobs[0].due_at.astimezone(clock.LOCAL_TZ).isoformat() == "2026-12-05T23:59:59+08:00"
+        # end of the 5th working day after Monday 2026-11-30, Asia/Shanghai
+        assert jobs[0].due_at.astimezone(clock.LOCAL_TZ).isoformat() == "2026-12-07T23:59:59+08:00"
+        assert jobs[0].provisional is False and jobs[0].due_rule == {"start": "2026-11-30", "days": 5}
         db.session.remove()
     frontdesk.post(f"/api/v1/cases/{case['id']}/supplements", json={"materials": ["PMT"]})
     with app.app_context():
@@ -84,7 +85,7 @@ def test_embedded_scheduler_sweep_fires_due_timers(app, as_user):
     frontdesk = as_user("frontdesk")
     case = start(frontdesk)
     complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"]})
-    clock.advance(timedelta(days=6))
+    clock.advance(timedelta(days=8))
     _sweep(app)
     assert frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["status"] == "not_accepted"
 
@@ -98,8 +99,9 @@ def test_state_is_stored_without_the_spec(app, as_user):
         row = db.session.get(Case, case["id"])
         state = json.loads(row.state)
         assert "spec" not in state and "subprocess_specs" not in state
-        step = cycle.open_step(db.session, row.id)
-        full = serializer.dumps_with_spec(step.instance.workflow)
+        with cycle.engine_step(db.session, row.id, "test") as step:
+            step.save = False
+            full = serializer.dumps_with_spec(step.instance.workflow)
         assert len(row.state) < len(full) / 2
         db.session.rollback()
         db.session.remove()

@@ -78,7 +78,7 @@ def test_correction_deadline_passed_ends_not_accepted(app, as_user):
     case = start(frontdesk)
     case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"]})
     assert fire_timers(app) == {}  # nothing due yet
-    clock.advance(timedelta(days=7))
+    clock.advance(timedelta(days=8))
     assert fire_timers(app) == {"done": 1}
     case = frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()
     assert case["status"] == "not_accepted"
@@ -128,7 +128,7 @@ def test_tolerance_deadline_denies_automatically(app, as_user):
     frontdesk, backoffice, pickup = as_user("frontdesk"), as_user("backoffice"), as_user("pickup")
     case = start(frontdesk)
     case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "tolerate", "missing_materials": ["GLZD"]})
-    clock.advance(timedelta(days=11))
+    clock.advance(timedelta(days=15))
     assert fire_timers(app) == {"done": 1}
     case = backoffice.get(f"/api/v1/cases/{case['id']}").get_json()
     assert case["decision"] == "deny"

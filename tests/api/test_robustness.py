@@ -148,7 +148,7 @@ def test_events_record_every_timer(app, as_user):
     frontdesk = as_user("frontdesk")
     case = start(frontdesk)
     complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"]})
-    clock.advance(timedelta(days=6))
+    clock.advance(timedelta(days=8))
     fire_timers(app)
     with app.app_context():
         kinds = list(db.session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case["id"])))

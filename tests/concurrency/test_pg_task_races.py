@@ -131,7 +131,7 @@ def test_timer_racing_a_clerk_has_one_winner(pg, pg_url):
                                   json={"data": {"outcome": "correct", "missing_materials": ["PMT"]}})
             assert response.status_code == 200, body_of(response)
             assert response.json()["status"] == "awaiting_correction"
-            clock.advance(timedelta(days=7))  # past the 5-day correction deadline
+            clock.advance(timedelta(days=8))  # past the 5-working-day correction deadline (Mon 7 Dec)
             clerk.login()  # tokens are dated by the same clock: the old one has expired
 
             barrier = threading.Barrier(2, timeout=30)

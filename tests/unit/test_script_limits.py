@@ -46,4 +46,4 @@ def test_budget_leaves_normal_scripts_alone_and_restores_tracing(env):
 def test_task_data_cannot_shadow_the_guards_in_expressions(env):
     # data keys that look like guards are ignored: the guards and helpers always win
     assert env.evaluate("x + 1", {"x": 1, "_getattr_": None, "__builtins__": {"len": None}}) == 2
-    assert env.evaluate("calendar_days(0)[:4]", {"calendar_days": "shadow"}).isdigit()
+    assert env.evaluate("workdays(0)[:4]", {"workdays": "shadow"}).isdigit()

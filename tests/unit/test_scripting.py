@@ -5,7 +5,8 @@ import pytest
 
 from app import clock
 from app.engine import scripting
-from app.engine.scripting import RestrictedEnvironment, calendar_days, check_source
+from app.engine.deadlines import workdays
+from app.engine.scripting import RestrictedEnvironment, check_source
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def rules(source, mode="exec"):
     ('case_status = "submitted"\noutstanding_materials = []\n', "exec"),
     ("outcome in (\"accept\", \"tolerate\")", "eval"),
     ("not tolerated", "eval"),
-    ("calendar_days(correction_limit_days)", "eval"),
+    ("workdays(correction_limit_days)", "eval"),
     ('"2026-12-24T17:00:00+08:00"', "eval"),
     ("total = sum([x * 2 for x in range(3)])\nfor k, v in {'a': 1}.items():\n    total += v\n", "exec"),
 ])
@@ -51,7 +52,7 @@ def test_each_import_is_reported_with_its_line():
     ("().__class__", "__class__"),
     ("().__class__.__mro__", "__mro__"),
     ("x.__dict__", "__dict__"),
-    ("calendar_days.__globals__", "__globals__"),
+    ("workdays.__globals__", "__globals__"),
     ("[c for c in ().__class__.__base__.__subclasses__()]", "__subclasses__"),
     ("(lambda: 0).__code__", "__code__"),
     ("x._secret", "_secret"),
@@ -69,7 +70,7 @@ def test_underscore_assignment_target_is_found():
 
 @pytest.mark.parametrize("source, mode", [
     ("if x", "exec"), ("x = = 1", "exec"), ("decision ==", "eval"), ("x = 1", "eval"),
-    ("calendar_days(", "eval"), ("def f(:\n    pass", "exec"), ("PT5M PT", "eval"),
+    ("workdays(", "eval"), ("def f(:\n    pass", "exec"), ("PT5M PT", "eval"),
 ])
 def test_syntax_errors_are_found(source, mode):
     problems = check_source(source, mode)
@@ -109,7 +110,7 @@ def test_code_that_parses_but_cannot_compile_is_a_problem_not_an_exception(sourc
     "__import__('os')",
     "().__class__.__mro__",
     "x.__class__",
-    "calendar_days.__globals__",
+    "workdays.__globals__",
 ])
 def test_evaluate_refuses_underscore_access_before_running(env, expression):
     with pytest.raises(ValueError):
@@ -144,7 +145,7 @@ def test_eval_and_exec_are_not_available(env):
     '"{0.__class__}".format(x)',
     '"{a.__class__.__mro__}".format_map({"a": x})',
     'str.format("{0.__class__.__mro__}", x)',
-    'str.format("{0.__globals__}", calendar_days)',
+    'str.format("{0.__globals__}", workdays)',
 ])
 def test_str_format_cannot_reach_underscore_attributes(env, expression):
     with pytest.raises(Exception):  # pytest.fail is not an Exception: a result fails the test
@@ -170,8 +171,8 @@ def test_scripts_cannot_write_attributes_of_objects(env):
         env.execute("thing.flag = True\n", {"thing": thing})
     assert not hasattr(thing, "flag")
     with pytest.raises(TypeError):
-        env.execute("calendar_days.flag = True\n", {})
-    assert not hasattr(calendar_days, "flag")
+        env.execute("workdays.flag = True\n", {})
+    assert not hasattr(workdays, "flag")
     with pytest.raises(TypeError):
         env.execute("del thing.anything\n", {"thing": thing})
 
@@ -194,7 +195,7 @@ def test_scripts_cannot_import_at_run_time(env):
 
 def test_task_data_may_not_shadow_helpers(env):
     with pytest.raises(ValueError):
-        env.execute("x = 1\n", {"calendar_days": 5})
+        env.execute("x = 1\n", {"workdays": 5})
     with pytest.raises(ValueError):
         env.execute("x = 1\n", {"_getattr_": getattr})
 
@@ -244,7 +245,7 @@ def test_augmented_assignment_to_an_item_is_refused_at_deployment_and_run_time(e
 def test_scripts_do_not_leak_functions_helpers_or_private_names(env):
     data = {}
     env.execute("def double(x):\n    return x * 2\n"
-                "result = double(21)\nf = lambda y: y\nhelper = calendar_days\n", data)
+                "result = double(21)\nf = lambda y: y\nhelper = workdays\n", data)
     assert data == {"result": 42}
 
 
@@ -275,7 +276,7 @@ def test_conditions_evaluate_against_task_data(env):
     assert env.evaluate("[m for m in materials if m != 'SQS']", {"materials": ["SQS", "PMT"]}) == ["PMT"]
 
 
-# --- calendar_days -----------------------------------------------------------------------------
+# --- workdays (weekends-only fallback outside a step) -------------------------------------
 
 def _aware(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
@@ -283,38 +284,39 @@ def _aware(value: str) -> datetime:
     return parsed
 
 
-def test_calendar_days_is_the_end_of_the_nth_day_in_the_hall(env):
-    value = env.evaluate("calendar_days(3)", {})
+def test_workdays_is_the_end_of_the_nth_day_in_the_hall(env):
+    value = env.evaluate("workdays(3)", {})
     due = _aware(value)
     assert due.utcoffset() == timedelta(hours=8)
     assert (due.hour, due.minute, due.second) == (23, 59, 59)
-    assert due.date() == clock.today() + timedelta(days=3)
+    assert due.date() == clock.today() + timedelta(days=3)  # Monday + 3 working days
     assert value == "2026-12-03T23:59:59+08:00"  # the frozen clock is Monday 2026-11-30 09:00
 
 
-def test_calendar_days_with_a_variable_and_a_string_count(env):
-    assert env.evaluate("calendar_days(n)", {"n": 10}) == "2026-12-10T23:59:59+08:00"
-    assert calendar_days("1") == "2026-12-01T23:59:59+08:00"
-    assert calendar_days(0) == "2026-11-30T23:59:59+08:00"
+def test_workdays_with_a_variable_and_a_string_count(env):
+    # outside an engine step only weekends are days off: ten working days from Monday 30 Nov
+    assert env.evaluate("workdays(n)", {"n": 10}) == "2026-12-14T23:59:59+08:00"
+    assert workdays("1") == "2026-12-01T23:59:59+08:00"
+    assert workdays(0) == "2026-11-30T23:59:59+08:00"
 
 
-def test_calendar_days_counts_from_the_local_date_not_utc():
+def test_workdays_counts_from_the_local_date_not_utc():
     # 2026-11-30 17:30 UTC is already 2026-12-01 01:30 in Asia/Shanghai
     clock.freeze(datetime(2026, 11, 30, 17, 30, tzinfo=timezone.utc))
-    assert calendar_days(0) == "2026-12-01T23:59:59+08:00"
-    assert calendar_days(1) == "2026-12-02T23:59:59+08:00"
+    assert workdays(0) == "2026-12-01T23:59:59+08:00"
+    assert workdays(1) == "2026-12-02T23:59:59+08:00"
 
 
-def test_calendar_days_follows_the_clock():
-    before = calendar_days(1)
+def test_workdays_follows_the_clock():
+    before = workdays(1)
     clock.advance(timedelta(days=2))
-    after = calendar_days(1)
+    after = workdays(1)
     assert _aware(after) - _aware(before) == timedelta(days=2)
 
 
-def test_calendar_days_refuses_non_numbers():
+def test_workdays_refuses_non_numbers():
     with pytest.raises((TypeError, ValueError)):
-        calendar_days("three")
+        workdays("three")
 
 
 def test_script_engine_uses_the_restricted_environment():

@@ -18,6 +18,7 @@ install: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
+	$(FLASK) calendar import
 	$(FLASK) seed demo
 	@echo "OneWindow on http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/api/docs)"
 	@echo "demo logins, password onewindow-demo: admin designer frontdesk backoffice pickup supervisor"

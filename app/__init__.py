@@ -19,6 +19,11 @@ def create_app(config: str | dict | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
+    from app.calendar.service import configure_end_of_day
+    from app.cases import warnings
+
+    configure_end_of_day(app.config["DEADLINE_TIME"])
+    warnings.configure(app.config["WARNING_DAYS_LEFT"], app.config["WARNING_FRACTION"])
     register_extensions(app)
     register_read_only_requests(app)
     register_blueprints(app)

@@ -45,6 +45,10 @@ class Config:
     # `make run` sets SCHEDULER_ENABLED=1 to embed a scheduler in the web process; CLI
     # commands and production web workers leave it off (run `flask scheduler run` instead).
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "0") == "1"
+    DEADLINE_TIME = os.environ.get("DEADLINE_TIME", "23:59:59")  # when a deadline day ends (Asia/Shanghai)
+    # A deadline turns yellow with this many working days left, or this share of its limit.
+    WARNING_DAYS_LEFT = int(os.environ.get("WARNING_DAYS_LEFT", 1))
+    WARNING_FRACTION = float(os.environ.get("WARNING_FRACTION", 0.2))
     SCHEDULER_SWEEP_SECONDS = int(os.environ.get("SCHEDULER_SWEEP_SECONDS", 30))
     TIMER_MAX_ATTEMPTS = 5
 

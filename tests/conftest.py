@@ -44,6 +44,7 @@ def _migrated_app(database_url: str, instance: Path):
 
 def _baseline(app) -> dict:
     from app.auth.models import Hall
+    from app.calendar import service as calendar_service
     from app.catalog.models import ServiceItem
     from app.processes.models import ProcessDefinition
 
@@ -51,12 +52,14 @@ def _baseline(app) -> dict:
         return {"max_definition": db.session.scalar(select(func.max(ProcessDefinition.id))),
                 "max_user": db.session.scalar(select(func.max(User.id))),
                 "max_hall": db.session.scalar(select(func.max(Hall.id))),
-                "max_item": db.session.scalar(select(func.max(ServiceItem.id)))}
+                "max_item": db.session.scalar(select(func.max(ServiceItem.id))),
+                "calendar_revision": calendar_service.revision(db.session)}
 
 
 def _reset(app, baseline) -> None:
     from app.applicants.models import Applicant
     from app.auth.models import Hall, UserRole
+    from app.calendar import service as calendar
     from app.cases.models import Case, CaseEvent
     from app.catalog.models import ServiceItem
     from app.inbox.models import Task
@@ -72,6 +75,14 @@ def _reset(app, baseline) -> None:
         db.session.execute(delete(User).where(User.id > baseline["max_user"]))
         db.session.execute(delete(ServiceItem).where(ServiceItem.id > baseline["max_item"]))
         db.session.execute(delete(Hall).where(Hall.id > baseline["max_hall"]))
+        if calendar.revision(db.session) != baseline["calendar_revision"]:  # a test changed the calendar
+            from app.calendar.models import CalendarYear, Holiday
+
+            db.session.execute(delete(Holiday))
+            db.session.execute(delete(CalendarYear))
+            calendar.import_chinesecalendar(db.session, "test")
+            db.session.flush()
+            baseline["calendar_revision"] = calendar.revision(db.session)
         db.session.commit()
         db.session.remove()
 
@@ -159,6 +170,11 @@ class Api:
         if json is not None:
             kw["json"] = json
         return self._call("POST", path, **kw)
+
+    def put(self, path, json=None, **kw):
+        if json is not None:
+            kw["json"] = json
+        return self._call("PUT", path, **kw)
 
 
 @pytest.fixture

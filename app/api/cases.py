@@ -64,7 +64,7 @@ class Cases(MethodView):
         open_only = args.pop("open", False)
         rows, total = cases.search_cases(db.session, principal(), open_only=open_only, page=page,
                                          per_page=per_page, **args)
-        return page_of([present_case(c) for c in rows], total, page, per_page)
+        return page_of([present_case(c, db.session) for c in rows], total, page, per_page)
 
 
 @blp.route("/<int(max=2147483647):case_id>")

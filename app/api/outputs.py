@@ -21,6 +21,16 @@ class TaskOut(Schema):
     completed_by = fields.String(allow_none=True)
     item = fields.Dict()
     case_status = fields.String()
+    due_provisional = fields.Boolean(metadata={"description": "期限按尚无正式节假日安排的年份计算"})
+    working_days_left = fields.Integer(allow_none=True)
+    warning = fields.String(allow_none=True, metadata={"description": "green / yellow / red"})
+
+
+class Deadline(Schema):
+    kind = fields.String(metadata={"description": "acceptance（受理）/ decision（承诺办结）"})
+    due_at = fields.DateTime()
+    working_days_left = fields.Integer()
+    warning = fields.String(metadata={"description": "green / yellow / red（超期）"})
 
 
 class TaskDetail(TaskOut):
@@ -62,6 +72,14 @@ class CaseOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+    acceptance_due = fields.DateTime(allow_none=True)
+    decision_due = fields.DateTime(allow_none=True)
+    legal_due = fields.DateTime(allow_none=True)
+    deadlines_provisional = fields.Boolean()
+    deadline = fields.Nested(Deadline, allow_none=True)
+    special_procedure = fields.Dict(allow_none=True)
+    paused_days = fields.Integer()
     open_tasks = fields.List(fields.Nested(TaskOut))
     active_elements = fields.List(fields.String())
     events = fields.List(fields.Nested(Event))

@@ -1,14 +1,18 @@
 """Turning cases, tasks and events into the dictionaries the API returns."""
 from app import clock
 from app.auth.roles import ROLE_LABELS
+from app.calendar import service as calendar
+from app.calendar.days import HolidayData
 from app.cases import history
 from app.cases.models import STATUS_LABELS, Case
 from app.cases.service import open_tasks
+from app.cases.warnings import assess, current_deadline
 from app.inbox.models import Task
 
 
-def present_task(task: Task) -> dict:
+def present_task(task: Task, data: HolidayData | None = None) -> dict:
     case = task.case
+    timing = assess(task.due_at, None, data) if data is not None and task.state == "open" else None
     return {
         "id": task.id, "case_id": task.case_id, "case_no": case.case_no, "name": task.spec_id,
         "title": task.title, "role": task.role, "role_label": ROLE_LABELS.get(task.role, task.role),
@@ -19,6 +23,9 @@ def present_task(task: Task) -> dict:
         "completed_by": task.completed_by.username if task.completed_by else None,
         "item": {"code": case.item.code, "name": case.item.name},
         "case_status": case.status,
+        "due_provisional": task.due_provisional,
+        "working_days_left": timing["working_days_left"] if timing else None,
+        "warning": timing["warning"] if timing else None,
     }
 
 
@@ -40,10 +47,16 @@ def present_case(case: Case, session=None, detail: bool = False) -> dict:
         "tracking_no": case.tracking_no, "supplement_due_at": case.supplement_due_at,
         "process": {"key": definition.key, "version": definition.version},
         "revision": case.revision, "created_at": case.created_at, "updated_at": case.updated_at,
-        "closed_at": case.closed_at,
+        "closed_at": case.closed_at, "accepted_at": case.accepted_at,
+        "acceptance_due": case.acceptance_due, "decision_due": case.decision_due, "legal_due": case.legal_due,
+        "deadlines_provisional": case.deadlines_provisional, "special_procedure": case.special_procedure,
+        "paused_days": case.paused_days,
     }
+    if session is not None:
+        out["deadline"] = current_deadline(case, calendar.current(session))
     if detail and session is not None:
-        out["open_tasks"] = [present_task(t) for t in open_tasks(session, case.id)]
+        data = calendar.current(session)
+        out["open_tasks"] = [present_task(t, data) for t in open_tasks(session, case.id)]
         out["active_elements"] = case.active_elements
         chain = history.events(session, case.id)
         out["events"] = [present_event(e) for e in chain]

@@ -9,6 +9,7 @@ from app.api.present import present_case, present_task
 from app.api.schemas import PageArgs, StrictSchema, one_of, page_of
 from app.api.security import principal
 from app.auth.roles import LANE_ROLES
+from app.calendar import service as calendar
 from app.cases import service as cases
 from app.extensions import db
 from app.inbox import service as inbox
@@ -31,7 +32,7 @@ class CompleteIn(StrictSchema):
 
 
 def _present_detail(task) -> dict:
-    out = present_task(task)
+    out = present_task(task, calendar.current(db.session))
     definition = task.case.definition
     out["documentation"] = (definition.user_tasks.get(task.spec_id) or {}).get("documentation")
     out["case_revision"] = task.case.revision
@@ -47,7 +48,8 @@ class Tasks(MethodView):
         """Tasks you may work (by role and hall), soonest due first."""
         page, per_page = args.pop("page"), args.pop("per_page")
         rows, total = inbox.search_tasks(db.session, principal(), page=page, per_page=per_page, **args)
-        return page_of([present_task(t) for t in rows], total, page, per_page)
+        data = calendar.current(db.session)
+        return page_of([present_task(t, data) for t in rows], total, page, per_page)
 
 
 @blp.route("/<string:task_id>")

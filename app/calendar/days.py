@@ -11,6 +11,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 # A bound on any single computation: ten years of days.
 _MAX_STEPS = 3660
+# When a deadline day ends; set from the DEADLINE_TIME setting at start-up.
+END_OF_DAY = {"time": time(23, 59, 59)}
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,11 @@ def working_days_between(a: date, b: date, data: HolidayData) -> int:
     return sum(1 for k in range(1, (b - a).days + 1) if is_working_day(a + timedelta(days=k), data))
 
 
-def end_of(day: date, tz: tzinfo, at: time = time(23, 59, 59)) -> datetime:
-    """The deadline instant of a day: its end (by default) in the service centre's zone."""
-    return datetime.combine(day, at, tzinfo=tz)
+def end_of(day: date, tz: tzinfo, at: time | None = None) -> datetime:
+    """The deadline instant of a day: its end (DEADLINE_TIME, 23:59:59 by default) in `tz`."""
+    return datetime.combine(day, at or END_OF_DAY["time"], tzinfo=tz)
 
 
-def deadline(start: date, n: int, data: HolidayData, tz: tzinfo, at: time = time(23, 59, 59)) -> tuple[datetime, bool]:
+def deadline(start: date, n: int, data: HolidayData, tz: tzinfo, at: time | None = None) -> tuple[datetime, bool]:
     answer = add_working_days(start, n, data)
     return end_of(answer.day, tz, at), answer.provisional

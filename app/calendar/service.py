@@ -5,13 +5,13 @@ import io
 import json
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import delete, extract, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.calendar.days import HolidayData, deadline, is_working_day
+from app.calendar.days import END_OF_DAY, HolidayData, deadline, is_working_day
 from app.calendar.models import CalendarRevision, CalendarYear, Holiday
 from app.errors import ValidationFailed
 
@@ -35,15 +35,15 @@ _cache: dict = {"revision": None, "data": HolidayData()}
 _cache_lock = threading.Lock()
 
 
-def _revision(session: Session) -> int:
+def revision(session: Session) -> int:
     return session.scalar(select(CalendarRevision.revision).where(CalendarRevision.id == 1)) or 0
 
 
 def current(session: Session) -> HolidayData:
     """The calendar as stored now (one cheap query when nothing changed)."""
-    revision = _revision(session)
+    revision_now = (str(session.get_bind().url), revision(session))  # per database, per change
     with _cache_lock:
-        if _cache["revision"] == revision:
+        if _cache["revision"] == revision_now:
             return _cache["data"]
     rows = session.scalars(select(Holiday)).all()
     data = HolidayData(
@@ -52,7 +52,7 @@ def current(session: Session) -> HolidayData:
         official_years=frozenset(session.scalars(select(CalendarYear.year)).all()),
     )
     with _cache_lock:
-        _cache.update(revision=revision, data=data)
+        _cache.update(revision=revision_now, data=data)
     return data
 
 
@@ -166,12 +166,13 @@ def year_view(session: Session, year: int) -> dict:
     return {"year": year, "official": year in data.official_years, "days": days}
 
 
-def add(session: Session, start: date, n: int, at: time) -> dict:
+def add(session: Session, start: date, n: int) -> dict:
     """The deadline n working days after `start` (the `calendar/add` API)."""
     data = current(session)
-    when, provisional = deadline(start, n, data, clock.LOCAL_TZ, at)
+    when, provisional = deadline(start, n, data, clock.LOCAL_TZ)
     return {"date": when.date(), "deadline": when, "provisional": provisional}
 
 
-def parse_time(text: str) -> time:
-    return datetime.strptime(text, "%H:%M:%S").time()
+def configure_end_of_day(text: str) -> None:
+    """Set when a deadline day ends (DEADLINE_TIME, "HH:MM:SS")."""
+    END_OF_DAY["time"] = datetime.strptime(text, "%H:%M:%S").time()

@@ -179,6 +179,16 @@ class ProcessInstance:
         after = {t.task_id for t in self._timers()}
         return [spec_id for task_id, spec_id in before.items() if task_id not in after]
 
+    def set_timer_due(self, task_id: str, due: datetime) -> bool:
+        """Move a waiting timer (a recomputed or paused deadline). False if it no longer waits."""
+        task = self._task(task_id)
+        if task is None or not task.has_state(TaskState.WAITING):
+            return False
+        if not any(isinstance(d, TimerEventDefinition) for d in _event_definitions(task)):
+            return False
+        task._set_internal_data(event_value=due.isoformat())
+        return True
+
     def evaluate(self, task_id: str, expression: str):
         task = self._task(task_id)
         try:

@@ -1,0 +1,125 @@
+"""The holiday calendar: read a year, correct a day, enter an official notice, add working days."""
+from datetime import date
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from app.api.schemas import StrictSchema, text
+from app.api.security import principal, require_roles
+from app.auth import roles as R
+from app.calendar import service as calendar
+from app.cases import recompute
+from app.database import unit_of_work
+from app.errors import ValidationFailed
+from app.extensions import db
+
+blp = Blueprint("calendar", __name__, url_prefix="/api/v1/calendar", description="工作日历（法定节假日与调休）")
+
+
+class YearArgs(StrictSchema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100, error="年份须在 2000–2100 之间"))
+
+
+class DayIn(StrictSchema):
+    is_workday = fields.Boolean(required=True)
+    name = text(100, load_default="")
+
+
+class NoticeDay(StrictSchema):
+    date = fields.Date(required=True)
+    is_workday = fields.Boolean(required=True)
+    name = text(100, load_default="")
+
+
+class NoticeIn(StrictSchema):
+    days = fields.List(fields.Nested(NoticeDay), required=True, validate=validate.Length(min=1, error="至少一天"))
+
+
+class AddArgs(StrictSchema):
+    start = fields.Date(required=True)
+    days = fields.Integer(required=True, validate=validate.Range(min=0, max=3000, error="须在 0–3000 之间"))
+
+
+class DayOut(Schema):
+    date = fields.Date()
+    is_workday = fields.Boolean()
+    weekday = fields.Integer()
+    name = fields.String(allow_none=True)
+    source = fields.String(allow_none=True, metadata={"description": "chinesecalendar / notice / admin；空为按周末规则"})
+
+
+class YearOut(Schema):
+    year = fields.Integer()
+    official = fields.Boolean(metadata={"description": "是否已录入该年度国务院节假日安排"})
+    days = fields.List(fields.Nested(DayOut))
+
+
+class AddOut(Schema):
+    date = fields.Date()
+    deadline = fields.DateTime()
+    provisional = fields.Boolean(metadata={"description": "计算涉及尚无正式节假日安排的年份"})
+
+
+class NoticeOut(Schema):
+    years = fields.List(fields.Integer())
+    recomputed = fields.Dict()
+
+
+def _recount(first: date, last: date, reason: str) -> dict:
+    return recompute.recompute(db.session, first, last, reason).to_dict()
+
+
+@blp.route("/days")
+class Days(MethodView):
+    @blp.arguments(YearArgs, location="query")
+    @blp.response(200, YearOut)
+    def get(self, args):
+        """Every day of a year: working or not, and where the information came from."""
+        return calendar.year_view(db.session, args["year"])
+
+
+@blp.route("/days/<string:day>")
+class Day(MethodView):
+    @require_roles(R.ADMIN)
+    @blp.arguments(DayIn)
+    @blp.response(200, DayOut)
+    def put(self, payload, day):
+        """Correct one day (a statutory holiday, or an adjusted workday); affected deadlines move."""
+        when = _parse_day(day)
+        with unit_of_work(db.session):
+            calendar.set_day(db.session, when, payload["is_workday"], payload["name"], principal().username)
+        _recount(when, when, f"管理员调整 {when.isoformat()}")
+        view = calendar.year_view(db.session, when.year)
+        return next(d for d in view["days"] if d["date"] == when)
+
+
+@blp.route("/notices")
+class Notices(MethodView):
+    @require_roles(R.ADMIN)
+    @blp.arguments(NoticeIn)
+    @blp.response(200, NoticeOut)
+    def post(self, payload):
+        """Enter an official holiday notice: each year it covers becomes official (replacing its
+        days), and every pending deadline reaching those years is recomputed."""
+        rows = [calendar.DayRow(d["date"], d["is_workday"], d["name"]) for d in payload["days"]]
+        with unit_of_work(db.session):
+            years = calendar.load_notice(db.session, rows, principal().username)
+        counts = _recount(date(min(years), 1, 1), date(max(years), 12, 31), f"录入 {'、'.join(map(str, years))} 年节假日安排")
+        return {"years": years, "recomputed": counts}
+
+
+@blp.route("/add")
+class Add(MethodView):
+    @blp.arguments(AddArgs, location="query")
+    @blp.response(200, AddOut)
+    def get(self, args):
+        """The deadline `days` working days after `start` (the start day is not counted)."""
+        return calendar.add(db.session, args["start"], args["days"])
+
+
+def _parse_day(text_value: str) -> date:
+    try:
+        return date.fromisoformat(text_value)
+    except ValueError:
+        raise ValidationFailed(f"日期 {text_value!r} 格式应为 YYYY-MM-DD", {"date": ["格式应为 YYYY-MM-DD"]}) from None

@@ -1,0 +1,127 @@
+"""Recomputing working-day deadlines after the calendar changed.
+
+When a year's official schedule is entered (or an administrator corrects a day), every
+pending deadline whose span touches the changed days is counted again: timers (the job
+row and the waiting engine task), open tasks' due dates, and the cases' acceptance and
+decision deadlines. Each case is updated in its own engine step and its history says what
+moved and why.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.calendar import service as calendar
+from app.calendar.days import deadline
+from app.cases import cycle
+from app.cases.models import CLOSED_STATUSES, Case
+from app.cases.sync import ACCEPTANCE_LIMIT_DAYS
+from app.database import unit_of_work
+from app.engine.deadlines import DeadlineRecord
+from app.inbox.models import OPEN, Task
+from app.timers.models import PENDING, Job
+
+
+@dataclass
+class Counts:
+    cases: int = 0
+    timers: int = 0
+    tasks: int = 0
+
+    def to_dict(self) -> dict:
+        return {"cases": self.cases, "timers": self.timers, "tasks": self.tasks}
+
+
+def _touches(rule: dict | None, due: datetime | None, first: date, last: date) -> bool:
+    if not rule or due is None:
+        return False
+    start = date.fromisoformat(rule["start"])
+    return start <= last and due.astimezone(clock.LOCAL_TZ).date() >= first
+
+
+def _local(day: datetime) -> str:
+    return f"{day.astimezone(clock.LOCAL_TZ):%Y-%m-%d}"
+
+
+def _case_ids(session: Session, first: date, last: date) -> set[int]:
+    ids = set()
+    for job in session.scalars(select(Job).where(Job.state == PENDING, Job.due_rule.is_not(None))):
+        if _touches(job.due_rule, job.due_at, first, last):
+            ids.add(job.case_id)
+    for task in session.scalars(select(Task).where(Task.state == OPEN, Task.due_rule.is_not(None))):
+        if _touches(task.due_rule, task.due_at, first, last):
+            ids.add(task.case_id)
+    for case in session.scalars(select(Case).where(Case.status.notin_(CLOSED_STATUSES))):
+        dues = [d for d in (case.acceptance_due, case.decision_due, case.legal_due) if d is not None]
+        if dues and case.created_at.astimezone(clock.LOCAL_TZ).date() <= last \
+                and max(dues).astimezone(clock.LOCAL_TZ).date() >= first:
+            ids.add(case.id)
+    return ids
+
+
+def _recompute_case(session: Session, case_id: int, first: date, last: date, reason: str, counts: Counts):
+    data = calendar.current(session)
+    tz = clock.LOCAL_TZ
+    changes = []
+    with cycle.engine_step(session, case_id, "calendar") as step:
+        case = step.case
+        for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == PENDING)):
+            if not _touches(job.due_rule, job.due_at, first, last):
+                continue
+            start, days = date.fromisoformat(job.due_rule["start"]), job.due_rule["days"]
+            due, provisional = deadline(start, days, data, tz)
+            if due != job.due_at and step.instance.set_timer_due(job.engine_task_id, due):
+                step.deadlines.append(DeadlineRecord(job.engine_task_id, start, days, due, provisional))
+                changes.append(f"期限 {_local(job.due_at)} → {_local(due)}")
+                counts.timers += 1
+            elif job.provisional != provisional:
+                job.provisional = provisional
+        for task in session.scalars(select(Task).where(Task.case_id == case.id, Task.state == OPEN)):
+            if not _touches(task.due_rule, task.due_at, first, last):
+                continue
+            due, provisional = deadline(date.fromisoformat(task.due_rule["start"]), task.due_rule["days"], data, tz)
+            if due != task.due_at:
+                changes.append(f"“{task.title}”办理期限 {_local(task.due_at)} → {_local(due)}")
+                counts.tasks += 1
+            task.due_at, task.due_provisional = due, provisional
+        changes += _case_deadlines(case, data)
+        if not changes:
+            step.save = False
+            return
+        step.log.append("deadlines_recomputed", "calendar", f"期限已重新计算（{reason}）：" + "；".join(changes),
+                        {"reason": reason, "changes": changes})
+        counts.cases += 1
+
+
+def _case_deadlines(case: Case, data) -> list[str]:
+    tz, changes = clock.LOCAL_TZ, []
+    submitted = case.created_at.astimezone(tz).date()
+    due, provisional = deadline(submitted, ACCEPTANCE_LIMIT_DAYS, data, tz)
+    any_provisional = provisional
+    if case.acceptance_due and due != case.acceptance_due and case.accepted_at is None:
+        changes.append(f"受理期限 {_local(case.acceptance_due)} → {_local(due)}")
+        case.acceptance_due = due
+    if case.accepted_at is not None:
+        accepted = case.accepted_at.astimezone(tz).date()
+        for attr, days, label in (("decision_due", case.item.promised_limit_days, "承诺办结期限"),
+                                  ("legal_due", case.item.legal_limit_days, "法定办结期限")):
+            due, provisional = deadline(accepted, days + (case.paused_days or 0), data, tz)
+            any_provisional = any_provisional or provisional
+            if getattr(case, attr) and due != getattr(case, attr):
+                changes.append(f"{label} {_local(getattr(case, attr))} → {_local(due)}")
+                setattr(case, attr, due)
+    case.deadlines_provisional = any_provisional
+    return changes
+
+
+def recompute(session: Session, first: date, last: date, reason: str) -> Counts:
+    """Recount every pending deadline whose span touches [first, last]."""
+    counts = Counts()
+    with unit_of_work(session):
+        ids = sorted(_case_ids(session, first, last))
+    for case_id in ids:
+        with unit_of_work(session):
+            _recompute_case(session, case_id, first, last, reason, counts)
+    return counts

@@ -49,7 +49,7 @@ class Config:
     # A deadline turns yellow with this many working days left, or this share of its limit.
     WARNING_DAYS_LEFT = int(os.environ.get("WARNING_DAYS_LEFT", 1))
     WARNING_FRACTION = float(os.environ.get("WARNING_FRACTION", 0.2))
-    SCHEDULER_SWEEP_SECONDS = int(os.environ.get("SCHEDULER_SWEEP_SECONDS", 30))
+    SCHEDULER_SWEEP_SECONDS = int(os.environ.get("SCHEDULER_SWEEP_SECONDS", 60))  # safety net only
     TIMER_MAX_ATTEMPTS = 5
 
     API_TITLE = "OneWindow 政务服务一窗通办平台 API"

@@ -54,3 +54,9 @@ def fire_timers(app) -> dict:
             return run_due(db.session)
         finally:
             db.session.remove()
+
+
+def person_applicant(n: int) -> dict:
+    """The n-th of many distinct natural-person applicants (valid ID card numbers)."""
+    return {"name": f"申请人{n}", "id_type": "id_card",
+            "id_number": with_check_digit_id_card(f"610124199001{n % 28 + 1:02d}{n // 28 % 1000:03d}")}

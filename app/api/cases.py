@@ -31,6 +31,7 @@ class CaseIn(StrictSchema):
     channel = fields.String(required=True, validate=one_of(list(cases.CHANNELS)))
     hall = text(32, required=True)
     materials = fields.List(text(64), load_default=list)
+    data = fields.Dict(load_default=dict, metadata={"description": "申请表字段（流程开始事件的表单，如延续申请的证照有效期）"})
 
 
 class SupplementIn(StrictSchema):

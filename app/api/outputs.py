@@ -80,6 +80,7 @@ class CaseOut(Schema):
     deadline = fields.Nested(Deadline, allow_none=True)
     special_procedure = fields.Dict(allow_none=True)
     paused_days = fields.Integer()
+    application_data = fields.Dict()
     open_tasks = fields.List(fields.Nested(TaskOut))
     active_elements = fields.List(fields.String())
     events = fields.List(fields.Nested(Event))

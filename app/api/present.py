@@ -50,7 +50,7 @@ def present_case(case: Case, session=None, detail: bool = False) -> dict:
         "closed_at": case.closed_at, "accepted_at": case.accepted_at,
         "acceptance_due": case.acceptance_due, "decision_due": case.decision_due, "legal_due": case.legal_due,
         "deadlines_provisional": case.deadlines_provisional, "special_procedure": case.special_procedure,
-        "paused_days": case.paused_days,
+        "paused_days": case.paused_days, "application_data": case.application_data,
     }
     if session is not None:
         out["deadline"] = current_deadline(case, calendar.current(session))

@@ -45,6 +45,20 @@ def _check_materials(item: ServiceItem, codes, field: str) -> list[str]:
     return codes
 
 
+def _application_data(definition, data) -> dict:
+    """The application's own fields (e.g. a licence's expiry date for a renewal), checked
+    against the process's start form; field errors come back as data.<field>."""
+    if not definition.start_form_key:
+        if data:
+            raise ValidationFailed("该事项无需填写其他申请信息", {"data": ["该事项的流程没有申请表，不接受 data"]})
+        return {}
+    _, spec = taskforms.form_of(definition, definition.start_form_key)
+    try:
+        return validate_submission(spec, data, {})
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, {f"data.{k}": v for k, v in exc.errors.items()}) from None
+
+
 def start_case(session: Session, principal: Principal, payload: dict, settings: CaseSettings) -> Case:
     """Receive an application (收件) and start its process."""
     with unit_of_work(session):
@@ -66,11 +80,13 @@ def start_case(session: Session, principal: Principal, payload: dict, settings: 
         if definition is None:
             raise ValidationFailed(f"事项“{item.name}”的流程 {item.process_key} 尚未部署",
                                    {"item_code": [f"流程 {item.process_key} 尚未部署"]})
+        application_data = _application_data(definition, payload.get("data") or {})
         applicant = applicants.find_or_create(session, details)
         now = clock.now()
         case = Case(item_id=item.id, hall_id=hall.id, applicant_id=applicant.id, applicant=details,
                     channel=payload["channel"], materials=materials, definition_id=definition.id,
                     status=SUBMITTED, outstanding_materials=[], tolerated=False, correction_round=0,
+                    application_data=application_data,
                     state="", revision=0, created_by_id=principal.user_id, created_at=now, updated_at=now)
         session.add(case)
         session.flush()
@@ -89,6 +105,7 @@ def start_case(session: Session, principal: Principal, payload: dict, settings: 
             "tolerance_limit_days": settings.tolerance_limit_days,
             "legal_limit_days": item.legal_limit_days,
             "promised_limit_days": item.promised_limit_days,
+            **application_data,
         }, principal.username, log):
             pass
     return case

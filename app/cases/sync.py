@@ -14,6 +14,7 @@ from app.engine import deadlines
 from app.errors import ProcessFailure
 from app.inbox.models import CANCELLED, OPEN, Task
 from app.timers import models as J
+from app.timers import wakeup
 
 ACCEPTANCE_LIMIT_DAYS = 1  # art. 13: decide on acceptance within one working day
 
@@ -97,6 +98,7 @@ def _sync_jobs(step, snapshot, now) -> None:
         if task_id in live:
             if job.due_at != live[task_id].due_at:
                 job.due_at = live[task_id].due_at
+                wakeup.announce(session, job.due_at)
                 record = _record_for(step, task_id)
                 job.provisional, job.due_rule = bool(record and record.provisional), _rule(record)
         elif job.due_at < now:
@@ -113,6 +115,7 @@ def _sync_jobs(step, snapshot, now) -> None:
                               kind="timer", due_at=timer.due_at, state=J.PENDING, attempts=0,
                               created_at=now, provisional=bool(record and record.provisional),
                               due_rule=_rule(record)))
+            wakeup.announce(session, timer.due_at)
 
 
 def _sync_case(step, snapshot, actor: str, now) -> None:

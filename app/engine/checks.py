@@ -105,6 +105,11 @@ def _check_lanes(result: Inspection, process, known_roles: set[str]) -> None:
                        f"泳道名称“{name}”不是已知角色，应为以下之一：{', '.join(sorted(known_roles))}")
 
 
+def _check_start_form(result: Inspection, model: ProcessModel) -> None:
+    if model.start_form_key and not FORM_KEY.match(model.start_form_key):
+        result.add(model.key, "form_key", f"开始事件的表单名“{model.start_form_key}”只能包含字母、数字、下划线和连字符")
+
+
 def _check_user_tasks(result: Inspection, model: ProcessModel) -> None:
     for meta in model.user_tasks.values():
         if meta.role is None:
@@ -150,6 +155,7 @@ def _check_processes(result: Inspection, known_roles: set[str]) -> None:
     # The deployed process and every process it calls in the same file run, so all are checked,
     # and the user tasks of called processes belong to the deployment too.
     result.process = bpmn_model.read_process(mains[0])
+    _check_start_form(result, result.process)
     result.runnable = [mains[0]] + [p for p in root.findall(bpmn_model.bpmn("process"))
                                     if p.get("id") in called and p is not mains[0]]
     for process in result.runnable:

@@ -39,6 +39,7 @@ class ProcessModel:
     user_tasks: dict[str, UserTaskMeta] = field(default_factory=dict)
     element_names: dict[str, str] = field(default_factory=dict)
     lanes: list[etree._Element] = field(default_factory=list)
+    start_form_key: str | None = None  # the start event's form: fields of the application itself
 
 
 def executable_processes(root: etree._Element) -> tuple[list[etree._Element], set[str]]:
@@ -95,6 +96,10 @@ def read_process(process: etree._Element) -> ProcessModel:
         el_id = el.get("id")
         if el_id and el.get("name"):
             model.element_names[el_id] = el.get("name").strip()
+    for start in process.findall(bpmn("startEvent")):
+        key = (start.get(f"{{{CAMUNDA_NS}}}formKey") or "").strip()
+        if key:
+            model.start_form_key = key
     for task in process.iter(bpmn("userTask")):
         task_id = task.get("id")
         model.user_tasks[task_id] = UserTaskMeta(

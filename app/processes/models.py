@@ -23,5 +23,6 @@ class ProcessDefinition(Base):
     forms: Mapped[dict] = mapped_column(JSON, default=dict)         # form key -> form-js schema
     user_tasks: Mapped[dict] = mapped_column(JSON, default=dict)    # task id -> meta
     element_names: Mapped[dict] = mapped_column(JSON, default=dict)  # element id -> name
+    start_form_key: Mapped[str | None] = mapped_column(String(128))  # the application's own fields
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())

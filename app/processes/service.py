@@ -61,20 +61,23 @@ def _shipped_form(forms_dir: Path, key: str):
 
 
 def _resolve_forms(inspection, uploaded: dict, limits: DeployLimits, problems: list) -> dict:
+    process = inspection.process
+    wanted = [(meta.id, meta.name, meta.form_key) for meta in process.user_tasks.values()]
+    if process.start_form_key:
+        wanted.append((process.key, "开始事件（申请表）", process.start_form_key))
     used = {}
-    for meta in inspection.process.user_tasks.values():
-        if not meta.form_key or not FORM_KEY.match(meta.form_key):
+    for element_id, name, form_key in wanted:
+        if not form_key or not FORM_KEY.match(form_key):
             continue  # the BPMN checks reported it
-        form = uploaded[meta.form_key] if meta.form_key in uploaded else _shipped_form(limits.forms_dir, meta.form_key)
+        form = uploaded[form_key] if form_key in uploaded else _shipped_form(limits.forms_dir, form_key)
         if form is _MISSING:
-            problems.append({"element_id": meta.id, "rule": "form_missing",
-                             "message": f"用户任务“{meta.name}”的表单 {meta.form_key} 不存在：请一并上传 {meta.form_key}.form"})
+            problems.append({"element_id": element_id, "rule": "form_missing",
+                             "message": f"“{name}”的表单 {form_key} 不存在：请一并上传 {form_key}.form"})
             continue
         _, form_problems = compile_form(form)
         for message in form_problems:
-            problems.append({"element_id": meta.id, "rule": "form_schema",
-                             "message": f"表单 {meta.form_key}：{message}"})
-        used[meta.form_key] = form
+            problems.append({"element_id": element_id, "rule": "form_schema", "message": f"表单 {form_key}：{message}"})
+        used[form_key] = form
     return used
 
 
@@ -113,7 +116,8 @@ def deploy(session: Session, bpmn: bytes, form_uploads: list[tuple[str, bytes]],
         definition = ProcessDefinition(
             key=process.key, version=latest + 1, name=process.name, bpmn_xml=bpmn, sha256=sha,
             forms=forms, user_tasks={k: v.to_dict() for k, v in process.user_tasks.items()},
-            element_names=process.element_names, deployed_by_id=deployed_by_id,
+            element_names=process.element_names, start_form_key=process.start_form_key,
+            deployed_by_id=deployed_by_id,
             deployed_at=clock.now(),
         )
         session.add(definition)

@@ -1,51 +1,126 @@
-"""APScheduler wiring: a periodic sweep that fires due timers from the job table.
+"""The timer scheduler: APScheduler holds one date job for the earliest due time, plus a
+periodic sweep as a safety net.
 
-`make run` embeds one in the web process; `flask scheduler run` runs one on its own. Any
-number may run: jobs are leased with SKIP LOCKED, so none fires twice.
+It learns about new, earlier timers without polling: from PostgreSQL NOTIFY (other
+processes' steps) and from this process's commits (app.timers.wakeup). After each firing it
+looks up the next due time and sets the date job again. Any number of schedulers may run:
+jobs are leased with FOR UPDATE SKIP LOCKED, so none fires twice. `make run` embeds one in
+the web process; `flask scheduler run` runs one on its own.
 """
 import logging
 import threading
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import func, select
 
-from app.timers import service
+from app.timers import service, wakeup
+from app.timers.models import PENDING, Job
 
 log = logging.getLogger(__name__)
-_started = threading.Event()
+# SpiffWorkflow fires a timer once its due time has passed; wake just after it.
+_AFTER_DUE = timedelta(milliseconds=5)
 
 
-def _sweep(app) -> None:
-    from app.extensions import db
+class TimerScheduler:
+    def __init__(self, app):
+        self.app = app
+        self.scheduler = BackgroundScheduler(timezone=timezone.utc, daemon=True)
+        self._lock = threading.Lock()
+        self._next: datetime | None = None
+        self._stop = threading.Event()
+        self._listener: threading.Thread | None = None
 
-    with app.app_context():
-        try:
-            counts = service.run_due(db.session, app.config["TIMER_MAX_ATTEMPTS"])
-            if counts:
-                log.info("timers fired: %s", counts)
-        finally:
-            db.session.remove()
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> "TimerScheduler":
+        seconds = self.app.config["SCHEDULER_SWEEP_SECONDS"]
+        self.scheduler.add_job(self.fire, "interval", seconds=seconds, id="sweep",
+                               max_instances=1, coalesce=True)
+        self.scheduler.start()
+        wakeup.listen(self.notify)
+        if self._database_is_postgresql():
+            self._listener = threading.Thread(target=self._listen_postgresql, name="timer-listen", daemon=True)
+            self._listener.start()
+        self.fire()  # whatever fell due while no scheduler ran
+        log.info("timer scheduler started (sweep every %ss)", seconds)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        wakeup.unlisten(self.notify)
+        self.scheduler.shutdown(wait=True)
+
+    # --- firing --------------------------------------------------------------------------
+
+    def fire(self) -> dict:
+        """Fire everything due, then set the date job for the next due time."""
+        from app.extensions import db
+
+        with self.app.app_context():
+            try:
+                counts = service.run_due(db.session, self.app.config["TIMER_MAX_ATTEMPTS"])
+                if counts:
+                    log.info("timers fired: %s", counts)
+                earliest = db.session.scalar(select(func.min(Job.due_at)).where(Job.state == PENDING))
+            finally:
+                db.session.remove()
+        if earliest is not None:
+            self.notify(earliest)
+        return counts
+
+    def notify(self, due_at: datetime) -> None:
+        """A timer is due at `due_at`: make sure the date job runs no later than that."""
+        if self._stop.is_set():
+            return
+        now = datetime.now(timezone.utc)
+        run_at = max(due_at + _AFTER_DUE, now)
+        with self._lock:
+            if self._next is not None and now < self._next <= run_at:
+                return  # an earlier wake-up is already set (a past one has run already)
+            self._next = run_at
+            self.scheduler.add_job(self.fire, "date", run_date=run_at, id="next-due",
+                                   replace_existing=True, misfire_grace_time=None)
+
+    # --- PostgreSQL LISTEN ---------------------------------------------------------------
+
+    def _database_is_postgresql(self) -> bool:
+        return self.app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+    def _listen_postgresql(self) -> None:
+        import psycopg
+
+        from app.extensions import db
+
+        with self.app.app_context():
+            url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {wakeup.CHANNEL}")
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=1.0):
+                            self.notify(datetime.fromisoformat(note.payload))
+            except Exception:  # the database restarted: listen again, the sweep covers the gap
+                log.exception("timer LISTEN connection lost; reconnecting")
+                self._stop.wait(2)
 
 
-def _configure(scheduler, app) -> None:
-    scheduler.add_job(_sweep, "interval", seconds=app.config["SCHEDULER_SWEEP_SECONDS"], args=[app],
-                      id="sweep", max_instances=1, coalesce=True)
-    scheduler.add_job(_sweep, "date", args=[app], id="sweep-at-start")
+_embedded: TimerScheduler | None = None
 
 
-def start_embedded(app) -> BackgroundScheduler | None:
-    if _started.is_set():
-        return None
-    _started.set()
-    scheduler = BackgroundScheduler(daemon=True)
-    _configure(scheduler, app)
-    scheduler.start()
-    log.info("embedded timer scheduler started (sweep every %ss)", app.config["SCHEDULER_SWEEP_SECONDS"])
-    return scheduler
+def start_embedded(app) -> TimerScheduler | None:
+    global _embedded
+    if _embedded is None:
+        _embedded = TimerScheduler(app).start()
+    return _embedded
 
 
 def run_blocking(app) -> None:
-    scheduler = BlockingScheduler()
-    _configure(scheduler, app)
-    log.info("timer scheduler running (sweep every %ss)", app.config["SCHEDULER_SWEEP_SECONDS"])
-    scheduler.start()
+    scheduler = TimerScheduler(app).start()
+    try:
+        threading.Event().wait()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        scheduler.stop()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.cases import cycle
 from app.database import unit_of_work
+from app.timers import wakeup
 from app.timers.models import CANCELLED, FAILED, PENDING, Job
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ def _record_failure(session: Session, job_id: int, error: str, max_attempts: int
         else:
             # back off: 1, 2, 4, 8 … minutes
             job.due_at = clock.now() + timedelta(minutes=2 ** (job.attempts - 1))
+            wakeup.announce(session, job.due_at)
         return job.state
 
 

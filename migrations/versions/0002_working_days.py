@@ -50,6 +50,9 @@ def upgrade():
         batch_op.add_column(sa.Column('special_procedure', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('paused_days', sa.Integer(), nullable=False, server_default='0'))
 
+    with op.batch_alter_table('process_definition', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('start_form_key', sa.String(length=128), nullable=True))
+
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.add_column(sa.Column('provisional', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('due_rule', sa.JSON(), nullable=True))
@@ -72,6 +75,9 @@ def downgrade():
         batch_op.drop_column('resolution')
         batch_op.drop_column('due_rule')
         batch_op.drop_column('provisional')
+
+    with op.batch_alter_table('process_definition', schema=None) as batch_op:
+        batch_op.drop_column('start_form_key')
 
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.drop_column('paused_days')

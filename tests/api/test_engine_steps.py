@@ -80,13 +80,13 @@ def test_jobs_follow_waiting_timers(app, as_user):
 
 
 def test_embedded_scheduler_sweep_fires_due_timers(app, as_user):
-    from app.timers.scheduler import _sweep
+    from app.timers.scheduler import TimerScheduler
 
     frontdesk = as_user("frontdesk")
     case = start(frontdesk)
     complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"]})
     clock.advance(timedelta(days=8))
-    _sweep(app)
+    TimerScheduler(app).fire()
     assert frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["status"] == "not_accepted"
 
 

@@ -154,3 +154,34 @@ def test_events_record_every_timer(app, as_user):
         kinds = list(db.session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case["id"])))
         db.session.remove()
     assert kinds.count("timer_fired") == 1
+
+
+def test_incidents_are_listed_retried_and_resolved(app, as_user):
+    designer, frontdesk, admin = as_user("designer"), as_user("frontdesk"), as_user("admin")
+    _deploy(designer, _variant("poison_licence", 'status_reason = "逾期未补齐补正材料，不予受理"\n',
+                               'status_reason = "逾期未补齐补正材料，不予受理"\njunk = b"x"\n'))
+    bad = start(frontdesk, item_code=_item_for(app, "poison_licence", "T-POISON"), materials=["SQS"])
+    complete(frontdesk, bad, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"]})
+    clock.advance(timedelta(days=8))
+    for _ in range(5):
+        fire_timers(app)
+        clock.advance(timedelta(minutes=20))
+    assert frontdesk.get("/api/v1/incidents").status_code == 403
+    listed = admin.get("/api/v1/incidents").get_json()
+    assert len(listed) == 1 and listed[0]["case_no"] == bad["case_no"] and listed[0]["attempts"] == 5
+    assert "JSON serializable" in listed[0]["last_error"]
+    incident = listed[0]["id"]
+    retried = admin.post(f"/api/v1/incidents/{incident}/retry")
+    assert retried.status_code == 200 and retried.get_json()["state"] == "pending"
+    assert admin.post(f"/api/v1/incidents/{incident}/retry").status_code == 404  # no longer an incident
+    assert fire_timers(app) == {"pending": 1}   # still broken: back to backoff
+    for _ in range(5):
+        clock.advance(timedelta(minutes=20))
+        fire_timers(app)
+    assert admin.post(f"/api/v1/incidents/{incident}/resolve", json={}).status_code == 422
+    resolved = admin.post(f"/api/v1/incidents/{incident}/resolve", json={"resolution": "已线下作出不予受理决定"})
+    assert resolved.status_code == 200 and resolved.get_json()["state"] == "resolved"
+    assert admin.get("/api/v1/incidents").get_json() == []
+    assert len(admin.get("/api/v1/incidents?include_resolved=true").get_json()) == 1
+    kinds = [e["kind"] for e in frontdesk.get(f"/api/v1/cases/{bad['id']}").get_json()["events"]]
+    assert {"timer_failed", "incident_retried", "incident_resolved"} <= set(kinds)

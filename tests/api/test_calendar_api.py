@@ -68,7 +68,7 @@ def test_an_official_notice_recomputes_provisional_deadlines(app, as_user):
     assert review["due_at"] == "2027-01-07T15:59:59+00:00"   # weekends only in 2027: provisional
     assert case["decision_due"] == "2027-01-07T15:59:59+00:00" and case["deadlines_provisional"] is True
     with app.app_context():
-        job = db.session.scalar(select(Job).where(Job.case_id == case["id"]))
+        job = db.session.scalar(select(Job).where(Job.case_id == case["id"], Job.element_id == "tolerance_deadline"))
         assert (job.provisional, job.due_rule) == (True, {"start": "2026-12-24", "days": 10})
         db.session.remove()
     notice = {"days": [{"date": "2027-01-01", "is_workday": False, "name": "元旦"},
@@ -82,7 +82,7 @@ def test_an_official_notice_recomputes_provisional_deadlines(app, as_user):
     assert case["supplement_due_at"] == "2027-01-11T15:59:59+00:00"
     assert case["events"][0]["kind"] == "deadlines_recomputed" and "2027" in case["events"][0]["message"]
     with app.app_context():
-        job = db.session.scalar(select(Job).where(Job.case_id == case["id"]))
+        job = db.session.scalar(select(Job).where(Job.case_id == case["id"], Job.element_id == "tolerance_deadline"))
         assert job.provisional is False
         db.session.remove()
     clock.freeze(datetime(2027, 1, 8, 9, 0, tzinfo=clock.LOCAL_TZ))   # past the provisional deadline

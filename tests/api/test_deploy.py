@@ -450,7 +450,7 @@ def test_identical_content_returns_the_existing_version(designer):
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert (body["key"], body["version"]) == ("standard_licence", 1)
-    assert body["forms"] == ["back_office_review", "front_desk_acceptance", "window_delivery"]
+    assert body["forms"] == ["back_office_review", "front_desk_acceptance", "supervisor_escalation", "window_delivery"]
     # uploading the shipped forms themselves is the same content too
     again = deploy(designer, STANDARD, [(f"{k}.form", v) for k, v in SHIPPED_FORMS.items()])
     assert again.status_code == 200
@@ -591,7 +591,7 @@ def test_listing_shows_each_key_with_its_versions(as_user):
     assert entry["latest_version"] == 1 and entry["name"] == "标准许可事项办理流程"
     [version] = entry["versions"]
     assert version["running_cases"] == 1
-    assert version["forms"] == ["back_office_review", "front_desk_acceptance", "window_delivery"]
+    assert version["forms"] == ["back_office_review", "front_desk_acceptance", "supervisor_escalation", "window_delivery"]
     detail = frontdesk.get("/api/v1/processes/standard_licence/versions/1").get_json()
     assert detail["user_tasks"]["window_delivery"]["role"] == "pickup_window"
     assert detail["user_tasks"]["back_office_review"]["role"] == "back_office"  # via its sub-process

@@ -65,18 +65,25 @@ def test_jobs_follow_waiting_timers(app, as_user):
     case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"]})
     with app.app_context():
         jobs = db.session.scalars(select(Job).where(Job.case_id == case["id"])).all()
-        assert [(j.element_id, j.state) for j in jobs] == [("correction_deadline", "pending")]
+        assert sorted((j.element_id, j.state) for j in jobs) == [("acceptance_overdue", "cancelled"),
+                                                                 ("correction_deadline", "pending")]
+        jobs = [j for j in jobs if j.element_id == "correction_deadline"]
         # end of the 5th working day after Monday 2026-11-30, Asia/Shanghai
         assert jobs[0].due_at.astimezone(clock.LOCAL_TZ).isoformat() == "2026-12-07T23:59:59+08:00"
         assert jobs[0].provisional is False and jobs[0].due_rule == {"start": "2026-11-30", "days": 5}
         db.session.remove()
     frontdesk.post(f"/api/v1/cases/{case['id']}/supplements", json={"materials": ["PMT"]})
     with app.app_context():
-        states = db.session.scalars(select(Job.state).where(Job.case_id == case["id"])).all()
-        assert states == ["cancelled"]
+        rows = db.session.execute(select(Job.element_id, Job.state).where(Job.case_id == case["id"])
+                                  .order_by(Job.id)).all()
+        # the correction deadline is cancelled; the new acceptance round has its own escalation timer
+        assert [tuple(r) for r in rows] == [("acceptance_overdue", "cancelled"), ("correction_deadline", "cancelled"),
+                                            ("acceptance_overdue", "pending")]
         db.session.remove()
     clock.advance(timedelta(days=30))
-    assert fire_timers(app) == {}  # a cancelled timer never fires
+    assert fire_timers(app) == {"done": 1}  # the escalation; the cancelled deadline never fires
+    case = frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()
+    assert case["status"] == "submitted"
 
 
 def test_embedded_scheduler_sweep_fires_due_timers(app, as_user):

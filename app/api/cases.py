@@ -9,6 +9,7 @@ from app.api.outputs import CaseOut, CasePage
 from app.api.present import present_case
 from app.api.schemas import PageArgs, StrictSchema, one_of, page_of, text
 from app.api.security import principal
+from app.cases import pauses
 from app.cases import service as cases
 from app.cases.models import STATUS_LABELS
 from app.cases.settings import CaseSettings
@@ -36,6 +37,15 @@ class CaseIn(StrictSchema):
 
 class SupplementIn(StrictSchema):
     materials = fields.List(text(64), required=True)
+    note = text(2000, load_default=None, allow_none=True)
+
+
+class ProcedureIn(StrictSchema):
+    kind = fields.String(required=True, validate=one_of(list(pauses.KINDS)))
+    reason = text(2000, required=True)
+
+
+class ProcedureEndIn(StrictSchema):
     note = text(2000, load_default=None, allow_none=True)
 
 
@@ -84,4 +94,24 @@ class Supplements(MethodView):
         """Record materials supplied after a correction or tolerance notice (补正)."""
         case = cases.deliver_supplement(db.session, principal(), case_id, payload["materials"],
                                         payload.get("note"), expected_revision())
+        return present_case(case, db.session, detail=True)
+
+
+@blp.route("/<int(max=2147483647):case_id>/special-procedures")
+class SpecialProcedures(MethodView):
+    @blp.arguments(ProcedureIn)
+    @blp.response(200, CaseOut)
+    def post(self, payload, case_id):
+        """Start a special procedure (听证、现场勘查、专家评审…): the clock stops until it ends."""
+        case = pauses.start(db.session, principal(), case_id, payload["kind"], payload["reason"])
+        return present_case(case, db.session, detail=True)
+
+
+@blp.route("/<int(max=2147483647):case_id>/special-procedures/end")
+class SpecialProcedureEnd(MethodView):
+    @blp.arguments(ProcedureEndIn)
+    @blp.response(200, CaseOut)
+    def post(self, payload, case_id):
+        """End the running special procedure: every deadline moves by the working days it took."""
+        case = pauses.end(db.session, principal(), case_id, payload.get("note"))
         return present_case(case, db.session, detail=True)

@@ -86,13 +86,16 @@ def _sync_tasks(step, snapshot, actor: str, now) -> None:
 def _sync_jobs(step, snapshot, now) -> None:
     """One job per waiting timer. A job whose timer is gone fired if it was due (whoever's step
     fired it: the scheduler's, or a clerk's, since every step ends by refreshing timers), and
-    was cancelled otherwise (the case moved on). A failed job is left for an administrator."""
+    was cancelled otherwise (the case moved on). A failed job is left for an administrator, a
+    suspended one (special procedure) until the procedure ends."""
     session, case = step.session, step.case
     known = {j.engine_task_id: j for j in session.scalars(
-        select(J.Job).where(J.Job.case_id == case.id, J.Job.state.in_((J.PENDING, J.FAILED))))}
+        select(J.Job).where(J.Job.case_id == case.id, J.Job.state.in_((J.PENDING, J.FAILED, J.SUSPENDED))))}
     live = {t.task_id: t for t in snapshot.timers}
     names = step.instance.definition.element_names
     for task_id, job in known.items():
+        if job.state == J.SUSPENDED and task_id not in live:
+            job.state, job.finished_at = J.CANCELLED, now  # the case moved on during the pause
         if job.state != J.PENDING:
             continue
         if task_id in live:

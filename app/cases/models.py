@@ -13,6 +13,7 @@ AWAITING_DELIVERY = "awaiting_delivery"
 COMPLETED = "completed"
 DENIED = "denied"
 NOT_ACCEPTED = "not_accepted"
+DEEMED_RENEWED = "deemed_renewed"
 
 STATUS_LABELS = {
     SUBMITTED: "已提交，待受理",
@@ -22,8 +23,9 @@ STATUS_LABELS = {
     COMPLETED: "已办结",
     DENIED: "不予批准",
     NOT_ACCEPTED: "不予受理",
+    DEEMED_RENEWED: "视为准予延续",
 }
-CLOSED_STATUSES = {COMPLETED, DENIED, NOT_ACCEPTED}
+CLOSED_STATUSES = {COMPLETED, DENIED, NOT_ACCEPTED, DEEMED_RENEWED}
 
 
 class Case(Base):

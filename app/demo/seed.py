@@ -40,6 +40,11 @@ DEMO_ITEMS = [
         "materials": [("SQB", "公共场所卫生许可申请表"), ("YYZZ", "营业执照复印件"),
                       ("JCBG", "卫生检测报告"), ("CYRY", "从业人员健康合格证明")],
     },
+    {
+        "code": "610118-SCJG-0003", "name": "食品经营许可（延续）", "legal_limit_days": 20,
+        "promised_limit_days": 10, "process": "renewal",
+        "materials": [("YXSQ", "食品经营许可延续申请书"), ("YXZ", "原食品经营许可证")],
+    },
 ]
 
 
@@ -67,7 +72,7 @@ def seed(session: Session, processes_dir: Path, limits: processes.DeployLimits) 
         definition, created = processes.deploy(session, path.read_bytes(), [], None, limits)
         lines.append(f"{'deployed' if created else 'kept'} process {definition.key} v{definition.version}")
     for item in DEMO_ITEMS:
-        catalog.upsert_item(session, code=item["code"], name=item["name"], process_key="standard_licence",
+        catalog.upsert_item(session, code=item["code"], name=item["name"], process_key=item.get("process", "standard_licence"),
                             legal_limit_days=item["legal_limit_days"],
                             promised_limit_days=item["promised_limit_days"],
                             halls=[district, street], materials=item["materials"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from app import clock
-from app.calendar.days import HolidayData, deadline
+from app.calendar.days import HolidayData, deadline, end_of
 
 # (start, n) -> (deadline, provisional)
 Calendar = Callable[[date, int], tuple[datetime, bool]]
@@ -73,9 +73,14 @@ def workdays_from(start, n) -> str:
     return when.isoformat()
 
 
+def day_end(day) -> str:
+    """The end of a calendar day (an ISO date), e.g. a licence's expiry: not a working-day count."""
+    return end_of(date.fromisoformat(str(day).strip()[:10]), clock.LOCAL_TZ).isoformat()
+
+
 def workdays(n) -> str:
     """End of the n-th working day after today."""
     return workdays_from(clock.today().isoformat(), n)
 
 
-HELPERS = {"workdays": workdays, "workdays_from": workdays_from}
+HELPERS = {"workdays": workdays, "workdays_from": workdays_from, "day_end": day_end}

@@ -8,7 +8,9 @@ also declare `properties.required_if`, a FEEL condition under which it becomes r
 """
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 
+from app import clock
 from app.errors import ValidationFailed
 from app.taskforms import feel
 
@@ -36,6 +38,8 @@ class Field:
     pattern: re.Pattern | None = None
     minimum: float | None = None
     maximum: float | None = None
+    subtype: str | None = None          # datetime fields: date | time | datetime
+    not_before_today: bool = False      # properties.not_before_today: a date field's lower bound
 
 
 @dataclass
@@ -117,6 +121,11 @@ def _compile_field(where: str, comp: dict, problems: list) -> Field | None:
             setattr(spec, attr, feel.compile_feel(source))
         except feel.FeelError as exc:
             problems.append(f"{where}：条件表达式 {source!r} 有误：{exc}")
+    if ctype == "datetime":
+        spec.subtype = comp.get("subtype") or "datetime"
+        if spec.subtype not in ("date", "time", "datetime"):
+            problems.append(f"{where}：subtype 只能是 date、time 或 datetime")
+        spec.not_before_today = str(properties.get("not_before_today", "")).lower() == "true"
     spec.min_length = _number(validate.get("minLength"), "minLength", where, problems)
     spec.max_length = _number(validate.get("maxLength"), "maxLength", where, problems)
     spec.minimum = _number(validate.get("min"), "min", where, problems)
@@ -168,7 +177,9 @@ def _empty_default(spec: Field):
 
 def _check_value(spec: Field, value, context: dict) -> tuple[object, str | None]:
     label = f"“{spec.label}”"
-    if spec.type in STRING_TYPES | {"datetime"}:
+    if spec.type == "datetime":
+        return _check_datetime(spec, value, label)
+    if spec.type in STRING_TYPES:
         if not isinstance(value, str):
             return value, f"{label}必须是文本"
         value = value.strip()
@@ -206,6 +217,21 @@ def _check_value(spec: Field, value, context: dict) -> tuple[object, str | None]
     if unknown:
         return value, f"{label}包含不在可选范围内的项：{', '.join(unknown)}"
     return value, None
+
+
+def _check_datetime(spec: Field, value, label: str) -> tuple[object, str | None]:
+    parsers = {"date": date.fromisoformat, "time": time.fromisoformat, "datetime": datetime.fromisoformat}
+    parse = parsers[spec.subtype or "datetime"]
+    if not isinstance(value, str):
+        return value, f"{label}必须是文本"
+    try:
+        parsed = parse(value.strip())
+    except ValueError:
+        shape = {"date": "YYYY-MM-DD", "time": "HH:MM", "datetime": "YYYY-MM-DDTHH:MM"}[spec.subtype or "datetime"]
+        return value, f"{label}格式应为 {shape}"
+    if spec.not_before_today and spec.subtype == "date" and parsed < clock.today():
+        return value, f"{label}不能早于今天"
+    return value.strip(), None
 
 
 def validate_submission(spec: FormSpec, submitted, context: dict) -> dict:

@@ -27,7 +27,8 @@ class DayIn(StrictSchema):
 
 
 class NoticeDay(StrictSchema):
-    date = fields.Date(required=True)
+    date = fields.Date(required=True, validate=validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31),
+                                                              error="须在 2000–2100 年之间"))
     is_workday = fields.Boolean(required=True)
     name = text(100, load_default="")
 
@@ -37,8 +38,9 @@ class NoticeIn(StrictSchema):
 
 
 class AddArgs(StrictSchema):
-    start = fields.Date(required=True)
-    days = fields.Integer(required=True, validate=validate.Range(min=0, max=3000, error="须在 0–3000 之间"))
+    start = fields.Date(required=True, validate=validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31),
+                                                                error="须在 2000–2099 年之间"))
+    days = fields.Integer(required=True, validate=validate.Range(min=0, max=1000, error="须在 0–1000 之间"))
 
 
 class DayOut(Schema):
@@ -120,6 +122,9 @@ class Add(MethodView):
 
 def _parse_day(text_value: str) -> date:
     try:
-        return date.fromisoformat(text_value)
+        day = date.fromisoformat(text_value)
     except ValueError:
         raise ValidationFailed(f"日期 {text_value!r} 格式应为 YYYY-MM-DD", {"date": ["格式应为 YYYY-MM-DD"]}) from None
+    if not 2000 <= day.year <= 2100:
+        raise ValidationFailed("日期须在 2000–2100 年之间", {"date": ["须在 2000–2100 年之间"]})
+    return day

@@ -12,7 +12,8 @@ from app.inbox.models import Task
 
 def present_task(task: Task, data: HolidayData | None = None) -> dict:
     case = task.case
-    timing = assess(task.due_at, None, data) if data is not None and task.state == "open" else None
+    running = data is not None and task.state == "open" and not case.special_procedure  # paused: no warning
+    timing = assess(task.due_at, None, data) if running else None
     return {
         "id": task.id, "case_id": task.case_id, "case_no": case.case_no, "name": task.spec_id,
         "title": task.title, "role": task.role, "role_label": ROLE_LABELS.get(task.role, task.role),

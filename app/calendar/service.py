@@ -67,10 +67,14 @@ def _bump(session: Session) -> None:
 # --- loading official data ---------------------------------------------------------------
 
 def _store_year(session: Session, year: int, rows: list[DayRow], source: str, actor: str | None) -> None:
-    """Replace a year's schedule with `rows` and mark the year official."""
+    """Replace a year's schedule with `rows` and mark the year official. Days an administrator
+    corrected by hand stay as they are: they are local decisions (a hall closed for a day)."""
     now = clock.now()
-    session.execute(delete(Holiday).where(extract("year", Holiday.day) == year))
+    session.execute(delete(Holiday).where(extract("year", Holiday.day) == year, Holiday.source != "admin"))
+    kept = set(session.scalars(select(Holiday.day).where(extract("year", Holiday.day) == year)))
     for row in rows:
+        if row.day in kept:
+            continue
         session.add(Holiday(day=row.day, is_workday=row.is_workday, name=row.name[:100], source=source,
                             updated_at=now, updated_by=actor))
     existing = session.get(CalendarYear, year)
@@ -90,10 +94,13 @@ def import_chinesecalendar(session: Session, actor: str | None = None) -> list[i
             by_year.setdefault(day.year, []).append(DayRow(day, False, HOLIDAY_NAMES.get(name, name)))
     for day, name in workdays.items():
         by_year.setdefault(day.year, []).append(DayRow(day, True, f"{HOLIDAY_NAMES.get(name, name)}调休上班"))
-    for year, rows in sorted(by_year.items()):
-        _store_year(session, year, rows, "chinesecalendar", actor)
+    # a year entered from an official notice is not overwritten by the package's copy
+    noticed = set(session.scalars(select(CalendarYear.year).where(CalendarYear.source == "notice")))
+    years = sorted(year for year in by_year if year not in noticed)
+    for year in years:
+        _store_year(session, year, by_year[year], "chinesecalendar", actor)
     _bump(session)
-    return sorted(by_year)
+    return years
 
 
 def parse_notice(text: str, filename: str) -> list[DayRow]:

@@ -63,6 +63,9 @@ class Case(Base):
     decision_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     legal_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deadlines_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How each due date is counted: {"acceptance"|"decision"|"legal": {"start": date, "days": n}};
+    # recomputation and clock pauses work on these, never on the dates themselves.
+    deadline_rules: Mapped[dict] = mapped_column(JSON, default=dict)
     special_procedure: Mapped[dict | None] = mapped_column(JSON)  # the one running now, if any
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
     active_elements: Mapped[list] = mapped_column(JSON, default=list)

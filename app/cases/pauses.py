@@ -1,9 +1,12 @@
 """Special procedures (特别程序: hearing, inspection, expert review…): the clock pauses.
 
-While one runs, the case's timers are suspended (the engine's waiting timers are pushed out
-of reach, so no step can fire them) and no deadline warns. When it ends, every deadline of
-the case moves by the working days the procedure took: timers, open tasks' due dates and the
-decision and legal limits. The history records both ends with the reason.
+Only a case under review can enter one. While it runs, the case's working-day timers are
+suspended (the engine's waiting timers are parked out of reach, so no step fires them; new
+ones are parked as they appear) and no deadline warns. Timers on fixed dates (a licence's
+expiry) keep running: a hearing does not extend a licence. When it ends, every working-day
+deadline moves by the working days it lasted (for one that appeared meanwhile, since it
+appeared): timers, open tasks' due dates, the decision and legal limits. The history records
+both ends with the reason.
 """
 from datetime import date, datetime
 
@@ -14,21 +17,21 @@ from app import clock
 from app.auth import roles as R
 from app.auth.principal import Principal
 from app.calendar import service as calendar
-from app.calendar.days import add_working_days, deadline, end_of, working_days_between
+from app.calendar.days import deadline, working_days_between
 from app.cases import cycle
-from app.cases.models import Case
+from app.cases.models import UNDER_REVIEW, Case
+from app.cases.sync import apply_deadline_rules
 from app.database import unit_of_work
 from app.engine.deadlines import DeadlineRecord
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.inbox.models import OPEN, Task
-from app.timers.models import PENDING, SUSPENDED, Job
+from app.timers.models import OUT_OF_REACH, PENDING, SUSPENDED, Job
 
 KINDS = {
     "hearing": "听证", "inspection": "现场勘查", "expert_review": "专家评审",
     "testing": "检验、检测、鉴定", "announcement": "公示", "other": "其他法定特别程序",
 }
 DECIDING_ROLES = (R.BACK_OFFICE, R.CHIEF_REPRESENTATIVE)
-OUT_OF_REACH = datetime(9999, 12, 31, tzinfo=clock.LOCAL_TZ)
 
 
 def _authorize(session: Session, principal: Principal, case_id: int):
@@ -52,13 +55,14 @@ def start(session: Session, principal: Principal, case_id: int, kind: str, reaso
         _authorize(session, principal, case_id)
         with cycle.engine_step(session, case_id, principal.username) as step:
             case = step.case
-            if case.closed:
-                raise Conflict("办件已结束")
             if case.special_procedure:
                 raise Conflict(f"办件正在进行特别程序：{case.special_procedure['label']}")
-            for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == PENDING)):
+            if case.status != UNDER_REVIEW:
+                raise Conflict("只有审查中的办件可以启动特别程序")
+            for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == PENDING,
+                                                         Job.due_rule.is_not(None))):
                 step.instance.set_timer_due(job.engine_task_id, OUT_OF_REACH)
-                job.state = SUSPENDED
+                job.state, job.locked_by, job.locked_until = SUSPENDED, None, None
             case.special_procedure = {"kind": kind, "label": KINDS[kind], "reason": reason.strip(),
                                       "started_at": clock.now().isoformat(), "started_by": principal.username}
             step.log.append("special_procedure_started", principal.username,
@@ -77,7 +81,7 @@ def end(session: Session, principal: Principal, case_id: int, note: str | None):
             data = calendar.current(session)
             began = datetime.fromisoformat(case.special_procedure["started_at"]).astimezone(clock.LOCAL_TZ).date()
             paused = max(0, working_days_between(began, clock.today(), data))
-            changes = _move_deadlines(step, paused, data)
+            changes = _move_deadlines(step, began, data)
             procedure = case.special_procedure
             case.special_procedure, case.paused_days = None, (case.paused_days or 0) + paused
             step.log.append("special_procedure_ended", principal.username,
@@ -88,40 +92,43 @@ def end(session: Session, principal: Principal, case_id: int, note: str | None):
     return step.case
 
 
-def _shifted(due: datetime, rule: dict | None, paused: int, data) -> tuple[datetime, dict | None, bool]:
-    """A deadline `paused` working days later, by its rule when it has one."""
-    if rule:
-        moved = {"start": rule["start"], "days": rule["days"] + paused}
-        when, provisional = deadline(date.fromisoformat(moved["start"]), moved["days"], data, clock.LOCAL_TZ)
-        return when, moved, provisional
-    answer = add_working_days(due.astimezone(clock.LOCAL_TZ).date(), paused, data)
-    return end_of(answer.day, clock.LOCAL_TZ, due.astimezone(clock.LOCAL_TZ).timetz().replace(tzinfo=None)), None, \
-        answer.provisional
+def _paused_since(since: datetime, began: date, data) -> int:
+    """Working days a deadline created at `since` waited: from the later of its creation and
+    the procedure's start, until today."""
+    start = max(began, since.astimezone(clock.LOCAL_TZ).date())
+    return max(0, working_days_between(start, clock.today(), data))
 
 
-def _move_deadlines(step, paused: int, data) -> list[str]:
+def _move_deadlines(step, began: date, data) -> list[str]:
     session, case, changes = step.session, step.case, []
     for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == SUSPENDED)):
-        when, rule, provisional = _shifted(job.due_at, job.due_rule, paused, data)
-        job.state = PENDING
+        days = _paused_since(job.created_at, began, data)
+        rule = {"start": job.due_rule["start"], "days": job.due_rule["days"] + days}
+        when, provisional = deadline(date.fromisoformat(rule["start"]), rule["days"], data, clock.LOCAL_TZ)
+        job.state, job.locked_by, job.locked_until = PENDING, None, None
         if step.instance.set_timer_due(job.engine_task_id, when):
-            rule = rule or {"start": _local(when), "days": 0}
             step.deadlines.append(DeadlineRecord(job.engine_task_id, date.fromisoformat(rule["start"]),
                                                  rule["days"], when, provisional))
-            if paused:
+            if when != job.due_at:
                 changes.append(f"期限 {_local(job.due_at)} → {_local(when)}")
     for task in session.scalars(select(Task).where(Task.case_id == case.id, Task.state == OPEN,
-                                                   Task.due_at.is_not(None))):
-        when, rule, provisional = _shifted(task.due_at, task.due_rule, paused, data)
-        if paused and when != task.due_at:
+                                                   Task.due_rule.is_not(None))):
+        days = _paused_since(task.created_at, began, data)
+        rule = {"start": task.due_rule["start"], "days": task.due_rule["days"] + days}
+        when, provisional = deadline(date.fromisoformat(rule["start"]), rule["days"], data, clock.LOCAL_TZ)
+        if when != task.due_at:
             changes.append(f"“{task.title}”办理期限 {_local(task.due_at)} → {_local(when)}")
-        task.due_at, task.due_rule, task.due_provisional = when, rule or task.due_rule, provisional
-    for attr, label in (("acceptance_due", "受理期限"), ("decision_due", "承诺办结期限"), ("legal_due", "法定办结期限")):
-        due = getattr(case, attr)
-        if due is None or (attr == "acceptance_due" and case.accepted_at is not None):
-            continue
-        when, _, _ = _shifted(due, None, paused, data)
-        if when != due:
-            changes.append(f"{label} {_local(due)} → {_local(when)}")
-            setattr(case, attr, when)
+        task.due_at, task.due_rule, task.due_provisional = when, rule, provisional
+    before = {kind: getattr(case, attr) for kind, attr in (("decision", "decision_due"), ("legal", "legal_due"))}
+    paused = max(0, working_days_between(began, clock.today(), data))
+    rules = dict(case.deadline_rules or {})
+    for kind in before:
+        if kind in rules:
+            rules[kind] = {**rules[kind], "days": rules[kind]["days"] + paused}
+    case.deadline_rules = rules
+    apply_deadline_rules(case)
+    for kind, label in (("decision", "承诺办结期限"), ("legal", "法定办结期限")):
+        now_due = getattr(case, f"{kind}_due")
+        if before[kind] and now_due != before[kind]:
+            changes.append(f"{label} {_local(before[kind])} → {_local(now_due)}")
     return changes

@@ -6,7 +6,8 @@ row and the waiting engine task), open tasks' due dates, and the cases' acceptan
 decision deadlines. Each case is updated in its own engine step and its history says what
 moved and why.
 """
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -17,11 +18,13 @@ from app.calendar import service as calendar
 from app.calendar.days import deadline
 from app.cases import cycle
 from app.cases.models import CLOSED_STATUSES, Case
-from app.cases.sync import ACCEPTANCE_LIMIT_DAYS
+from app.cases.sync import apply_deadline_rules
 from app.database import unit_of_work
 from app.engine.deadlines import DeadlineRecord
 from app.inbox.models import OPEN, Task
 from app.timers.models import PENDING, Job
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,9 +32,10 @@ class Counts:
     cases: int = 0
     timers: int = 0
     tasks: int = 0
+    failed: list = field(default_factory=list)  # case ids that could not be recounted
 
     def to_dict(self) -> dict:
-        return {"cases": self.cases, "timers": self.timers, "tasks": self.tasks}
+        return {"cases": self.cases, "timers": self.timers, "tasks": self.tasks, "failed": self.failed}
 
 
 def _touches(rule: dict | None, due: datetime | None, first: date, last: date) -> bool:
@@ -86,7 +90,7 @@ def _recompute_case(session: Session, case_id: int, first: date, last: date, rea
                 changes.append(f"“{task.title}”办理期限 {_local(task.due_at)} → {_local(due)}")
                 counts.tasks += 1
             task.due_at, task.due_provisional = due, provisional
-        changes += _case_deadlines(case, data)
+        changes += _case_deadlines(case)
         if not changes:
             step.save = False
             return
@@ -95,25 +99,12 @@ def _recompute_case(session: Session, case_id: int, first: date, last: date, rea
         counts.cases += 1
 
 
-def _case_deadlines(case: Case, data) -> list[str]:
-    tz, changes = clock.LOCAL_TZ, []
-    submitted = case.created_at.astimezone(tz).date()
-    due, provisional = deadline(submitted, ACCEPTANCE_LIMIT_DAYS, data, tz)
-    any_provisional = provisional
-    if case.acceptance_due and due != case.acceptance_due and case.accepted_at is None:
-        changes.append(f"受理期限 {_local(case.acceptance_due)} → {_local(due)}")
-        case.acceptance_due = due
-    if case.accepted_at is not None:
-        accepted = case.accepted_at.astimezone(tz).date()
-        for attr, days, label in (("decision_due", case.item.promised_limit_days, "承诺办结期限"),
-                                  ("legal_due", case.item.legal_limit_days, "法定办结期限")):
-            due, provisional = deadline(accepted, days + (case.paused_days or 0), data, tz)
-            any_provisional = any_provisional or provisional
-            if getattr(case, attr) and due != getattr(case, attr):
-                changes.append(f"{label} {_local(getattr(case, attr))} → {_local(due)}")
-                setattr(case, attr, due)
-    case.deadlines_provisional = any_provisional
-    return changes
+def _case_deadlines(case: Case) -> list[str]:
+    labels = {"acceptance_due": "受理期限", "decision_due": "承诺办结期限", "legal_due": "法定办结期限"}
+    before = {attr: getattr(case, attr) for attr in labels}
+    apply_deadline_rules(case)  # on the calendar in scope of the step
+    return [f"{labels[attr]} {_local(due)} → {_local(getattr(case, attr))}"
+            for attr, due in before.items() if due and getattr(case, attr) != due]
 
 
 def recompute(session: Session, first: date, last: date, reason: str) -> Counts:
@@ -122,6 +113,10 @@ def recompute(session: Session, first: date, last: date, reason: str) -> Counts:
     with unit_of_work(session):
         ids = sorted(_case_ids(session, first, last))
     for case_id in ids:
-        with unit_of_work(session):
-            _recompute_case(session, case_id, first, last, reason, counts)
+        try:
+            with unit_of_work(session):
+                _recompute_case(session, case_id, first, last, reason, counts)
+        except Exception:  # one broken case must not keep the others on old deadlines
+            log.exception("could not recompute the deadlines of case %s", case_id)
+            counts.failed.append(case_id)
     return counts

@@ -3,7 +3,7 @@
 Inboxes and schedulers read these rows and never deserialize workflows, so this is the one
 place where the engine's view becomes the platform's.
 """
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 
@@ -84,18 +84,18 @@ def _sync_tasks(step, snapshot, actor: str, now) -> None:
 
 
 def _sync_jobs(step, snapshot, now) -> None:
-    """One job per waiting timer. A job whose timer is gone fired if it was due (whoever's step
-    fired it: the scheduler's, or a clerk's, since every step ends by refreshing timers), and
-    was cancelled otherwise (the case moved on). A failed job is left for an administrator, a
-    suspended one (special procedure) until the procedure ends."""
+    """One job per waiting timer. A job whose timer is gone either fired (the engine fired it in
+    this step, whoever's step it was) or was cancelled (the case moved on). A failed job is left
+    for an administrator and a suspended one until its special procedure ends, unless their
+    timer is gone."""
     session, case = step.session, step.case
     known = {j.engine_task_id: j for j in session.scalars(
         select(J.Job).where(J.Job.case_id == case.id, J.Job.state.in_((J.PENDING, J.FAILED, J.SUSPENDED))))}
     live = {t.task_id: t for t in snapshot.timers}
     names = step.instance.definition.element_names
     for task_id, job in known.items():
-        if job.state == J.SUSPENDED and task_id not in live:
-            job.state, job.finished_at = J.CANCELLED, now  # the case moved on during the pause
+        if job.state in (J.SUSPENDED, J.FAILED) and task_id not in live:
+            job.state, job.finished_at = J.CANCELLED, now  # the case moved on meanwhile
         if job.state != J.PENDING:
             continue
         if task_id in live:
@@ -104,7 +104,7 @@ def _sync_jobs(step, snapshot, now) -> None:
                 wakeup.announce(session, job.due_at)
                 record = _record_for(step, task_id)
                 job.provisional, job.due_rule = bool(record and record.provisional), _rule(record)
-        elif job.due_at < now:
+        elif task_id in step.instance.fired:
             job.state, job.finished_at = J.DONE, now
             step.log.append("timer_fired", "timer", f"期限届满：{names.get(job.element_id, job.element_id)}",
                             {"element_id": job.element_id, "job_id": job.id,
@@ -114,11 +114,16 @@ def _sync_jobs(step, snapshot, now) -> None:
     for task_id, timer in live.items():
         if task_id not in known:
             record = _record_for(step, task_id)
+            # a working-day deadline created while a special procedure runs waits for its end
+            paused = bool(case.special_procedure and record)
             session.add(J.Job(case_id=case.id, engine_task_id=task_id, element_id=timer.spec_id,
-                              kind="timer", due_at=timer.due_at, state=J.PENDING, attempts=0,
-                              created_at=now, provisional=bool(record and record.provisional),
+                              kind="timer", due_at=timer.due_at, state=J.SUSPENDED if paused else J.PENDING,
+                              attempts=0, created_at=now, provisional=bool(record and record.provisional),
                               due_rule=_rule(record)))
-            wakeup.announce(session, timer.due_at)
+            if paused:
+                step.instance.set_timer_due(task_id, J.OUT_OF_REACH)
+            else:
+                wakeup.announce(session, timer.due_at)
 
 
 def _sync_case(step, snapshot, actor: str, now) -> None:
@@ -142,39 +147,55 @@ def _sync_case(step, snapshot, actor: str, now) -> None:
             message += f"（理由：{case.status_reason}）"
         step.log.append("status_changed", actor, message, {"from": old, "to": status})
     waiting = "supplement" in snapshot.waiting_messages
-    case.supplement_due_at = min((t.due_at for t in snapshot.timers), default=None) if waiting else None
+    dues = [t.due_at for t in snapshot.timers if t.due_at < J.OUT_OF_REACH]  # parked timers have no date
+    case.supplement_due_at = min(dues, default=None) if waiting else None
     case.active_elements = snapshot.active_elements
 
 
 def _close_if_done(step, snapshot, actor: str, now) -> None:
     case = step.case
     if snapshot.completed and case.closed_at is None:
-        case.closed_at = now
+        case.closed_at, case.special_procedure = now, None
         step.log.append("case_closed", actor, f"办件已结束：{C.STATUS_LABELS.get(case.status, case.status)}",
                         {"status": case.status})
 
 
-def _sync_deadlines(step, now) -> None:
-    """Acceptance is due 1 working day after submission (art. 13); the decision within the
-    promised limit and the legal limit, counted from acceptance (art. 14)."""
+CASE_DEADLINES = {"acceptance": "acceptance_due", "decision": "decision_due", "legal": "legal_due"}
+
+
+def apply_deadline_rules(case) -> None:
+    """Set the case's due dates from its rules on the calendar in scope."""
+    provisional = False
+    for kind, rule in (case.deadline_rules or {}).items():
+        due, rule_provisional = deadlines.compute(date.fromisoformat(rule["start"]), rule["days"])
+        setattr(case, CASE_DEADLINES[kind], due)
+        provisional = provisional or rule_provisional
+    case.deadlines_provisional = provisional
+
+
+def _sync_deadlines(step, now, old_status: str) -> None:
+    """Acceptance is due 1 working day after submission, and again after each supplement
+    (art. 13); the decision within the promised and legal limits from acceptance (art. 14)."""
     case = step.case
-    today = now.astimezone(clock.LOCAL_TZ).date()
-    if case.acceptance_due is None:
-        submitted = case.created_at.astimezone(clock.LOCAL_TZ).date()
-        case.acceptance_due, provisional = deadlines.compute(submitted, ACCEPTANCE_LIMIT_DAYS)
-        case.deadlines_provisional = provisional
+    today = now.astimezone(clock.LOCAL_TZ).date().isoformat()
+    rules = dict(case.deadline_rules or {})
+    if "acceptance" not in rules or (case.status == C.SUBMITTED and old_status == C.AWAITING_CORRECTION):
+        rules["acceptance"] = {"start": today, "days": ACCEPTANCE_LIMIT_DAYS}
     if case.status == C.UNDER_REVIEW and case.accepted_at is None:
         case.accepted_at = now
-        case.decision_due, promised_provisional = deadlines.compute(today, case.item.promised_limit_days)
-        case.legal_due, legal_provisional = deadlines.compute(today, case.item.legal_limit_days)
-        case.deadlines_provisional = promised_provisional or legal_provisional
+        rules["decision"] = {"start": today, "days": case.item.promised_limit_days}
+        rules["legal"] = {"start": today, "days": case.item.legal_limit_days}
+    if rules != case.deadline_rules:
+        case.deadline_rules = rules
+        apply_deadline_rules(case)
 
 
 def sync_from_engine(step, actor: str) -> None:
     now = clock.now()
     snapshot = step.instance.snapshot()
+    old_status = step.case.status
     _sync_case(step, snapshot, actor, now)
-    _sync_deadlines(step, now)
+    _sync_deadlines(step, now, old_status)
     _sync_tasks(step, snapshot, actor, now)
     _sync_jobs(step, snapshot, now)
     _close_if_done(step, snapshot, actor, now)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from app import clock
 from app.calendar.days import HolidayData, deadline, end_of
@@ -57,12 +57,14 @@ def compute(start: date, n: int) -> tuple[datetime, bool]:
 def workdays_from(start, n) -> str:
     """End of the n-th working day after `start` (an ISO date or datetime; the start day is
     not counted), as an aware ISO-8601 string in the service centre's time zone."""
-    if isinstance(start, datetime):
-        start_day = start.astimezone(clock.LOCAL_TZ).date() if start.tzinfo else start.date()
-    else:
+    if not isinstance(start, datetime):
         text = str(start).strip()
-        start_day = (datetime.fromisoformat(text).astimezone(clock.LOCAL_TZ).date()
-                     if "T" in text and len(text) > 10 else date.fromisoformat(text[:10]))
+        start = datetime.fromisoformat(text) if "T" in text and len(text) > 10 else date.fromisoformat(text[:10])
+    if isinstance(start, datetime):
+        # a time without a zone is the service centre's local time
+        start_day = (start.astimezone(clock.LOCAL_TZ) if start.tzinfo else start).date()
+    else:
+        start_day = start
     days = int(n)
     if days < 0:
         raise ValueError("workdays: n must be ≥ 0")
@@ -83,4 +85,11 @@ def workdays(n) -> str:
     return workdays_from(clock.today().isoformat(), n)
 
 
-HELPERS = {"workdays": workdays, "workdays_from": workdays_from, "day_end": day_end}
+def calendar_days(n) -> str:
+    """Deprecated (process versions deployed before working days existed still call it):
+    the end of the n-th calendar day after today."""
+    day = clock.today() + timedelta(days=int(n))
+    return end_of(day, clock.LOCAL_TZ).isoformat()
+
+
+HELPERS = {"workdays": workdays, "workdays_from": workdays_from, "day_end": day_end, "calendar_days": calendar_days}

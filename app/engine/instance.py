@@ -101,6 +101,18 @@ class ProcessInstance:
     def __init__(self, definition: LoadedDefinition, workflow: BpmnWorkflow):
         self.definition = definition
         self.workflow = workflow
+        # Engine task ids of the timers that fired while this instance was in memory. A timer
+        # fires only in refresh_timers (which do_engine_steps also calls), so we watch it there;
+        # a waiting timer that vanishes otherwise was cancelled (its task completed, its case moved on).
+        self.fired: set[str] = set()
+        original = workflow.refresh_timers
+
+        def watched_refresh():
+            due = {t.task_id for t in self._timers() if t.due_at < clock.now()}
+            original()
+            self.fired |= due - self.pending_timer_ids()
+
+        workflow.refresh_timers = watched_refresh
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -169,15 +181,14 @@ class ProcessInstance:
         self.run()
 
     def fire_due_timers(self) -> list[str]:
-        """Fire every timer due by app.clock; returns the element ids that fired."""
-        before = {t.task_id: t.spec_id for t in self._timers()}
+        """Fire every timer due by app.clock; returns the engine task ids that fired."""
+        before = set(self.fired)
         try:
             self.workflow.refresh_timers()
         except Exception as exc:
             raise _failure(exc, "计时器触发") from exc
         self.run("计时器触发")
-        after = {t.task_id for t in self._timers()}
-        return [spec_id for task_id, spec_id in before.items() if task_id not in after]
+        return sorted(self.fired - before)
 
     def set_timer_due(self, task_id: str, due: datetime) -> bool:
         """Move a waiting timer (a recomputed or paused deadline). False if it no longer waits."""
@@ -217,6 +228,9 @@ class ProcessInstance:
                 if due is not None:
                     timers.append(PendingTimer(str(task.id), _timer_element(task), due))
         return timers
+
+    def timers(self) -> list[PendingTimer]:
+        return self._timers()
 
     def pending_timer_ids(self) -> set[str]:
         return {t.task_id for t in self._timers()}

@@ -28,7 +28,7 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
-    due_rule: Mapped[dict | None] = mapped_column(JSON)  # {"start": date, "days": n} of workdays()
+    due_rule: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # {"start": date, "days": n} of workdays()
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     data: Mapped[dict | None] = mapped_column(JSON)

@@ -1,5 +1,5 @@
 """Jobs: one row per waiting timer, the source of truth for when something falls due."""
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -9,6 +9,8 @@ from app.database import Base, UTCDateTime
 PENDING, DONE, CANCELLED, FAILED = "pending", "done", "cancelled", "failed"
 SUSPENDED = "suspended"  # while the case is in a special procedure (clock pause)
 RESOLVED = "resolved"    # a failed job an administrator closed by hand
+# Where a suspended timer's engine due time is parked: no step will ever fire it.
+OUT_OF_REACH = datetime(9999, 12, 30, tzinfo=timezone.utc)
 
 
 class Job(Base):
@@ -30,5 +32,5 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Computed on a year without official holiday data: recomputed when the data arrives.
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
-    due_rule: Mapped[dict | None] = mapped_column(JSON)  # {"start": date, "days": n} of workdays()
+    due_rule: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # {"start": date, "days": n} of workdays()
     resolution: Mapped[str | None] = mapped_column(Text)  # what an administrator did about a failure

@@ -12,7 +12,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.timers import service, wakeup
 from app.timers.models import PENDING, Job
@@ -20,6 +20,7 @@ from app.timers.models import PENDING, Job
 log = logging.getLogger(__name__)
 # SpiffWorkflow fires a timer once its due time has passed; wake just after it.
 _AFTER_DUE = timedelta(milliseconds=5)
+_RETRY_FLOOR = timedelta(seconds=1)
 
 
 class TimerScheduler:
@@ -30,6 +31,7 @@ class TimerScheduler:
         self._next: datetime | None = None
         self._stop = threading.Event()
         self._listener: threading.Thread | None = None
+        self._running = self._dirty = False
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -54,19 +56,43 @@ class TimerScheduler:
     # --- firing --------------------------------------------------------------------------
 
     def fire(self) -> dict:
-        """Fire everything due, then set the date job for the next due time."""
+        """Fire everything due, then set the date job for the next due time. One firing at a
+        time per scheduler: a call (or wake-up) meanwhile makes the running one go round again."""
         from app.extensions import db
 
-        with self.app.app_context():
-            try:
-                counts = service.run_due(db.session, self.app.config["TIMER_MAX_ATTEMPTS"])
-                if counts:
-                    log.info("timers fired: %s", counts)
-                earliest = db.session.scalar(select(func.min(Job.due_at)).where(Job.state == PENDING))
-            finally:
-                db.session.remove()
+        with self._lock:
+            if self._running:
+                self._dirty = True
+                return {}
+            self._running = True
+        counts: dict = {}
+        earliest = None
+        try:
+            while True:
+                with self._lock:
+                    self._dirty = False
+                with self.app.app_context():
+                    try:
+                        for state, n in service.run_due(db.session, self.app.config["TIMER_MAX_ATTEMPTS"]).items():
+                            counts[state] = counts.get(state, 0) + n
+                        # a job leased by another scheduler is its business until the lease ends
+                        wake_at = case((Job.locked_until > Job.due_at, Job.locked_until), else_=Job.due_at)
+                        earliest = db.session.scalar(select(func.min(wake_at)).where(Job.state == PENDING))
+                    finally:
+                        db.session.remove()
+                with self._lock:
+                    if not self._dirty:
+                        self._running = False
+                        break
+        except BaseException:
+            with self._lock:
+                self._running = False
+            raise
+        if counts:
+            log.info("timers fired: %s", counts)
         if earliest is not None:
-            self.notify(earliest)
+            # never sooner than a moment from now: what is due now was just tried
+            self.notify(max(earliest, datetime.now(timezone.utc) + _RETRY_FLOOR))
         return counts
 
     def notify(self, due_at: datetime) -> None:
@@ -76,6 +102,9 @@ class TimerScheduler:
         now = datetime.now(timezone.utc)
         run_at = max(due_at + _AFTER_DUE, now)
         with self._lock:
+            if self._running and run_at <= now:
+                self._dirty = True  # a firing is under way: it goes round once more
+                return
             if self._next is not None and now < self._next <= run_at:
                 return  # an earlier wake-up is already set (a past one has run already)
             self._next = run_at
@@ -98,6 +127,7 @@ class TimerScheduler:
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {wakeup.CHANNEL}")
+                    self.fire()  # whatever was committed while we were not listening
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=1.0):
                             self.notify(datetime.fromisoformat(note.payload))

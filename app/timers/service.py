@@ -57,21 +57,32 @@ def fire(session: Session, job_id: int, worker: str, max_attempts: int) -> str:
             job = session.get(Job, job_id)
             if job is None:
                 return CANCELLED
-            with cycle.engine_step(session, job.case_id, "timer") as step:
+            with cycle.engine_step(session, job.case_id, "timer") as step:  # fires what is due
                 session.refresh(job)  # under the case lock: has a clerk's step moved the case on?
-                if job.state != PENDING or job.locked_by != worker or not step.instance.fire_due_timers():
-                    # Moved on, taken, or not due by the engine's reckoning: leave the case
-                    # untouched and release the lease.
-                    step.save = False
+                if not step.instance.fired:
+                    step.save = False  # nothing happened: leave the case untouched
                     if job.state == PENDING and job.locked_by == worker:
-                        job.locked_by, job.locked_until = None, None
+                        _settle_unfired(job, step.instance)
                     return job.state
             session.flush()
             session.refresh(job)
+            if job.state == PENDING and job.locked_by == worker:
+                job.locked_by, job.locked_until = None, None  # another of the case's timers fired
             return job.state
     except Exception as exc:  # one broken case must never stop the others' timers
         log.exception("timer job %s failed", job_id)
         return _record_failure(session, job_id, f"{type(exc).__name__}: {exc}", max_attempts)
+
+
+def _settle_unfired(job: Job, instance) -> None:
+    """The engine did not fire this job's timer: it is gone (cancel the job) or not due yet by
+    the engine's reckoning (take the engine's due time, so no scheduler wakes for it early)."""
+    timer = next((t for t in instance.timers() if t.task_id == job.engine_task_id), None)
+    if timer is None:
+        job.state, job.finished_at = CANCELLED, clock.now()
+    else:
+        job.due_at = timer.due_at
+    job.locked_by, job.locked_until = None, None
 
 
 def _record_failure(session: Session, job_id: int, error: str, max_attempts: int) -> str:
@@ -79,12 +90,15 @@ def _record_failure(session: Session, job_id: int, error: str, max_attempts: int
         job = session.get(Job, job_id)
         if job is None:
             return CANCELLED
+        case = cycle.lock_case(session, job.case_id)  # the case first, as a clerk's step does
+        session.refresh(job)
+        if job.state != PENDING:
+            return job.state
         job.attempts += 1
         job.last_error = error[:4000]
         job.locked_by, job.locked_until = None, None
         if job.attempts >= max_attempts:
             job.state, job.finished_at = FAILED, clock.now()
-            case = cycle.lock_case(session, job.case_id)
             cycle.EventLog(session, case).append(
                 "timer_failed", "timer", f"期限处理失败（已重试 {job.attempts} 次），请管理员处理：{job.element_id}",
                 {"job_id": job.id, "element_id": job.element_id, "error": job.last_error})

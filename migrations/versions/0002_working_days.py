@@ -47,6 +47,7 @@ def upgrade():
         batch_op.add_column(sa.Column('decision_due', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('legal_due', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('deadlines_provisional', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('deadline_rules', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
         batch_op.add_column(sa.Column('special_procedure', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('paused_days', sa.Integer(), nullable=False, server_default='0'))
 
@@ -82,6 +83,7 @@ def downgrade():
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.drop_column('paused_days')
         batch_op.drop_column('special_procedure')
+        batch_op.drop_column('deadline_rules')
         batch_op.drop_column('deadlines_provisional')
         batch_op.drop_column('legal_due')
         batch_op.drop_column('decision_due')

@@ -75,7 +75,7 @@ def test_an_official_notice_recomputes_provisional_deadlines(app, as_user):
                        {"date": "2027-01-04", "is_workday": False, "name": "元旦"}]}
     answer = admin.post("/api/v1/calendar/notices", json=notice)
     assert answer.status_code == 200, answer.get_json()
-    assert answer.get_json() == {"years": [2027], "recomputed": {"cases": 1, "timers": 1, "tasks": 1}}
+    assert answer.get_json() == {"years": [2027], "recomputed": {"cases": 1, "timers": 1, "tasks": 1, "failed": []}}
     case = backoffice.get(f"/api/v1/cases/{case['id']}").get_json()
     assert open_task(case, "back_office_review")["due_at"] == "2027-01-11T15:59:59+00:00"
     assert case["decision_due"] == "2027-01-11T15:59:59+00:00" and case["deadlines_provisional"] is False

@@ -91,8 +91,9 @@ class TimerScheduler:
         if counts:
             log.info("timers fired: %s", counts)
         if earliest is not None:
-            # never sooner than a moment from now: what is due now was just tried
-            self.notify(max(earliest, datetime.now(timezone.utc) + _RETRY_FLOOR))
+            now = datetime.now(timezone.utc)
+            # what is due already was just tried: look again in a moment, not in a loop
+            self.notify(earliest if earliest > now else now + _RETRY_FLOOR)
         return counts
 
     def notify(self, due_at: datetime) -> None:

@@ -42,7 +42,7 @@ def test_timers_fire_on_time_without_waiting_for_the_sweep(app, as_user):
                 due = datetime.fromisoformat(fired.data["due_at"])
                 lateness.append((fired.at - due).total_seconds())
             db.session.remove()
-        assert all(0 <= late < 1.0 for late in lateness), lateness
+        assert all(0 <= late < 0.5 for late in lateness), lateness  # woken at the due time, not by a sweep
     finally:
         scheduler.stop()
         app.config["SCHEDULER_SWEEP_SECONDS"] = 60

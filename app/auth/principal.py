@@ -48,13 +48,3 @@ class Principal:
     def can_work(self, lane_role: str, hall_id: int) -> bool:
         """May this user complete/claim a task of `lane_role` in `hall_id`?"""
         return hall_id in self.halls_for(*R.roles_acting_in(lane_role))
-
-    def acting_lanes(self, hall_id: int | None = None) -> set[str]:
-        """Lanes whose tasks this user may work (in a hall, or anywhere)."""
-        lanes = set()
-        for lane in R.LANE_ROLES:
-            for role in R.roles_acting_in(lane):
-                halls = self.hall_roles.get(role, frozenset())
-                if halls and (hall_id is None or hall_id in halls):
-                    lanes.add(lane)
-        return lanes

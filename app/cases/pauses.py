@@ -17,12 +17,10 @@ from app import clock
 from app.auth import roles as R
 from app.auth.principal import Principal
 from app.calendar import service as calendar
-from app.calendar.days import deadline, working_days_between
-from app.cases import cycle
+from app.calendar.days import working_days_between
+from app.cases import cycle, reschedule
 from app.cases.models import UNDER_REVIEW, Case
-from app.cases.sync import apply_deadline_rules
 from app.database import unit_of_work
-from app.engine.deadlines import DeadlineRecord
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.inbox.models import OPEN, Task
 from app.timers.models import OUT_OF_REACH, PENDING, SUSPENDED, Job
@@ -41,9 +39,6 @@ def _authorize(session: Session, principal: Principal, case_id: int):
     if not (principal.is_admin or case.hall_id in principal.halls_for(*DECIDING_ROLES)):
         raise PermissionDenied("只有本大厅的审批人员（后台或首席代表）可以启动或结束特别程序")
 
-
-def _local(when: datetime) -> str:
-    return f"{when.astimezone(clock.LOCAL_TZ):%Y-%m-%d}"
 
 
 def start(session: Session, principal: Principal, case_id: int, kind: str, reason: str):
@@ -102,33 +97,17 @@ def _paused_since(since: datetime, began: date, data) -> int:
 def _move_deadlines(step, began: date, data) -> list[str]:
     session, case, changes = step.session, step.case, []
     for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == SUSPENDED)):
-        days = _paused_since(job.created_at, began, data)
-        rule = {"start": job.due_rule["start"], "days": job.due_rule["days"] + days}
-        when, provisional = deadline(date.fromisoformat(rule["start"]), rule["days"], data, clock.LOCAL_TZ)
+        rule = {**job.due_rule, "days": job.due_rule["days"] + _paused_since(job.created_at, began, data)}
         job.state, job.locked_by, job.locked_until = PENDING, None, None
-        if step.instance.set_timer_due(job.engine_task_id, when):
-            step.deadlines.append(DeadlineRecord(job.engine_task_id, date.fromisoformat(rule["start"]),
-                                                 rule["days"], when, provisional))
-            if when != job.due_at:
-                changes.append(f"期限 {_local(job.due_at)} → {_local(when)}")
+        changes.append(reschedule.timer(step, job, rule, data))
     for task in session.scalars(select(Task).where(Task.case_id == case.id, Task.state == OPEN,
                                                    Task.due_rule.is_not(None))):
-        days = _paused_since(task.created_at, began, data)
-        rule = {"start": task.due_rule["start"], "days": task.due_rule["days"] + days}
-        when, provisional = deadline(date.fromisoformat(rule["start"]), rule["days"], data, clock.LOCAL_TZ)
-        if when != task.due_at:
-            changes.append(f"“{task.title}”办理期限 {_local(task.due_at)} → {_local(when)}")
-        task.due_at, task.due_rule, task.due_provisional = when, rule, provisional
-    before = {kind: getattr(case, attr) for kind, attr in (("decision", "decision_due"), ("legal", "legal_due"))}
+        rule = {**task.due_rule, "days": task.due_rule["days"] + _paused_since(task.created_at, began, data)}
+        changes.append(reschedule.task(task, rule, data))
     paused = max(0, working_days_between(began, clock.today(), data))
     rules = dict(case.deadline_rules or {})
-    for kind in before:
+    for kind in ("decision", "legal"):
         if kind in rules:
             rules[kind] = {**rules[kind], "days": rules[kind]["days"] + paused}
     case.deadline_rules = rules
-    apply_deadline_rules(case)
-    for kind, label in (("decision", "承诺办结期限"), ("legal", "法定办结期限")):
-        now_due = getattr(case, f"{kind}_due")
-        if before[kind] and now_due != before[kind]:
-            changes.append(f"{label} {_local(before[kind])} → {_local(now_due)}")
-    return changes
+    return [c for c in changes if c] + reschedule.case_deadlines(case)

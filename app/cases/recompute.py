@@ -15,12 +15,9 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.calendar import service as calendar
-from app.calendar.days import deadline
-from app.cases import cycle
+from app.cases import cycle, reschedule
 from app.cases.models import CLOSED_STATUSES, Case
-from app.cases.sync import apply_deadline_rules
 from app.database import unit_of_work
-from app.engine.deadlines import DeadlineRecord
 from app.inbox.models import OPEN, Task
 from app.timers.models import PENDING, Job
 
@@ -45,9 +42,6 @@ def _touches(rule: dict | None, due: datetime | None, first: date, last: date) -
     return start <= last and due.astimezone(clock.LOCAL_TZ).date() >= first
 
 
-def _local(day: datetime) -> str:
-    return f"{day.astimezone(clock.LOCAL_TZ):%Y-%m-%d}"
-
 
 def _case_ids(session: Session, first: date, last: date) -> set[int]:
     ids = set()
@@ -67,44 +61,24 @@ def _case_ids(session: Session, first: date, last: date) -> set[int]:
 
 def _recompute_case(session: Session, case_id: int, first: date, last: date, reason: str, counts: Counts):
     data = calendar.current(session)
-    tz = clock.LOCAL_TZ
     changes = []
     with cycle.engine_step(session, case_id, "calendar") as step:
         case = step.case
         for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == PENDING)):
-            if not _touches(job.due_rule, job.due_at, first, last):
-                continue
-            start, days = date.fromisoformat(job.due_rule["start"]), job.due_rule["days"]
-            due, provisional = deadline(start, days, data, tz)
-            if due != job.due_at and step.instance.set_timer_due(job.engine_task_id, due):
-                step.deadlines.append(DeadlineRecord(job.engine_task_id, start, days, due, provisional))
-                changes.append(f"期限 {_local(job.due_at)} → {_local(due)}")
+            if _touches(job.due_rule, job.due_at, first, last) and (change := reschedule.timer(step, job, job.due_rule, data)):
+                changes.append(change)
                 counts.timers += 1
-            elif job.provisional != provisional:
-                job.provisional = provisional
         for task in session.scalars(select(Task).where(Task.case_id == case.id, Task.state == OPEN)):
-            if not _touches(task.due_rule, task.due_at, first, last):
-                continue
-            due, provisional = deadline(date.fromisoformat(task.due_rule["start"]), task.due_rule["days"], data, tz)
-            if due != task.due_at:
-                changes.append(f"“{task.title}”办理期限 {_local(task.due_at)} → {_local(due)}")
+            if _touches(task.due_rule, task.due_at, first, last) and (change := reschedule.task(task, task.due_rule, data)):
+                changes.append(change)
                 counts.tasks += 1
-            task.due_at, task.due_provisional = due, provisional
-        changes += _case_deadlines(case)
+        changes += reschedule.case_deadlines(case)
         if not changes:
             step.save = False
             return
         step.log.append("deadlines_recomputed", "calendar", f"期限已重新计算（{reason}）：" + "；".join(changes),
                         {"reason": reason, "changes": changes})
         counts.cases += 1
-
-
-def _case_deadlines(case: Case) -> list[str]:
-    labels = {"acceptance_due": "受理期限", "decision_due": "承诺办结期限", "legal_due": "法定办结期限"}
-    before = {attr: getattr(case, attr) for attr in labels}
-    apply_deadline_rules(case)  # on the calendar in scope of the step
-    return [f"{labels[attr]} {_local(due)} → {_local(getattr(case, attr))}"
-            for attr, due in before.items() if due and getattr(case, attr) != due]
 
 
 def recompute(session: Session, first: date, last: date, reason: str) -> Counts:

@@ -168,11 +168,12 @@ def deliver_supplement(session: Session, principal: Principal, case_id: int, mat
             case = step.case
             if case.closed:
                 raise Conflict("办件已结束，不能再补正")
-            if SUPPLEMENT_MESSAGE not in step.instance.snapshot_waiting_messages():
-                raise Conflict("本办件当前没有待补正的材料")
+            # the step has just fired a passed deadline; say so rather than "nothing awaited"
             if case.supplement_due_at and case.supplement_due_at <= clock.now():
                 due = case.supplement_due_at.astimezone(clock.LOCAL_TZ)
                 raise Conflict(f"补正期限已于 {due:%Y-%m-%d %H:%M} 届满，不能再接收补正材料；系统将按逾期处理")
+            if SUPPLEMENT_MESSAGE not in step.instance.snapshot_waiting_messages():
+                raise Conflict("本办件当前没有待补正的材料")
             materials = _check_materials(case.item, materials, "materials")
             if not materials:
                 raise ValidationFailed("请列出补交的材料", {"materials": ["至少补交一项材料"]})

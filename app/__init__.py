@@ -64,6 +64,9 @@ def register_blueprints(app: Flask) -> None:
     from app.extensions import api
 
     rest.register(app, api)
+    from app.web.guides import bp as guides
+
+    app.register_blueprint(guides)
 
 
 def register_commands(app: Flask) -> None:

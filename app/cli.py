@@ -11,6 +11,13 @@ seed_cli = AppGroup("seed", help="Demo data.")
 scheduler_cli = AppGroup("scheduler", help="The timer scheduler.")
 timers_cli = AppGroup("timers", help="Timers (jobs).")
 calendar_cli = AppGroup("calendar", help="The working-day calendar.")
+catalog_cli = AppGroup("catalog", help="Service items and their guides (import, export, lint, publish).")
+
+
+def file_store():
+    from app.files.service import FileStore
+
+    return FileStore(Path(current_app.config["FILES_DIR"]), current_app.config["MAX_UPLOAD_BYTES"])
 
 
 def deploy_limits():
@@ -25,7 +32,7 @@ def seed_demo():
     """Create the demo hall, users, items and processes (idempotent)."""
     from app.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed
 
-    for line in seed(db.session, Path(current_app.config["PROCESSES_DIR"]), deploy_limits()):
+    for line in seed(db.session, Path(current_app.config["PROCESSES_DIR"]), deploy_limits(), file_store()):
         click.echo(line)
     click.echo(f"demo users (password {DEMO_PASSWORD}): " + ", ".join(u for u, _, _ in DEMO_USERS))
 
@@ -81,6 +88,53 @@ def calendar_load(path):
     _recount(years, f"录入 {'、'.join(map(str, years))} 年节假日安排")
 
 
+@catalog_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--publish", is_flag=True, help="Publish each imported draft (refused if the linter finds problems).")
+def catalog_import(paths, publish):
+    """Import guide documents (JSON) as drafts."""
+    import json
+
+    from app.catalog import guides, transfer
+    from app.database import unit_of_work
+    from app.errors import DomainError
+
+    failed = False
+    for path in paths:
+        try:
+            with unit_of_work(db.session):
+                version, _ = transfer.import_document(db.session, transfer.parse(json.loads(path.read_text("utf-8"))),
+                                                      "cli", file_store())
+                if publish:
+                    guides.publish(db.session, version, "cli")
+            click.echo(f"{path}: {version.item.code} v{version.version} {version.status}")
+        except (DomainError, ValueError) as exc:
+            failed = True
+            click.echo(f"{path}: {getattr(exc, 'message', exc)}", err=True)
+            for finding in getattr(exc, "extra", {}).get("findings", []):
+                click.echo(f"  {finding['rule']}  {finding['path']}  {finding['message']}", err=True)
+    if failed:
+        raise SystemExit(1)
+
+
+@catalog_cli.command("export")
+@click.argument("code")
+@click.option("--version", "number", type=int, help="Version to export (default: the published one).")
+@click.option("--embed", is_flag=True, help="Embed blank forms and samples (Base64).")
+def catalog_export(code, number, embed):
+    """Print an item's guide as an import document (JSON)."""
+    import json
+
+    from app.catalog import guides, transfer
+
+    item = guides.item_by_code(db.session, code)
+    version = guides.version_of(db.session, item, number) if number else guides.published_of(db.session, item)
+    if version is None:
+        raise click.ClickException(f"{code} has no published version; pass --version")
+    doc = transfer.export_document(db.session, version, file_store() if embed else None)
+    click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
 def register(app) -> None:
-    for group in (seed_cli, scheduler_cli, timers_cli, calendar_cli):
+    for group in (seed_cli, scheduler_cli, timers_cli, calendar_cli, catalog_cli):
         app.cli.add_command(group)

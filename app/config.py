@@ -32,7 +32,12 @@ class Config:
     FORMS_DIR = ROOT / "forms"
 
     TOKEN_MAX_AGE_SECONDS = int(os.environ.get("TOKEN_MAX_AGE_SECONDS", 8 * 3600))
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))  # one file
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 4 * 1024 * 1024  # the file plus the form around it
+    # Content-addressed file store (material files, guide templates and samples).
+    FILES_DIR = os.environ.get("FILES_DIR")  # default: <INSTANCE_PATH>/files
+    # Where the public guide pages live, for QR codes; None = the address the request came to.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
     MAX_BPMN_BYTES = int(os.environ.get("MAX_BPMN_BYTES", 2 * 1024 * 1024))
     MAX_FORM_BYTES = 256 * 1024
 
@@ -91,6 +96,7 @@ CONFIGS = {
 
 def resolve_secret(config: dict) -> None:
     Path(config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    config["FILES_DIR"] = Path(config.get("FILES_DIR") or Path(config["INSTANCE_PATH"]) / "files")
     if config.get("SECRET_KEY"):
         return
     if config.get("REQUIRE_SECRET_KEY"):

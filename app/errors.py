@@ -49,3 +49,13 @@ class ProcessFailure(DomainError):
 
     The step is rolled back; nothing the user did is lost, but the case cannot move on
     until the model or its data is fixed."""
+
+
+class GuideRejected(ValidationFailed):
+    """A guide breaks the catalogue's rules; `findings` lists {rule, path, message}."""
+
+    def __init__(self, message: str, findings: list[dict]):
+        errors: dict[str, list[str]] = {}
+        for finding in findings:
+            errors.setdefault(finding["path"], []).append(finding["message"])
+        super().__init__(message, errors=errors, findings=findings)

@@ -294,7 +294,7 @@ def make_app(database_url: str, instance: Path):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.cli import deploy_limits
+    from app.cli import deploy_limits, file_store
     from app.demo.seed import seed
     from app.extensions import db
 
@@ -308,7 +308,7 @@ def make_app(database_url: str, instance: Path):
         finally:
             logging.disable(logging.NOTSET)
         with app.test_request_context():
-            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits())
+            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits(), file_store())
         db.session.remove()
     return app
 

@@ -30,11 +30,11 @@ def _migrated_app(database_url: str, instance: Path):
                       "MIGRATIONS_DIR": str(ROOT / "migrations")} | {"TESTING": True})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        from app.cli import deploy_limits
+        from app.cli import deploy_limits, file_store
         from app.demo.seed import seed
 
         with app.test_request_context():
-            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits())
+            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits(), file_store())
             from app.calendar import service as calendar
 
             calendar.import_chinesecalendar(db.session, "test")
@@ -45,11 +45,18 @@ def _migrated_app(database_url: str, instance: Path):
 def _baseline(app) -> dict:
     from app.auth.models import Hall
     from app.calendar import service as calendar_service
-    from app.catalog.models import ServiceItem
+    from app.catalog.models import GuideVersion, RetainedCertificate, ServiceItem, service_item_hall
+    from app.files.models import StoredFile
     from app.processes.models import ProcessDefinition
 
     with app.app_context():
         return {"max_definition": db.session.scalar(select(func.max(ProcessDefinition.id))),
+                "max_guide": db.session.scalar(select(func.max(GuideVersion.id))),
+                "guides": {v.id: (v.status, v.effective_until) for v in db.session.scalars(select(GuideVersion))},
+                "max_certificate": db.session.scalar(select(func.max(RetainedCertificate.id))),
+                "offered": [tuple(r) for r in db.session.execute(select(service_item_hall))],
+                "citywide": {i.id: i.citywide for i in db.session.scalars(select(ServiceItem))},
+                "max_file": db.session.scalar(select(func.max(StoredFile.id))),
                 "max_user": db.session.scalar(select(func.max(User.id))),
                 "max_hall": db.session.scalar(select(func.max(Hall.id))),
                 "max_item": db.session.scalar(select(func.max(ServiceItem.id))),
@@ -61,7 +68,8 @@ def _reset(app, baseline) -> None:
     from app.auth.models import Hall, UserRole
     from app.calendar import service as calendar
     from app.cases.models import Case, CaseEvent
-    from app.catalog.models import ServiceItem
+    from app.catalog.models import GuideVersion, RetainedCertificate, ServiceItem, service_item_hall
+    from app.files.models import StoredFile
     from app.inbox.models import Task
     from app.processes.models import ProcessDefinition
     from app.timers.models import Job
@@ -73,7 +81,17 @@ def _reset(app, baseline) -> None:
         db.session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline["max_definition"]))
         db.session.execute(delete(UserRole).where(UserRole.user_id > baseline["max_user"]))
         db.session.execute(delete(User).where(User.id > baseline["max_user"]))
+        db.session.execute(delete(GuideVersion).where(GuideVersion.id > baseline["max_guide"]))
         db.session.execute(delete(ServiceItem).where(ServiceItem.id > baseline["max_item"]))
+        for version in db.session.scalars(select(GuideVersion)):  # a test may have superseded one
+            version.status, version.effective_until = baseline["guides"][version.id]
+        db.session.execute(delete(RetainedCertificate).where(RetainedCertificate.id > baseline["max_certificate"]))
+        db.session.execute(delete(StoredFile).where(StoredFile.id > baseline["max_file"]))
+        db.session.execute(delete(service_item_hall))  # a test may have changed where items are offered
+        db.session.execute(service_item_hall.insert(), [
+            {"service_item_id": item, "hall_id": hall} for item, hall in baseline["offered"]])
+        for item in db.session.scalars(select(ServiceItem)):
+            item.citywide = baseline["citywide"][item.id]
         db.session.execute(delete(Hall).where(Hall.id > baseline["max_hall"]))
         if calendar.revision(db.session) != baseline["calendar_revision"]:  # a test changed the calendar
             from app.calendar.models import CalendarYear, Holiday
@@ -176,6 +194,9 @@ class Api:
             kw["json"] = json
         return self._call("PUT", path, **kw)
 
+    def delete(self, path, **kw):
+        return self._call("DELETE", path, **kw)
+
 
 @pytest.fixture
 def as_user(app):
@@ -203,9 +224,10 @@ def make_hall(app):
     """Create an extra hall (offering no items); removed after the test."""
     from app.auth.models import Hall
 
-    def make(code: str, name: str, level: str = "street"):
+    def make(code: str, name: str, level: str = "street", parent: str | None = "HY-ZWFW"):
         with app.app_context():
-            db.session.add(Hall(code=code, name=name, level=level))
+            above = db.session.scalar(select(Hall).where(Hall.code == parent)) if parent else None
+            db.session.add(Hall(code=code, name=name, level=level, parent_id=above.id if above else None))
             db.session.commit()
             db.session.remove()
         return code

@@ -2,11 +2,7 @@
 import io
 from pathlib import Path
 
-from sqlalchemy import select
-
-from app.auth.models import Hall
-from app.catalog import service as catalog
-from app.extensions import db
+from tests.guides import guide_doc, publish_doc
 
 DATA = Path(__file__).resolve().parent / "data"
 SHORT_ITEM = "TEST-SHORT-TIMER"
@@ -20,10 +16,6 @@ def deploy_short_timer(app, designer) -> str:
         "forms": (io.BytesIO((DATA / "timer_test_application.form").read_bytes()), "timer_test_application.form"),
     })
     assert response.status_code in (200, 201), response.get_json()
-    with app.app_context():
-        hall = db.session.scalar(select(Hall).where(Hall.code == "HY-ZWFW"))
-        catalog.upsert_item(db.session, code=SHORT_ITEM, name="计时测试事项", process_key="short_timer",
-                            legal_limit_days=1, promised_limit_days=1, halls=[hall], materials=[("SQS", "申请书")])
-        db.session.commit()
-        db.session.remove()
+    publish_doc(app, guide_doc(SHORT_ITEM, process_key="short_timer", legal=1, promised=1,
+                               materials=[("SQS", "申请书")]))
     return SHORT_ITEM

@@ -1,42 +1,235 @@
-"""The minimal catalogue: service items with their halls and materials."""
+"""The catalogue: public reading of published guides; guide editing, linting and publishing for
+administrators and designers; guide files; the retained-certificate catalogue."""
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import fields
 
+from app.api.schemas import PageArgs, StrictSchema, one_of, text
+from app.api.security import principal, require_roles
+from app.auth import roles as R
+from app.catalog import certificates, guides, public, transfer
 from app.catalog import service as catalog
+from app.catalog.document import GuideDoc, ItemDoc
+from app.catalog.models import ITEM_TYPES
+from app.database import unit_of_work
+from app.errors import ValidationFailed
 from app.extensions import db
+from app.files import service as files
+from app.files.service import FileStore
 
-blp = Blueprint("catalog", __name__, url_prefix="/api/v1/catalog", description="事项目录")
-
-
-class MaterialOut(Schema):
-    code = fields.String()
-    name = fields.String()
-    required = fields.Boolean()
+blp = Blueprint("catalog", __name__, url_prefix="/api/v1/catalog", description="事项目录与办事指南")
+EDITORS = (R.ADMIN, R.DESIGNER)
 
 
-class ItemOut(Schema):
-    code = fields.String()
-    name = fields.String()
-    item_type = fields.String()
-    process_key = fields.String()
-    legal_limit_days = fields.Integer()
-    promised_limit_days = fields.Integer()
-    halls = fields.Function(lambda item: [h.code for h in item.halls])
-    materials = fields.List(fields.Nested(MaterialOut))
+def file_store() -> FileStore:
+    return FileStore(current_app.config["FILES_DIR"], current_app.config["MAX_UPLOAD_BYTES"])
+
+
+def base_url() -> str:
+    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+
+
+class CatalogQuery(PageArgs):
+    q = text(100)
+    item_type = fields.String(validate=one_of(list(ITEM_TYPES)))
+    implementing_body = text(200)
+    hall = text(32)
+
+
+class HallsIn(StrictSchema):
+    halls = fields.List(text(32), required=True)
+    citywide = fields.Boolean(load_default=False)
+
+
+class CertificateIn(StrictSchema):
+    code = text(64, required=True)
+    name = text(200, required=True)
+    issuing_body = text(200, load_default=None, allow_none=True)
+    legal_basis = text(2000, load_default=None, allow_none=True)
+
+
+class ExportQuery(StrictSchema):
+    embed = fields.Boolean(load_default=False, metadata={"description": "内嵌空表、样表等文件（Base64），便于跨系统导入"})
+
+
+def _version_out(version) -> dict:
+    return {"item_code": version.item.code, "version": version.version, "status": version.status,
+            "name": version.name, "effective_from": version.effective_from.isoformat() if version.effective_from else None,
+            "effective_until": version.effective_until.isoformat() if version.effective_until else None,
+            "change_summary": version.change_summary, "legal_change": version.legal_change,
+            "created_by": version.created_by, "published_by": version.published_by,
+            "published_at": version.published_at.isoformat() if version.published_at else None}
+
+
+def _draft_out(version) -> dict:
+    return {**_version_out(version), "findings": guides.lint_version(db.session, version)}
 
 
 @blp.route("/items")
 class Items(MethodView):
-    @blp.response(200, ItemOut(many=True))
-    def get(self):
-        """Every catalogued service item."""
-        return catalog.list_items(db.session)
+    @blp.arguments(CatalogQuery, location="query")
+    def get(self, args):
+        """Published items (public): search by name or code, filter by type, department and hall."""
+        rows, total = catalog.search_published(db.session, **args)
+        return {"items": [public.summary(v, base_url()) for v in rows], "total": total,
+                "page": args["page"], "per_page": args["per_page"]}
+
+    @require_roles(*EDITORS)
+    @blp.arguments(ItemDoc)
+    def post(self, doc):
+        """Create an item with its first guide draft (returned with its lint findings)."""
+        with unit_of_work(db.session):
+            version = guides.create_item(db.session, doc, principal().username, file_store())
+        return _draft_out(version), 201
 
 
 @blp.route("/items/<string:code>")
 class Item(MethodView):
-    @blp.response(200, ItemOut)
     def get(self, code):
-        """One service item."""
-        return catalog.get_item(db.session, code)
+        """The published guide of one item (public); fields named as in the glossary."""
+        return public.public_view(catalog.published_guide(db.session, code), base_url())
+
+
+@blp.route("/items/<string:code>/halls")
+class ItemHalls(MethodView):
+    @require_roles(R.ADMIN)
+    @blp.arguments(HallsIn)
+    def put(self, args, code):
+        """Set the halls that handle the item, and whether any hall may (同城通办)."""
+        with unit_of_work(db.session):
+            item = guides.item_by_code(db.session, code)
+            guides.set_halls(db.session, item, args["halls"], args["citywide"])
+        return {"item_code": code, "halls": [h.code for h in item.halls], "citywide": item.citywide}
+
+
+@blp.route("/items/<string:code>/versions")
+class Versions(MethodView):
+    @require_roles(*EDITORS)
+    def get(self, code):
+        """Every version of the item's guide, newest first."""
+        item = guides.item_by_code(db.session, code)
+        return {"item_code": code, "versions": [_version_out(v) for v in reversed(item.versions)]}
+
+    @require_roles(*EDITORS)
+    @blp.arguments(GuideDoc, required=False)
+    def post(self, content, code):
+        """Start a new draft version: from the body, or (empty body) a copy of the latest version."""
+        with unit_of_work(db.session):
+            item = guides.item_by_code(db.session, code)
+            body = content if request.get_data() else None  # no body: copy the latest version
+            version = guides.new_version(db.session, item, body, principal().username, file_store())
+        return _draft_out(version), 201
+
+
+def _version(code: str, number: int):
+    return guides.version_of(db.session, guides.item_by_code(db.session, code), number)
+
+
+@blp.route("/items/<string:code>/versions/<int(max=100000):number>")
+class Version(MethodView):
+    @require_roles(*EDITORS)
+    def get(self, code, number):
+        """One version as a guide document (drafts included)."""
+        version = _version(code, number)
+        return {**transfer.export_document(db.session, version), "findings": guides.lint_version(db.session, version)}
+
+    @require_roles(*EDITORS)
+    @blp.arguments(GuideDoc)
+    def put(self, content, code, number):
+        """Replace a draft's content; published and superseded versions never change (409)."""
+        with unit_of_work(db.session):
+            version = guides.save_draft(db.session, _version(code, number), content, principal().username, file_store())
+        return _draft_out(version)
+
+    @require_roles(*EDITORS)
+    @blp.response(204)
+    def delete(self, code, number):
+        """Discard a draft."""
+        with unit_of_work(db.session):
+            guides.delete_draft(db.session, _version(code, number))
+
+
+@blp.route("/items/<string:code>/versions/<int(max=100000):number>/lint")
+class Lint(MethodView):
+    @require_roles(*EDITORS)
+    def get(self, code, number):
+        """The linter's findings for a version, without publishing (empty once published)."""
+        return {"findings": guides.lint_version(db.session, _version(code, number))}
+
+
+@blp.route("/items/<string:code>/versions/<int(max=100000):number>/publish")
+class Publish(MethodView):
+    @require_roles(*EDITORS)
+    def post(self, code, number):
+        """Publish a draft: 422 with every finding if it breaks a rule; otherwise it becomes the
+        guide every channel shows and the previous version is superseded."""
+        with unit_of_work(db.session):
+            version = guides.publish(db.session, _version(code, number), principal().username)
+        return _version_out(version)
+
+
+@blp.route("/items/<string:code>/versions/<int(max=100000):number>/export")
+class Export(MethodView):
+    @require_roles(*EDITORS)
+    @blp.arguments(ExportQuery, location="query")
+    def get(self, args, code, number):
+        """The version as an import document (README: "Guide documents")."""
+        version = _version(code, number)
+        return transfer.export_document(db.session, version, file_store() if args["embed"] else None)
+
+
+@blp.route("/import")
+class Import(MethodView):
+    @require_roles(*EDITORS)
+    @blp.arguments(ItemDoc)
+    def post(self, doc):
+        """Import a guide document: a new item with a first draft, or the item's next draft."""
+        with unit_of_work(db.session):
+            version, created = transfer.import_document(db.session, doc, principal().username, file_store())
+        return _draft_out(version), 201 if created else 200
+
+
+@blp.route("/files")
+class Files(MethodView):
+    @require_roles(*EDITORS)
+    def post(self):
+        """Upload a blank form, a sample or a result sample (PDF, JPEG, PNG; multipart field `file`)."""
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed("请上传文件", {"file": ["必填项（multipart 字段 file）"]})
+        with unit_of_work(db.session):
+            row = files.store(db.session, file_store(), upload.read(current_app.config["MAX_UPLOAD_BYTES"] + 1),
+                              upload.filename, by=principal().username)
+        return {"sha256": row.sha256, "filename": row.original_name, "media_type": row.media_type,
+                "size": row.size, "url": public.file_url(base_url(), row.sha256)}, 201
+
+
+def _certificate_out(row) -> dict:
+    return {"code": row.code, "name": row.name, "issuing_body": row.issuing_body, "legal_basis": row.legal_basis}
+
+
+@blp.route("/retained-certificates")
+class Certificates(MethodView):
+    @require_roles(*EDITORS)
+    def get(self):
+        """The retained-certificate catalogue (保留证明事项目录)."""
+        return {"certificates": [_certificate_out(c) for c in certificates.list_all(db.session)]}
+
+    @require_roles(R.ADMIN)
+    @blp.arguments(CertificateIn)
+    def post(self, args):
+        """Add a certificate to the catalogue (administrators)."""
+        with unit_of_work(db.session):
+            row = certificates.add(db.session, **args)
+        return _certificate_out(row), 201
+
+
+@blp.route("/retained-certificates/<string:code>")
+class Certificate(MethodView):
+    @require_roles(R.ADMIN)
+    @blp.response(204)
+    def delete(self, code):
+        """Remove a certificate; refused (409) while a published guide relies on it."""
+        with unit_of_work(db.session):
+            certificates.remove(db.session, code)

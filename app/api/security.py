@@ -12,13 +12,16 @@ from app.extensions import db
 API_PREFIX = "/api/v1/"
 # Endpoints reachable without a token (everything else under /api/v1 needs one).
 PUBLIC_ENDPOINTS = {"auth.Token", "api-docs.openapi_json"}
+# Reads anyone may make (art. 8: guides are public); other methods of these views need a token.
+PUBLIC_READS = {("catalog.Items", "GET"), ("catalog.Item", "GET")}
 
 
 def authenticate_request() -> None:
     """before_request hook: default-deny for the API."""
     if not request.path.startswith(API_PREFIX) or request.endpoint is None:
         return
-    if request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
+    if (request.endpoint in PUBLIC_ENDPOINTS or (request.endpoint, request.method) in PUBLIC_READS
+            or request.method == "OPTIONS"):
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

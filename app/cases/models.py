@@ -38,7 +38,13 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"), index=True)
+    # The guide version the case was started under (art. 9): its materials and limits hold for
+    # the whole case, whatever is published later.
+    guide_version_id: Mapped[int] = mapped_column(ForeignKey("guide_version.id"), index=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
+    # 代办 (art. 20): the community station and clerk who submitted it on the applicant's behalf.
+    proxy_hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"))
+    proxy_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
     applicant: Mapped[dict] = mapped_column(JSON)  # as given on this application
     channel: Mapped[str] = mapped_column(String(16))
@@ -84,7 +90,10 @@ class Case(Base):
     __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
 
     item = relationship("ServiceItem", lazy="joined")
-    hall = relationship("Hall", lazy="joined")
+    guide = relationship("GuideVersion", lazy="select")
+    hall = relationship("Hall", lazy="joined", foreign_keys=[hall_id])
+    proxy_hall = relationship("Hall", lazy="select", foreign_keys=[proxy_hall_id])
+    proxy_by = relationship("User", lazy="select", foreign_keys=[proxy_by_id])
     definition = relationship("ProcessDefinition", lazy="select")
     tasks = relationship("Task", back_populates="case", lazy="select",
                          order_by="Task.created_at")

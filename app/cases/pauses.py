@@ -20,15 +20,13 @@ from app.calendar import service as calendar
 from app.calendar.days import working_days_between
 from app.cases import cycle, reschedule
 from app.cases.models import UNDER_REVIEW, Case
+from app.catalog.models import SPECIAL_PROCEDURE_KINDS
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.inbox.models import OPEN, Task
 from app.timers.models import OUT_OF_REACH, PENDING, SUSPENDED, Job
 
-KINDS = {
-    "hearing": "听证", "inspection": "现场勘查", "expert_review": "专家评审",
-    "testing": "检验、检测、鉴定", "announcement": "公示", "other": "其他法定特别程序",
-}
+KINDS = SPECIAL_PROCEDURE_KINDS
 DECIDING_ROLES = (R.BACK_OFFICE, R.CHIEF_REPRESENTATIVE)
 
 

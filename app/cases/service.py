@@ -3,7 +3,7 @@
 Each public function is one unit of work ending in one commit; a failure anywhere rolls
 the whole step back (see cycle.py).
 """
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import clock, engine
@@ -12,7 +12,7 @@ from app.applicants.models import Applicant
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
-from app.cases import cycle, taskforms
+from app.cases import cycle, intake, taskforms
 from app.cases.history import EventLog
 from app.cases.models import CLOSED_STATUSES, SUBMITTED, Case
 from app.cases.settings import CaseSettings
@@ -32,19 +32,6 @@ def _case_no(case: Case) -> str:
     return f"OW{case.created_at.astimezone(clock.LOCAL_TZ):%Y%m%d}{case.id:06d}"
 
 
-def _check_materials(item: ServiceItem, codes, field: str) -> list[str]:
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        raise ValidationFailed("材料必须是材料编码的数组", {field: ["必须是材料编码（文本）的数组"]})
-    known = set(item.material_codes())
-    unknown = [c for c in codes if c not in known]
-    if unknown:
-        raise ValidationFailed(f"材料编码不属于事项 {item.code}：{', '.join(unknown)}",
-                               {field: [f"不属于事项“{item.name}”的材料：{', '.join(unknown)}"]})
-    if len(set(codes)) != len(codes):
-        raise ValidationFailed("材料编码重复", {field: ["材料编码重复"]})
-    return codes
-
-
 def _application_data(definition, data) -> dict:
     """The application's own fields (e.g. a licence's expiry date for a renewal), checked
     against the process's start form; field errors come back as data.<field>."""
@@ -62,28 +49,19 @@ def _application_data(definition, data) -> dict:
 def start_case(session: Session, principal: Principal, payload: dict, settings: CaseSettings) -> Case:
     """Receive an application (收件) and start its process."""
     with unit_of_work(session):
-        hall = session.scalar(select(Hall).where(Hall.code == payload["hall"]))
-        if hall is None:
-            raise ValidationFailed(f"大厅 {payload['hall']} 不存在", {"hall": [f"大厅 {payload['hall']} 不存在"]})
-        if not (principal.is_admin or hall.id in principal.halls_for(*R.INTAKE_ROLES)):
-            raise PermissionDenied(f"您不是“{hall.name}”的受理人员，不能在该大厅收件")
-        item = session.scalar(select(ServiceItem).where(ServiceItem.code == payload["item_code"]))
-        if item is None:
-            raise ValidationFailed(f"事项 {payload['item_code']} 不在事项目录中",
-                                   {"item_code": [f"事项 {payload['item_code']} 不在事项目录中"]})
-        if hall.id not in {h.id for h in item.halls}:
-            raise ValidationFailed(f"“{hall.name}”不办理事项“{item.name}”",
-                                   {"item_code": [f"“{hall.name}”不办理该事项"]})
-        materials = _check_materials(item, payload.get("materials", []), "materials")
+        hall, proxy_hall, item, guide = intake.receiving(session, principal, payload["hall"], payload["item_code"])
+        materials = intake.check_materials(guide, payload.get("materials", []), "materials")
         details = applicants.validate_applicant(payload.get("applicant") or {})
-        definition = processes.latest_version(session, item.process_key)
+        definition = processes.latest_version(session, guide.process_key)
         if definition is None:
-            raise ValidationFailed(f"事项“{item.name}”的流程 {item.process_key} 尚未部署",
-                                   {"item_code": [f"流程 {item.process_key} 尚未部署"]})
+            raise ValidationFailed(f"事项“{item.name}”的流程 {guide.process_key} 尚未部署",
+                                   {"item_code": [f"流程 {guide.process_key} 尚未部署"]})
         application_data = _application_data(definition, payload.get("data") or {})
         applicant = applicants.find_or_create(session, details)
         now = clock.now()
-        case = Case(item_id=item.id, hall_id=hall.id, applicant_id=applicant.id, applicant=details,
+        case = Case(item_id=item.id, guide_version_id=guide.id, hall_id=hall.id, applicant_id=applicant.id,
+                    applicant=details, proxy_hall_id=proxy_hall.id if proxy_hall else None,
+                    proxy_by_id=principal.user_id if proxy_hall else None,
                     channel=payload["channel"], materials=materials, definition_id=definition.id,
                     status=SUBMITTED, outstanding_materials=[], tolerated=False, correction_round=0,
                     application_data=application_data,
@@ -92,9 +70,12 @@ def start_case(session: Session, principal: Principal, payload: dict, settings: 
         session.flush()
         case.case_no = _case_no(case)
         log = EventLog(session, case)
+        proxy = f"，由{proxy_hall.name}代办" if proxy_hall else ""
         log.append("case_submitted", principal.username,
-                   f"收件：{item.name}（{CHANNELS.get(case.channel, case.channel)}），申请人 {details['name']}",
-                   {"channel": case.channel, "materials": materials,
+                   f"收件：{item.name}（{CHANNELS.get(case.channel, case.channel)}{proxy}），申请人 {details['name']}，"
+                   f"依据办事指南第 {guide.version} 版",
+                   {"channel": case.channel, "materials": materials, "guide_version": guide.version,
+                    "proxy_hall": proxy_hall.code if proxy_hall else None,
                     "process": {"key": definition.key, "version": definition.version}})
         with cycle.first_step(session, case, definition, {
             "case_id": case.id, "case_no": case.case_no, "item_code": item.code,
@@ -103,8 +84,8 @@ def start_case(session: Session, principal: Principal, payload: dict, settings: 
             "max_correction_rounds": settings.max_correction_rounds,
             "correction_limit_days": settings.correction_limit_days,
             "tolerance_limit_days": settings.tolerance_limit_days,
-            "legal_limit_days": item.legal_limit_days,
-            "promised_limit_days": item.promised_limit_days,
+            "legal_limit_days": guide.legal_limit_days,
+            "promised_limit_days": guide.promised_limit_days,
             **application_data,
         }, principal.username, log):
             pass
@@ -115,7 +96,7 @@ def _tolerance_guard(case: Case, cleaned: dict) -> None:
     # Art. 13(3): a case accepted under tolerance may be approved only once the listed
     # materials have arrived.
     if cleaned.get("decision") == "approve" and case.tolerated and case.outstanding_materials:
-        names = {m.code: m.name for m in case.item.materials}
+        names = case.guide.material_names()
         missing = "、".join(names.get(c, c) for c in case.outstanding_materials)
         raise Conflict(f"容缺受理的材料尚未补齐（{missing}），补齐前不能作出准予决定",
                        {"decision": [f"容缺材料尚未补齐：{missing}"]},
@@ -143,7 +124,8 @@ def _complete(session: Session, principal: Principal, step, task: Task, data) ->
         raise Conflict(f"任务“{task.title}”已由 {task.assignee.display_name} 认领，请先由其释放或转办")
     case = step.case
     _, spec = taskforms.form_of(case.definition, task.form_key)
-    context = taskforms.context_of(step.instance, task, case.item)
+    intake.check_requested(case.guide, data)
+    context = taskforms.context_of(step.instance, task, case.guide)
     cleaned = validate_submission(spec, data, context)
     _tolerance_guard(case, cleaned)
     step.instance.complete_user_task(task.id, cleaned)
@@ -174,12 +156,12 @@ def deliver_supplement(session: Session, principal: Principal, case_id: int, mat
                 raise Conflict(f"补正期限已于 {due:%Y-%m-%d %H:%M} 届满，不能再接收补正材料；系统将按逾期处理")
             if SUPPLEMENT_MESSAGE not in step.instance.snapshot_waiting_messages():
                 raise Conflict("本办件当前没有待补正的材料")
-            materials = _check_materials(case.item, materials, "materials")
+            materials = intake.check_materials(case.guide, materials, "materials")
             if not materials:
                 raise ValidationFailed("请列出补交的材料", {"materials": ["至少补交一项材料"]})
             still_missing = [c for c in case.outstanding_materials if c not in materials]
             if case.tolerated and still_missing:
-                names = {m.code: m.name for m in case.item.materials}
+                names = case.guide.material_names()
                 listed = "、".join(names.get(c, c) for c in still_missing)
                 raise ValidationFailed(f"容缺材料须一次补齐，仍缺：{listed}", {"materials": [f"仍缺少：{listed}"]})
             case.materials = sorted(set(case.materials) | set(materials))
@@ -193,9 +175,15 @@ def deliver_supplement(session: Session, principal: Principal, case_id: int, mat
 
 # --- reading -----------------------------------------------------------------------------
 
+def _can_view(principal: Principal, case: Case) -> bool:
+    # The community station that submitted a case by proxy follows it too (art. 20).
+    return principal.can_view_hall(case.hall_id) or (
+        case.proxy_hall_id is not None and principal.can_view_hall(case.proxy_hall_id))
+
+
 def visible_case(session: Session, principal: Principal, case_id: int) -> Case:
     case = session.get(Case, case_id)
-    if case is None or not principal.can_view_hall(case.hall_id):
+    if case is None or not _can_view(principal, case):
         raise NotFound(f"办件 {case_id} 不存在")
     return case
 
@@ -214,7 +202,7 @@ def task_form(task: Task) -> tuple[dict | None, dict]:
     if task.state != OPEN:
         return form, task.data or {}
     instance = engine.ProcessInstance.load(processes.loaded(case.definition), case.state)
-    return form, taskforms.initial_data(spec, taskforms.context_of(instance, task, case.item))
+    return form, taskforms.initial_data(spec, taskforms.context_of(instance, task, case.guide))
 
 
 def search_cases(session: Session, principal: Principal, *, status=None, item_code=None, hall=None,
@@ -224,7 +212,7 @@ def search_cases(session: Session, principal: Principal, *, status=None, item_co
         halls = principal.staff_halls()
         if not halls:
             raise PermissionDenied("您没有任何大厅的办件查看权限")
-        stmt = stmt.where(Case.hall_id.in_(halls))
+        stmt = stmt.where(or_(Case.hall_id.in_(halls), Case.proxy_hall_id.in_(halls)))
     if status:
         stmt = stmt.where(Case.status == status)
     if open_only:
@@ -239,6 +227,6 @@ def search_cases(session: Session, principal: Principal, *, status=None, item_co
         stmt = stmt.join(Applicant, Case.applicant_id == Applicant.id).where(Applicant.id_number == id_number)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.scalars(stmt.order_by(Case.created_at.desc(), Case.id.desc())
-                           .options(selectinload(Case.definition))
+                           .options(selectinload(Case.definition), selectinload(Case.guide))
                            .limit(per_page).offset((page - 1) * per_page))
     return list(rows), total

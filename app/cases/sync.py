@@ -183,8 +183,8 @@ def _sync_deadlines(step, now, old_status: str) -> None:
         rules["acceptance"] = {"start": today, "days": ACCEPTANCE_LIMIT_DAYS}
     if case.status == C.UNDER_REVIEW and case.accepted_at is None:
         case.accepted_at = now
-        rules["decision"] = {"start": today, "days": case.item.promised_limit_days}
-        rules["legal"] = {"start": today, "days": case.item.legal_limit_days}
+        rules["decision"] = {"start": today, "days": case.guide.promised_limit_days}
+        rules["legal"] = {"start": today, "days": case.guide.legal_limit_days}
     if rules != case.deadline_rules:
         case.deadline_rules = rules
         apply_deadline_rules(case)

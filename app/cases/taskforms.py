@@ -12,10 +12,11 @@ def form_of(definition, form_key: str | None) -> tuple[dict, FormSpec]:
     return form, spec
 
 
-def context_of(instance, task, item) -> dict:
-    """The task's process data plus platform-provided option lists (the item's materials)."""
+def context_of(instance, task, guide) -> dict:
+    """The task's process data plus platform-provided option lists (the materials of the
+    case's guide version a clerk may ask for)."""
     data = instance.task_data(task.id)
-    data["item_materials"] = material_options(item)
+    data["item_materials"] = material_options(guide)
     return data
 
 

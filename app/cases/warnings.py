@@ -45,5 +45,5 @@ def current_deadline(case, data: HolidayData, now: datetime | None = None) -> di
         return found and {"kind": "acceptance", **found}
     if case.status != "under_review":
         return None
-    found = assess(case.decision_due, case.item.promised_limit_days, data, now)
+    found = assess(case.decision_due, case.guide.promised_limit_days, data, now)
     return found and {"kind": "decision", **found}

@@ -1,43 +1,52 @@
-"""Reading the catalogue of service items."""
-from sqlalchemy import select
+"""Reading the published catalogue: what every channel shows (art. 8) and what cases run on."""
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Hall
-from app.catalog.models import ItemMaterial, ServiceItem
+from app.catalog.models import PUBLISHED, GuideVersion, ServiceItem, service_item_hall
 from app.errors import NotFound
 
 
-def list_items(session: Session) -> list[ServiceItem]:
-    return list(session.scalars(select(ServiceItem).order_by(ServiceItem.code)))
+def published_guide(session: Session, code: str) -> GuideVersion:
+    """The published version of an item's guide; unknown and unpublished items are both 404."""
+    version = session.scalar(select(GuideVersion).join(ServiceItem, GuideVersion.item_id == ServiceItem.id)
+                             .where(ServiceItem.code == code, GuideVersion.status == PUBLISHED))
+    if version is None:
+        raise NotFound(f"事项 {code} 不存在或尚未发布办事指南")
+    return version
 
 
-def get_item(session: Session, code: str) -> ServiceItem:
-    item = session.scalar(select(ServiceItem).where(ServiceItem.code == code))
-    if item is None:
-        raise NotFound(f"事项 {code} 不存在")
-    return item
+def search_published(session: Session, *, q: str | None = None, item_type: str | None = None,
+                     implementing_body: str | None = None, hall: str | None = None,
+                     page: int = 1, per_page: int = 50) -> tuple[list[GuideVersion], int]:
+    stmt = (select(GuideVersion).join(ServiceItem, GuideVersion.item_id == ServiceItem.id)
+            .where(GuideVersion.status == PUBLISHED))
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(ServiceItem.name.like(like), ServiceItem.code.like(like),
+                              ServiceItem.base_code.like(like), ServiceItem.implementing_body.like(like)))
+    if item_type:
+        stmt = stmt.where(ServiceItem.item_type == item_type)
+    if implementing_body:
+        stmt = stmt.where(ServiceItem.implementing_body == implementing_body)
+    if hall:
+        offered = (select(service_item_hall.c.service_item_id).join(Hall, Hall.id == service_item_hall.c.hall_id)
+                   .where(Hall.code == hall))
+        stmt = stmt.where(or_(ServiceItem.id.in_(offered), ServiceItem.citywide.is_(True)))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.scalars(stmt.order_by(ServiceItem.item_type, ServiceItem.code)
+                           .limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
 
 
-def material_options(item: ServiceItem) -> list[dict]:
-    """Materials as form options ({label, value}) for checklists."""
-    return [{"label": m.name, "value": m.code} for m in item.materials]
+def departments(session: Session) -> list[str]:
+    return list(session.scalars(select(ServiceItem.implementing_body).join(
+        GuideVersion, GuideVersion.item_id == ServiceItem.id).where(
+        GuideVersion.status == PUBLISHED, ServiceItem.implementing_body.is_not(None))
+        .distinct().order_by(ServiceItem.implementing_body)))
 
 
-def upsert_item(session: Session, *, code: str, name: str, process_key: str, legal_limit_days: int,
-                promised_limit_days: int, halls: list[Hall], materials: list[tuple[str, str]],
-                item_type: str = "licence") -> ServiceItem:
-    """Create or update an item (used by the demo seed; the catalogue issue brings the editor)."""
-    item = session.scalar(select(ServiceItem).where(ServiceItem.code == code))
-    if item is None:
-        item = ServiceItem(code=code)
-        session.add(item)
-    item.name, item.process_key, item.item_type = name, process_key, item_type
-    item.legal_limit_days, item.promised_limit_days = legal_limit_days, promised_limit_days
-    item.halls = list(halls)
-    existing = {m.code: m for m in item.materials}
-    item.materials = []
-    for position, (mcode, mname) in enumerate(materials):
-        material = existing.get(mcode) or ItemMaterial(code=mcode)
-        material.name, material.position = mname, position
-        item.materials.append(material)
-    return item
+def material_options(guide: GuideVersion) -> list[dict]:
+    """Materials a clerk may ask for, as form options ({label, value}) for checklists: what the
+    government obtains by sharing is never asked of the applicant (art. 7(5))."""
+    return [{"label": m.name, "value": m.code} for m in guide.materials if m.asked_of_applicant]

@@ -1,7 +1,10 @@
-"""Demo data: a hall, one user per role, two licence items and the standard flow.
+"""Demo data: halls, one user per role, the shipped flows, the retained-certificate catalogue
+and a catalogue of published guides (app/demo/guides/*.json), plus one draft that breaks every
+lint rule (610118-DEMO-9999) to show what the linter says.
 
 Idempotent: running it again changes nothing that exists. Never run in production.
 """
+import json
 from pathlib import Path
 
 from sqlalchemy import select
@@ -10,12 +13,22 @@ from sqlalchemy.orm import Session
 from app.auth import roles as R
 from app.auth import service as auth
 from app.auth.models import Hall, User
-from app.catalog import service as catalog
+from app.catalog import certificates, guides, transfer
+from app.catalog.document import ItemDoc, load
+from app.catalog.models import RetainedCertificate, ServiceItem
+from app.demo import formpdf
+from app.files import service as files
+from app.files.service import FileStore
 from app.processes import service as processes
 
 DEMO_PASSWORD = "onewindow-demo"
+GUIDES_DIR = Path(__file__).parent / "guides"
+NONCOMPLIANT = "610118-DEMO-9999"
 DISTRICT_HALL = ("HY-ZWFW", "鄠邑区政务服务中心", "district")
 STREET_HALL = ("HY-GTJD", "甘亭街道便民服务中心", "street")
+COMMUNITY_STATION = ("HY-GTDJ", "甘亭街道东街社区便民服务站", "community")
+# A hall registered before art. 21's uniform names; kept to show the linter's hall-name rule.
+LEGACY_HALL = ("HY-DFSQ-OLD", "东风路办事处服务大厅", "street")
 
 DEMO_USERS = [
     ("admin", "系统管理员", [(R.ADMIN, None)]),
@@ -24,27 +37,9 @@ DEMO_USERS = [
     ("backoffice", "后台审批员 李强", [(R.BACK_OFFICE, "HY-ZWFW")]),
     ("pickup", "出件窗口 赵丽", [(R.PICKUP_WINDOW, "HY-ZWFW")]),
     ("supervisor", "督办员 陈刚", [(R.SUPERVISOR, "HY-ZWFW")]),
-]
-
-DEMO_ITEMS = [
-    {
-        "code": "610118-SCJG-0001", "name": "食品经营许可（新办）", "legal_limit_days": 20,
-        "promised_limit_days": 10,
-        "materials": [("SQS", "食品经营许可申请书"), ("YYZZ", "营业执照复印件"),
-                      ("FDDBR", "法定代表人（负责人）身份证明"), ("PMT", "经营场所平面布局图"),
-                      ("GLZD", "食品安全管理制度文本")],
-    },
-    {
-        "code": "610118-WJ-0002", "name": "公共场所卫生许可（新办）", "legal_limit_days": 20,
-        "promised_limit_days": 5,
-        "materials": [("SQB", "公共场所卫生许可申请表"), ("YYZZ", "营业执照复印件"),
-                      ("JCBG", "卫生检测报告"), ("CYRY", "从业人员健康合格证明")],
-    },
-    {
-        "code": "610118-SCJG-0003", "name": "食品经营许可（延续）", "legal_limit_days": 20,
-        "promised_limit_days": 10, "process": "renewal",
-        "materials": [("YXSQ", "食品经营许可延续申请书"), ("YXZ", "原食品经营许可证")],
-    },
+    ("gtdesk", "甘亭街道综合窗口 刘洋", [(R.FRONT_DESK, "HY-GTJD"), (R.BACK_OFFICE, "HY-GTJD"),
+                                      (R.PICKUP_WINDOW, "HY-GTJD")]),
+    ("community", "东街社区代办员 孙芳", [(R.FRONT_DESK, "HY-GTDJ")]),
 ]
 
 
@@ -57,11 +52,51 @@ def _hall(session: Session, code: str, name: str, level: str, parent: Hall | Non
     return hall
 
 
-def seed(session: Session, processes_dir: Path, limits: processes.DeployLimits) -> list[str]:
+def _with_form_files(session: Session, store: FileStore, doc: dict) -> None:
+    """Give each form material a blank form and a sample (the non-compliant draft stays without)."""
+    guide = doc["guide"]
+    for material in guide["materials"]:
+        if material.get("category") != "form" or doc["item_code"] == NONCOMPLIANT:
+            continue
+        for part, sample in (("blank_template", False), ("sample", True)):
+            if not material.get(part):
+                pdf = formpdf.render(material["name"], guide["name"], sample)
+                name = f"{material['name']}（{'样表' if sample else '空表'}）.pdf"
+                material[part] = files.store(session, store, pdf, name, by="seed").sha256
+
+
+def seed_catalogue(session: Session, store: FileStore) -> list[str]:
+    lines = []
+    for row in json.loads((GUIDES_DIR / "retained_certificates.json").read_text("utf-8")):
+        if session.scalar(select(RetainedCertificate.id).where(RetainedCertificate.code == row["code"])) is None:
+            certificates.add(session, row["code"], row["name"], row.get("issuing_body"), row.get("legal_basis"))
+    # The non-compliant draft last: it is compared with the published guides of its base code.
+    paths = sorted(GUIDES_DIR.glob("610118-*.json"), key=lambda p: (p.stem == NONCOMPLIANT, p.stem))
+    for path in paths:
+        doc = load(ItemDoc(), json.loads(path.read_text("utf-8")))
+        item = session.scalar(select(ServiceItem).where(ServiceItem.code == doc["item_code"]))
+        published = guides.published_of(session, item) if item else None
+        if item is not None and (published is None or published.created_by != "migration"):
+            continue  # seeded before: leave it (and any edits made since) alone
+        if published is not None:  # an item from the minimal catalogue of earlier releases
+            doc["guide"]["legal_change"] = "按《政务服务标准化管理实施细则》第六条、第七条补全办事指南要素"
+        _with_form_files(session, store, doc)
+        version, _ = transfer.import_document(session, doc, "seed", store)
+        if doc["item_code"] != NONCOMPLIANT:
+            guides.publish(session, version, "seed")
+            lines.append(f"published guide {doc['item_code']} v{version.version}")
+        else:
+            lines.append(f"drafted guide {doc['item_code']} (breaks every lint rule, for the demo)")
+    return lines
+
+
+def seed(session: Session, processes_dir: Path, limits: processes.DeployLimits, store: FileStore) -> list[str]:
     """Create what is missing; returns lines describing the result."""
     district = _hall(session, *DISTRICT_HALL)
     street = _hall(session, *STREET_HALL, parent=district)
-    halls = {district.code: district, street.code: street}
+    _hall(session, *COMMUNITY_STATION, parent=street)
+    _hall(session, *LEGACY_HALL, parent=district)
+    halls = {h.code: h for h in session.scalars(select(Hall))}
     lines = []
     for username, display, grants in DEMO_USERS:
         if session.scalar(select(User).where(User.username == username)) is None:
@@ -71,10 +106,6 @@ def seed(session: Session, processes_dir: Path, limits: processes.DeployLimits) 
     for path in sorted(processes_dir.glob("*.bpmn")):
         definition, created = processes.deploy(session, path.read_bytes(), [], None, limits)
         lines.append(f"{'deployed' if created else 'kept'} process {definition.key} v{definition.version}")
-    for item in DEMO_ITEMS:
-        catalog.upsert_item(session, code=item["code"], name=item["name"], process_key=item.get("process", "standard_licence"),
-                            legal_limit_days=item["legal_limit_days"],
-                            promised_limit_days=item["promised_limit_days"],
-                            halls=[district, street], materials=item["materials"])
+    lines += seed_catalogue(session, store)
     session.commit()
     return lines

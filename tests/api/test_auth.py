@@ -26,7 +26,7 @@ def test_token_for_good_password_and_401_otherwise(as_user):
 def test_every_api_call_needs_a_token(as_user):
     anonymous = as_user()
     for method, path in [("GET", "/api/v1/cases"), ("GET", "/api/v1/tasks"), ("GET", "/api/v1/processes"),
-                         ("GET", "/api/v1/catalog/items"), ("POST", "/api/v1/cases"),
+                         ("POST", "/api/v1/catalog/items"), ("GET", "/api/v1/applicants/x"), ("POST", "/api/v1/cases"),
                          ("POST", "/api/v1/tasks/x/complete"), ("GET", "/api/v1/auth/me")]:
         response = anonymous._call(method, path)
         assert response.status_code == 401, path

@@ -28,15 +28,9 @@ def _failing_variant() -> bytes:
 
 
 def _item_for(app, process_key: str, code: str) -> str:
-    from app.auth.models import Hall
-    from app.catalog import service as catalog
+    from tests.guides import guide_doc, publish_doc
 
-    with app.app_context():
-        hall = db.session.scalar(select(Hall).where(Hall.code == HALL))
-        catalog.upsert_item(db.session, code=code, name="测试事项", process_key=process_key, legal_limit_days=20,
-                            promised_limit_days=10, halls=[hall], materials=[("SQS", "申请书"), ("PMT", "平面图")])
-        db.session.commit()
-        db.session.remove()
+    publish_doc(app, guide_doc(code, process_key=process_key, halls=[HALL]))
     return code
 
 

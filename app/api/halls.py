@@ -1,0 +1,50 @@
+"""Halls (art. 19–21): the tree of district centre, street centres and community stations."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields
+from sqlalchemy import or_, select
+
+from app.api.schemas import StrictSchema, one_of, text
+from app.api.security import require_roles
+from app.auth import halls
+from app.auth import roles as R
+from app.auth.hallnames import LEVELS
+from app.catalog.models import ServiceItem, service_item_hall
+from app.database import unit_of_work
+from app.extensions import db
+
+blp = Blueprint("halls", __name__, url_prefix="/api/v1/halls", description="政务服务大厅")
+
+
+class HallIn(StrictSchema):
+    code = text(32, required=True)
+    name = text(200, required=True)
+    level = fields.String(required=True, validate=one_of(list(LEVELS)))
+    parent = text(32, load_default=None, allow_none=True)
+
+
+@blp.route("")
+class Halls(MethodView):
+    def get(self):
+        """Every hall as a tree."""
+        return {"halls": halls.tree(db.session)}
+
+    @require_roles(R.ADMIN)
+    @blp.arguments(HallIn)
+    def post(self, args):
+        """Create a hall; its name must follow the uniform pattern (art. 21)."""
+        with unit_of_work(db.session):
+            hall = halls.create(db.session, args["code"], args["name"], args["level"], args["parent"])
+        return {"code": hall.code, "name": hall.name, "level": hall.level, "parent": args["parent"]}, 201
+
+
+@blp.route("/<string:code>")
+class Hall(MethodView):
+    def get(self, code):
+        """One hall and the items it handles (its own and the citywide ones)."""
+        hall = halls.get(db.session, code)
+        offered = select(service_item_hall.c.service_item_id).where(service_item_hall.c.hall_id == hall.id)
+        items = db.session.scalars(select(ServiceItem).where(or_(ServiceItem.id.in_(offered), ServiceItem.citywide))
+                                   .order_by(ServiceItem.code))
+        return {"code": hall.code, "name": hall.name, "level": hall.level,
+                "items": [{"code": i.code, "name": i.name, "citywide": i.citywide} for i in items]}

@@ -1,0 +1,85 @@
+"""What a case may be started for and asked of (art. 5, 7(5), 13, 19–20, 24).
+
+Only a published item offered at the hall (or citywide) is received; a community station
+submits by proxy to the nearest hall above it that handles the item; clerks may ask only for
+materials of the case's own guide version, never for one the government obtains by sharing,
+and tolerance acceptance may defer only materials the guide marks tolerable.
+"""
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth import roles as R
+from app.auth.models import Hall
+from app.auth.principal import Principal
+from app.catalog import guides
+from app.catalog.models import GuideVersion, ServiceItem
+from app.errors import PermissionDenied, ValidationFailed
+
+
+def _offers(item: ServiceItem, hall: Hall) -> bool:
+    return item.citywide or hall.id in {h.id for h in item.halls}
+
+
+def receiving(session: Session, principal: Principal, hall_code: str, item_code: str):
+    """(handling hall, proxy station or None, item, published guide) for a new application."""
+    hall = session.scalar(select(Hall).where(Hall.code == hall_code))
+    if hall is None:
+        raise ValidationFailed(f"大厅 {hall_code} 不存在", {"hall": [f"大厅 {hall_code} 不存在"]})
+    if not (principal.is_admin or hall.id in principal.halls_for(*R.INTAKE_ROLES)):
+        raise PermissionDenied(f"您不是“{hall.name}”的受理人员，不能在该大厅收件")
+    item = session.scalar(select(ServiceItem).where(ServiceItem.code == item_code))
+    if item is None:
+        raise ValidationFailed(f"事项 {item_code} 不在事项目录中", {"item_code": [f"事项 {item_code} 不在事项目录中"]})
+    guide = guides.published_of(session, item)
+    if guide is None:
+        raise ValidationFailed(f"事项“{item.name}”尚未发布办事指南，不能受理",
+                               {"item_code": ["事项尚未发布办事指南（第五条：只办理目录内已公布的事项）"]})
+    if hall.level != "community":
+        if not _offers(item, hall):
+            raise ValidationFailed(f"“{hall.name}”不办理事项“{item.name}”", {"item_code": [f"“{hall.name}”不办理该事项"]})
+        return hall, None, item, guide
+    # 代办: the community station hands the application to the first hall above it that handles
+    # the item (a citywide item: the station's own street centre).
+    above = session.get(Hall, hall.parent_id) if hall.parent_id else None
+    while above is not None:
+        if _offers(item, above):
+            return above, hall, item, guide
+        above = session.get(Hall, above.parent_id) if above.parent_id else None
+    raise ValidationFailed(f"“{hall.name}”的上级大厅均不办理事项“{item.name}”，无法代办",
+                           {"item_code": ["上级大厅均不办理该事项，无法代办"]})
+
+
+def check_materials(guide: GuideVersion, codes, field: str) -> list[str]:
+    """Material codes handed in: a list of distinct codes of this guide version."""
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise ValidationFailed("材料必须是材料编码的数组", {field: ["必须是材料编码（文本）的数组"]})
+    known = set(guide.material_codes())
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValidationFailed(f"材料编码不属于本办件的办事指南（第 {guide.version} 版）：{', '.join(unknown)}",
+                               {field: [f"不属于“{guide.name}”第 {guide.version} 版办事指南的材料：{', '.join(unknown)}"]})
+    if len(set(codes)) != len(codes):
+        raise ValidationFailed("材料编码重复", {field: ["材料编码重复"]})
+    return codes
+
+
+def check_requested(guide: GuideVersion, data) -> None:
+    """A correction or tolerance notice lists only what the guide lets the clerk ask for."""
+    if not isinstance(data, dict) or data.get("outcome") not in ("correct", "tolerate"):
+        return
+    codes = data.get("missing_materials")
+    if not isinstance(codes, list):
+        return  # the form's own validation names the field
+    check_materials(guide, [c for c in codes if isinstance(c, str)], "missing_materials")
+    by_code = {m.code: m for m in guide.materials}
+    shared = [by_code[c] for c in codes if c in by_code and not by_code[c].asked_of_applicant]
+    if shared:
+        names = "、".join(m.name for m in shared)
+        raise ValidationFailed(f"{names}由部门共享获取，不得要求申请人补正",
+                               {"missing_materials": [f"{names}可通过共享获取，不得要求申请人提交（第七条第五项）"]})
+    if data["outcome"] == "tolerate":
+        firm = [by_code[c] for c in codes if c in by_code and not by_code[c].tolerable]
+        if firm:
+            names = "、".join(m.name for m in firm)
+            raise ValidationFailed(f"{names}不属于办事指南中可容缺的材料，不能容缺受理",
+                                   {"missing_materials": [f"不可容缺的材料：{names}；请选择补齐补正或不予受理"]})

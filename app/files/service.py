@@ -1,0 +1,106 @@
+"""Content-checked, content-addressed file storage.
+
+Files are accepted by what they are (magic bytes via `filetype`), never by their name, and
+stored under their SHA-256 (`<root>/ab/cd/<sha256>`), so a path can neither be guessed from a
+name nor escape the store. The database row carries the metadata; the same content uploaded
+twice is stored once.
+"""
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.errors import NotFound, TooLarge, ValidationFailed
+from app.files.models import StoredFile
+
+
+@dataclass(frozen=True)
+class FileStore:
+    """Where files go and how big one may be (from the app's config)."""
+    root: Path
+    max_bytes: int
+
+
+ALLOWED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+def sanitise_name(name: str | None, media_type: str) -> str:
+    """A display name safe anywhere: no folders, no control characters, the true extension."""
+    base = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", base).strip(" .")
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    return (stem[:120] or "file") + ALLOWED[media_type]
+
+
+def sniff(content: bytes, field: str) -> str:
+    kind = filetype.guess(content[:8192])
+    if kind is None or kind.mime not in ALLOWED:
+        found = kind.mime if kind else "未知类型"
+        raise ValidationFailed("只接受 PDF、JPEG、PNG 文件",
+                               {field: [f"文件内容不是 PDF、JPEG 或 PNG（检测到：{found}）"]})
+    return kind.mime
+
+
+def _path(root: Path, sha256: str) -> Path:
+    return root / sha256[:2] / sha256[2:4] / sha256
+
+
+def store(session: Session, files: FileStore, content: bytes, name: str | None, *, field: str = "file",
+          by: str | None = None) -> StoredFile:
+    """Check and keep one file. The bytes land before the transaction commits; a rollback
+    leaves an unreferenced file behind, which is harmless (content-addressed, never listed)."""
+    if len(content) > files.max_bytes:
+        raise TooLarge(f"文件超过 {files.max_bytes // (1024 * 1024)} MB 的上限", {field: ["文件过大"]})
+    if not content:
+        raise ValidationFailed("文件为空", {field: ["文件为空"]})
+    media_type = sniff(content, field)
+    sha256 = hashlib.sha256(content).hexdigest()
+    target = _path(files.root, sha256)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename: a reader never sees half a file, and concurrent writers of the
+        # same content both end with the same complete file.
+        fd, tmp = tempfile.mkstemp(dir=target.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(tmp, target)
+    existing = session.scalar(select(StoredFile).where(StoredFile.sha256 == sha256))
+    if existing is not None:
+        return existing
+    row = StoredFile(sha256=sha256, size=len(content), media_type=media_type,
+                     original_name=sanitise_name(name, media_type), created_at=clock.now(), created_by=by)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # the same content stored concurrently
+        row = session.scalar(select(StoredFile).where(StoredFile.sha256 == sha256))
+    return row
+
+
+def get(session: Session, sha256: str) -> StoredFile:
+    row = session.scalar(select(StoredFile).where(StoredFile.sha256 == sha256)) if _SHA.match(sha256 or "") else None
+    if row is None:
+        raise NotFound("文件不存在")
+    return row
+
+
+def exists(session: Session, sha256: str) -> bool:
+    return bool(_SHA.match(sha256 or "")) and session.scalar(
+        select(StoredFile.id).where(StoredFile.sha256 == sha256)) is not None
+
+
+def read(files: FileStore, row: StoredFile) -> bytes:
+    path = _path(files.root, row.sha256)
+    if not path.exists():
+        raise NotFound("文件内容缺失")
+    return path.read_bytes()

@@ -39,6 +39,19 @@ def _authorize(session: Session, principal: Principal, case_id: int):
 
 
 
+def _listed_in_guide(case: Case, kind: str) -> None:
+    """Only the special procedures the case's guide announces may stop its clock (art. 5-6:
+    the applicant was told the limits and what may extend them)."""
+    listed = {p["kind"]: p for p in case.guide.special_procedures or []}
+    if kind not in listed:
+        names = "、".join(p["name"] for p in listed.values()) or "无"
+        raise ValidationFailed(f"办事指南（第 {case.guide.version} 版）未列明特别程序“{KINDS[kind]}”",
+                               {"kind": [f"本事项办事指南列明的特别程序：{names}"]})
+    if listed[kind].get("counted_in_legal_limit"):
+        raise ValidationFailed(f"“{listed[kind]['name']}”计入法定办结时限，不暂停计时",
+                               {"kind": ["办事指南规定该特别程序计入办结时限"]})
+
+
 def start(session: Session, principal: Principal, case_id: int, kind: str, reason: str):
     if kind not in KINDS:
         raise ValidationFailed(f"未知的特别程序 {kind}", {"kind": ["必须是以下之一：" + "、".join(KINDS)]})
@@ -52,6 +65,7 @@ def start(session: Session, principal: Principal, case_id: int, kind: str, reaso
                 raise Conflict(f"办件正在进行特别程序：{case.special_procedure['label']}")
             if case.status != UNDER_REVIEW:
                 raise Conflict("只有审查中的办件可以启动特别程序")
+            _listed_in_guide(case, kind)
             for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == PENDING,
                                                          Job.due_rule.is_not(None))):
                 step.instance.set_timer_due(job.engine_task_id, OUT_OF_REACH)

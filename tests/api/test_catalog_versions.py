@@ -138,3 +138,27 @@ def test_retained_certificate_catalogue_is_kept_by_administrators(as_user, desig
     assert in_use.status_code == 409 and "610118-WJ-0002" in in_use.get_json()["items"]
     assert admin.delete("/api/v1/catalog/retained-certificates/ZM-100").status_code == 204
     assert admin.delete("/api/v1/catalog/retained-certificates/ZM-100").status_code == 404
+
+
+def test_cli_exports_and_imports_guides(app, tmp_path):
+    import json
+
+    runner = app.test_cli_runner()
+    exported = runner.invoke(args=["catalog", "export", "610118-RS-0004", "--embed"])
+    assert exported.exit_code == 0, exported.output
+    doc = json.loads(exported.output)
+    assert doc["version"] == 1 and doc["status"] == "published"
+    doc["item_code"], doc["base_code"] = "TEST-CLI-0004", "000999003000"
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    doc_bad = json.loads(json.dumps(doc)) | {"item_code": "TEST-CLI-BAD"}
+    doc_bad["guide"]["promised_limit_days"] = 99
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc_bad, ensure_ascii=False), "utf-8")
+
+    result = runner.invoke(args=["catalog", "import", "--publish", str(good), str(bad)])
+    assert result.exit_code == 1
+    assert "TEST-CLI-0004 v1 published" in result.output
+    assert "limits.promised_above_legal" in result.output
+    assert app.test_client().get("/api/v1/catalog/items/TEST-CLI-0004").status_code == 200
+    assert app.test_client().get("/api/v1/catalog/items/TEST-CLI-BAD").status_code == 404

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from app import clock
-from tests.flows import complete, fire_timers, open_task, start
+from tests.flows import PERSON_ID, complete, fire_timers, open_task, start
 
 
 def _procedure(api, case, **body):
@@ -64,3 +64,17 @@ def test_a_case_that_moves_on_during_a_procedure_leaves_no_suspended_timer(app, 
     assert case["special_procedure"] is None
     clock.advance(timedelta(days=60))
     assert fire_timers(app) == {}
+
+
+def test_only_procedures_the_guide_announces_stop_the_clock(as_user):
+    frontdesk, backoffice = as_user("frontdesk"), as_user("backoffice")
+    person = {"name": "王师傅", "id_type": "id_card", "id_number": PERSON_ID}
+    unlisted = complete(frontdesk, start(frontdesk, item_code="610118-WJ-0002", materials=["SQB"]), "front_desk_acceptance",
+                        {"outcome": "accept"})
+    refused = _procedure(backoffice, unlisted, kind="hearing", reason="听证")
+    assert refused.status_code == 422 and "无" in refused.get_json()["errors"]["kind"][0]
+    injury = complete(frontdesk, start(frontdesk, item_code="610118-RS-0004", applicant=person, materials=[]),
+                      "front_desk_acceptance", {"outcome": "accept"})
+    counted = _procedure(backoffice, injury, kind="inspection", reason="调查核实")
+    assert counted.status_code == 422 and "计入法定办结时限" in counted.get_json()["message"]
+    assert backoffice.get(f"/api/v1/cases/{injury['id']}").get_json()["special_procedure"] is None

@@ -17,7 +17,7 @@ catalog_cli = AppGroup("catalog", help="Service items and their guides (import, 
 def file_store():
     from app.files.service import FileStore
 
-    return FileStore(Path(current_app.config["FILES_DIR"]), current_app.config["MAX_UPLOAD_BYTES"])
+    return FileStore.of(current_app.config)
 
 
 def deploy_limits():

@@ -97,6 +97,9 @@ CONFIGS = {
 def resolve_secret(config: dict) -> None:
     Path(config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     config["FILES_DIR"] = Path(config.get("FILES_DIR") or Path(config["INSTANCE_PATH"]) / "files")
+    if config.get("REQUIRE_SECRET_KEY") and not config.get("PUBLIC_BASE_URL"):
+        raise RuntimeError("PUBLIC_BASE_URL must be set in production (guide links and QR codes would "
+                           "otherwise follow whatever Host header a client sends)")
     if config.get("SECRET_KEY"):
         return
     if config.get("REQUIRE_SECRET_KEY"):

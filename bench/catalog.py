@@ -131,7 +131,8 @@ def main() -> None:
         print(f"built {args.items} published items in {time.perf_counter() - t0:.1f} s "
               f"({(time.perf_counter() - t0) / args.items * 1000:.1f} ms per import + publish)")
         client = app.test_client()
-        print(f"catalogue with {args.items + 6 + args.rounds} published items (anonymous):")
+        total = client.get("/api/v1/catalog/items").get_json()["total"]
+        print(f"catalogue with {total} published items (anonymous):")
         show("GET /guides (page 1 of 50 items)", timed(client, "/guides", args.rounds))
         show("GET /guides?item_type=benefit&page=3", timed(client, "/guides?item_type=benefit&page=3", args.rounds))
         show("GET /guides?q=目录测试事项0199 (search)", timed(client, "/guides?q=目录测试事项0199", args.rounds))

@@ -102,14 +102,31 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite alters a table by copying it and dropping the original: with foreign keys on,
+        # that DROP would cascade into (or be refused by) the rows referring to it. Turn them
+        # off for the migration on the raw connection (a PRAGMA inside a transaction is a
+        # no-op), check integrity afterwards, and turn them back on.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                broken = connection.connection.driver_connection.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"foreign keys broken after migrating: {broken[:10]}")
+        finally:
+            if sqlite:
+                if connection.in_transaction():  # e.g. alembic's version lookup when already at head
+                    connection.rollback()
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

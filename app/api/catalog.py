@@ -3,7 +3,7 @@ administrators and designers; guide files; the retained-certificate catalogue.""
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from app.api.schemas import PageArgs, StrictSchema, one_of, text
 from app.api.security import principal, require_roles
@@ -16,18 +16,10 @@ from app.database import unit_of_work
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.files import service as files
-from app.files.service import FileStore
+from app.web.context import base_url, file_store
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1/catalog", description="事项目录与办事指南")
 EDITORS = (R.ADMIN, R.DESIGNER)
-
-
-def file_store() -> FileStore:
-    return FileStore(current_app.config["FILES_DIR"], current_app.config["MAX_UPLOAD_BYTES"])
-
-
-def base_url() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root
 
 
 class CatalogQuery(PageArgs):
@@ -43,7 +35,9 @@ class HallsIn(StrictSchema):
 
 
 class CertificateIn(StrictSchema):
-    code = text(64, required=True)
+    code = fields.String(required=True, validate=[validate.Length(min=1, max=64),
+                                                  validate.Regexp(r"^[0-9A-Za-z][0-9A-Za-z_.-]*$",
+                                                                  error="只能包含字母、数字、点、横线、下划线")])
     name = text(200, required=True)
     issuing_body = text(200, load_default=None, allow_none=True)
     legal_basis = text(2000, load_default=None, allow_none=True)

@@ -2,14 +2,13 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
-from sqlalchemy import or_, select
 
 from app.api.schemas import StrictSchema, one_of, text
 from app.api.security import require_roles
 from app.auth import halls
 from app.auth import roles as R
 from app.auth.hallnames import LEVELS
-from app.catalog.models import ServiceItem, service_item_hall
+from app.catalog import service as catalog
 from app.database import unit_of_work
 from app.extensions import db
 
@@ -41,10 +40,9 @@ class Halls(MethodView):
 @blp.route("/<string:code>")
 class Hall(MethodView):
     def get(self, code):
-        """One hall and the items it handles (its own and the citywide ones)."""
+        """One hall and the published items it receives (its own, the citywide ones; for a
+        community station, by proxy, those of the halls above it)."""
         hall = halls.get(db.session, code)
-        offered = select(service_item_hall.c.service_item_id).where(service_item_hall.c.hall_id == hall.id)
-        items = db.session.scalars(select(ServiceItem).where(or_(ServiceItem.id.in_(offered), ServiceItem.citywide))
-                                   .order_by(ServiceItem.code))
         return {"code": hall.code, "name": hall.name, "level": hall.level,
-                "items": [{"code": i.code, "name": i.name, "citywide": i.citywide} for i in items]}
+                "items": [{"code": v.item.code, "name": v.name, "citywide": v.item.citywide, "version": v.version}
+                          for v in catalog.items_of_hall(db.session, hall)]}

@@ -38,6 +38,9 @@ def profile(session: Session, principal: Principal, number: str) -> dict:
         halls = principal.staff_halls()
         stmt = stmt.where(or_(Case.hall_id.in_(halls), Case.proxy_hall_id.in_(halls)))
     cases = list(session.scalars(stmt.order_by(Case.created_at.desc(), Case.id.desc())))
+    if not cases and not principal.is_admin:
+        # Contact details only to staff who handle (or handled) this applicant's cases.
+        raise NotFound("您所在大厅没有该申请人的办件")
     provided: dict[tuple, dict] = {}
     for case in cases:  # newest first: the first sighting of a material is the latest
         names = case.guide.material_names()

@@ -24,6 +24,7 @@ from app.catalog.models import (
     SOURCES,
     SPECIAL_PROCEDURE_KINDS,
 )
+from app.errors import ValidationFailed
 
 _CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -101,7 +102,8 @@ class GuideDoc(Strict):
     name = _text(200)
     item_type = fields.String(allow_none=True, validate=_choice(ITEM_TYPES))
     implementing_body = _text(200)
-    legal_basis = fields.List(fields.Nested(LegalBasisDoc), load_default=list)
+    legal_basis = fields.List(fields.Nested(LegalBasisDoc), load_default=list,
+                              validate=validate.Length(max=50, error="设定依据不超过 50 项"))
     service_object = fields.String(allow_none=True, validate=_choice(SERVICE_OBJECTS))
     acceptance_conditions = _text(8000)
     legal_limit_days = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=365))
@@ -109,7 +111,8 @@ class GuideDoc(Strict):
     fee_charged = fields.Boolean(load_default=False)
     fee_standard = _text(2000)
     fee_basis = _text(2000)
-    handling_channels = fields.List(fields.String(validate=_choice(HANDLING_CHANNELS)), load_default=list)
+    handling_channels = fields.List(fields.String(validate=_choice(HANDLING_CHANNELS)), load_default=list,
+                                    validate=validate.Length(max=len(HANDLING_CHANNELS)))
     location = _text(1000)
     hours = _text(500)
     result_name = _text(200)
@@ -117,7 +120,8 @@ class GuideDoc(Strict):
     consultation_contact = _text(500)
     complaint_contact = _text(500)
     process_description = _text(8000)
-    special_procedures = fields.List(fields.Nested(SpecialProcedureDoc), load_default=list)
+    special_procedures = fields.List(fields.Nested(SpecialProcedureDoc), load_default=list,
+                                     validate=validate.Length(max=20, error="特别程序不超过 20 项"))
     process_key = _text(128)
     change_summary = _text(2000)
     legal_change = _text(2000)
@@ -142,8 +146,10 @@ class ItemDoc(Strict):
         validate.Length(min=1, max=12, error="基本编码为 1–12 个字符"),
         validate.Regexp(_CODE, error="基本编码只能包含字母、数字、点、横线、下划线")])
     level = fields.String(load_default="district", validate=_choice(LEVELS))
-    citywide = fields.Boolean(load_default=False)
-    halls = fields.List(fields.String(validate=validate.Length(min=1, max=32)), load_default=list)
+    # Absent on import: the item's halls stay as they are (a draft must not change the live item).
+    citywide = fields.Boolean(load_default=None, allow_none=True)
+    halls = fields.List(fields.String(validate=validate.Length(min=1, max=32)), load_default=None, allow_none=True,
+                        validate=validate.Length(max=200, error="不超过 200 个大厅"))
     guide = fields.Nested(GuideDoc, required=True)
     # Written by export, ignored on import: the importing side numbers its own versions.
     version = fields.Raw(load_only=True, allow_none=True)
@@ -153,7 +159,6 @@ class ItemDoc(Strict):
 
 def load(schema: Schema, data, prefix: str = "") -> dict:
     """Validate a document; errors become ValidationFailed with dotted field names."""
-    from app.errors import ValidationFailed
     try:
         return schema.load(data if data is not None else {})
     except ValidationError as exc:

@@ -4,10 +4,11 @@ A version is a draft until it is published; publishing runs the linter and refus
 finding, or makes the version the one shown everywhere and supersedes the one before. Published
 and superseded versions never change: a law change means a new version with a change-log entry.
 """
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.auth.hallnames import name_problem
 from app.auth.models import Hall
 from app.catalog import linter
 from app.catalog.document import GuideDoc
@@ -18,9 +19,11 @@ from app.files.models import StoredFile
 from app.files.service import FileStore
 from app.processes.models import ProcessDefinition
 
-GUIDE_FIELDS = [name for name in GuideDoc._declared_fields if name != "materials"]
-MATERIAL_FIELDS = [name for name in GuideDoc._declared_fields["materials"].inner.schema._declared_fields
-                   if name != "code"]
+_GUIDE_SCHEMA = GuideDoc()
+GUIDE_FIELDS = [name for name in _GUIDE_SCHEMA.fields if name != "materials"]
+MATERIAL_FIELDS = [name for name in _GUIDE_SCHEMA.fields["materials"].inner.schema.fields if name != "code"]
+# Art. 6 (2): a lower level's guide follows the upper level's for the same base code.
+LEVEL_RANK = {"district": 0, "street": 1, "community": 2}
 FILE_FIELDS = {"result_sample", "blank_template", "sample"}
 
 
@@ -86,15 +89,22 @@ def _apply(session: Session, version: GuideVersion, content: dict, files: FileSt
 
 
 def set_halls(session: Session, item: ServiceItem, hall_codes: list[str], citywide: bool) -> None:
-    """Art. 19–20, 24: the halls that offer the item; community stations only submit by proxy."""
+    """Art. 19–20, 24: the halls that offer the item; community stations only submit by proxy.
+    A published item only goes to halls with uniform names (art. 21); a draft may name any
+    hall and the linter reports it."""
     halls = list(session.scalars(select(Hall).where(Hall.code.in_(hall_codes)))) if hall_codes else []
     unknown = sorted(set(hall_codes) - {h.code for h in halls})
     if unknown:
-        raise ValidationFailed(f"大厅不存在：{'、'.join(unknown)}", {"halls": [f"大厅不存在：{'、'.join(unknown)}"]})
+        listed = "、".join(unknown[:10]) + (f" 等 {len(unknown)} 个" if len(unknown) > 10 else "")
+        raise ValidationFailed(f"大厅不存在：{listed}", {"halls": [f"大厅不存在：{listed}"]})
     stations = [h.name for h in halls if h.level == "community"]
     if stations:
         raise ValidationFailed("社区（村）便民服务站实行代办帮办，不直接办理事项",
-                               {"halls": [f"{'、'.join(stations)} 是便民服务站，只能代办，不能作为办理大厅"]})
+                               {"halls": [f"{'、'.join(stations[:10])} 是便民服务站，只能代办，不能作为办理大厅"]})
+    if item.id is not None and published_of(session, item) is not None:
+        misnamed = [problem for h in halls if (problem := name_problem(h.level, h.name))]
+        if misnamed:
+            raise ValidationFailed("办理大厅名称不符合统一规范（第二十一条）", {"halls": misnamed[:10]})
     item.halls = halls
     item.citywide = citywide
 
@@ -107,7 +117,7 @@ def create_item(session: Session, doc: dict, by: str, files: FileStore) -> Guide
     item = ServiceItem(code=doc["item_code"], base_code=doc["base_code"], level=doc["level"],
                        name=guide.get("name") or doc["item_code"], item_type=guide.get("item_type") or "licence",
                        implementing_body=guide.get("implementing_body"), created_at=now)
-    set_halls(session, item, doc["halls"], doc["citywide"])
+    set_halls(session, item, doc.get("halls") or [], bool(doc.get("citywide")))
     session.add(item)
     session.flush()
     version = GuideVersion(item=item, version=1, status=DRAFT, created_at=now, created_by=by, updated_at=now)
@@ -141,7 +151,15 @@ def new_version(session: Session, item: ServiceItem, content: dict | None, by: s
     return version
 
 
+def _locked(session: Session, version: GuideVersion) -> GuideVersion:
+    """The version re-read under a row lock: a concurrent publish, save or delete waits, and
+    the status checked next is the committed one, not what this request read earlier."""
+    return session.scalars(select(GuideVersion).where(GuideVersion.id == version.id).with_for_update(of=GuideVersion)
+                           .execution_options(populate_existing=True)).one()
+
+
 def save_draft(session: Session, version: GuideVersion, content: dict, by: str, files: FileStore) -> GuideVersion:
+    version = _locked(session, version)
     if version.status != DRAFT:
         raise Conflict(f"第 {version.version} 版已{'发布' if version.status == PUBLISHED else '被替代'}，不能修改；"
                        "请新建版本")
@@ -153,6 +171,7 @@ def save_draft(session: Session, version: GuideVersion, content: dict, by: str, 
 
 
 def delete_draft(session: Session, version: GuideVersion) -> None:
+    version = _locked(session, version)
     if version.status != DRAFT:
         raise Conflict("只能删除草稿")
     if version.version == 1 and published_of(session, version.item) is None:
@@ -163,8 +182,11 @@ def delete_draft(session: Session, version: GuideVersion) -> None:
 def lint_context(session: Session, version: GuideVersion) -> linter.LintContext:
     item = version.item
     peers = []
-    for other in session.scalars(select(ServiceItem).where(ServiceItem.base_code == item.base_code,
-                                                           ServiceItem.id != item.id)):
+    others = [] if not item.base_code else session.scalars(select(ServiceItem).where(
+        ServiceItem.base_code == item.base_code, ServiceItem.id != item.id))
+    for other in others:
+        if LEVEL_RANK.get(other.level, 0) >= LEVEL_RANK.get(item.level, 0):
+            continue  # the upper level leads; the same level elsewhere is not this guide's reference
         published = published_of(session, other)
         if published is not None:
             peers.append(linter.Peer(other.code, LEVELS.get(other.level, other.level), guide_dict(published)))
@@ -196,6 +218,7 @@ def _copy_summary(version: GuideVersion) -> None:
 
 
 def publish(session: Session, version: GuideVersion, by: str) -> GuideVersion:
+    version = _locked(session, version)
     if version.status != DRAFT:
         raise Conflict(f"第 {version.version} 版不是草稿（{version.status}），不能发布")
     item = session.scalar(select(ServiceItem).where(ServiceItem.id == version.item_id).with_for_update())
@@ -212,7 +235,3 @@ def publish(session: Session, version: GuideVersion, by: str) -> GuideVersion:
     _copy_summary(version)
     session.flush()
     return version
-
-
-def version_count(session: Session, item: ServiceItem) -> int:
-    return session.scalar(select(func.count()).where(GuideVersion.item_id == item.id))

@@ -29,7 +29,9 @@ BASIC_ELEMENTS = {
     "fee_basis": "收费依据", "result_name": "办理结果",
 }
 # Art. 7(1): catch-all wording. 等 counts only where it closes a list ("…证明等", "等材料").
-_VAGUE = re.compile(r"其他|其它|有关|相关材料|等(材料|资料|文件|证明|证件|手续)?\s*[。；;，,）)]*$|等(材料|资料|文件|证明|证件)")
+# 其他组织 is the statutory "other organisations" (法人或者其他组织), not a catch-all.
+_VAGUE = re.compile(r"其[他它](?!组织)|有关|相关材料"
+                    r"|等(材料|资料|文件|证明|证件|手续)?\s*[。；;，,）)]*$|等(材料|资料|文件|证明|证件)")
 
 
 @dataclass
@@ -124,12 +126,12 @@ def _material(i: int, m: dict, ctx: LintContext) -> list[dict]:
         code = m.get("certificate_code") or "未填写"
         out.append(_finding("art7.2.retained_certificate", f"{path}.certificate_code",
                             f"{who}是证明材料，但不在保留证明事项目录内（证明编码：{code}）"))
-    if m.get("category") == "form":
-        for part, what in (("blank_template", "空表"), ("sample", "样表")):
-            if _blank(m.get(part)):
+    for part, what in (("blank_template", "空表"), ("sample", "样表")):
+        if _blank(m.get(part)):
+            if m.get("category") == "form":
                 out.append(_finding("art7.3.blank_and_sample", f"{path}.{part}", f"{who}是表格类材料，须提供{what}"))
-            elif m[part] not in ctx.known_files:
-                out.append(_finding("file.missing", f"{path}.{part}", f"{who}的{what}文件不存在"))
+        elif m[part] not in ctx.known_files:
+            out.append(_finding("file.missing", f"{path}.{part}", f"{who}的{what}文件不存在"))
     if m.get("source") == "intermediary" and _blank(m.get("agency_category")):
         out.append(_finding("art7.4.agency_category", f"{path}.agency_category",
                             f"{who}由中介机构出具，须注明机构类别或资质要求"))

@@ -21,10 +21,10 @@ def search_published(session: Session, *, q: str | None = None, item_type: str |
                      page: int = 1, per_page: int = 50) -> tuple[list[GuideVersion], int]:
     stmt = (select(GuideVersion).join(ServiceItem, GuideVersion.item_id == ServiceItem.id)
             .where(GuideVersion.status == PUBLISHED))
-    if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(ServiceItem.name.like(like), ServiceItem.code.like(like),
-                              ServiceItem.base_code.like(like), ServiceItem.implementing_body.like(like)))
+    if q and q.strip():
+        q = q.strip()  # autoescape: % and _ typed by a citizen are searched for, not wildcards
+        stmt = stmt.where(or_(*(column.contains(q, autoescape=True) for column in (
+            ServiceItem.name, ServiceItem.code, ServiceItem.base_code, ServiceItem.implementing_body))))
     if item_type:
         stmt = stmt.where(ServiceItem.item_type == item_type)
     if implementing_body:
@@ -37,6 +37,19 @@ def search_published(session: Session, *, q: str | None = None, item_type: str |
     rows = session.scalars(stmt.order_by(ServiceItem.item_type, ServiceItem.code)
                            .limit(per_page).offset((page - 1) * per_page))
     return list(rows), total
+
+
+def items_of_hall(session: Session, hall: Hall) -> list[GuideVersion]:
+    """Published items a hall receives: its own and the citywide ones; a community station
+    receives (by proxy) what the halls above it handle."""
+    ids, current = [], hall
+    while current is not None:
+        ids.append(current.id)
+        current = session.get(Hall, current.parent_id) if (current.level == "community" and current.parent_id) else None
+    offered = select(service_item_hall.c.service_item_id).where(service_item_hall.c.hall_id.in_(ids))
+    return list(session.scalars(select(GuideVersion).join(ServiceItem, GuideVersion.item_id == ServiceItem.id).where(
+        GuideVersion.status == PUBLISHED, or_(ServiceItem.id.in_(offered), ServiceItem.citywide.is_(True)))
+        .order_by(ServiceItem.code)))
 
 
 def departments(session: Session) -> list[str]:

@@ -24,11 +24,15 @@ def import_document(session: Session, doc: dict, by: str, files: FileStore) -> t
     if item is None:
         return guides.create_item(session, doc, by, files), True
     if item.base_code != doc["base_code"] or item.level != doc["level"]:
-        if guides.published_of(session, item) is not None:
+        # An unassigned base code (items from before the catalogue) may be filled in.
+        if item.base_code and guides.published_of(session, item) is not None:
             raise Conflict("已发布事项的基本编码和层级不能通过导入修改",
                            {"base_code": [f"已登记为 {item.base_code}（{item.level}）"]})
         item.base_code, item.level = doc["base_code"], doc["level"]
-    guides.set_halls(session, item, doc["halls"], doc["citywide"])
+    if doc.get("halls") is not None or doc.get("citywide") is not None:  # absent: leave as they are
+        guides.set_halls(session, item,
+                         doc["halls"] if doc.get("halls") is not None else [h.code for h in item.halls],
+                         doc["citywide"] if doc.get("citywide") is not None else item.citywide)
     draft = guides.open_draft(session, item)
     if draft is None:
         return guides.new_version(session, item, doc["guide"], by, files), False

@@ -29,6 +29,10 @@ class FileStore:
     root: Path
     max_bytes: int
 
+    @classmethod
+    def of(cls, config) -> "FileStore":
+        return cls(Path(config["FILES_DIR"]), config["MAX_UPLOAD_BYTES"])
+
 
 ALLOWED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -92,11 +96,6 @@ def get(session: Session, sha256: str) -> StoredFile:
     if row is None:
         raise NotFound("文件不存在")
     return row
-
-
-def exists(session: Session, sha256: str) -> bool:
-    return bool(_SHA.match(sha256 or "")) and session.scalar(
-        select(StoredFile.id).where(StoredFile.sha256 == sha256)) is not None
 
 
 def read(files: FileStore, row: StoredFile) -> bytes:

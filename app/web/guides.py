@@ -5,7 +5,7 @@ from math import ceil
 from urllib.parse import quote
 
 import segno
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from app.catalog import public
 from app.catalog import service as catalog
@@ -13,15 +13,11 @@ from app.catalog.models import ITEM_TYPES, PUBLISHED, GuideMaterial, GuideVersio
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.files import service as files
-from app.files.service import FileStore
+from app.web.context import base_url, file_store
 
 bp = Blueprint("guides", __name__, url_prefix="/guides", template_folder="templates",
                static_folder="static", static_url_path="/static")
 PER_PAGE = 50
-
-
-def _base_url() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root
 
 
 @bp.errorhandler(DomainError)
@@ -42,7 +38,7 @@ def catalogue():
         args["item_type"] = None
     page = _int_arg("page", 1)
     rows, total = catalog.search_published(db.session, **args, page=page, per_page=PER_PAGE)
-    items = [public.summary(v, _base_url()) for v in rows]
+    items = [public.summary(v, base_url()) for v in rows]
     return render_template("guides/catalogue.html", items=items, total=total, page=page,
                            pages=max(1, ceil(total / PER_PAGE)), args=args,
                            filters={k: v for k, v in args.items() if v}, item_types=ITEM_TYPES,
@@ -51,13 +47,13 @@ def catalogue():
 
 @bp.get("/<string:code>")
 def guide(code: str):
-    view = public.public_view(catalog.published_guide(db.session, code), _base_url())
+    view = public.public_view(catalog.published_guide(db.session, code), base_url())
     return render_template("guides/guide.html", g=view)
 
 
 @bp.get("/<string:code>/qr.png")
 def qr(code: str):
-    view = public.public_view(catalog.published_guide(db.session, code), _base_url())
+    view = public.public_view(catalog.published_guide(db.session, code), base_url())
     out = io.BytesIO()
     segno.make(view["guide_url"], error="m").save(out, kind="png", scale=8, border=4)
     return Response(out.getvalue(), mimetype="image/png", headers={"Cache-Control": "public, max-age=300"})
@@ -76,7 +72,6 @@ def guide_file(sha256: str):
     if not used:
         raise NotFound("文件不存在")
     row = files.get(db.session, sha256)
-    store = FileStore(current_app.config["FILES_DIR"], current_app.config["MAX_UPLOAD_BYTES"])
-    return Response(files.read(store, row), mimetype=row.media_type, headers={
+    return Response(files.read(file_store(), row), mimetype=row.media_type, headers={
         "Content-Disposition": f"inline; filename*=UTF-8''{quote(row.original_name)}",
         "X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=86400, immutable"})

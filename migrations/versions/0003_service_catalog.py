@@ -9,6 +9,9 @@ Revises: 0002
 Create Date: 2026-11-28 18:32:08.377279
 
 """
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -123,15 +126,17 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_service_item_base_code'), ['base_code'], unique=False)
 
     # Existing items: their data becomes a published version 1, their materials its materials.
-    op.execute("UPDATE service_item SET base_code = substr(code, 1, 12)")
-    op.execute("""
+    # The minimal catalogue had no base codes: '' means "not yet assigned" (no consistency peers;
+    # the next import may set it).
+    op.execute(sa.text("""
         INSERT INTO guide_version (item_id, version, status, name, item_type, legal_basis,
             legal_limit_days, promised_limit_days, fee_charged, handling_channels, special_procedures,
-            process_key, change_summary, created_at, created_by, updated_at, published_at, published_by)
+            process_key, change_summary, effective_from, created_at, created_by, updated_at, published_at,
+            published_by)
         SELECT id, 1, 'published', name, item_type, '[]', legal_limit_days, promised_limit_days,
             false, '["window"]', '[]', process_key, 'migrated from the minimal catalogue',
-            created_at, 'migration', created_at, created_at, 'migration'
-        FROM service_item""")
+            :today, created_at, 'migration', created_at, created_at, 'migration'
+        FROM service_item""").bindparams(today=datetime.now(ZoneInfo("Asia/Shanghai")).date()))
     op.execute("""
         INSERT INTO guide_material (guide_id, position, code, name, category, material_type, copies,
             medium, requirement, source, tolerable)

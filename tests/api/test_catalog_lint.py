@@ -101,6 +101,13 @@ def test_vague_wording_variants(designer, clean_doc, wording):
     assert [f["rule"] for f in lint(designer, doc)] == ["art7.1.vague_wording"]
 
 
+@pytest.mark.parametrize("wording", ["法人或者其他组织的登记证书", "职业技能等级证书"])
+def test_statutory_wording_is_not_vague(designer, clean_doc, wording):
+    doc = copy.deepcopy(clean_doc)
+    _m(doc, "WTS").update(name=wording)
+    assert lint(designer, doc) == []
+
+
 def test_basic_elements_must_match_another_level_with_the_same_base_code(app, designer, clean_doc):
     district = guide_doc("TEST-LINT-D", base_code="000999001000", halls=["HY-ZWFW"], name="跨层级测试事项")
     publish_doc(app, district)
@@ -112,7 +119,17 @@ def test_basic_elements_must_match_another_level_with_the_same_base_code(app, de
     findings = lint(designer, differing)
     assert {(f["rule"], f["path"]) for f in findings} == {("art6.consistency", "legal_limit_days"),
                                                          ("art6.consistency", "materials")}
-    assert "TEST-LINT-D" in findings[0]["message"]
+    limit = next(f for f in findings if f["path"] == "legal_limit_days")
+    assert "TEST-LINT-D（区级）" in limit["message"] and "（本指南：15，对方：20）" in limit["message"]
+    # The upper level leads: a law change is published at district level first, without being
+    # held back by the street guide that will follow it.
+    assert designer.post("/api/v1/catalog/items/TEST-LINT-S/versions/1/publish").status_code == 200
+    changed = guide_doc("TEST-LINT-D", base_code="000999001000", name="跨层级测试事项", legal=15,
+                        legal_change="《测试条例》修订，时限缩短")["guide"]
+    assert designer.post("/api/v1/catalog/items/TEST-LINT-D/versions", json=changed).get_json()["findings"] == []
+    assert designer.post("/api/v1/catalog/items/TEST-LINT-D/versions/2/publish").status_code == 200
+    follow = designer.post("/api/v1/catalog/items/TEST-LINT-S/versions")  # the street follows
+    assert {f["path"] for f in follow.get_json()["findings"] if f["rule"] == "art6.consistency"} == {"legal_limit_days"}
 
 
 def test_a_new_version_must_name_the_legal_change(designer, clean_doc):

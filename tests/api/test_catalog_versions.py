@@ -109,10 +109,13 @@ def test_export_then_import_reproduces_the_guide(designer):
     differ = {"item_code", "base_code", "guide_url", "qr_url", "effective_from"}
     assert {k: v for k, v in copied.items() if k not in differ} == {k: v for k, v in original.items() if k not in differ}
 
-    # Importing the same item again puts the document into a new draft, not over the published one.
+    # Importing the same item again puts the document into a new draft, not over the published one;
+    # a document without halls leaves the live item's halls alone.
     doc["guide"]["legal_change"] = "测试：再次导入"
+    del doc["halls"], doc["citywide"]
     again = designer.post("/api/v1/catalog/import", json=doc)
     assert again.status_code == 200 and again.get_json()["version"] == 2 and again.get_json()["status"] == "draft"
+    assert [h["code"] for h in designer.get(f"{ITEMS}/TEST-COPY-0001").get_json()["halls"]] == ["HY-GTJD", "HY-ZWFW"]
 
 
 def test_import_rejects_a_forged_attachment(designer):

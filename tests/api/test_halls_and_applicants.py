@@ -39,6 +39,10 @@ def test_items_are_offered_by_district_and_street_halls_only(admin):
     done = admin.put(url, json={"halls": ["HY-ZWFW", "HY-GTJD"], "citywide": False})
     assert done.status_code == 200 and done.get_json()["halls"] == ["HY-GTJD", "HY-ZWFW"]
     assert "610118-RS-0004" in [i["code"] for i in admin.get("/api/v1/halls/HY-GTJD").get_json()["items"]]
+    legacy = admin.put(url, json={"halls": ["HY-DFSQ-OLD"]})  # published item, misnamed hall (art. 21)
+    assert legacy.status_code == 422 and "××街道便民服务中心" in legacy.get_json()["errors"]["halls"][0]
+    station_items = [i["code"] for i in admin.get("/api/v1/halls/HY-GTDJ").get_json()["items"]]
+    assert "610118-MZ-0005" in station_items and "610118-DEMO-9999" not in station_items  # proxy; published only
 
 
 def test_a_hall_accepts_only_items_it_offers_or_citywide_ones(make_hall, make_user):
@@ -112,8 +116,9 @@ def test_staff_see_an_applicants_earlier_cases_and_materials(as_user, make_hall,
     assert set(provided) == {("610118-SCJG-0001", "SQS"), ("610118-SCJG-0001", "YYZZ"),
                              ("610118-WJ-0002", "YYZZ"), ("610118-WJ-0002", "JCBG")}
     assert provided[("610118-WJ-0002", "JCBG")]["name"] == "卫生检测报告"
-    # Another hall's clerk knows the applicant but sees none of this hall's cases.
+    # Another hall's clerk, with no case of this applicant, learns nothing (not even the phone).
     make_hall("HY-YXJD", "玉蝉街道便民服务中心")
     other = make_user("yxdesk", ("front_desk", "HY-YXJD"))
-    assert other.get(f"/api/v1/applicants/{COMPANY_ID}").get_json()["cases"] == []
+    hidden = other.get(f"/api/v1/applicants/{COMPANY_ID}")
+    assert hidden.status_code == 404 and "13800000000" not in hidden.get_data(as_text=True)
     assert as_user("designer").get(f"/api/v1/applicants/{COMPANY_ID}").status_code == 403

@@ -26,7 +26,8 @@ def _env(app) -> dict:
     with app.app_context():
         database = db.engine.url.render_as_string(hide_password=False)
     return {**os.environ, "ONEWINDOW_ENV": "production", "DATABASE_URL": database,
-            "SECRET_KEY": app.config["SECRET_KEY"], "LOG_LEVEL": "WARNING", "SCHEDULER_ENABLED": "0"}
+            "SECRET_KEY": app.config["SECRET_KEY"], "PUBLIC_BASE_URL": "https://zwfw.example.cn",
+            "LOG_LEVEL": "WARNING", "SCHEDULER_ENABLED": "0"}
 
 
 def _flask(app, *args) -> subprocess.Popen:

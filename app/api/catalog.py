@@ -62,6 +62,7 @@ def _draft_out(version) -> dict:
 
 @blp.route("/items")
 class Items(MethodView):
+    @blp.doc(security=[])
     @blp.arguments(CatalogQuery, location="query")
     def get(self, args):
         """Published items (public): search by name or code, filter by type, department and hall."""
@@ -80,6 +81,7 @@ class Items(MethodView):
 
 @blp.route("/items/<string:code>")
 class Item(MethodView):
+    @blp.doc(security=[])
     def get(self, code):
         """The published guide of one item (public); fields named as in the glossary."""
         return public.public_view(catalog.published_guide(db.session, code), base_url())

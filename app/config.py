@@ -36,6 +36,7 @@ class Config:
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 4 * 1024 * 1024  # the file plus the form around it
     # Content-addressed file store (material files, guide templates and samples).
     FILES_DIR = os.environ.get("FILES_DIR")  # default: <INSTANCE_PATH>/files
+    SMS_CHANNEL = os.environ.get("SMS_CHANNEL", "log")  # "log": the code is written to the log (development)
     # Where the public guide pages live, for QR codes; None = the address the request came to.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
     MAX_BPMN_BYTES = int(os.environ.get("MAX_BPMN_BYTES", 2 * 1024 * 1024))

@@ -32,6 +32,10 @@ class ValidationFailed(DomainError):
     """Input breaks a rule; `errors` maps field names to messages."""
 
 
+class TooManyRequests(DomainError):
+    """A rate limit was hit; `retry_after` says in how many seconds to try again."""
+
+
 class TooLarge(DomainError):
     """An upload exceeds its size limit."""
 

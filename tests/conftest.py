@@ -76,7 +76,11 @@ def _reset(app, baseline) -> None:
 
     with app.app_context():
         db.session.rollback()
-        for model in (CaseEvent, Task, Job, Case, Applicant):
+        from app.applicants.models import AccountCompany, ApplicantAccount, SignInCode
+        from app.files.models import CaseMaterial
+
+        for model in (CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany, ApplicantAccount, SignInCode,
+                      Applicant):
             db.session.execute(delete(model))
         db.session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline["max_definition"]))
         db.session.execute(delete(UserRole).where(UserRole.user_id > baseline["max_user"]))

@@ -2,11 +2,25 @@
 import swagger_ui_bundle
 from flask import send_from_directory
 
-from app.api import applicants, auth, calendar, cases, catalog, errors, halls, health, incidents, processes, security, tasks
+from app.api import (
+    applicant,
+    applicants,
+    auth,
+    calendar,
+    cases,
+    catalog,
+    errors,
+    halls,
+    health,
+    incidents,
+    processes,
+    security,
+    tasks,
+)
 
 
 def register(app, api) -> None:
-    for module in (auth, processes, catalog, halls, applicants, cases, tasks, calendar, incidents):
+    for module in (auth, processes, catalog, halls, applicants, cases, tasks, calendar, incidents, applicant):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     app.before_request(security.authenticate_request)

@@ -15,12 +15,13 @@ STATUS_OF = [
     (E.NotFound, 404),
     (E.Conflict, 409),
     (E.TooLarge, 413),
+    (E.TooManyRequests, 429),
     (E.ValidationFailed, 422),
     (E.ProcessFailure, 422),
 ]
 _DEFAULT_MESSAGES = {
     400: "请求格式不正确", 401: "需要登录（Authorization: Bearer <token>）", 403: "没有权限",
-    404: "资源不存在", 405: "不支持该请求方法", 409: "与当前状态冲突", 413: "请求内容过大",
+    404: "资源不存在", 405: "不支持该请求方法", 409: "与当前状态冲突", 413: "请求内容过大", 429: "请求过于频繁",
     415: "不支持的内容类型", 422: "数据校验未通过", 500: "服务器内部错误，请联系管理员",
 }
 
@@ -59,7 +60,10 @@ def _domain_error(exc: E.DomainError):
     extra = {k: v for k, v in exc.extra.items() if k not in ("detail",)}
     if isinstance(exc, E.DeploymentRejected):
         extra["problems"] = exc.problems
-    return body(status, exc.message, exc.errors, **extra)
+    response = body(status, exc.message, exc.errors, **extra)
+    if isinstance(exc, E.TooManyRequests):
+        response.headers["Retry-After"] = str(exc.extra.get("retry_after", 60))
+    return response
 
 
 def _http_error(exc: HTTPException):

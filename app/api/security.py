@@ -3,6 +3,7 @@ from functools import wraps
 
 from flask import current_app, g, request
 
+from app.applicants import signin
 from app.auth import service as auth
 from app.auth.principal import Principal
 from app.auth.roles import ROLE_LABELS
@@ -11,13 +12,14 @@ from app.extensions import db
 
 API_PREFIX = "/api/v1/"
 # Endpoints reachable without a token (everything else under /api/v1 needs one).
-PUBLIC_ENDPOINTS = {"auth.Token", "api-docs.openapi_json"}
+PUBLIC_ENDPOINTS = {"auth.Token", "api-docs.openapi_json", "applicant.Codes", "applicant.Session"}
 # Reads anyone may make (art. 8: guides are public); other methods of these views need a token.
 PUBLIC_READS = {("catalog.Items", "GET"), ("catalog.Item", "GET")}
 
 
 def authenticate_request() -> None:
-    """before_request hook: default-deny for the API."""
+    """before_request hook: default-deny for the API. Staff tokens open the staff API, applicant
+    tokens only the applicant API (/api/v1/applicant)."""
     if not request.path.startswith(API_PREFIX) or request.endpoint is None:
         return
     if (request.endpoint in PUBLIC_ENDPOINTS or (request.endpoint, request.method) in PUBLIC_READS
@@ -27,8 +29,13 @@ def authenticate_request() -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")
-    g.principal = auth.principal_from_token(db.session, token.strip(), current_app.config["SECRET_KEY"],
-                                            current_app.config["TOKEN_MAX_AGE_SECONDS"])
+    secret, max_age = current_app.config["SECRET_KEY"], current_app.config["TOKEN_MAX_AGE_SECONDS"]
+    if request.blueprint == "applicant":
+        g.account = signin.account_from_token(db.session, token.strip(), secret, max_age)
+        if g.account is None:
+            raise NotAuthenticated("请使用申请人登录令牌（手机号 + 验证码登录）")
+        return
+    g.principal = auth.principal_from_token(db.session, token.strip(), secret, max_age)
 
 
 def principal() -> Principal:

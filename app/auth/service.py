@@ -15,7 +15,7 @@ _TOKEN_SALT = "onewindow-api-token"
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-class _ClockSigner(TimestampSigner):
+class ClockSigner(TimestampSigner):
     """Token timestamps come from app.clock, like every other time in the platform."""
 
     def get_timestamp(self) -> int:
@@ -23,7 +23,7 @@ class _ClockSigner(TimestampSigner):
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=_TOKEN_SALT, signer=_ClockSigner)
+    return URLSafeTimedSerializer(secret, salt=_TOKEN_SALT, signer=ClockSigner)
 
 
 def hash_password(password: str) -> str:

@@ -12,9 +12,9 @@ from app.applicants.models import Applicant
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
-from app.cases import cycle, intake, taskforms
+from app.cases import cycle, intake, receiving, taskforms
 from app.cases.history import EventLog
-from app.cases.models import CLOSED_STATUSES, SUBMITTED, Case
+from app.cases.models import CLOSED_STATUSES, Case
 from app.cases.settings import CaseSettings
 from app.catalog.models import ServiceItem
 from app.database import unit_of_work
@@ -24,71 +24,20 @@ from app.inbox.models import COMPLETED, OPEN, Task
 from app.processes import service as processes
 from app.taskforms.schema import describe, validate_submission
 
-CHANNELS = {"online": "网上申请", "window": "窗口申请"}
+CHANNELS = receiving.CHANNELS
 SUPPLEMENT_MESSAGE = "supplement"
 
 
-def _case_no(case: Case) -> str:
-    return f"OW{case.created_at.astimezone(clock.LOCAL_TZ):%Y%m%d}{case.id:06d}"
-
-
-def _application_data(definition, data) -> dict:
-    """The application's own fields (e.g. a licence's expiry date for a renewal), checked
-    against the process's start form; field errors come back as data.<field>."""
-    if not definition.start_form_key:
-        if data:
-            raise ValidationFailed("该事项无需填写其他申请信息", {"data": ["该事项的流程没有申请表，不接受 data"]})
-        return {}
-    _, spec = taskforms.form_of(definition, definition.start_form_key)
-    try:
-        return validate_submission(spec, data, {})
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.message, {f"data.{k}": v for k, v in exc.errors.items()}) from None
-
-
 def start_case(session: Session, principal: Principal, payload: dict, settings: CaseSettings) -> Case:
-    """Receive an application (收件) and start its process."""
+    """Receive an application at a window (收件) and start its process."""
     with unit_of_work(session):
         hall, proxy_hall, item, guide = intake.receiving(session, principal, payload["hall"], payload["item_code"])
         materials = intake.check_materials(guide, payload.get("materials", []), "materials")
         details = applicants.validate_applicant(payload.get("applicant") or {})
-        definition = processes.latest_version(session, guide.process_key)
-        if definition is None:
-            raise ValidationFailed(f"事项“{item.name}”的流程 {guide.process_key} 尚未部署",
-                                   {"item_code": [f"流程 {guide.process_key} 尚未部署"]})
-        application_data = _application_data(definition, payload.get("data") or {})
-        applicant = applicants.find_or_create(session, details)
-        now = clock.now()
-        case = Case(item_id=item.id, guide_version_id=guide.id, hall_id=hall.id, applicant_id=applicant.id,
-                    applicant=details, proxy_hall_id=proxy_hall.id if proxy_hall else None,
-                    proxy_by_id=principal.user_id if proxy_hall else None,
-                    channel=payload["channel"], materials=materials, definition_id=definition.id,
-                    status=SUBMITTED, outstanding_materials=[], tolerated=False, correction_round=0,
-                    application_data=application_data,
-                    state="", revision=0, created_by_id=principal.user_id, created_at=now, updated_at=now)
-        session.add(case)
-        session.flush()
-        case.case_no = _case_no(case)
-        log = EventLog(session, case)
-        proxy = f"，由{proxy_hall.name}代办" if proxy_hall else ""
-        log.append("case_submitted", principal.username,
-                   f"收件：{item.name}（{CHANNELS.get(case.channel, case.channel)}{proxy}），申请人 {details['name']}，"
-                   f"依据办事指南第 {guide.version} 版",
-                   {"channel": case.channel, "materials": materials, "guide_version": guide.version,
-                    "proxy_hall": proxy_hall.code if proxy_hall else None,
-                    "process": {"key": definition.key, "version": definition.version}})
-        with cycle.first_step(session, case, definition, {
-            "case_id": case.id, "case_no": case.case_no, "item_code": item.code,
-            "channel": case.channel, "hall": hall.code, "submitted_materials": materials,
-            "case_status": SUBMITTED, "correction_round": 0,
-            "max_correction_rounds": settings.max_correction_rounds,
-            "correction_limit_days": settings.correction_limit_days,
-            "tolerance_limit_days": settings.tolerance_limit_days,
-            "legal_limit_days": guide.legal_limit_days,
-            "promised_limit_days": guide.promised_limit_days,
-            **application_data,
-        }, principal.username, log):
-            pass
+        case = receiving.open_case(
+            session, receiving.Opening(hall=hall, proxy_hall=proxy_hall, item=item, guide=guide),
+            details=details, channel=payload["channel"], materials=materials, data=payload.get("data") or {},
+            settings=settings, actor=principal.username, created_by_id=principal.user_id)
     return case
 
 
@@ -139,37 +88,47 @@ def _complete(session: Session, principal: Principal, step, task: Task, data) ->
 
 def deliver_supplement(session: Session, principal: Principal, case_id: int, materials, note: str | None,
                        expected_revision: int | None = None) -> Case:
-    """Record materials the applicant supplied (补正) and hand them to the waiting flow."""
+    """Record materials the applicant brought to the window (补正) and hand them to the flow."""
     with unit_of_work(session):
         case = session.get(Case, case_id)
         if case is None or not (principal.is_admin or case.hall_id in principal.staff_halls()):
             raise NotFound(f"办件 {case_id} 不存在")
         if not (principal.is_admin or case.hall_id in principal.halls_for(*R.INTAKE_ROLES)):
             raise PermissionDenied("只有本大厅的受理人员可以登记补正材料")
-        with cycle.engine_step(session, case_id, principal.username, expected_revision) as step:
-            case = step.case
-            if case.closed:
-                raise Conflict("办件已结束，不能再补正")
-            # the step has just fired a passed deadline; say so rather than "nothing awaited"
-            if case.supplement_due_at and case.supplement_due_at <= clock.now():
-                due = case.supplement_due_at.astimezone(clock.LOCAL_TZ)
-                raise Conflict(f"补正期限已于 {due:%Y-%m-%d %H:%M} 届满，不能再接收补正材料；系统将按逾期处理")
-            if SUPPLEMENT_MESSAGE not in step.instance.snapshot_waiting_messages():
-                raise Conflict("本办件当前没有待补正的材料")
-            materials = intake.check_materials(case.guide, materials, "materials")
-            if not materials:
-                raise ValidationFailed("请列出补交的材料", {"materials": ["至少补交一项材料"]})
-            still_missing = [c for c in case.outstanding_materials if c not in materials]
-            if case.tolerated and still_missing:
-                names = case.guide.material_names()
-                listed = "、".join(names.get(c, c) for c in still_missing)
-                raise ValidationFailed(f"容缺材料须一次补齐，仍缺：{listed}", {"materials": [f"仍缺少：{listed}"]})
-            case.materials = sorted(set(case.materials) | set(materials))
-            step.log.append("supplement_received", principal.username,
-                            f"收到补正材料：{'、'.join(materials)}" + (f"（{note}）" if note else ""),
-                            {"materials": materials, "note": note})
-            step.instance.deliver_message(SUPPLEMENT_MESSAGE, {"supplied_materials": materials,
-                                                               "supplement_note": note or ""})
+        return supplement_step(session, case_id, principal.username, materials, note, expected_revision)
+
+
+def supplement_step(session: Session, case_id: int, actor: str, materials, note: str | None,
+                    expected_revision: int | None = None, attach=None) -> Case:
+    """The supplement itself, inside the caller's unit of work: the same message whether it
+    came to the window or online. `attach(case, codes)` stores uploaded files first."""
+    with cycle.engine_step(session, case_id, actor, expected_revision) as step:
+        case = step.case
+        if case.closed:
+            raise Conflict("办件已结束，不能再补正")
+        # the step has just fired a passed deadline; say so rather than "nothing awaited"
+        if case.supplement_due_at and case.supplement_due_at <= clock.now():
+            due = case.supplement_due_at.astimezone(clock.LOCAL_TZ)
+            raise Conflict(f"补正期限已于 {due:%Y-%m-%d %H:%M} 届满，不能再接收补正材料；系统将按逾期处理")
+        if SUPPLEMENT_MESSAGE not in step.instance.snapshot_waiting_messages():
+            raise Conflict("本办件当前没有待补正的材料")
+        materials = intake.check_materials(case.guide, materials, "materials")
+        if not materials:
+            raise ValidationFailed("请列出补交的材料", {"materials": ["至少补交一项材料"]})
+        still_missing = [c for c in case.outstanding_materials if c not in materials]
+        if case.tolerated and still_missing:
+            names = case.guide.material_names()
+            listed = "、".join(names.get(c, c) for c in still_missing)
+            raise ValidationFailed(f"容缺材料须一次补齐，仍缺：{listed}", {"materials": [f"仍缺少：{listed}"]})
+        if attach is not None:
+            attach(case, materials)
+        case.materials = sorted(set(case.materials) | set(materials))
+        names = case.guide.material_names()
+        step.log.append("supplement_received", actor,
+                        f"收到补正材料：{'、'.join(names.get(c, c) for c in materials)}" + (f"（{note}）" if note else ""),
+                        {"materials": materials, "note": note})
+        step.instance.deliver_message(SUPPLEMENT_MESSAGE, {"supplied_materials": materials,
+                                                           "supplement_note": note or ""})
     return step.case
 
 
@@ -230,3 +189,31 @@ def search_cases(session: Session, principal: Principal, *, status=None, item_co
                            .options(selectinload(Case.definition), selectinload(Case.guide))
                            .limit(per_page).offset((page - 1) * per_page))
     return list(rows), total
+
+
+def add_material_file(session: Session, principal: Principal, case_id: int, code: str, content: bytes,
+                      name: str | None, store) -> Case:
+    """A clerk scans a paper material of a window case into it (same checks as online)."""
+    from app.files import materials
+
+    with unit_of_work(session):
+        case = visible_case(session, principal, case_id)
+        intake_halls = principal.halls_for(*R.INTAKE_ROLES)
+        if not (principal.is_admin or case.hall_id in intake_halls or case.proxy_hall_id in intake_halls):
+            raise PermissionDenied("只有受理人员可以上传办件材料")
+        if case.closed:
+            raise Conflict("办件已结束，不能再上传材料")
+        session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+        row = materials.attach_upload(session, store, case, code, content, name, principal.username, field="file")
+        EventLog(session, case).append("material_uploaded", principal.username,
+                                       f"{principal.display_name} 上传材料“{row.material_name}”（{row.file_name}）",
+                                       {"material_code": code, "sha256": row.file.sha256 if row.file else None})
+    return case
+
+
+def download_material(session: Session, principal: Principal, case_id: int, material_id: int, store):
+    from app.files import materials
+
+    with unit_of_work(session):
+        case = visible_case(session, principal, case_id)
+        return materials.download(session, store, case, material_id, principal.username, principal.display_name)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.errors import NotFound, TooLarge, ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.files.models import StoredFile
 
 
@@ -46,6 +46,14 @@ def sanitise_name(name: str | None, media_type: str) -> str:
     return (stem[:120] or "file") + ALLOWED[media_type]
 
 
+def check_name(name: str | None, field: str) -> None:
+    """A name that tries to climb folders or carries control characters is refused outright:
+    nobody types that by accident."""
+    if name and (re.search(r"(^|[\\/])\.\.([\\/]|$)", name) or name.startswith(("/", "\\"))
+                 or re.search(r"[\x00-\x1f]", name)):
+        raise ValidationFailed("文件名不合法", {field: [f"文件名不合法：{name[:80]!r}"]})
+
+
 def sniff(content: bytes, field: str) -> str:
     kind = filetype.guess(content[:8192])
     if kind is None or kind.mime not in ALLOWED:
@@ -64,7 +72,9 @@ def store(session: Session, files: FileStore, content: bytes, name: str | None, 
     """Check and keep one file. The bytes land before the transaction commits; a rollback
     leaves an unreferenced file behind, which is harmless (content-addressed, never listed)."""
     if len(content) > files.max_bytes:
-        raise TooLarge(f"文件超过 {files.max_bytes // (1024 * 1024)} MB 的上限", {field: ["文件过大"]})
+        limit = f"{files.max_bytes / (1024 * 1024):g} MB"
+        raise ValidationFailed(f"文件超过 {limit} 的上限", {field: [f"文件过大：不超过 {limit}"]})
+    check_name(name, field)
     if not content:
         raise ValidationFailed("文件为空", {field: ["文件为空"]})
     media_type = sniff(content, field)

@@ -1,0 +1,182 @@
+"""The applicant's own API: sign in by phone, identity, apply online, follow and supplement
+cases, download their own files. Staff tokens do not work here and applicant tokens work
+nowhere else."""
+import json
+from urllib.parse import quote
+
+from flask import Response, current_app, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.api.schemas import StrictSchema, text
+from app.applicants import identity, online, signin
+from app.applicants.models import ApplicantAccount
+from app.cases.settings import CaseSettings
+from app.database import unit_of_work
+from app.errors import NotAuthenticated, ValidationFailed
+from app.extensions import db
+from app.notify.channels import sms_channel
+from app.web.context import file_store
+
+blp = Blueprint("applicant", __name__, url_prefix="/api/v1/applicant", description="申请人（网上办事）")
+
+
+def account() -> ApplicantAccount:
+    current = g.get("account")
+    if current is None:
+        raise NotAuthenticated("请先登录（手机号 + 验证码）")
+    return current
+
+
+def client_address() -> str:
+    # Behind a proxy, configure werkzeug's ProxyFix so remote_addr is the client's.
+    return request.remote_addr or "unknown"
+
+
+class PhoneIn(StrictSchema):
+    phone = text(11, required=True)
+
+
+class SessionIn(StrictSchema):
+    phone = text(11, required=True)
+    code = text(6, required=True)
+
+
+class PersonIn(StrictSchema):
+    name = text(100, required=True)
+    id_number = text(18, required=True)
+
+
+class CompanyIn(StrictSchema):
+    name = text(200, required=True)
+    uscc = text(18, required=True)
+
+
+@blp.route("/codes")
+class Codes(MethodView):
+    @blp.doc(security=[])
+    @blp.arguments(PhoneIn)
+    def post(self, args):
+        """Send a 6-digit sign-in code to a mobile phone (valid 5 minutes; rate-limited)."""
+        with unit_of_work(db.session):
+            signin.request_code(db.session, args["phone"], client_address(), current_app.config["SECRET_KEY"],
+                                sms_channel(current_app.config["SMS_CHANNEL"]))
+        return {"sent": True, "expires_in": 300, "resend_after": 60}, 202
+
+
+@blp.route("/session")
+class Session(MethodView):
+    @blp.doc(security=[])
+    @blp.arguments(SessionIn)
+    def post(self, args):
+        """Sign in with the code: returns a bearer token for the applicant API."""
+        try:
+            found = signin.verify_code(db.session, args["phone"], args["code"], current_app.config["SECRET_KEY"])
+            db.session.commit()
+        except ValidationFailed:
+            db.session.commit()  # a wrong try counts even though the request fails
+            raise
+        return {"token": signin.issue_token(found, current_app.config["SECRET_KEY"]), "token_type": "Bearer",
+                "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"], "account": online.profile_of(found)}
+
+
+@blp.route("/me")
+class Me(MethodView):
+    def get(self):
+        """The signed-in applicant: phone, person, companies on file."""
+        return online.profile_of(account())
+
+    @blp.arguments(PersonIn)
+    def put(self, args):
+        """Register who this phone belongs to (name and ID card number, GB 11643 checked)."""
+        with unit_of_work(db.session):
+            identity.set_person(db.session, account(), args["name"], args["id_number"])
+        return online.profile_of(account())
+
+
+@blp.route("/me/companies")
+class Companies(MethodView):
+    @blp.arguments(CompanyIn)
+    def post(self, args):
+        """Put a company on file (USCC, GB 32100 checked) to apply on its behalf."""
+        with unit_of_work(db.session):
+            identity.add_company(db.session, account(), args["name"], args["uscc"])
+        return online.profile_of(account()), 201
+
+
+@blp.route("/apply/<string:item_code>")
+class ApplyForm(MethodView):
+    def get(self, item_code):
+        """The online application form of a published guide, with materials already on file."""
+        return online.application_form(db.session, account(), item_code, request.args.get("acting_for"))
+
+
+def _uploads(prefix: str = "files.") -> dict[str, online.Upload]:
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    out = {}
+    for key, storage in request.files.items(multi=False):
+        if not key.startswith(prefix):
+            raise ValidationFailed("文件字段名应为 files.<材料编码>", {key: ["未知的文件字段"]})
+        out[key[len(prefix):]] = online.Upload(storage.filename, storage.read(limit + 1))
+    return out
+
+
+def _data_field() -> dict:
+    raw = request.form.get("data") or "{}"
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ValidationFailed("申请表数据不是有效的 JSON", {"data": ["必须是 JSON 对象"]}) from None
+    if not isinstance(value, dict):
+        raise ValidationFailed("申请表数据必须是对象", {"data": ["必须是 JSON 对象"]})
+    return value
+
+
+@blp.route("/cases")
+class Cases(MethodView):
+    def get(self):
+        """My cases, newest first: status, current step, deadline, notices to answer."""
+        return {"items": [online.present(db.session, c) for c in online.my_cases(db.session, account())]}
+
+    def post(self):
+        """Apply online (multipart): item_code, hall, acting_for (an id number on file), data (JSON of
+        the start form), on_file (material codes to reuse), files.<material code> (PDF/JPEG/PNG)."""
+        if not request.form.get("item_code"):
+            raise ValidationFailed("请选择事项", {"item_code": ["必填项"]})
+        application = online.Application(
+            item_code=request.form["item_code"], hall=request.form.get("hall") or None,
+            acting_for=request.form.get("acting_for") or None, data=_data_field(),
+            on_file=[c for v in request.form.getlist("on_file") for c in v.split(",") if c],
+            uploads=_uploads())
+        case = online.submit(db.session, account(), application, file_store(),
+                             CaseSettings.from_config(current_app.config))
+        return online.present(db.session, case, detail=True), 201
+
+
+@blp.route("/cases/<int(max=2147483647):case_id>")
+class OwnCase(MethodView):
+    def get(self, case_id):
+        """One of my cases: materials and where they came from, and the history as told to me."""
+        return online.present(db.session, online.own_case(db.session, account(), case_id), detail=True)
+
+
+@blp.route("/cases/<int(max=2147483647):case_id>/supplements")
+class OwnSupplement(MethodView):
+    def post(self, case_id):
+        """Answer a correction or tolerance notice: files.<material code> for each listed material."""
+        case = online.supplement(db.session, account(), case_id, _uploads(), request.form.get("note"), file_store())
+        return online.present(db.session, case, detail=True)
+
+
+@blp.route("/cases/<int(max=2147483647):case_id>/materials/<int(max=2147483647):material_id>")
+class OwnFile(MethodView):
+    def get(self, case_id, material_id):
+        """Download one of my case's files (recorded in the case history)."""
+        row, content = online.download(db.session, account(), case_id, material_id, file_store())
+        return file_response(row, content)
+
+
+def file_response(row, content: bytes) -> Response:
+    return Response(content, mimetype=row.file.media_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.file_name or 'file')}",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})

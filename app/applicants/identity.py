@@ -1,0 +1,64 @@
+"""Who an online applicant is and whom they may act for (art. 17).
+
+An account (a phone) names its person by ID card number; it may act for a company only once
+the company's USCC is on file for it. A number already registered with another phone is not
+taken over online: that needs the window, where the clerk sees the papers.
+"""
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.applicants import service as applicants
+from app.applicants.models import AccountCompany, Applicant, ApplicantAccount
+from app.errors import Conflict, NotFound, ValidationFailed
+
+
+def _claim(session: Session, account: ApplicantAccount, details: dict) -> Applicant:
+    existing = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"]))
+    if existing is not None and existing.phone and existing.phone != account.phone:
+        raise Conflict("该证件号码已登记其他手机号，请携带证件到窗口核验后办理",
+                       {"id_number": ["已登记其他手机号"]})
+    return applicants.find_or_create(session, {**details, "phone": account.phone})
+
+
+def set_person(session: Session, account: ApplicantAccount, name: str, id_number: str) -> Applicant:
+    details = applicants.validate_applicant({"id_type": "id_card", "id_number": id_number, "name": name})
+    if account.person is not None and account.person.id_number != details["id_number"]:
+        raise Conflict("本账号已绑定其他身份证号", {"id_number": ["本账号已绑定其他身份证号"]})
+    account.person = _claim(session, account, details)
+    return account.person
+
+
+def add_company(session: Session, account: ApplicantAccount, name: str, uscc: str) -> Applicant:
+    if account.person is None:
+        raise Conflict("请先登记本人身份信息", {"id_number": ["请先登记本人身份证号"]})
+    details = applicants.validate_applicant({"id_type": "uscc", "id_number": uscc, "name": name})
+    company = _claim(session, account, details)
+    if company not in account.companies:
+        session.add(AccountCompany(account_id=account.id, company_id=company.id, created_at=clock.now()))
+        session.flush()
+        session.refresh(account)
+    return company
+
+
+def acting_as(account: ApplicantAccount, id_number: str | None) -> Applicant:
+    """The applicant an account acts for: itself by default, or a company on file."""
+    if account.person is None:
+        raise Conflict("请先登记本人身份信息（姓名、身份证号）", {"applicant": ["请先登记本人身份信息"]})
+    number = (id_number or account.person.id_number).strip().upper()
+    if number == account.person.id_number:
+        return account.person
+    for company in account.companies:
+        if company.id_number == number:
+            return company
+    raise ValidationFailed("只能以本人或已登记的企业名义申请",
+                           {"applicant": [f"{number} 不是本人身份证号，也不是本账号已登记的统一社会信用代码"]})
+
+
+def identities(account: ApplicantAccount) -> list[Applicant]:
+    return ([account.person] if account.person else []) + list(account.companies)
+
+
+def require_own(account: ApplicantAccount, applicant_ids: set[int], case) -> None:
+    if case is None or case.applicant_id not in applicant_ids:
+        raise NotFound("办件不存在")

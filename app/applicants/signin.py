@@ -1,0 +1,126 @@
+"""Applicant sign-in by mobile phone and a one-time code (6 digits, 5 minutes, 5 tries).
+
+Codes are kept only as an HMAC; requests are rate-limited per phone and per client address
+from the rows themselves, so every web worker enforces the same limits.
+"""
+import hashlib
+import hmac
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.applicants.models import ApplicantAccount, SignInCode
+from app.auth.service import ClockSigner
+from app.errors import NotAuthenticated, TooManyRequests, ValidationFailed
+from app.notify.channels import SmsChannel
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_TOKEN_SALT = "onewindow-applicant-token"
+
+
+@dataclass(frozen=True)
+class SignInRules:
+    code_ttl: timedelta = timedelta(minutes=5)
+    max_attempts: int = 5
+    resend_after: timedelta = timedelta(seconds=60)
+    per_phone_per_hour: int = 5
+    per_address_per_hour: int = 20
+
+
+def _check_phone(phone: str) -> str:
+    phone = (phone or "").strip()
+    if not MOBILE.match(phone):
+        raise ValidationFailed("手机号码格式不正确", {"phone": ["请输入 11 位手机号码"]})
+    return phone
+
+
+def _digest(secret: str, phone: str, code: str) -> str:
+    return hmac.new(secret.encode(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def request_code(session: Session, phone: str, address: str, secret: str, sms: SmsChannel,
+                 rules: SignInRules = SignInRules()) -> SignInCode:
+    phone = _check_phone(phone)
+    now = clock.now()
+    hour_ago = now - timedelta(hours=1)
+    last = session.scalar(select(SignInCode).where(SignInCode.phone == phone).order_by(SignInCode.created_at.desc())
+                          .limit(1))
+    if last is not None and now - last.created_at < rules.resend_after:
+        wait = max(1, math.ceil((rules.resend_after - (now - last.created_at)).total_seconds()))
+        raise TooManyRequests(f"验证码已发送，请 {wait} 秒后再试", retry_after=wait)
+    sent_to_phone = session.scalar(select(func.count()).where(SignInCode.phone == phone,
+                                                              SignInCode.created_at > hour_ago))
+    sent_from_address = session.scalar(select(func.count()).where(SignInCode.address == address,
+                                                                  SignInCode.created_at > hour_ago))
+    if sent_to_phone >= rules.per_phone_per_hour or sent_from_address >= rules.per_address_per_hour:
+        raise TooManyRequests("获取验证码过于频繁，请一小时后再试", retry_after=3600)
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    row = SignInCode(phone=phone, address=address[:64], code_hash=_digest(secret, phone, code), created_at=now,
+                     expires_at=now + rules.code_ttl, attempts=0)
+    session.add(row)
+    session.flush()
+    sms.send_sms(phone, "sign_in_code", {"code": code, "minutes": int(rules.code_ttl.total_seconds() // 60)})
+    return row
+
+
+def verify_code(session: Session, phone: str, code: str, secret: str,
+                rules: SignInRules = SignInRules()) -> ApplicantAccount:
+    """The account of `phone` (created on first sign-in) if `code` is its latest code.
+    Wrong tries count against the code whether the caller commits or not (see the API)."""
+    phone = _check_phone(phone)
+    code = (code or "").strip()
+    if not re.fullmatch(r"\d{6}", code):
+        raise ValidationFailed("请输入 6 位数字验证码", {"code": ["请输入 6 位数字验证码"]})
+    now = clock.now()
+    row = session.scalar(select(SignInCode).where(SignInCode.phone == phone).order_by(SignInCode.created_at.desc())
+                         .limit(1).with_for_update())
+    if row is None:
+        raise ValidationFailed("请先获取验证码", {"code": ["请先获取验证码"]})
+    if row.used_at is not None:
+        raise ValidationFailed("验证码已使用，请重新获取", {"code": ["验证码已使用，请重新获取"]})
+    if row.expires_at <= now:
+        raise ValidationFailed("验证码已过期，请重新获取", {"code": ["验证码已过期，请重新获取"]})
+    if row.attempts >= rules.max_attempts:
+        raise ValidationFailed("验证码错误次数过多，请重新获取", {"code": ["错误次数过多，请重新获取"]})
+    if not hmac.compare_digest(row.code_hash, _digest(secret, phone, code)):
+        row.attempts += 1
+        left = rules.max_attempts - row.attempts
+        raise ValidationFailed("验证码不正确" + (f"，还可尝试 {left} 次" if left else "，请重新获取"),
+                               {"code": ["验证码不正确"]}, attempts_left=left)
+    row.used_at = now
+    account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.phone == phone))
+    if account is None:
+        account = ApplicantAccount(phone=phone, token_version=1, created_at=now)
+        session.add(account)
+    account.last_sign_in_at = now
+    session.flush()
+    return account
+
+
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=_TOKEN_SALT, signer=ClockSigner)
+
+
+def issue_token(account: ApplicantAccount, secret: str) -> str:
+    return _serializer(secret).dumps({"a": account.id, "v": account.token_version})
+
+
+def account_from_token(session: Session, token: str, secret: str, max_age: int) -> ApplicantAccount | None:
+    """The account an applicant token names; None if it is not an applicant token at all."""
+    try:
+        payload = _serializer(secret).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise NotAuthenticated("登录已过期，请重新登录") from None
+    except BadSignature:
+        return None
+    account = session.get(ApplicantAccount, payload.get("a"))
+    if account is None or account.token_version != payload.get("v"):
+        raise NotAuthenticated("登录已失效，请重新登录")
+    return account

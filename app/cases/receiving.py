@@ -1,0 +1,92 @@
+"""Opening a case: the one way an application becomes a case, at a window or online."""
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.applicants import service as applicants
+from app.cases import cycle, taskforms
+from app.cases.history import EventLog
+from app.cases.models import SUBMITTED, Case
+from app.cases.settings import CaseSettings
+from app.errors import ValidationFailed
+from app.processes import service as processes
+from app.taskforms.schema import validate_submission
+
+CHANNELS = {"online": "网上申请", "window": "窗口申请"}
+
+
+@dataclass
+class Opening:
+    """Where and under what the case opens (see intake.receiving)."""
+    hall: object
+    proxy_hall: object
+    item: object
+    guide: object
+
+
+def _case_no(case: Case) -> str:
+    return f"OW{case.created_at.astimezone(clock.LOCAL_TZ):%Y%m%d}{case.id:06d}"
+
+
+def _application_data(definition, data) -> dict:
+    """The application's own fields (e.g. a licence's expiry date for a renewal), checked
+    against the process's start form; field errors come back as data.<field>."""
+    if not definition.start_form_key:
+        if data:
+            raise ValidationFailed("该事项无需填写其他申请信息", {"data": ["该事项的流程没有申请表，不接受 data"]})
+        return {}
+    _, spec = taskforms.form_of(definition, definition.start_form_key)
+    try:
+        return validate_submission(spec, data, {})
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, {f"data.{k}": v for k, v in exc.errors.items()}) from None
+
+
+def open_case(session: Session, opening: Opening, *, details: dict, channel: str, materials: list[str], data: dict,
+              settings: CaseSettings, actor: str, created_by_id: int | None,
+              attach: Callable[[Case], None] | None = None) -> Case:
+    """Create the case and take its first engine step, inside the caller's unit of work.
+    `attach` adds rows that need the case's id (uploaded materials) before the step runs."""
+    hall, proxy_hall, item, guide = opening.hall, opening.proxy_hall, opening.item, opening.guide
+    definition = processes.latest_version(session, guide.process_key)
+    if definition is None:
+        raise ValidationFailed(f"事项“{item.name}”的流程 {guide.process_key} 尚未部署",
+                               {"item_code": [f"流程 {guide.process_key} 尚未部署"]})
+    application_data = _application_data(definition, data)
+    applicant = applicants.find_or_create(session, details)
+    now = clock.now()
+    case = Case(item_id=item.id, guide_version_id=guide.id, hall_id=hall.id, applicant_id=applicant.id,
+                applicant=details, proxy_hall_id=proxy_hall.id if proxy_hall else None,
+                proxy_by_id=created_by_id if proxy_hall else None,
+                channel=channel, materials=materials, definition_id=definition.id,
+                status=SUBMITTED, outstanding_materials=[], tolerated=False, correction_round=0,
+                application_data=application_data,
+                state="", revision=0, created_by_id=created_by_id, created_at=now, updated_at=now)
+    session.add(case)
+    session.flush()
+    case.case_no = _case_no(case)
+    if attach is not None:
+        attach(case)
+    log = EventLog(session, case)
+    proxy = f"，由{proxy_hall.name}代办" if proxy_hall else ""
+    log.append("case_submitted", actor,
+               f"收件：{item.name}（{CHANNELS.get(channel, channel)}{proxy}），申请人 {details['name']}，"
+               f"依据办事指南第 {guide.version} 版",
+               {"channel": channel, "materials": materials, "guide_version": guide.version,
+                "proxy_hall": proxy_hall.code if proxy_hall else None,
+                "process": {"key": definition.key, "version": definition.version}})
+    with cycle.first_step(session, case, definition, {
+        "case_id": case.id, "case_no": case.case_no, "item_code": item.code,
+        "channel": channel, "hall": hall.code, "submitted_materials": materials,
+        "case_status": SUBMITTED, "correction_round": 0,
+        "max_correction_rounds": settings.max_correction_rounds,
+        "correction_limit_days": settings.correction_limit_days,
+        "tolerance_limit_days": settings.tolerance_limit_days,
+        "legal_limit_days": guide.legal_limit_days,
+        "promised_limit_days": guide.promised_limit_days,
+        **application_data,
+    }, actor, log):
+        pass
+    return case

@@ -1,0 +1,86 @@
+"""Materials of a case: uploaded files, files already on file from earlier cases, shared data.
+
+Only the applicant and the staff of the case's hall reach a file, always through the case
+(never by a path), and every download is written into the case history.
+"""
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.cases.history import EventLog
+from app.cases.models import Case
+from app.errors import NotFound, ValidationFailed
+from app.files import service as files
+from app.files.models import ON_FILE, SHARING, UPLOAD, CaseMaterial
+from app.files.service import FileStore
+
+
+def _material(case: Case, code: str, field: str):
+    material = next((m for m in case.guide.materials if m.code == code), None)
+    if material is None:
+        raise ValidationFailed(f"材料 {code} 不属于本办件的办事指南", {field: [f"不属于“{case.guide.name}”的材料"]})
+    return material
+
+
+def attach_upload(session: Session, store: FileStore, case: Case, code: str, content: bytes, name: str | None,
+                  by: str, field: str | None = None) -> CaseMaterial:
+    field = field or f"files.{code}"
+    material = _material(case, code, field)
+    if not material.asked_of_applicant:
+        raise ValidationFailed(f"{material.name}由部门共享获取，无需上传", {field: ["共享获取的材料无需上传"]})
+    stored = files.store(session, store, content, name, field=field, by=by)
+    row = CaseMaterial(case_id=case.id, material_code=code, material_name=material.name, source=UPLOAD,
+                       file_id=stored.id, file_name=files.sanitise_name(name, stored.media_type), uploaded_by=by,
+                       uploaded_at=clock.now())
+    session.add(row)
+    return row
+
+
+def attach_on_file(session: Session, case: Case, code: str, earlier: CaseMaterial, by: str) -> CaseMaterial:
+    material = _material(case, code, f"on_file.{code}")
+    row = CaseMaterial(case_id=case.id, material_code=code, material_name=material.name, source=ON_FILE,
+                       file_id=earlier.file_id, file_name=earlier.file_name, from_case_id=earlier.case_id,
+                       uploaded_by=by, uploaded_at=clock.now())
+    session.add(row)
+    return row
+
+
+def attach_shared(session: Session, case: Case, code: str, by: str) -> CaseMaterial:
+    material = _material(case, code, f"shared.{code}")
+    row = CaseMaterial(case_id=case.id, material_code=code, material_name=material.name, source=SHARING,
+                       uploaded_by=by, uploaded_at=clock.now())
+    session.add(row)
+    return row
+
+
+def of_case(session: Session, case_id: int) -> list[CaseMaterial]:
+    return list(session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case_id)
+                                .order_by(CaseMaterial.uploaded_at, CaseMaterial.id)))
+
+
+def on_file(session: Session, applicant_id: int, guide, before_case_id: int | None = None) -> dict[str, CaseMaterial]:
+    """What this applicant already provided that this guide asks for, by material code: the
+    latest file of an earlier case for the same material (same item and code, or same name)."""
+    rows = session.scalars(select(CaseMaterial).join(Case, Case.id == CaseMaterial.case_id).where(
+        Case.applicant_id == applicant_id, CaseMaterial.file_id.is_not(None),
+        *([Case.id != before_case_id] if before_case_id else []))
+        .order_by(CaseMaterial.uploaded_at.desc(), CaseMaterial.id.desc()))
+    latest_by_name: dict[str, CaseMaterial] = {}
+    for row in rows:
+        latest_by_name.setdefault(row.material_name, row)
+    return {m.code: latest_by_name[m.name] for m in guide.materials
+            if m.asked_of_applicant and m.name in latest_by_name}
+
+
+def download(session: Session, store: FileStore, case: Case, material_id: int, actor: str,
+             who: str) -> tuple[CaseMaterial, bytes]:
+    """The file's bytes; the download is recorded in the case history (under the case lock,
+    so history entries stay in order)."""
+    row = session.get(CaseMaterial, material_id)
+    if row is None or row.case_id != case.id or row.file is None:
+        raise NotFound("文件不存在")
+    content = files.read(store, row.file)
+    session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    EventLog(session, case).append("file_downloaded", actor, f"{who}下载材料“{row.material_name}”（{row.file_name}）",
+                                   {"case_material_id": row.id, "sha256": row.file.sha256})
+    return row, content

@@ -1,0 +1,203 @@
+"""Applicants online (art. 13, 7(5), 17): phone sign-in, applying with files, the same flow as
+a window case, online supplements, files only for their owners, materials already on file."""
+import io
+import logging
+from datetime import timedelta
+
+import pytest
+
+from app import clock
+from tests.applicant_flows import COMPANY, PDF, PHONE, Applicant, CodeLog
+from tests.flows import complete, open_task
+
+CODES = "/api/v1/applicant/codes"
+SESSION = "/api/v1/applicant/session"
+
+
+@pytest.fixture
+def codes():
+    handler = CodeLog()
+    logger = logging.getLogger("onewindow.notify")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)
+
+
+def _send(client, phone=PHONE, address="198.51.100.7"):
+    return client.post(CODES, json={"phone": phone}, environ_base={"REMOTE_ADDR": address})
+
+
+def _sign_in(client, code, phone=PHONE):
+    return client.post(SESSION, json={"phone": phone, "code": code})
+
+
+def test_sign_in_refuses_wrong_expired_and_reused_codes(app, codes):
+    client = app.test_client()
+    assert _send(client).status_code == 202
+    code = codes.code_for(PHONE)
+    wrong = "000000" if code != "000000" else "111111"
+    first = _sign_in(client, wrong)
+    assert first.status_code == 422 and first.get_json()["attempts_left"] == 4 and "code" in first.get_json()["errors"]
+    assert _sign_in(client, code).status_code == 200
+    reused = _sign_in(client, code)
+    assert reused.status_code == 422 and "已使用" in reused.get_json()["message"]
+
+    clock.advance(timedelta(seconds=61))
+    assert _send(client).status_code == 202
+    clock.advance(timedelta(minutes=5, seconds=1))
+    expired = _sign_in(client, codes.code_for(PHONE))
+    assert expired.status_code == 422 and "过期" in expired.get_json()["message"]
+
+    # Five wrong tries burn a code, even the right one after them.
+    clock.advance(timedelta(seconds=61))
+    assert _send(client).status_code == 202
+    for _ in range(5):
+        assert _sign_in(client, wrong).status_code == 422
+    burnt = _sign_in(client, codes.code_for(PHONE))
+    assert burnt.status_code == 422 and "次数过多" in burnt.get_json()["message"]
+    assert _sign_in(client, "12ab56").get_json()["errors"]["code"]
+    assert client.post(CODES, json={"phone": "12345"}).get_json()["errors"]["phone"]
+
+
+def test_codes_are_rate_limited_per_phone_and_per_address(app, codes):
+    client = app.test_client()
+    assert _send(client).status_code == 202
+    again = _send(client)
+    assert again.status_code == 429 and int(again.headers["Retry-After"]) <= 60
+    for _ in range(4):
+        clock.advance(timedelta(seconds=61))
+        assert _send(client).status_code == 202
+    clock.advance(timedelta(seconds=61))
+    assert _send(client).status_code == 429  # six in an hour for one phone
+    clock.advance(timedelta(hours=1))
+    assert _send(client).status_code == 202
+
+    # One address asking for many phones.
+    statuses = [_send(client, phone=f"1380000{n:04d}", address="192.0.2.1").status_code for n in range(21)]
+    assert statuses.count(202) == 20 and statuses[-1] == 429
+
+
+def test_an_online_application_runs_the_same_flow_to_completed(app, codes, as_user):
+    applicant = Applicant(app, codes).register(company=COMPANY)
+    form = applicant.get("/api/v1/applicant/apply/610118-SCJG-0001?acting_for=" + COMPANY).get_json()
+    assert form["guide_version"] == 1 and form["applicant"]["id_number"] == COMPANY
+    shared = [m for m in form["materials"] if m["shared"]]
+    assert [m["code"] for m in shared] == ["SFZ"]  # never asked of the applicant
+
+    case = applicant.apply(acting_for=COMPANY)
+    assert case["channel"] == "online" and case["status"] == "submitted" and case["current_step"] == "窗口受理审查"
+    sources = {m["code"]: m["source"] for m in case["materials"]}
+    assert sources == {"SQS": "upload", "YYZZ": "upload", "FDDBR": "upload", "SFZ": "sharing"}
+
+    frontdesk, backoffice, pickup = as_user("frontdesk"), as_user("backoffice"), as_user("pickup")
+    staff_view = frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()
+    assert staff_view.get("channel") == "online", staff_view
+    assert staff_view["applicant"]["id_number"] == COMPANY
+    staff_view = complete(frontdesk, staff_view, "front_desk_acceptance", {"outcome": "accept"})
+    staff_view = complete(backoffice, staff_view, "back_office_review", {"decision": "approve"})
+    staff_view = complete(pickup, staff_view, "window_delivery", {"delivery_method": "e_delivery"})
+    assert staff_view["status"] == "completed"
+
+    mine = applicant.get("/api/v1/applicant/cases").get_json()["items"]
+    assert [(c["case_no"], c["status_label"]) for c in mine] == [(case["case_no"], "已办结")]
+    history = applicant.get(f"/api/v1/applicant/cases/{case['id']}").get_json()["history"]
+    assert any("已办结" in h["message"] for h in history)
+    assert not any("王敏" in h["message"] or "李强" in h["message"] for h in history)  # no internal notes
+
+
+def test_bad_files_are_refused_and_nothing_is_stored(app, codes, monkeypatch):
+    applicant = Applicant(app, codes).register()
+    exe = b"MZ\x90\x00\x03" + b"\x00" * 200  # a Windows program renamed .pdf
+    refused = applicant.apply(files=("SQS", "YYZZ", "FDDBR"), content=exe, expect=422)
+    assert "files.SQS" in refused["errors"] and "PDF" in refused["errors"]["files.SQS"][0]
+    climbing = applicant.apply(names={"SQS": "../../etc/passwd.pdf"}, expect=422)
+    assert "files.SQS" in climbing["errors"] and "文件名不合法" in climbing["errors"]["files.SQS"][0]
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", 1024)
+    big = applicant.apply(expect=422)
+    assert "files.SQS" in big["errors"] and "文件过大" in big["errors"]["files.SQS"][0]
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+    missing = applicant.apply(files=("SQS",), expect=422)
+    assert {"files.YYZZ", "files.FDDBR"} <= set(missing["errors"])
+    assert applicant.get("/api/v1/applicant/cases").get_json()["items"] == []
+
+
+def test_one_applicant_cannot_reach_anothers_case_or_file(app, codes, as_user):
+    owner = Applicant(app, codes).register()
+    case = owner.apply()
+    file_id = case["materials"][0]["id"]
+    assert owner.get(f"/api/v1/applicant/cases/{case['id']}/materials/{file_id}").data == PDF
+    other = Applicant(app, codes, phone="13700000001", address="203.0.113.10").register(
+        name="李四", id_number="11010519491231002X")
+    assert other.get(f"/api/v1/applicant/cases/{case['id']}").status_code == 404
+    assert other.get(f"/api/v1/applicant/cases/{case['id']}/materials/{file_id}").status_code == 404
+    assert other.get("/api/v1/applicant/cases").get_json()["items"] == []
+    # Staff tokens do not open the applicant API, applicant tokens not the staff API.
+    assert owner.get(f"/api/v1/cases/{case['id']}").status_code == 401
+    assert as_user("frontdesk").get("/api/v1/applicant/cases").status_code == 401
+    # Staff of the hall download it, and the download is in the history.
+    frontdesk = as_user("frontdesk")
+    assert frontdesk.get(f"/api/v1/cases/{case['id']}/materials/{file_id}").data == PDF
+    events = [e["message"] for e in frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["events"]]
+    assert sum("下载材料" in m for m in events) == 2
+
+
+def test_an_online_supplement_answers_the_correction_notice(app, codes, as_user):
+    applicant = Applicant(app, codes).register()
+    case = applicant.apply()
+    frontdesk = as_user("frontdesk")
+    staff_view = frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()
+    complete(frontdesk, staff_view, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT", "GLZD"]})
+
+    mine = applicant.get(f"/api/v1/applicant/cases/{case['id']}").get_json()
+    assert mine["status"] == "awaiting_correction"
+    notice = mine["notice"]
+    assert notice["kind"] == "correction" and [m["code"] for m in notice["materials"]] == ["PMT", "GLZD"]
+    assert notice["working_days_left"] == 5 and notice["due_at"]
+    answered = applicant.post(f"/api/v1/applicant/cases/{case['id']}/supplements", data={
+        "files.PMT": (io.BytesIO(PDF), "平面图.pdf"), "files.GLZD": (io.BytesIO(PDF), "制度.pdf")})
+    assert answered.status_code == 200, answered.get_json()
+    body = answered.get_json()
+    assert body["status"] == "submitted" and body["notice"] is None
+    assert {m["code"] for m in body["materials"] if m["source"] == "upload"} >= {"PMT", "GLZD"}
+    staff_view = frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()
+    assert open_task(staff_view, "front_desk_acceptance")  # back at the front desk
+    assert any(e["kind"] == "supplement_received" for e in staff_view["events"])
+    # Nothing more is awaited: a second answer is refused.
+    assert applicant.post(f"/api/v1/applicant/cases/{case['id']}/supplements",
+                          data={"files.PMT": (io.BytesIO(PDF), "x.pdf")}).status_code == 409
+
+
+def test_a_material_already_on_file_is_not_asked_for_again(app, codes):
+    applicant = Applicant(app, codes).register(company=COMPANY)
+    first = applicant.apply(acting_for=COMPANY)
+    form = applicant.get("/api/v1/applicant/apply/610118-WJ-0002?acting_for=" + COMPANY).get_json()
+    licence = next(m for m in form["materials"] if m["code"] == "YYZZ")  # 营业执照复印件, given in the first case
+    assert licence["on_file"]["case_no"] == first["case_no"] and licence["on_file"]["file_name"] == "YYZZ.pdf"
+    second = applicant.apply(item_code="610118-WJ-0002", acting_for=COMPANY, files=("SQB", "JCBG", "FDDBR", "PMT", "GLZD"),
+                             on_file="YYZZ")
+    reused = next(m for m in second["materials"] if m["code"] == "YYZZ")
+    assert reused["source"] == "on_file" and reused["file_name"] == "YYZZ.pdf"
+    # Not confirmed and not uploaded: still required.
+    refused = applicant.apply(item_code="610118-WJ-0002", acting_for=COMPANY, files=("SQB", "JCBG", "FDDBR", "PMT", "GLZD"),
+                              expect=422)
+    assert "files.YYZZ" in refused["errors"]
+
+
+def test_identity_rules(app, codes):
+    applicant = Applicant(app, codes)
+    early = applicant.apply(expect=409)
+    assert "身份" in early["message"]
+    bad = applicant.put("/api/v1/applicant/me", {"name": "张三", "id_number": "610124198505051231"})
+    assert bad.status_code == 422 and "applicant.id_number" in bad.get_json()["errors"]
+    applicant.register()
+    not_mine = applicant.apply(acting_for=COMPANY, expect=422)
+    assert "applicant" in not_mine["errors"]
+    # A number registered with another phone is not taken over online.
+    thief = Applicant(app, codes, phone="13600000002", address="203.0.113.11")
+    assert thief.put("/api/v1/applicant/me", {"name": "张三", "id_number": applicant_person()}).status_code == 409
+
+
+def applicant_person():
+    from tests.applicant_flows import PERSON
+    return PERSON

@@ -34,9 +34,10 @@ def create_app(config: str | dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - every table known to the metadata
-    from app.extensions import api, db, migrate
+    from app.extensions import api, csrf, db, migrate
 
     db.init_app(app)
+    csrf.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
     api.init_app(app)
 
@@ -64,9 +65,11 @@ def register_blueprints(app: Flask) -> None:
     from app.extensions import api
 
     rest.register(app, api)
+    from app.web.applicant import bp as applicant_pages
     from app.web.guides import bp as guides
 
     app.register_blueprint(guides)
+    app.register_blueprint(applicant_pages)
 
 
 def register_commands(app: Flask) -> None:

@@ -36,6 +36,9 @@ class Config:
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 4 * 1024 * 1024  # the file plus the form around it
     # Content-addressed file store (material files, guide templates and samples).
     FILES_DIR = os.environ.get("FILES_DIR")  # default: <INSTANCE_PATH>/files
+    WTF_CSRF_CHECK_DEFAULT = False  # the pages' blueprints call csrf.protect(); the API uses bearer tokens
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_SAMESITE = "Lax"
     SMS_CHANNEL = os.environ.get("SMS_CHANNEL", "log")  # "log": the code is written to the log (development)
     # Where the public guide pages live, for QR codes; None = the address the request came to.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")

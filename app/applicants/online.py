@@ -25,6 +25,7 @@ from app.files import materials as case_materials
 from app.files.models import MATERIAL_SOURCES
 from app.files.service import FileStore
 from app.inbox.models import OPEN, Task
+from app.processes import service as processes
 
 ONLINE = "online"
 # What a citizen is told of each step; internal notes (who clicked what) are not shown.
@@ -59,11 +60,29 @@ def _halls(item, guide) -> list:
     return sorted((h for h in item.halls if h.level in rank), key=lambda h: (rank[h.level], h.code))
 
 
+def _start_fields(session: Session, guide) -> list[dict]:
+    """The process's own application fields (its start form), for the page to render."""
+    definition = processes.latest_version(session, guide.process_key)
+    if definition is None or not definition.start_form_key:
+        return []
+    form = (definition.forms or {}).get(definition.start_form_key) or {}
+    out = []
+    for comp in form.get("components", []):
+        if not comp.get("key"):
+            continue
+        out.append({"key": comp["key"], "label": comp.get("label") or comp["key"], "type": comp.get("type"),
+                    "subtype": comp.get("subtype"), "description": comp.get("description"),
+                    "required": bool((comp.get("validate") or {}).get("required")),
+                    "options": comp.get("values") or []})
+    return out
+
+
 def application_form(session: Session, account: ApplicantAccount, item_code: str, acting_for: str | None) -> dict:
     guide = catalog.published_guide(session, item_code)
     applicant = identity.acting_as(account, acting_for)
     earlier = case_materials.on_file(session, applicant.id, guide)
     return {
+        "fields": _start_fields(session, guide),
         "item_code": guide.item.code, "name": guide.name, "guide_version": guide.version,
         "applicant": {"name": applicant.name, "id_type": applicant.id_type, "id_number": applicant.id_number,
                       "phone": account.phone},

@@ -1,0 +1,208 @@
+"""The applicant's pages (art. 13): sign in with phone and code, apply online from a guide,
+follow cases, answer correction notices, download their files. Signed-cookie session, CSRF on
+every form; everything goes through the same services as the applicant API."""
+from urllib.parse import quote, urlparse
+
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
+
+from app.applicants import identity, online, signin
+from app.applicants.models import ApplicantAccount
+from app.cases.settings import CaseSettings
+from app.database import unit_of_work
+from app.errors import DomainError, NotFound, ValidationFailed
+from app.extensions import csrf, db
+from app.notify.channels import sms_channel
+from app.web.context import file_store
+
+bp = Blueprint("my", __name__, template_folder="templates")
+
+
+@bp.before_request
+def _load_account():
+    csrf.protect()  # every POST of these pages carries the form's token
+    g.account = None
+    ident = session.get("applicant")
+    if ident:
+        account = db.session.get(ApplicantAccount, ident.get("id"))
+        if account is not None and account.token_version == ident.get("v"):
+            g.account = account
+
+
+@bp.errorhandler(CSRFError)
+def _csrf(exc):
+    return render_template("my/message.html", title="页面已过期", message="页面已过期，请返回后重试。"), 400
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc):
+    return render_template("my/message.html", title="未找到", message=exc.message), 404
+
+
+def _signed_in():
+    if g.account is None:
+        return redirect(url_for("my.login", next=request.full_path))
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: a link must not send a citizen elsewhere after signing in.
+    parsed = urlparse(target or "")
+    if parsed.scheme or parsed.netloc or not (target or "").startswith("/"):
+        return url_for("my.home")
+    return target
+
+
+@bp.get("/my/login")
+def login():
+    return render_template("my/login.html", phone=request.args.get("phone", ""), sent=bool(request.args.get("sent")),
+                           next=request.args.get("next", ""), errors={})
+
+
+@bp.post("/my/login/code")
+def send_code():
+    phone = request.form.get("phone", "").strip()
+    try:
+        with unit_of_work(db.session):
+            signin.request_code(db.session, phone, request.remote_addr or "unknown", current_app.config["SECRET_KEY"],
+                                sms_channel(current_app.config["SMS_CHANNEL"]))
+    except DomainError as exc:
+        return render_template("my/login.html", phone=phone, sent=False, next=request.form.get("next", ""),
+                               errors=exc.errors or {"phone": [exc.message]}), 422 if exc.errors else 429
+    return redirect(url_for("my.login", phone=phone, sent=1, next=request.form.get("next", "")))
+
+
+@bp.post("/my/login")
+def sign_in():
+    phone, code = request.form.get("phone", "").strip(), request.form.get("code", "").strip()
+    try:
+        account = signin.verify_code(db.session, phone, code, current_app.config["SECRET_KEY"])
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.commit()  # a wrong try counts
+        return render_template("my/login.html", phone=phone, sent=True, next=request.form.get("next", ""),
+                               errors=exc.errors), 422
+    session.clear()
+    session["applicant"] = {"id": account.id, "v": account.token_version}
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/my/logout")
+def logout():
+    session.pop("applicant", None)
+    return redirect(url_for("guides.catalogue"))
+
+
+@bp.get("/my")
+def home():
+    if (gate := _signed_in()) is not None:
+        return gate
+    return _home()
+
+
+def _home(errors=None, status=200):
+    cases = [online.present(db.session, c) for c in online.my_cases(db.session, g.account)]
+    return render_template("my/home.html", profile=online.profile_of(g.account), cases=cases,
+                           errors=errors or {}), status
+
+
+@bp.post("/my/profile")
+def profile():
+    if (gate := _signed_in()) is not None:
+        return gate
+    try:
+        with unit_of_work(db.session):
+            identity.set_person(db.session, g.account, request.form.get("name", ""), request.form.get("id_number", ""))
+    except DomainError as exc:
+        return _home(exc.errors or {"id_number": [exc.message]}, 422)
+    flash("身份信息已登记")
+    return redirect(url_for("my.home"))
+
+
+@bp.post("/my/companies")
+def companies():
+    if (gate := _signed_in()) is not None:
+        return gate
+    try:
+        with unit_of_work(db.session):
+            identity.add_company(db.session, g.account, request.form.get("company_name", ""),
+                                 request.form.get("uscc", ""))
+    except DomainError as exc:
+        errors = {("uscc" if k.endswith("id_number") else k): v for k, v in (exc.errors or {"uscc": [exc.message]}).items()}
+        return _home(errors, 422)
+    flash("企业已登记，可以企业名义申请")
+    return redirect(url_for("my.home"))
+
+
+@bp.route("/guides/<string:code>/apply", methods=["GET", "POST"])
+def apply(code: str):
+    if (gate := _signed_in()) is not None:
+        return gate
+    acting_for = request.values.get("acting_for") or None
+    if g.account.person is None:
+        flash("请先登记本人姓名和身份证号，再在线申请")
+        return redirect(url_for("my.home"))
+    form = online.application_form(db.session, g.account, code, acting_for)
+    if request.method == "GET":
+        return render_template("my/apply.html", form=form, errors={}, values={})
+    data = {f["key"]: request.form.get(f"data.{f['key']}") or None for f in form["fields"]}
+    application = online.Application(
+        item_code=code, hall=request.form.get("hall") or None, acting_for=acting_for,
+        data={k: v for k, v in data.items() if v is not None}, on_file=request.form.getlist("on_file"),
+        uploads={k[len("files."):]: online.Upload(f.filename, f.read(current_app.config["MAX_UPLOAD_BYTES"] + 1))
+                 for k, f in request.files.items() if k.startswith("files.") and f.filename})
+    try:
+        case = online.submit(db.session, g.account, application, file_store(),
+                             CaseSettings.from_config(current_app.config))
+    except DomainError as exc:
+        return render_template("my/apply.html", form=form, errors=exc.errors or {"": [exc.message]},
+                               message=exc.message, values=request.form), 422
+    flash(f"申请已提交，办件编号 {case.case_no}")
+    return redirect(url_for("my.case", case_id=case.id))
+
+
+@bp.get("/my/cases/<int:case_id>")
+def case(case_id: int):
+    if (gate := _signed_in()) is not None:
+        return gate
+    view = online.present(db.session, online.own_case(db.session, g.account, case_id), detail=True)
+    return render_template("my/case.html", case=view, errors={})
+
+
+@bp.post("/my/cases/<int:case_id>/supplement")
+def supplement(case_id: int):
+    if (gate := _signed_in()) is not None:
+        return gate
+    uploads = {k[len("files."):]: online.Upload(f.filename, f.read(current_app.config["MAX_UPLOAD_BYTES"] + 1))
+               for k, f in request.files.items() if k.startswith("files.") and f.filename}
+    try:
+        online.supplement(db.session, g.account, case_id, uploads, request.form.get("note") or None, file_store())
+    except DomainError as exc:
+        view = online.present(db.session, online.own_case(db.session, g.account, case_id), detail=True)
+        return render_template("my/case.html", case=view, errors=exc.errors or {"": [exc.message]},
+                               message=exc.message), 422
+    flash("补正材料已提交，窗口将重新审查")
+    return redirect(url_for("my.case", case_id=case_id))
+
+
+@bp.get("/my/cases/<int:case_id>/materials/<int:material_id>")
+def material(case_id: int, material_id: int):
+    if (gate := _signed_in()) is not None:
+        return gate
+    row, content = online.download(db.session, g.account, case_id, material_id, file_store())
+    return Response(content, mimetype=row.file.media_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.file_name or 'file')}",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+
+
+@bp.app_template_filter("localtime")
+def _localtime(value) -> str:
+    from datetime import datetime
+
+    from app import clock
+
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return f"{moment.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M}"
+

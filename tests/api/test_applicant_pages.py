@@ -1,0 +1,113 @@
+"""The applicant's pages through HTTP: sign in, register, apply from the guide page with files,
+see the case, answer a correction notice; CSRF on every form; errors shown at their field."""
+import io
+import logging
+import re
+
+import lxml.html
+import pytest
+
+from tests.applicant_flows import PDF, PERSON, PHONE, CodeLog
+from tests.flows import complete
+
+ITEM = "610118-SCJG-0001"
+
+
+@pytest.fixture
+def codes():
+    handler = CodeLog()
+    logger = logging.getLogger("onewindow.notify")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)
+
+
+def page(response):
+    return lxml.html.fromstring(response.get_data(as_text=True))
+
+
+def token(response) -> str:
+    return page(response).cssselect('input[name="csrf_token"]')[0].get("value")
+
+
+def sign_in(client, codes, next_path=""):
+    login = client.get(f"/my/login?next={next_path}")
+    sent = client.post("/my/login/code", data={"csrf_token": token(login), "phone": PHONE, "next": next_path})
+    assert sent.status_code == 302
+    form = client.get(sent.headers["Location"])
+    return client.post("/my/login", data={"csrf_token": token(form), "phone": PHONE, "code": codes.code_for(PHONE),
+                                          "next": next_path})
+
+
+def test_apply_from_the_guide_page_and_answer_a_correction(app, codes, as_user):
+    client = app.test_client()
+    guide = page(client.get(f"/guides/{ITEM}"))
+    apply_path = guide.get_element_by_id("apply").get("href")
+    assert apply_path == f"/guides/{ITEM}/apply"
+    gate = client.get(apply_path)
+    assert gate.status_code == 302 and "/my/login" in gate.headers["Location"]
+
+    signed = sign_in(client, codes, apply_path)
+    assert signed.status_code == 302 and signed.headers["Location"] == apply_path
+    first = client.get(apply_path)  # no identity yet: register first
+    assert first.status_code == 302 and first.headers["Location"].endswith("/my")
+    home = client.get("/my")
+    assert "请先登记本人姓名和身份证号" in home.get_data(as_text=True)
+    registered = client.post("/my/profile", data={"csrf_token": token(home), "name": "张三", "id_number": PERSON})
+    assert registered.status_code == 302
+
+    form_page = client.get(apply_path)
+    form = page(form_page)
+    assert [li.get("data-code") for li in form.find_class("material")][:3] == ["SQS", "YYZZ", "FDDBR"]
+    shared = form.cssselect('li[data-code="SFZ"] .shared')
+    assert shared and not form.cssselect('input[name="files.SFZ"]')
+
+    missing = client.post(apply_path, content_type="multipart/form-data", data={
+        "csrf_token": token(form_page), "hall": "HY-ZWFW", "files.SQS": (io.BytesIO(PDF), "申请书.pdf")})
+    assert missing.status_code == 422
+    errors = page(missing).cssselect('.error[data-field="files.FDDBR"]')
+    assert errors and "请上传" in errors[0].text_content()
+
+    submitted = client.post(apply_path, content_type="multipart/form-data", data={
+        "csrf_token": token(form_page), "hall": "HY-ZWFW",
+        **{f"files.{c}": (io.BytesIO(PDF), f"{c}.pdf") for c in ("SQS", "YYZZ", "FDDBR")}})
+    assert submitted.status_code == 302
+    case_path = submitted.headers["Location"]
+    case_page = page(client.get(case_path))
+    assert case_page.get_element_by_id("status").text_content() == "已提交，待受理"
+    assert "窗口受理审查" in case_page.get_element_by_id("current_step").text_content()
+    case_id = int(re.search(r"/my/cases/(\d+)", case_path).group(1))
+
+    frontdesk = as_user("frontdesk")
+    staff = frontdesk.get(f"/api/v1/cases/{case_id}").get_json()
+    complete(frontdesk, staff, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"]})
+    noticed = client.get(case_path)
+    notice = page(noticed).get_element_by_id("notice")
+    assert "补齐补正通知" in notice.text_content() and notice.cssselect('input[name="files.PMT"]')
+    answered = client.post(f"{case_path}/supplement", content_type="multipart/form-data", data={
+        "csrf_token": token(noticed), "files.PMT": (io.BytesIO(PDF), "平面图.pdf")})
+    assert answered.status_code == 302
+    after = page(client.get(case_path))
+    assert after.get_element_by_id("status").text_content() == "已提交，待受理"
+    assert not after.cssselect("#notice")
+    assert "平面图.pdf" in after.get_element_by_id("materials").text_content()
+
+
+def test_forms_need_their_csrf_token_and_next_stays_on_site(app, codes):
+    client = app.test_client()
+    assert client.post("/my/login/code", data={"phone": PHONE}).status_code == 400
+    signed = sign_in(client, codes, "https://evil.example/steal")
+    assert signed.status_code == 302 and signed.headers["Location"] == "/my"
+    assert client.post("/my/logout").status_code == 400  # no token
+    wrong = client.get("/my/login?phone=13912345678&sent=1")
+    code = codes.code_for(PHONE)
+    refused = client.post("/my/login", data={"csrf_token": token(wrong), "phone": PHONE,
+                                             "code": "000001" if code != "000001" else "000002"})
+    assert refused.status_code == 422 and page(refused).cssselect('.error[data-field="code"]')
+
+
+def test_another_applicants_case_page_is_404(app, codes):
+    client = app.test_client()
+    sign_in(client, codes)
+    assert client.get("/my/cases/999999").status_code == 404

@@ -24,6 +24,11 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     configure_end_of_day(app.config["DEADLINE_TIME"])
     warnings.configure(app.config["WARNING_DAYS_LEFT"], app.config["WARNING_FRACTION"])
+    if app.config.get("PROXY_FIX_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX_HOPS"])  # how many proxies in front of us set X-Forwarded-*
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     register_extensions(app)
     register_read_only_requests(app)
     register_blueprints(app)

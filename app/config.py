@@ -34,8 +34,11 @@ class Config:
     TOKEN_MAX_AGE_SECONDS = int(os.environ.get("TOKEN_MAX_AGE_SECONDS", 8 * 3600))
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))  # one file
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 4 * 1024 * 1024  # the file plus the form around it
+    # An online application or supplement carries all its materials in one request.
+    MAX_APPLICATION_BYTES = int(os.environ.get("MAX_APPLICATION_BYTES", 200 * 1024 * 1024))
     # Content-addressed file store (material files, guide templates and samples).
     FILES_DIR = os.environ.get("FILES_DIR")  # default: <INSTANCE_PATH>/files
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", 0))  # proxies in front (X-Forwarded-For trusted)
     WTF_CSRF_CHECK_DEFAULT = False  # the pages' blueprints call csrf.protect(); the API uses bearer tokens
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -12,6 +12,10 @@ class DomainError(Exception):
         self.extra = extra
 
 
+class BadRequest(DomainError):
+    """The request itself could not be read (e.g. a multipart body in an unknown encoding)."""
+
+
 class NotAuthenticated(DomainError):
     """No valid credentials were given."""
 

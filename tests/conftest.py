@@ -77,7 +77,7 @@ def _reset(app, baseline) -> None:
     with app.app_context():
         db.session.rollback()
         from app.applicants.models import AccountCompany, ApplicantAccount, SignInCode
-        from app.files.models import CaseMaterial
+        from app.cases.models import CaseMaterial
 
         for model in (CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany, ApplicantAccount, SignInCode,
                       Applicant):

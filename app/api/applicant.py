@@ -2,12 +2,12 @@
 cases, download their own files. Staff tokens do not work here and applicant tokens work
 nowhere else."""
 import json
-from urllib.parse import quote
 
-from flask import Response, current_app, g, request
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.api.files import file_response
 from app.api.schemas import StrictSchema, text
 from app.applicants import identity, online, signin
 from app.applicants.models import ApplicantAccount
@@ -16,7 +16,7 @@ from app.database import unit_of_work
 from app.errors import NotAuthenticated, ValidationFailed
 from app.extensions import db
 from app.notify.channels import sms_channel
-from app.web.context import file_store
+from app.web.context import allow_application_body, file_store, uploads
 
 blp = Blueprint("applicant", __name__, url_prefix="/api/v1/applicant", description="申请人（网上办事）")
 
@@ -29,7 +29,7 @@ def account() -> ApplicantAccount:
 
 
 def client_address() -> str:
-    # Behind a proxy, configure werkzeug's ProxyFix so remote_addr is the client's.
+    # Behind a proxy, PROXY_FIX_HOPS makes remote_addr the client's (app/__init__.py).
     return request.remote_addr or "unknown"
 
 
@@ -58,10 +58,13 @@ class Codes(MethodView):
     @blp.arguments(PhoneIn)
     def post(self, args):
         """Send a 6-digit sign-in code to a mobile phone (valid 5 minutes; rate-limited)."""
+        rules = signin.SignInRules()
         with unit_of_work(db.session):
-            signin.request_code(db.session, args["phone"], client_address(), current_app.config["SECRET_KEY"],
-                                sms_channel(current_app.config["SMS_CHANNEL"]))
-        return {"sent": True, "expires_in": 300, "resend_after": 60}, 202
+            send = signin.request_code(db.session, args["phone"], client_address(), current_app.config["SECRET_KEY"],
+                                       sms_channel(current_app.config["SMS_CHANNEL"]), rules)
+        send()
+        return {"sent": True, "expires_in": int(rules.code_ttl.total_seconds()),
+                "resend_after": int(rules.resend_after.total_seconds())}, 202
 
 
 @blp.route("/session")
@@ -111,16 +114,6 @@ class ApplyForm(MethodView):
         return online.application_form(db.session, account(), item_code, request.args.get("acting_for"))
 
 
-def _uploads(prefix: str = "files.") -> dict[str, online.Upload]:
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
-    out = {}
-    for key, storage in request.files.items(multi=False):
-        if not key.startswith(prefix):
-            raise ValidationFailed("文件字段名应为 files.<材料编码>", {key: ["未知的文件字段"]})
-        out[key[len(prefix):]] = online.Upload(storage.filename, storage.read(limit + 1))
-    return out
-
-
 def _data_field() -> dict:
     raw = request.form.get("data") or "{}"
     try:
@@ -141,13 +134,15 @@ class Cases(MethodView):
     def post(self):
         """Apply online (multipart): item_code, hall, acting_for (an id number on file), data (JSON of
         the start form), on_file (material codes to reuse), files.<material code> (PDF/JPEG/PNG)."""
+        allow_application_body()
+        files = uploads()
         if not request.form.get("item_code"):
             raise ValidationFailed("请选择事项", {"item_code": ["必填项"]})
         application = online.Application(
             item_code=request.form["item_code"], hall=request.form.get("hall") or None,
             acting_for=request.form.get("acting_for") or None, data=_data_field(),
             on_file=[c for v in request.form.getlist("on_file") for c in v.split(",") if c],
-            uploads=_uploads())
+            uploads=files)
         case = online.submit(db.session, account(), application, file_store(),
                              CaseSettings.from_config(current_app.config))
         return online.present(db.session, case, detail=True), 201
@@ -164,7 +159,9 @@ class OwnCase(MethodView):
 class OwnSupplement(MethodView):
     def post(self, case_id):
         """Answer a correction or tolerance notice: files.<material code> for each listed material."""
-        case = online.supplement(db.session, account(), case_id, _uploads(), request.form.get("note"), file_store())
+        allow_application_body()
+        files = uploads()
+        case = online.supplement(db.session, account(), case_id, files, request.form.get("note"), file_store())
         return online.present(db.session, case, detail=True)
 
 
@@ -175,8 +172,3 @@ class OwnFile(MethodView):
         row, content = online.download(db.session, account(), case_id, material_id, file_store())
         return file_response(row, content)
 
-
-def file_response(row, content: bytes) -> Response:
-    return Response(content, mimetype=row.file.media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.file_name or 'file')}",
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})

@@ -4,20 +4,19 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from app.api.applicant import file_response
+from app.api.files import file_response
 from app.api.headers import expected_revision
 from app.api.outputs import CaseOut, CasePage
 from app.api.present import present_case
 from app.api.schemas import PageArgs, StrictSchema, one_of, page_of, text
 from app.api.security import principal
+from app.cases import materials as case_materials
 from app.cases import pauses
 from app.cases import service as cases
 from app.cases.models import STATUS_LABELS
 from app.cases.settings import CaseSettings
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.files import materials as case_materials
-from app.files.models import MATERIAL_SOURCES
 from app.web.context import file_store
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="办件")
@@ -127,7 +126,7 @@ class Materials(MethodView):
     def get(self, case_id):
         """The case's materials and where each came from (upload, on file, shared)."""
         case = cases.visible_case(db.session, principal(), case_id)
-        return {"items": [material_out(m) for m in case_materials.of_case(db.session, case.id)]}
+        return {"items": [case_materials.describe(m, staff=True) for m in case_materials.of_case(db.session, case.id)]}
 
     def post(self, case_id):
         """Upload a scan of a material (multipart: material_code, file; PDF/JPEG/PNG)."""
@@ -135,10 +134,12 @@ class Materials(MethodView):
         if upload is None:
             raise ValidationFailed("请上传文件", {"file": ["必填项（multipart 字段 file）"]})
         code = request.form.get("material_code") or ""
+        if not code:
+            raise ValidationFailed("请选择材料", {"material_code": ["必填项"]})
         case = cases.add_material_file(db.session, principal(), case_id, code,
                                        upload.read(current_app.config["MAX_UPLOAD_BYTES"] + 1), upload.filename,
                                        file_store())
-        return {"items": [material_out(m) for m in case_materials.of_case(db.session, case.id)]}, 201
+        return {"items": [case_materials.describe(m, staff=True) for m in case_materials.of_case(db.session, case.id)]}, 201
 
 
 @blp.route("/<int(max=2147483647):case_id>/materials/<int(max=2147483647):material_id>")
@@ -148,9 +149,3 @@ class MaterialFile(MethodView):
         row, content = cases.download_material(db.session, principal(), case_id, material_id, file_store())
         return file_response(row, content)
 
-
-def material_out(m) -> dict:
-    return {"id": m.id, "code": m.material_code, "name": m.material_name, "source": m.source,
-            "source_label": MATERIAL_SOURCES[m.source], "file_name": m.file_name,
-            "size": m.file.size if m.file else None, "sha256": m.file.sha256 if m.file else None,
-            "from_case_id": m.from_case_id, "uploaded_by": m.uploaded_by, "uploaded_at": m.uploaded_at.isoformat()}

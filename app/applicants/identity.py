@@ -1,28 +1,45 @@
 """Who an online applicant is and whom they may act for (art. 17).
 
 An account (a phone) names its person by ID card number; it may act for a company only once
-the company's USCC is on file for it. A number already registered with another phone is not
-taken over online: that needs the window, where the clerk sees the papers.
+the company's USCC is on file for it. Online there is no real-name check, so an account takes
+only what its phone already proves: a number never seen before, or one registered with this
+very phone under the same name. Anything else (a window applicant without a phone, another
+phone, another name) needs the window, where the clerk sees the papers. And even then an
+account sees only the cases made with its phone (see online.my_cases).
 """
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.applicants import service as applicants
 from app.applicants.models import AccountCompany, Applicant, ApplicantAccount
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, ValidationFailed
 
 
 def _claim(session: Session, account: ApplicantAccount, details: dict) -> Applicant:
-    existing = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"]))
-    if existing is not None and existing.phone and existing.phone != account.phone:
-        raise Conflict("该证件号码已登记其他手机号，请携带证件到窗口核验后办理",
-                       {"id_number": ["已登记其他手机号"]})
-    return applicants.find_or_create(session, {**details, "phone": account.phone})
+    # Lock the row: two phones claiming one number at once must not both pass the check.
+    existing = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"])
+                              .with_for_update())
+    if existing is None:
+        now = clock.now()
+        try:
+            with session.begin_nested():
+                created = Applicant(**details, phone=account.phone, email=None, created_at=now, updated_at=now)
+                session.add(created)
+            return created
+        except IntegrityError:  # someone else registered it a moment ago: their row decides
+            existing = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"])
+                                      .with_for_update())
+    if existing.phone != account.phone or existing.name != details["name"]:
+        raise Conflict("该证件号码已在窗口或其他手机号登记，请携带证件到窗口核验后办理",
+                       {"id_number": ["无法在线核验：请到窗口办理"]})
+    return existing
 
 
 def set_person(session: Session, account: ApplicantAccount, name: str, id_number: str) -> Applicant:
     details = applicants.validate_applicant({"id_type": "id_card", "id_number": id_number, "name": name})
+    details = {k: details[k] for k in ("id_type", "id_number", "name")}
     if account.person is not None and account.person.id_number != details["id_number"]:
         raise Conflict("本账号已绑定其他身份证号", {"id_number": ["本账号已绑定其他身份证号"]})
     account.person = _claim(session, account, details)
@@ -33,6 +50,7 @@ def add_company(session: Session, account: ApplicantAccount, name: str, uscc: st
     if account.person is None:
         raise Conflict("请先登记本人身份信息", {"id_number": ["请先登记本人身份证号"]})
     details = applicants.validate_applicant({"id_type": "uscc", "id_number": uscc, "name": name})
+    details = {k: details[k] for k in ("id_type", "id_number", "name")}
     company = _claim(session, account, details)
     if company not in account.companies:
         session.add(AccountCompany(account_id=account.id, company_id=company.id, created_at=clock.now()))
@@ -58,7 +76,3 @@ def acting_as(account: ApplicantAccount, id_number: str | None) -> Applicant:
 def identities(account: ApplicantAccount) -> list[Applicant]:
     return ([account.person] if account.person else []) + list(account.companies)
 
-
-def require_own(account: ApplicantAccount, applicant_ids: set[int], case) -> None:
-    if case is None or case.applicant_id not in applicant_ids:
-        raise NotFound("办件不存在")

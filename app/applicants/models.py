@@ -28,7 +28,7 @@ class ApplicantAccount(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(11), unique=True)
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("applicant.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("applicant.id"), unique=True)
     token_version: Mapped[int] = mapped_column(Integer, default=1)  # bump to sign out everywhere
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

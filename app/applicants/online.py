@@ -10,19 +10,18 @@ from app.applicants import identity
 from app.applicants.models import ApplicantAccount
 from app.calendar import service as calendar
 from app.calendar.days import working_days_between
+from app.cases import materials as case_materials
 from app.cases import receiving
 from app.cases import service as cases
 from app.cases.history import events
-from app.cases.intake import check_materials
+from app.cases.intake import check_materials, handling_halls
 from app.cases.models import AWAITING_CORRECTION, STATUS_LABELS, Case
 from app.cases.settings import CaseSettings
 from app.cases.warnings import current_deadline
 from app.catalog import service as catalog
-from app.catalog.models import REQUIREMENTS
+from app.catalog.models import MATERIAL_TYPES, REQUIREMENTS, SPECIAL_PROCEDURE_KINDS
 from app.database import unit_of_work
-from app.errors import ValidationFailed
-from app.files import materials as case_materials
-from app.files.models import MATERIAL_SOURCES
+from app.errors import NotFound, ValidationFailed
 from app.files.service import FileStore
 from app.inbox.models import OPEN, Task
 from app.processes import service as processes
@@ -30,8 +29,7 @@ from app.processes import service as processes
 ONLINE = "online"
 # What a citizen is told of each step; internal notes (who clicked what) are not shown.
 STEP_LABELS = {"front_desk": "窗口受理审查", "back_office": "审查决定", "pickup_window": "综合窗口出件"}
-CITIZEN_EVENTS = {"case_submitted", "status_changed", "supplement_received", "special_procedure_started",
-                  "special_procedure_ended"}
+NOTE_MAX = 500
 
 
 @dataclass
@@ -52,12 +50,6 @@ class Application:
 
 def actor_of(account: ApplicantAccount) -> str:
     return f"applicant:{account.phone}"
-
-
-def _halls(item, guide) -> list:
-    """The halls an online case may go to, the district centre first (the default)."""
-    rank = {"district": 0, "street": 1}
-    return sorted((h for h in item.halls if h.level in rank), key=lambda h: (rank[h.level], h.code))
 
 
 def _start_fields(session: Session, guide) -> list[dict]:
@@ -88,7 +80,7 @@ def application_form(session: Session, account: ApplicantAccount, item_code: str
                       "phone": account.phone},
         "acting_options": [{"name": a.name, "id_type": a.id_type, "id_number": a.id_number}
                            for a in identity.identities(account)],
-        "halls": [{"code": h.code, "name": h.name} for h in _halls(guide.item, guide)],
+        "halls": [{"code": h.code, "name": h.name} for h in handling_halls(session, guide.item)],
         "citywide": guide.item.citywide,
         "materials": [{
             "code": m.code, "name": m.name, "requirement": m.requirement,
@@ -106,22 +98,38 @@ def _case_no(session: Session, case_id: int) -> str | None:
     return session.scalar(select(Case.case_no).where(Case.id == case_id))
 
 
+def _check_choices(guide, application: Application, earlier: dict) -> None:
+    errors: dict[str, list[str]] = {}
+    codes = set(guide.material_codes())
+    by_code = {m.code: m for m in guide.materials}
+    for code in application.uploads:
+        if code not in codes:
+            errors[f"files.{code}"] = ["不属于该事项的材料"]
+        elif not by_code[code].asked_of_applicant:
+            errors[f"files.{code}"] = [f"“{by_code[code].name}”由部门共享获取，无需上传"]
+    for code in application.on_file:
+        if code not in codes:
+            errors.setdefault("on_file", []).append(f"{code} 不属于该事项的材料")
+        elif code not in earlier and code not in application.uploads:
+            errors.setdefault("on_file", []).append(f"“{by_code[code].name}”没有可复用的已提交材料，请上传")
+    if errors:
+        raise ValidationFailed("材料有误：" + "；".join(v[0] for v in errors.values()), errors)
+
+
 def submit(session: Session, account: ApplicantAccount, application: Application, store: FileStore,
            settings: CaseSettings) -> Case:
     with unit_of_work(session):
         guide = catalog.published_guide(session, application.item_code)
         item = guide.item
         applicant = identity.acting_as(account, application.acting_for)
-        halls = _halls(item, guide)
+        halls = handling_halls(session, item)
         wanted = application.hall or (halls[0].code if halls else None)
         hall = next((h for h in halls if h.code == wanted), None)
         if hall is None:
             offered = "、".join(h.code for h in halls)
             raise ValidationFailed("请选择办理大厅", {"hall": [f"必须是办理该事项的大厅之一：{offered}"]})
         earlier = case_materials.on_file(session, applicant.id, guide)
-        unknown = sorted((set(application.uploads) | set(application.on_file)) - set(guide.material_codes()))
-        if unknown:
-            raise ValidationFailed("材料不属于该事项", {f"files.{c}": ["不属于该事项的材料"] for c in unknown})
+        _check_choices(guide, application, earlier)
         missing = [m for m in guide.materials if m.asked_of_applicant and m.requirement == "required"
                    and not m.tolerable and m.code not in application.uploads
                    and not (m.code in application.on_file and m.code in earlier)]
@@ -149,18 +157,27 @@ def submit(session: Session, account: ApplicantAccount, application: Application
                                    settings=settings, actor=by, created_by_id=None, attach=attach)
 
 
+def _mine(account: ApplicantAccount, case: Case | None, ids: set[int]) -> bool:
+    # The applicant's own cases made with this phone: a window case given another number
+    # stays with the window (defence in depth behind the identity rules).
+    return case is not None and case.applicant_id in ids and (case.applicant or {}).get("phone") == account.phone
+
+
 def own_case(session: Session, account: ApplicantAccount, case_id: int) -> Case:
     case = session.get(Case, case_id)
-    identity.require_own(account, {a.id for a in identity.identities(account)}, case)
+    if not _mine(account, case, {a.id for a in identity.identities(account)}):
+        raise NotFound("办件不存在")
     return case
 
 
-def my_cases(session: Session, account: ApplicantAccount) -> list[Case]:
-    ids = [a.id for a in identity.identities(account)]
+def my_cases(session: Session, account: ApplicantAccount, page: int = 1, per_page: int = 50) -> list[Case]:
+    ids = {a.id for a in identity.identities(account)}
     if not ids:
         return []
-    return list(session.scalars(select(Case).where(Case.applicant_id.in_(ids))
-                                .order_by(Case.created_at.desc(), Case.id.desc())))
+    rows = session.scalars(select(Case).where(Case.applicant_id.in_(ids))
+                           .order_by(Case.created_at.desc(), Case.id.desc()))
+    mine = [c for c in rows if _mine(account, c, ids)]
+    return mine[(page - 1) * per_page: page * per_page]
 
 
 def notice(session: Session, case: Case) -> dict | None:
@@ -175,9 +192,15 @@ def notice(session: Session, case: Case) -> dict | None:
         "title": "补齐补正通知" if case.status == AWAITING_CORRECTION else "容缺受理通知",
         "due_at": case.supplement_due_at.isoformat(),
         "working_days_left": max(0, working_days_between(today, due_day, calendar.current(session))),
-        "materials": [{"code": c, "name": by_code[c].name if c in by_code else c,
-                       "requirement": (by_code[c].notes if c in by_code else None)} for c in case.outstanding_materials],
+        "materials": [_asked(by_code.get(c), c) for c in case.outstanding_materials],
     }
+
+
+def _asked(material, code: str) -> dict:
+    if material is None:
+        return {"code": code, "name": code, "requirement": None}
+    parts = [f"{MATERIAL_TYPES.get(material.material_type, '')}{material.copies} 份", material.condition, material.notes]
+    return {"code": code, "name": material.name, "requirement": "；".join(p for p in parts if p)}
 
 
 def current_step(session: Session, case: Case) -> str:
@@ -190,22 +213,39 @@ def current_step(session: Session, case: Case) -> str:
     return "、".join(dict.fromkeys(steps)) or STATUS_LABELS.get(case.status, case.status)
 
 
+def _citizen_message(case: Case, event) -> str | None:
+    """What the applicant is told of an event, written from its structured data: staff's
+    free-text notes and names never reach the applicant."""
+    data = event.data or {}
+    if event.kind == "case_submitted":
+        return f"提交申请：{case.item.name}（{receiving.CHANNELS.get(case.channel, case.channel)}）"
+    if event.kind == "status_changed":
+        label = STATUS_LABELS.get(data.get("to"), data.get("to"))
+        return f"办件状态：{label}"
+    if event.kind == "supplement_received":
+        names = case.guide.material_names()
+        return "收到补正材料：" + "、".join(names.get(c, c) for c in data.get("materials", []))
+    if event.kind == "special_procedure_started":
+        return f"进入特别程序：{SPECIAL_PROCEDURE_KINDS.get(data.get('kind'), '特别程序')}（期间不计入办理时限）"
+    if event.kind == "special_procedure_ended":
+        return f"特别程序结束，不计时 {data.get('paused_working_days', 0)} 个工作日"
+    return None
+
+
 def citizen_history(session: Session, case: Case) -> list[dict]:
     out = []
     for event in events(session, case.id):
-        if event.kind not in CITIZEN_EVENTS:
-            continue
-        message = event.message
-        if event.kind == "case_submitted":
-            message = f"提交申请：{case.item.name}（{receiving.CHANNELS.get(case.channel, case.channel)}）"
-        out.append({"at": event.at.isoformat(), "kind": event.kind, "message": message})
+        message = _citizen_message(case, event)
+        if message:
+            out.append({"at": event.at.isoformat(), "kind": event.kind, "message": message})
     return out
 
 
 def present(session: Session, case: Case, detail: bool = False) -> dict:
     deadline = current_deadline(case, calendar.current(session))
-    if deadline:
-        deadline = {**deadline, "due_at": deadline["due_at"].isoformat()}
+    if deadline:  # the staff's warning colour is theirs; the applicant gets the date and days left
+        deadline = {"kind": deadline["kind"], "due_at": deadline["due_at"].isoformat(),
+                    "working_days_left": deadline["working_days_left"]}
     out = {
         "id": case.id, "case_no": case.case_no, "item": {"code": case.item.code, "name": case.item.name},
         "guide_version": case.guide.version, "hall": {"code": case.hall.code, "name": case.hall.name},
@@ -216,16 +256,15 @@ def present(session: Session, case: Case, detail: bool = False) -> dict:
         "created_at": case.created_at.isoformat(), "closed_at": case.closed_at.isoformat() if case.closed_at else None,
     }
     if detail:
-        out["materials"] = [{"id": m.id, "code": m.material_code, "name": m.material_name, "source": m.source,
-                             "source_label": MATERIAL_SOURCES[m.source], "file_name": m.file_name,
-                             "uploaded_at": m.uploaded_at.isoformat()}
-                            for m in case_materials.of_case(session, case.id)]
+        out["materials"] = [case_materials.describe(m) for m in case_materials.of_case(session, case.id)]
         out["history"] = citizen_history(session, case)
     return out
 
 
 def supplement(session: Session, account: ApplicantAccount, case_id: int, uploads: dict[str, Upload],
                note: str | None, store: FileStore) -> Case:
+    if note and len(note) > NOTE_MAX:
+        raise ValidationFailed("说明过长", {"note": [f"不超过 {NOTE_MAX} 个字符"]})
     """Answer a correction or tolerance notice online: the files, then the same message the
     front desk sends when materials are brought to the window."""
     with unit_of_work(session):

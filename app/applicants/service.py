@@ -10,7 +10,7 @@ from app.applicants.idnumbers import id_problem
 from app.applicants.models import Applicant
 from app.errors import ValidationFailed
 
-_PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+_PHONE = re.compile(r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

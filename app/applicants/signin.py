@@ -5,14 +5,17 @@ from the rows themselves, so every web worker enforces the same limits.
 """
 import hashlib
 import hmac
+import ipaddress
 import math
 import re
 import secrets
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -21,7 +24,7 @@ from app.auth.service import ClockSigner
 from app.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 from app.notify.channels import SmsChannel
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: "１３…" is not another phone
 _TOKEN_SALT = "onewindow-applicant-token"
 
 
@@ -35,7 +38,7 @@ class SignInRules:
 
 
 def _check_phone(phone: str) -> str:
-    phone = (phone or "").strip()
+    phone = unicodedata.normalize("NFKC", phone or "").strip()
     if not MOBILE.match(phone):
         raise ValidationFailed("手机号码格式不正确", {"phone": ["请输入 11 位手机号码"]})
     return phone
@@ -45,11 +48,36 @@ def _digest(secret: str, phone: str, code: str) -> str:
     return hmac.new(secret.encode(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+def client_bucket(address: str | None) -> str:
+    """The rate-limit key of a client address: IPv6 clients get a /64 each, not one per address."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return "unknown"
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _serialise(session: Session, *keys: str) -> None:
+    """Requests for one phone (or from one address) take turns, so parallel requests cannot all
+    pass the rate check. SQLite: the write transaction (BEGIN IMMEDIATE) already does this."""
+    if session.get_bind().dialect.name == "postgresql":
+        for key in keys:  # always phone first, then address: no lock cycles
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"sign-in:{key}"})
+
+
 def request_code(session: Session, phone: str, address: str, secret: str, sms: SmsChannel,
-                 rules: SignInRules = SignInRules()) -> SignInCode:
-    phone = _check_phone(phone)
+                 rules: SignInRules = SignInRules()) -> Callable[[], None]:
+    """Record a new code; returns the sender, to call once the transaction has committed
+    (no text goes out for a request that did not count)."""
+    phone, address = _check_phone(phone), client_bucket(address)
+    _serialise(session, phone, address)
     now = clock.now()
     hour_ago = now - timedelta(hours=1)
+    session.execute(delete(SignInCode).where(SignInCode.created_at < now - timedelta(days=1)))
     last = session.scalar(select(SignInCode).where(SignInCode.phone == phone).order_by(SignInCode.created_at.desc())
                           .limit(1))
     if last is not None and now - last.created_at < rules.resend_after:
@@ -66,8 +94,8 @@ def request_code(session: Session, phone: str, address: str, secret: str, sms: S
                      expires_at=now + rules.code_ttl, attempts=0)
     session.add(row)
     session.flush()
-    sms.send_sms(phone, "sign_in_code", {"code": code, "minutes": int(rules.code_ttl.total_seconds() // 60)})
-    return row
+    minutes = int(rules.code_ttl.total_seconds() // 60)
+    return lambda: sms.send_sms(phone, "sign_in_code", {"code": code, "minutes": minutes})
 
 
 def verify_code(session: Session, phone: str, code: str, secret: str,
@@ -76,7 +104,7 @@ def verify_code(session: Session, phone: str, code: str, secret: str,
     Wrong tries count against the code whether the caller commits or not (see the API)."""
     phone = _check_phone(phone)
     code = (code or "").strip()
-    if not re.fullmatch(r"\d{6}", code):
+    if not re.fullmatch(r"[0-9]{6}", code):
         raise ValidationFailed("请输入 6 位数字验证码", {"code": ["请输入 6 位数字验证码"]})
     now = clock.now()
     row = session.scalar(select(SignInCode).where(SignInCode.phone == phone).order_by(SignInCode.created_at.desc())
@@ -90,8 +118,11 @@ def verify_code(session: Session, phone: str, code: str, secret: str,
     if row.attempts >= rules.max_attempts:
         raise ValidationFailed("验证码错误次数过多，请重新获取", {"code": ["错误次数过多，请重新获取"]})
     if not hmac.compare_digest(row.code_hash, _digest(secret, phone, code)):
-        row.attempts += 1
-        left = rules.max_attempts - row.attempts
+        # One atomic increment per wrong try, whatever else runs at the same time.
+        session.execute(update(SignInCode).where(SignInCode.id == row.id)
+                        .values(attempts=SignInCode.attempts + 1))
+        session.refresh(row)
+        left = max(0, rules.max_attempts - row.attempts)
         raise ValidationFailed("验证码不正确" + (f"，还可尝试 {left} 次" if left else "，请重新获取"),
                                {"code": ["验证码不正确"]}, attempts_left=left)
     row.used_at = now

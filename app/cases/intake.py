@@ -20,6 +20,14 @@ def _offers(item: ServiceItem, hall: Hall) -> bool:
     return item.citywide or hall.id in {h.id for h in item.halls}
 
 
+def handling_halls(session: Session, item: ServiceItem) -> list[Hall]:
+    """Halls that may handle the item (its own, or every district and street hall when it is
+    citywide), the district centre first."""
+    rank = {"district": 0, "street": 1}
+    halls = session.scalars(select(Hall).where(Hall.level.in_(rank))) if item.citywide else item.halls
+    return sorted((h for h in halls if h.level in rank and _offers(item, h)), key=lambda h: (rank[h.level], h.code))
+
+
 def receiving(session: Session, principal: Principal, hall_code: str, item_code: str):
     """(handling hall, proxy station or None, item, published guide) for a new application."""
     hall = session.scalar(select(Hall).where(Hall.code == hall_code))

@@ -120,3 +120,28 @@ class CaseEvent(Base):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+UPLOAD, ON_FILE, SHARING = "upload", "on_file", "sharing"
+MATERIAL_SOURCES = {UPLOAD: "本次上传", ON_FILE: "已有材料复用", SHARING: "部门共享获取"}
+
+
+class CaseMaterial(Base):
+    """A material of a case and where it came from (art. 7(5), 17): a file uploaded for this
+    case, a file the applicant provided in an earlier case, or data the government shares."""
+
+    __tablename__ = "case_material"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    material_code: Mapped[str] = mapped_column(String(64))
+    material_name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    file_name: Mapped[str | None] = mapped_column(String(255))  # sanitised, as uploaded
+    from_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    uploaded_by: Mapped[str] = mapped_column(String(64))  # a username, or "applicant:<phone>"
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    file = relationship("StoredFile", lazy="joined")
+    case = relationship("Case", lazy="joined", foreign_keys=[case_id])

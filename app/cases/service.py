@@ -12,7 +12,7 @@ from app.applicants.models import Applicant
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
-from app.cases import cycle, intake, receiving, taskforms
+from app.cases import cycle, intake, materials, receiving, taskforms
 from app.cases.history import EventLog
 from app.cases.models import CLOSED_STATUSES, Case
 from app.cases.settings import CaseSettings
@@ -194,8 +194,6 @@ def search_cases(session: Session, principal: Principal, *, status=None, item_co
 def add_material_file(session: Session, principal: Principal, case_id: int, code: str, content: bytes,
                       name: str | None, store) -> Case:
     """A clerk scans a paper material of a window case into it (same checks as online)."""
-    from app.files import materials
-
     with unit_of_work(session):
         case = visible_case(session, principal, case_id)
         intake_halls = principal.halls_for(*R.INTAKE_ROLES)
@@ -212,8 +210,9 @@ def add_material_file(session: Session, principal: Principal, case_id: int, code
 
 
 def download_material(session: Session, principal: Principal, case_id: int, material_id: int, store):
-    from app.files import materials
-
+    """Only the staff of the case's hall open its files (and the applicant, on their side)."""
     with unit_of_work(session):
-        case = visible_case(session, principal, case_id)
+        case = session.get(Case, case_id)
+        if case is None or case.hall_id not in principal.staff_halls():
+            raise NotFound("文件不存在")
         return materials.download(session, store, case, material_id, principal.username, principal.display_name)

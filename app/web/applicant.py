@@ -13,13 +13,15 @@ from app.database import unit_of_work
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import csrf, db
 from app.notify.channels import sms_channel
-from app.web.context import file_store
+from app.web.context import allow_application_body, file_store, uploads
 
 bp = Blueprint("my", __name__, template_folder="templates")
 
 
 @bp.before_request
 def _load_account():
+    if request.endpoint in ("my.apply", "my.supplement"):
+        allow_application_body()
     csrf.protect()  # every POST of these pages carries the form's token
     g.account = None
     ident = session.get("applicant")
@@ -64,8 +66,9 @@ def send_code():
     phone = request.form.get("phone", "").strip()
     try:
         with unit_of_work(db.session):
-            signin.request_code(db.session, phone, request.remote_addr or "unknown", current_app.config["SECRET_KEY"],
-                                sms_channel(current_app.config["SMS_CHANNEL"]))
+            send = signin.request_code(db.session, phone, request.remote_addr or "unknown",
+                                       current_app.config["SECRET_KEY"], sms_channel(current_app.config["SMS_CHANNEL"]))
+        send()
     except DomainError as exc:
         return render_template("my/login.html", phone=phone, sent=False, next=request.form.get("next", ""),
                                errors=exc.errors or {"phone": [exc.message]}), 422 if exc.errors else 429
@@ -149,9 +152,9 @@ def apply(code: str):
     application = online.Application(
         item_code=code, hall=request.form.get("hall") or None, acting_for=acting_for,
         data={k: v for k, v in data.items() if v is not None}, on_file=request.form.getlist("on_file"),
-        uploads={k[len("files."):]: online.Upload(f.filename, f.read(current_app.config["MAX_UPLOAD_BYTES"] + 1))
-                 for k, f in request.files.items() if k.startswith("files.") and f.filename})
+        uploads={})
     try:
+        application.uploads = uploads()
         case = online.submit(db.session, g.account, application, file_store(),
                              CaseSettings.from_config(current_app.config))
     except DomainError as exc:
@@ -173,10 +176,8 @@ def case(case_id: int):
 def supplement(case_id: int):
     if (gate := _signed_in()) is not None:
         return gate
-    uploads = {k[len("files."):]: online.Upload(f.filename, f.read(current_app.config["MAX_UPLOAD_BYTES"] + 1))
-               for k, f in request.files.items() if k.startswith("files.") and f.filename}
     try:
-        online.supplement(db.session, g.account, case_id, uploads, request.form.get("note") or None, file_store())
+        online.supplement(db.session, g.account, case_id, uploads(), request.form.get("note") or None, file_store())
     except DomainError as exc:
         view = online.present(db.session, online.own_case(db.session, g.account, case_id), detail=True)
         return render_template("my/case.html", case=view, errors=exc.errors or {"": [exc.message]},

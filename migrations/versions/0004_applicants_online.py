@@ -42,6 +42,7 @@ def upgrade():
     sa.Column('last_sign_in_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['applicant.id'], name=op.f('fk_applicant_account_person_id_applicant')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_applicant_account')),
+    sa.UniqueConstraint('person_id', name=op.f('uq_applicant_account_person_id')),
     sa.UniqueConstraint('phone', name=op.f('uq_applicant_account_phone'))
     )
     op.create_table('account_company',

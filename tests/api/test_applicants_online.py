@@ -201,3 +201,90 @@ def test_identity_rules(app, codes):
 def applicant_person():
     from tests.applicant_flows import PERSON
     return PERSON
+
+
+def test_a_window_applicant_is_not_taken_over_online(app, codes, as_user):
+    from tests.flows import application, start
+
+    frontdesk = as_user("frontdesk")
+    walk_in = {"name": "王五", "id_type": "id_card", "id_number": "11010519491231002X"}  # no phone given
+    window_case = start(frontdesk, **application(applicant=walk_in))
+    stranger = Applicant(app, codes, phone="13500000003", address="203.0.113.12")
+    taken = stranger.put("/api/v1/applicant/me", {"name": "随便", "id_number": walk_in["id_number"]})
+    assert taken.status_code == 409 and "窗口" in taken.get_json()["message"]
+    same_name = stranger.put("/api/v1/applicant/me", {"name": "王五", "id_number": walk_in["id_number"]})
+    assert same_name.status_code == 409
+    assert stranger.get(f"/api/v1/applicant/cases/{window_case['id']}").status_code == 404
+
+    # The person who gave this phone at the window finds that case online.
+    regular = {"name": "赵六", "id_type": "id_card", "id_number": "110105194912310038", "phone": "13500000004"}
+    theirs = start(frontdesk, **application(applicant=regular))
+    owner = Applicant(app, codes, phone="13500000004", address="203.0.113.13").register(
+        name="赵六", id_number=regular["id_number"])
+    assert [c["case_no"] for c in owner.get("/api/v1/applicant/cases").get_json()["items"]] == [theirs["case_no"]]
+
+
+def test_phone_numbers_are_ascii_digits(app, codes):
+    client = app.test_client()
+    fullwidth = client.post(CODES, json={"phone": "13９１２３４５６７８"})
+    assert fullwidth.status_code == 202  # normalised to the same phone …
+    assert client.post(CODES, json={"phone": "13912345678"}).status_code == 429  # … and the same quota
+    assert client.post(CODES, json={"phone": "١٣٩١٢٣٤٥٦٧٨"}).status_code == 422  # Arabic-Indic digits
+
+
+def test_malformed_uploads_get_clear_errors(app, codes):
+    applicant = Applicant(app, codes).register()
+    twice = applicant.post("/api/v1/applicant/cases", data={
+        "item_code": "610118-SCJG-0001", "files.SQS": [(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(PDF), "b.pdf")]})
+    assert twice.status_code == 422 and "files.SQS" in twice.get_json()["errors"]
+    shared = applicant.apply(files=("SQS", "YYZZ", "FDDBR", "SFZ"), expect=422)
+    assert "共享" in shared["errors"]["files.SFZ"][0]
+    not_on_file = applicant.apply(files=("SQS", "YYZZ", "FDDBR"), on_file="PMT", expect=422)
+    assert "on_file" in not_on_file["errors"]
+    stray = applicant.post("/api/v1/applicant/cases", data={"item_code": "610118-SCJG-0001",
+                                                            "upload": (io.BytesIO(PDF), "a.pdf")})
+    assert stray.status_code == 422 and "upload" in stray.get_json()["errors"]
+    body = ("--b\r\nContent-Disposition: form-data; name=\"item_code\"\r\n\r\n610118\r\n"
+            "--b\r\nContent-Disposition: form-data; name=\"files.SQS\"; filename=\"").encode() + \
+        "申请书.pdf".encode("gbk") + b"\"\r\nContent-Type: application/pdf\r\n\r\n" + PDF + b"\r\n--b--\r\n"
+    gbk = applicant.client.post("/api/v1/applicant/cases", data=body, headers=applicant.headers,
+                                content_type="multipart/form-data; boundary=b")
+    assert gbk.status_code in (400, 422) and gbk.is_json
+    assert applicant.get("/api/v1/applicant/cases").get_json()["items"] == []
+
+
+def test_several_large_files_fit_in_one_application(app, codes):
+    applicant = Applicant(app, codes).register()
+    big = PDF + b"%" + b"0" * (9 * 1024 * 1024)  # three 9 MB scans: more than one file's limit together
+    case = applicant.apply(content=big)
+    assert len([m for m in case["materials"] if m["source"] == "upload"]) == 3
+
+
+def test_the_citizen_history_carries_no_staff_notes(app, codes, as_user):
+    applicant = Applicant(app, codes).register()
+    case = applicant.apply()
+    frontdesk, backoffice = as_user("frontdesk"), as_user("backoffice")
+    staff = complete(frontdesk, frontdesk.get(f"/api/v1/cases/{case['id']}").get_json(), "front_desk_acceptance",
+                     {"outcome": "tolerate", "missing_materials": ["PMT"]})
+    notice = applicant.get(f"/api/v1/applicant/cases/{case['id']}").get_json()["notice"]
+    assert notice["kind"] == "tolerance" and notice["materials"][0]["name"] == "经营场所平面布局图"
+    assert "份" in notice["materials"][0]["requirement"]
+    backoffice.post(f"/api/v1/cases/{staff['id']}/special-procedures",
+                    json={"kind": "inspection", "reason": "内部备注：申请人态度差"})
+    frontdesk.post(f"/api/v1/cases/{staff['id']}/supplements", json={"materials": ["PMT"], "note": "内部：王敏经办"})
+    mine = applicant.get(f"/api/v1/applicant/cases/{case['id']}").get_json()
+    text = " ".join(h["message"] for h in mine["history"])
+    assert "现场勘查" in text and "收到补正材料：经营场所平面布局图" in text
+    assert "内部" not in text and "王敏" not in text and "态度" not in text
+    assert mine["deadline"] is None or "warning" not in mine["deadline"]
+
+
+def test_only_staff_of_the_cases_hall_download_its_files(app, codes, as_user, make_hall, make_user):
+    applicant = Applicant(app, codes).register()
+    case = applicant.apply()
+    file_id = case["materials"][0]["id"]
+    make_hall("HY-QTJD", "秦渡街道便民服务中心")
+    other = make_user("qtstaff", ("front_desk", "HY-QTJD"))
+    assert other.get(f"/api/v1/cases/{case['id']}/materials/{file_id}").status_code == 404
+    assert as_user("admin").get(f"/api/v1/cases/{case['id']}/materials/{file_id}").status_code == 404
+    assert as_user("backoffice").get(f"/api/v1/cases/{case['id']}/materials/{file_id}").status_code == 200

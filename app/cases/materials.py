@@ -8,10 +8,9 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.cases.history import EventLog
-from app.cases.models import Case
+from app.cases.models import MATERIAL_SOURCES, NOT_ACCEPTED, ON_FILE, SHARING, UPLOAD, Case, CaseMaterial
 from app.errors import NotFound, ValidationFailed
 from app.files import service as files
-from app.files.models import ON_FILE, SHARING, UPLOAD, CaseMaterial
 from app.files.service import FileStore
 
 
@@ -53,23 +52,41 @@ def attach_shared(session: Session, case: Case, code: str, by: str) -> CaseMater
     return row
 
 
+def describe(row: CaseMaterial, staff: bool = False) -> dict:
+    out = {"id": row.id, "code": row.material_code, "name": row.material_name, "source": row.source,
+           "source_label": MATERIAL_SOURCES[row.source], "file_name": row.file_name,
+           "uploaded_at": row.uploaded_at.isoformat()}
+    if staff:
+        out.update(size=row.file.size if row.file else None, sha256=row.file.sha256 if row.file else None,
+                   from_case_id=row.from_case_id, uploaded_by=row.uploaded_by)
+    return out
+
+
 def of_case(session: Session, case_id: int) -> list[CaseMaterial]:
     return list(session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case_id)
                                 .order_by(CaseMaterial.uploaded_at, CaseMaterial.id)))
 
 
-def on_file(session: Session, applicant_id: int, guide, before_case_id: int | None = None) -> dict[str, CaseMaterial]:
+def on_file(session: Session, applicant_id: int, guide) -> dict[str, CaseMaterial]:
     """What this applicant already provided that this guide asks for, by material code: the
-    latest file of an earlier case for the same material (same item and code, or same name)."""
+    latest file of an earlier case for the same item and code, else for a material of the same
+    name. Forms are filled in anew for each application, and a refused case proves nothing."""
     rows = session.scalars(select(CaseMaterial).join(Case, Case.id == CaseMaterial.case_id).where(
-        Case.applicant_id == applicant_id, CaseMaterial.file_id.is_not(None),
-        *([Case.id != before_case_id] if before_case_id else []))
+        Case.applicant_id == applicant_id, Case.status != NOT_ACCEPTED, CaseMaterial.file_id.is_not(None))
         .order_by(CaseMaterial.uploaded_at.desc(), CaseMaterial.id.desc()))
-    latest_by_name: dict[str, CaseMaterial] = {}
+    by_code: dict[tuple, CaseMaterial] = {}
+    by_name: dict[str, CaseMaterial] = {}
     for row in rows:
-        latest_by_name.setdefault(row.material_name, row)
-    return {m.code: latest_by_name[m.name] for m in guide.materials
-            if m.asked_of_applicant and m.name in latest_by_name}
+        by_code.setdefault((row.case.item_id, row.material_code), row)
+        by_name.setdefault(row.material_name, row)
+    found = {}
+    for m in guide.materials:
+        if not m.asked_of_applicant or m.category == "form":
+            continue
+        row = by_code.get((guide.item_id, m.code)) or by_name.get(m.name)
+        if row is not None:
+            found[m.code] = row
+    return found
 
 
 def download(session: Session, store: FileStore, case: Case, material_id: int, actor: str,

@@ -20,8 +20,9 @@ run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) calendar import
 	$(FLASK) seed demo
-	@echo "OneWindow on http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/api/docs)"
-	@echo "demo logins, password onewindow-demo: admin designer frontdesk backoffice pickup supervisor"
+	@echo "OneWindow on http://127.0.0.1:$(PORT)  (guides: /guides, applicants: /my, API docs: /api/docs)"
+	@echo "demo logins, password onewindow-demo: admin designer frontdesk backoffice pickup supervisor gtdesk community"
+	@echo "applicant sign-in codes are printed below (SMS_CHANNEL=log)"
 	SCHEDULER_ENABLED=1 $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload --with-threads
 
 test: $(VENV)/.installed

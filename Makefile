@@ -7,7 +7,7 @@ FLASK = $(VENV)/bin/flask --app wsgi
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_DATABASE_URL
 
-.PHONY: run test install bench clean
+.PHONY: run test install assets bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,18 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-run: $(VENV)/.installed
+# Front-end: bpmn.io libraries from the npm registry (package-lock.json), bundled locally.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+app/web/static/build/.built: node_modules/.installed $(wildcard app/web/assets/*)
+	npm run --silent build
+	touch $@
+
+assets: app/web/static/build/.built
+
+run: $(VENV)/.installed assets
 	$(FLASK) db upgrade
 	$(FLASK) calendar import
 	$(FLASK) seed demo
@@ -25,11 +36,11 @@ run: $(VENV)/.installed
 	@echo "applicant sign-in codes are printed below (SMS_CHANNEL=log)"
 	SCHEDULER_ENABLED=1 $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload --with-threads
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed assets
 	$(VENV)/bin/python -m pytest -q
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/engine_overhead.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules app/web/static/build

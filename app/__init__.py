@@ -71,10 +71,13 @@ def register_blueprints(app: Flask) -> None:
 
     rest.register(app, api)
     from app.web.applicant import bp as applicant_pages
+    from app.web.casepages import bp as case_pages
     from app.web.guides import bp as guides
+    from app.web.inbox import bp as inbox_pages
+    from app.web.staff import bp as staff_pages
 
-    app.register_blueprint(guides)
-    app.register_blueprint(applicant_pages)
+    for blueprint in (guides, applicant_pages, staff_pages, inbox_pages, case_pages):
+        app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:

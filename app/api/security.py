@@ -8,7 +8,7 @@ from app.auth import service as auth
 from app.auth.principal import Principal
 from app.auth.roles import ROLE_LABELS
 from app.errors import NotAuthenticated, PermissionDenied
-from app.extensions import db
+from app.extensions import csrf, db
 
 API_PREFIX = "/api/v1/"
 # Endpoints reachable without a token (everything else under /api/v1 needs one).
@@ -26,6 +26,17 @@ def authenticate_request() -> None:
             or request.method == "OPTIONS"):
         return
     header = request.headers.get("Authorization", "")
+    if not header and request.blueprint != "applicant":
+        # The staff pages' scripts call the API with the page's session; a state-changing call
+        # must carry the page's CSRF token (X-CSRFToken header).
+        from app.web.staff import session_principal
+
+        found = session_principal()
+        if found is not None:
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                csrf.protect()
+            g.principal = found
+            return
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")

@@ -1,0 +1,51 @@
+"""Cases for staff: the search list (/cases) and the dossier (/cases/<id>) with the process
+diagram, completed steps and the current position highlighted."""
+import json
+from math import ceil
+
+from flask import Blueprint, g, render_template, request
+
+from app.api.present import present_case
+from app.auth import roles as R
+from app.cases import materials as case_materials
+from app.cases import service as cases
+from app.cases.models import STATUS_LABELS
+from app.errors import DomainError
+from app.extensions import db
+from app.inbox.models import COMPLETED, Task
+from app.web.staff import page
+
+bp = Blueprint("cases_pages", __name__, template_folder="templates")
+PER_PAGE = 30
+
+
+@bp.get("/cases")
+@page(*R.HALL_ROLES, R.ADMIN)
+def case_list():
+    args = {k: (request.args.get(k) or "").strip() or None for k in ("status", "item_code", "case_no", "id_number")}
+    if args["status"] not in STATUS_LABELS:
+        args["status"] = None
+    page_no = int(request.args["page"]) if (request.args.get("page") or "").isdigit() else 1
+    try:
+        rows, total = cases.search_cases(db.session, g.principal, page=max(1, page_no), per_page=PER_PAGE, **args)
+    except DomainError as exc:
+        return render_template("staff/message.html", title="办件查询", message=exc.message), 403
+    return render_template("staff/cases.html", cases=[present_case(c, db.session) for c in rows], total=total,
+                           page=page_no, pages=max(1, ceil(total / PER_PAGE)), args=args, statuses=STATUS_LABELS)
+
+
+def diagram_marks(case) -> tuple[list[str], list[str]]:
+    done = sorted(set(db.session.scalars(db.select(Task.spec_id).where(Task.case_id == case.id,
+                                                                        Task.state == COMPLETED))))
+    return done, list(case.active_elements or [])
+
+
+@bp.get("/cases/<int:case_id>")
+@page(*R.HALL_ROLES, R.ADMIN)
+def dossier(case_id: int):
+    case = cases.visible_case(db.session, g.principal, case_id)
+    done, active = diagram_marks(case)
+    return render_template("staff/case.html", case=present_case(case, db.session, detail=True),
+                           materials=[case_materials.describe(m, staff=True)
+                                      for m in case_materials.of_case(db.session, case.id)],
+                           done=json.dumps(done), active=json.dumps(active), names=case.guide.material_names())

@@ -1,0 +1,73 @@
+"""The clerk's inbox (/inbox) and task page (/tasks/<id>): what to do next, soonest due first,
+with the case dossier beside the task's form."""
+from math import ceil
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from app.api.present import present_case, present_task
+from app.auth import roles as R
+from app.calendar import service as calendar
+from app.cases import materials as case_materials
+from app.catalog.models import ServiceItem
+from app.errors import DomainError
+from app.extensions import csrf, db
+from app.inbox import service as inbox
+from app.web.staff import page
+
+bp = Blueprint("inbox", __name__, template_folder="templates")
+PER_PAGE = 50
+LANE_LABELS = {r: R.ROLE_LABELS[r] for r in sorted(R.LANE_ROLES)}
+
+
+@bp.before_request
+def _csrf():
+    csrf.protect()
+
+
+def _filters() -> dict:
+    args = request.args
+    out = {"role": args.get("role") if args.get("role") in R.LANE_ROLES else None,
+           "item_code": (args.get("item_code") or "").strip()[:64] or None,
+           "state": args.get("state") if args.get("state") in ("open", "completed", "cancelled") else "open",
+           "overdue": True if args.get("overdue") == "1" else None,
+           "assignee": "me" if args.get("mine") == "1" else None}
+    return out
+
+
+@bp.get("/inbox", endpoint="inbox")
+@page(*R.HALL_ROLES)
+def inbox_page():
+    filters = _filters()
+    page_no = int(request.args["page"]) if (request.args.get("page") or "").isdigit() else 1
+    try:
+        rows, total = inbox.search_tasks(db.session, g.principal, page=max(1, page_no), per_page=PER_PAGE, **filters)
+    except DomainError as exc:
+        return render_template("staff/message.html", title="待办任务", message=exc.message), 403
+    data = calendar.current(db.session)
+    tasks = [present_task(t, data) for t in rows]
+    items = db.session.query(ServiceItem.code, ServiceItem.name).order_by(ServiceItem.code).all()
+    return render_template("staff/inbox.html", tasks=tasks, total=total, page=page_no,
+                           pages=max(1, ceil(total / PER_PAGE)), filters=filters, lanes=LANE_LABELS, items=items,
+                           query={k: v for k, v in request.args.items() if k != "page"})
+
+
+@bp.post("/inbox/tasks/<string:task_id>/<any(claim, unclaim):action>")
+@page(*R.HALL_ROLES)
+def claim(task_id: str, action: str):
+    try:
+        (inbox.claim if action == "claim" else inbox.unclaim)(db.session, g.principal, task_id)
+    except DomainError as exc:
+        return render_template("staff/message.html", title="认领失败", message=exc.message), 409
+    return redirect(request.form.get("back") or url_for("inbox.inbox"))
+
+
+@bp.get("/tasks/<string:task_id>")
+@page(*R.HALL_ROLES)
+def task_page(task_id: str):
+    task = inbox.visible_task(db.session, g.principal, task_id)
+    case = present_case(task.case, db.session, detail=True)
+    data = calendar.current(db.session)
+    return render_template("staff/task.html", task=present_task(task, data), case=case,
+                           materials=[case_materials.describe(m, staff=True)
+                                      for m in case_materials.of_case(db.session, task.case_id)],
+                           can_work=g.principal.can_work(task.role, task.hall_id), names=task.case.guide.material_names())

@@ -1,0 +1,94 @@
+"""A case through the clerks' pages in a real browser: front desk corrects then accepts, back
+office approves, pickup window delivers, the dossier shows history and the highlighted diagram."""
+import pytest
+
+from tests.flows import start
+
+PASSWORD = "onewindow-demo"
+
+
+def login(browser, base_url, username, width=1280):
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
+    page.goto(f"{base_url}/login")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click("button[type=submit]")
+    return page
+
+
+def open_task_of(page, base_url, case_no):
+    page.goto(f"{base_url}/inbox")
+    page.click(f'tr[data-case="{case_no}"] td a')
+    page.wait_for_selector('#task-form[data-ready="true"]')
+
+
+def submit_form(page):
+    page.click("#submit-task")
+
+
+@pytest.fixture
+def case(as_user):
+    return start(as_user("frontdesk"))
+
+
+def test_a_case_through_the_clerks_pages(browser, base_url, case, as_user, shot):
+    front = login(browser, base_url, "frontdesk")
+    assert front.url.endswith("/inbox")
+    shot(front, "inbox")
+    open_task_of(front, base_url, case["case_no"])
+    shot(front, "task-front-desk")
+    front.get_by_label("补齐补正").check()
+    front.get_by_label("经营场所平面布局图").check()
+    submit_form(front)
+    front.wait_for_url(f"{base_url}/inbox")
+    assert as_user("frontdesk").get(f"/api/v1/cases/{case['id']}").get_json()["status"] == "awaiting_correction"
+
+    supplied = as_user("frontdesk").post(f"/api/v1/cases/{case['id']}/supplements", json={"materials": ["PMT"]})
+    assert supplied.status_code == 200
+    open_task_of(front, base_url, case["case_no"])
+    front.get_by_label("受理").first.check()
+    submit_form(front)
+    front.wait_for_url(f"{base_url}/inbox")
+
+    back = login(browser, base_url, "backoffice")
+    open_task_of(back, base_url, case["case_no"])
+    back.get_by_label("准予").check()
+    submit_form(back)
+    back.wait_for_url(f"{base_url}/inbox")
+
+    pickup = login(browser, base_url, "pickup")
+    open_task_of(pickup, base_url, case["case_no"])
+    pickup.get_by_label("窗口领取").check()
+    submit_form(pickup)
+    pickup.wait_for_url(f"{base_url}/inbox")
+
+    front.goto(f"{base_url}/cases/{case['id']}")
+    front.wait_for_selector('#diagram[data-ready="true"]')
+    assert "已办结" in front.inner_text("#case-status")
+    history = front.inner_text("#history")
+    assert "补齐补正" in history or "补正" in history
+    assert front.locator(".ow-done").count() >= 3  # acceptance, review, delivery
+    shot(front, "dossier")
+
+
+def test_a_server_error_shows_at_its_field(browser, base_url, case, shot):
+    front = login(browser, base_url, "frontdesk")
+    open_task_of(front, base_url, case["case_no"])
+    front.get_by_label("不予受理").check()
+    submit_form(front)  # the reason is required for a rejection: only the server knows
+    error = front.locator(".fjs-form-field-error")
+    error.first.wait_for()
+    assert "理由" in front.inner_text("#form-status") or error.count() >= 1
+    field = front.locator(".fjs-form-field", has=front.locator("textarea"))
+    assert "必填" in field.inner_text() or "理由" in field.inner_text()
+    shot(front, "task-field-error")
+
+
+def test_the_inbox_is_usable_on_a_phone(browser, base_url, case, shot):
+    phone = login(browser, base_url, "frontdesk", width=375)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    assert phone.locator(f'tr[data-case="{case["case_no"]}"]').is_visible()
+    shot(phone, "inbox-375")
+    phone.goto(f"{base_url}/guides/610118-SCJG-0001")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(phone, "guide-375")

@@ -74,9 +74,10 @@ def register_blueprints(app: Flask) -> None:
     from app.web.casepages import bp as case_pages
     from app.web.guides import bp as guides
     from app.web.inbox import bp as inbox_pages
+    from app.web.processpages import bp as process_pages
     from app.web.staff import bp as staff_pages
 
-    for blueprint in (guides, applicant_pages, staff_pages, inbox_pages, case_pages):
+    for blueprint in (guides, applicant_pages, staff_pages, inbox_pages, case_pages, process_pages):
         app.register_blueprint(blueprint)
 
 

@@ -90,13 +90,31 @@ class Processes(MethodView):
     def post(self, form):
         """Deploy a BPMN file (and its forms) as a new version of its process."""
         config = current_app.config
-        limits = processes.DeployLimits(config["MAX_BPMN_BYTES"], config["MAX_FORM_BYTES"],
-                                        Path(config["FORMS_DIR"]))
+        limits = _limits()
         bpmn = form["file"].read(config["MAX_BPMN_BYTES"] + 1)
         uploads = [(f.filename, f.read(config["MAX_FORM_BYTES"] + 1)) for f in form["forms"]]
         definition, created = processes.deploy(db.session, bpmn, uploads, principal().user_id, limits)
         running = _running_counts([definition.id]).get(definition.id, 0)
         return present_version(definition, running), (201 if created else 200)
+
+
+@blp.route("/validate")
+class Validate(MethodView):
+    @require_roles(R.DESIGNER, R.ADMIN)
+    @blp.arguments(DeployForm, location="files")
+    def post(self, form):
+        """Check a BPMN file as a deployment would, without deploying: {valid, problems}."""
+        limits = _limits()
+        bpmn = form["file"].read(current_app.config["MAX_BPMN_BYTES"] + 1)
+        uploads = [(f.filename, f.read(current_app.config["MAX_FORM_BYTES"] + 1)) for f in form["forms"]]
+        inspection, _, problems = processes.check(bpmn, uploads, limits)
+        return {"valid": not problems, "problems": problems,
+                "key": inspection.process.key if inspection.process else None}
+
+
+def _limits() -> processes.DeployLimits:
+    config = current_app.config
+    return processes.DeployLimits(config["MAX_BPMN_BYTES"], config["MAX_FORM_BYTES"], Path(config["FORMS_DIR"]))
 
 
 @blp.route("/<string:key>")

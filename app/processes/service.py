@@ -88,10 +88,9 @@ def content_hash(bpmn: bytes, forms: dict) -> str:
     return digest.hexdigest()
 
 
-def deploy(session: Session, bpmn: bytes, form_uploads: list[tuple[str, bytes]],
-           deployed_by_id: int | None, limits: DeployLimits) -> tuple[ProcessDefinition, bool]:
-    """Check and store a process version. Returns (definition, created); identical content
-    returns the existing version. Raises DeploymentRejected with every problem found."""
+def check(bpmn: bytes, form_uploads: list[tuple[str, bytes]], limits: DeployLimits):
+    """Every problem of a BPMN file and its forms, without storing anything:
+    (inspection, forms, problems)."""
     if len(bpmn) > limits.max_bpmn_bytes:
         raise TooLarge(f"BPMN 文件超过 {limits.max_bpmn_bytes} 字节上限",
                        {"file": [f"文件大小 {len(bpmn)} 字节，超过上限 {limits.max_bpmn_bytes} 字节"]})
@@ -100,6 +99,14 @@ def deploy(session: Session, bpmn: bytes, form_uploads: list[tuple[str, bytes]],
     inspection = engine.inspect(bpmn, set(R.LANE_ROLES), limits.max_bpmn_bytes)
     problems.extend(p.to_dict() for p in inspection.problems)
     forms = _resolve_forms(inspection, uploaded, limits, problems) if inspection.process else {}
+    return inspection, forms, problems
+
+
+def deploy(session: Session, bpmn: bytes, form_uploads: list[tuple[str, bytes]],
+           deployed_by_id: int | None, limits: DeployLimits) -> tuple[ProcessDefinition, bool]:
+    """Check and store a process version. Returns (definition, created); identical content
+    returns the existing version. Raises DeploymentRejected with every problem found."""
+    inspection, forms, problems = check(bpmn, form_uploads, limits)
     if problems:
         raise DeploymentRejected(f"流程定义未通过校验，共 {len(problems)} 个问题", problems)
 

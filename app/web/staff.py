@@ -19,6 +19,8 @@ bp = Blueprint("staff", __name__, template_folder="templates")
 NAVIGATION = [
     ("inbox.inbox", "待办任务", set(R.HALL_ROLES)),
     ("cases_pages.case_list", "办件查询", set(R.HALL_ROLES) | {R.ADMIN}),
+    ("process_pages.modeler", "流程建模", {R.DESIGNER, R.ADMIN}),
+    ("process_pages.versions", "流程版本", {R.DESIGNER, R.ADMIN}),
     ("guides.catalogue", "事项目录", set()),
 ]
 
@@ -84,7 +86,7 @@ def sign_in():
     target = request.form.get("next")
     principal = Principal.of(user)
     if not target and not principal.has_role(*R.HALL_ROLES):
-        target = url_for("guides.catalogue")
+        target = url_for("process_pages.modeler" if principal.has_role(R.DESIGNER, R.ADMIN) else "guides.catalogue")
     return redirect(_safe_next(target))
 
 
@@ -104,4 +106,7 @@ def _layout():
 @bp.get("/")
 def home():
     """Staff to their inbox, everyone else to the public catalogue."""
-    return redirect(url_for("inbox.inbox") if session_principal() else url_for("guides.catalogue"))
+    principal = session_principal()
+    if principal is None:
+        return redirect(url_for("guides.catalogue"))
+    return redirect(url_for("inbox.inbox") if principal.has_role(*R.HALL_ROLES) else url_for("process_pages.modeler"))

@@ -14,6 +14,7 @@ await esbuild.build({
   entryPoints: {
     taskform: join(here, "taskform.js"),
     diagram: join(here, "diagram.js"),
+    modeler: join(here, "modeler.js"),
   },
   bundle: true,
   minify: true,
@@ -28,4 +29,5 @@ await esbuild.build({
 const nm = join(root, "node_modules");
 cpSync(join(nm, "bpmn-js", "dist", "assets"), join(out, "bpmn-js"), { recursive: true });
 cpSync(join(nm, "@bpmn-io", "form-js-viewer", "dist", "assets"), join(out, "form-js"), { recursive: true });
+cpSync(join(nm, "@bpmn-io", "properties-panel", "dist", "assets"), join(out, "properties-panel"), { recursive: true });
 console.log("built", out);

@@ -17,6 +17,7 @@ from app.cases.models import STATUS_LABELS
 from app.cases.settings import CaseSettings
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.inbox import operations
 from app.web.context import file_store
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="办件")
@@ -149,3 +150,17 @@ class MaterialFile(MethodView):
         row, content = cases.download_material(db.session, principal(), case_id, material_id, file_store())
         return file_response(row, content)
 
+
+
+class CommentIn(StrictSchema):
+    text = text(500, required=True)
+
+
+@blp.route("/<int(max=2147483647):case_id>/comments")
+class Comments(MethodView):
+    @blp.arguments(CommentIn)
+    @blp.response(201, CaseOut)
+    def post(self, payload, case_id):
+        """A staff comment on the case (internal: never shown to the applicant)."""
+        case = operations.comment(db.session, principal(), case_id, payload["text"])
+        return present_case(case, db.session, detail=True)

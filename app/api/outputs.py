@@ -24,6 +24,8 @@ class TaskOut(Schema):
     due_provisional = fields.Boolean(metadata={"description": "期限按尚无正式节假日安排的年份计算"})
     working_days_left = fields.Integer(allow_none=True)
     warning = fields.String(allow_none=True, metadata={"description": "green / yellow / red"})
+    urged_at = fields.DateTime(allow_none=True, metadata={"description": "督办人员催办的时间"})
+    urge_note = fields.String(allow_none=True)
 
 
 class Deadline(Schema):

@@ -27,6 +27,7 @@ def present_task(task: Task, data: HolidayData | None = None) -> dict:
         "due_provisional": task.due_provisional,
         "working_days_left": timing["working_days_left"] if timing else None,
         "warning": timing["warning"] if timing else None,
+        "urged_at": task.urged_at, "urge_note": task.urge_note,
     }
 
 

@@ -6,12 +6,13 @@ from marshmallow import fields
 from app.api.headers import expected_revision
 from app.api.outputs import CaseOut, TaskDetail, TaskOut, TaskPage
 from app.api.present import present_case, present_task
-from app.api.schemas import PageArgs, StrictSchema, one_of, page_of
+from app.api.schemas import PageArgs, StrictSchema, one_of, page_of, text
 from app.api.security import principal
 from app.auth.roles import LANE_ROLES
 from app.calendar import service as calendar
 from app.cases import service as cases
 from app.extensions import db
+from app.inbox import operations
 from app.inbox import service as inbox
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务")
@@ -84,3 +85,30 @@ class Complete(MethodView):
         """Submit the task's form; the case moves on. Returns the case."""
         case = cases.complete_task(db.session, principal(), task_id, payload["data"], expected_revision())
         return present_case(case, db.session, detail=True)
+
+
+class TransferIn(StrictSchema):
+    to = text(64, required=True, metadata={"description": "接手人的用户名（本大厅同岗位）"})
+    note = text(500, load_default=None, allow_none=True)
+
+
+class UrgeIn(StrictSchema):
+    note = text(500, load_default=None, allow_none=True)
+
+
+@blp.route("/<string:task_id>/transfer")
+class Transfer(MethodView):
+    @blp.arguments(TransferIn)
+    @blp.response(200, TaskOut)
+    def post(self, payload, task_id):
+        """转办: hand the task to a colleague of the same role in the hall (its assignee or a supervisor)."""
+        return present_task(operations.transfer(db.session, principal(), task_id, payload["to"], payload.get("note")))
+
+
+@blp.route("/<string:task_id>/urge")
+class Urge(MethodView):
+    @blp.arguments(UrgeIn)
+    @blp.response(200, TaskOut)
+    def post(self, payload, task_id):
+        """催办: a supervisor of the hall urges an open task; the inbox marks it."""
+        return present_task(operations.urge(db.session, principal(), task_id, payload.get("note")))

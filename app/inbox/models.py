@@ -1,7 +1,7 @@
 """Human tasks, materialized from the engine after every step; inboxes read only this table."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import Base, UTCDateTime
@@ -32,6 +32,8 @@ class Task(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     data: Mapped[dict | None] = mapped_column(JSON)
+    urged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 催办 by a supervisor
+    urge_note: Mapped[str | None] = mapped_column(Text)
 
     case = relationship("Case", back_populates="tasks", lazy="joined")
     hall = relationship("Hall", lazy="joined")

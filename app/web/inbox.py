@@ -2,7 +2,7 @@
 with the case dossier beside the task's form."""
 from math import ceil
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from app.api.present import present_case, present_task
 from app.auth import roles as R
@@ -11,6 +11,7 @@ from app.cases import materials as case_materials
 from app.catalog.models import ServiceItem
 from app.errors import DomainError
 from app.extensions import csrf, db
+from app.inbox import operations
 from app.inbox import service as inbox
 from app.web.staff import page
 
@@ -70,4 +71,30 @@ def task_page(task_id: str):
     return render_template("staff/task.html", task=present_task(task, data), case=case,
                            materials=[case_materials.describe(m, staff=True)
                                       for m in case_materials.of_case(db.session, task.case_id)],
-                           can_work=g.principal.can_work(task.role, task.hall_id), names=task.case.guide.material_names())
+                           can_work=g.principal.can_work(task.role, task.hall_id), names=task.case.guide.material_names(),
+                           colleagues=[u for u in operations.colleagues(db.session, task) if u.id != task.assignee_id],
+                           supervises=g.principal.is_admin or task.hall_id in g.principal.halls_for(R.SUPERVISOR))
+
+
+@bp.post("/tasks/<string:task_id>/<any(transfer, urge):action>")
+@page(*R.HALL_ROLES)
+def task_action(task_id: str, action: str):
+    try:
+        if action == "transfer":
+            operations.transfer(db.session, g.principal, task_id, request.form.get("to", ""), request.form.get("note"))
+        else:
+            operations.urge(db.session, g.principal, task_id, request.form.get("note"))
+    except DomainError as exc:
+        return render_template("staff/message.html", title="操作未完成", message=exc.message), 422
+    flash("已转办" if action == "transfer" else "已催办")
+    return redirect(url_for("inbox.task_page", task_id=task_id) if action == "urge" else url_for("inbox.inbox"))
+
+
+@bp.post("/cases/<int:case_id>/comments")
+@page(*R.HALL_ROLES, R.ADMIN)
+def comment(case_id: int):
+    try:
+        operations.comment(db.session, g.principal, case_id, request.form.get("text"))
+    except DomainError as exc:
+        return render_template("staff/message.html", title="备注未保存", message=exc.message), 422
+    return redirect(request.form.get("back") or url_for("cases_pages.dossier", case_id=case_id))

@@ -92,3 +92,27 @@ def test_the_inbox_is_usable_on_a_phone(browser, base_url, case, shot):
     phone.goto(f"{base_url}/guides/610118-SCJG-0001")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     shot(phone, "guide-375")
+
+
+def test_urge_transfer_and_comment_from_the_pages(browser, base_url, case, make_user, shot):
+    make_user("frontdesk2", ("front_desk", "HY-ZWFW"), display_name="前台受理员 周洁")
+    supervisor = login(browser, base_url, "supervisor")
+    supervisor.goto(f"{base_url}/tasks/{case['open_tasks'][0]['id']}")
+    supervisor.click("details.more summary")
+    supervisor.fill('form[action$="/urge"] input[name="note"]', "今日内办结")
+    supervisor.click('form[action$="/urge"] button')
+    supervisor.locator(".urged").wait_for()
+
+    front = login(browser, base_url, "frontdesk")
+    row = front.locator(f'tr[data-case="{case["case_no"]}"]')
+    assert "催办" in row.inner_text()
+    open_task_of(front, base_url, case["case_no"])
+    front.fill('form.comment input[name="text"]', "原件已核对")
+    front.click("form.comment button")
+    assert "备注：原件已核对" in front.inner_text("#history")
+    front.click("details.more summary")
+    front.select_option('form[action$="/transfer"] select[name="to"]', "frontdesk2")
+    front.click('form[action$="/transfer"] button')
+    front.wait_for_url(f"{base_url}/inbox")
+    assert "frontdesk2" in front.locator(f'tr[data-case="{case["case_no"]}"]').inner_text()
+    shot(front, "inbox-after-transfer")

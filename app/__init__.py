@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from app.extensions import api
 
     rest.register(app, api)
+    from app.web.admin import bp as admin_pages
     from app.web.applicant import bp as applicant_pages
     from app.web.casepages import bp as case_pages
     from app.web.guides import bp as guides
@@ -77,7 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.processpages import bp as process_pages
     from app.web.staff import bp as staff_pages
 
-    for blueprint in (guides, applicant_pages, staff_pages, inbox_pages, case_pages, process_pages):
+    for blueprint in (guides, applicant_pages, staff_pages, inbox_pages, case_pages, process_pages, admin_pages):
         app.register_blueprint(blueprint)
 
 

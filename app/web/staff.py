@@ -21,6 +21,11 @@ NAVIGATION = [
     ("cases_pages.case_list", "办件查询", set(R.HALL_ROLES) | {R.ADMIN}),
     ("process_pages.modeler", "流程建模", {R.DESIGNER, R.ADMIN}),
     ("process_pages.versions", "流程版本", {R.DESIGNER, R.ADMIN}),
+    ("admin.user_list", "用户", {R.ADMIN}),
+    ("admin.hall_list", "大厅", {R.ADMIN}),
+    ("admin.calendar_page", "节假日", {R.ADMIN}),
+    ("admin.incident_list", "故障", {R.ADMIN}),
+    ("admin.running", "在办办件", {R.ADMIN}),
     ("guides.catalogue", "事项目录", set()),
 ]
 
@@ -86,7 +91,8 @@ def sign_in():
     target = request.form.get("next")
     principal = Principal.of(user)
     if not target and not principal.has_role(*R.HALL_ROLES):
-        target = url_for("process_pages.modeler" if principal.has_role(R.DESIGNER, R.ADMIN) else "guides.catalogue")
+        target = url_for("admin.running" if principal.is_admin else
+                         "process_pages.modeler" if principal.has_role(R.DESIGNER) else "guides.catalogue")
     return redirect(_safe_next(target))
 
 
@@ -109,4 +115,6 @@ def home():
     principal = session_principal()
     if principal is None:
         return redirect(url_for("guides.catalogue"))
-    return redirect(url_for("inbox.inbox") if principal.has_role(*R.HALL_ROLES) else url_for("process_pages.modeler"))
+    if principal.has_role(*R.HALL_ROLES):
+        return redirect(url_for("inbox.inbox"))
+    return redirect(url_for("admin.running" if principal.is_admin else "process_pages.modeler"))

@@ -4,7 +4,7 @@ from tests.browser.test_clerk_flow import login
 
 
 def open_general(page):
-    """Open the properties panel's General group (name, id) of the selected element."""
+    """Open the properties panel's 常规 group (name, id) of the selected element."""
     if not page.locator("#bio-properties-panel-name").is_visible():
         page.locator("#properties .bio-properties-panel-group-header").first.click()
     page.locator("#bio-properties-panel-name").wait_for()
@@ -25,6 +25,7 @@ def test_designer_renames_a_task_and_deploys_version_2(browser, base_url, shot, 
     page.wait_for_url("**key=standard_licence**")
     page.wait_for_selector('#canvas[data-ready="true"]')
     assert page.locator('select[name="version"]').input_value() == "1"
+    assert page.locator(".djs-palette [aria-label='任务']").count() == 1  # the palette speaks Chinese
     shot(page, "modeler")
 
     task = page.locator('[data-element-id="front_desk_acceptance"]').first

@@ -8,6 +8,7 @@ import {
 } from "bpmn-js-properties-panel";
 import CamundaBehaviors from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
+import ChineseModule from "./zh.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
@@ -16,7 +17,7 @@ const modeler = new BpmnModeler({
   container: "#canvas",
   propertiesPanel: { parent: "#properties" },
   additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
-    CamundaPlatformPropertiesProviderModule, CamundaBehaviors],
+    CamundaPlatformPropertiesProviderModule, CamundaBehaviors, ChineseModule],
   moddleExtensions: { camunda: camundaModdle },
 });
 let marked = [];

@@ -1,0 +1,34 @@
+// Chinese for the modeler's palette, context pad and properties panel (bpmn-js `translate`
+// service): the labels a process designer works with; anything not listed stays in English.
+const ZH = {
+  // palette and context pad
+  "Activate hand tool": "手形工具", "Activate lasso tool": "套索工具", "Activate create/remove space tool": "空间工具",
+  "Activate global connect tool": "连接工具", "Create start event": "开始事件", "Create intermediate/boundary event": "中间/边界事件",
+  "Create end event": "结束事件", "Create gateway": "网关", "Create task": "任务", "Create data object reference": "数据对象",
+  "Create data store reference": "数据存储", "Create expanded sub-process": "子流程", "Create pool/participant": "泳池",
+  "Create group": "分组", "Append end event": "追加结束事件", "Append gateway": "追加网关", "Append task": "追加任务",
+  "Append intermediate/boundary event": "追加中间事件", "Change element": "更改类型", "Delete": "删除",
+  "Connect using sequence flow": "顺序流连接", "Connect using association": "关联连接", "Add text annotation": "添加注释",
+  "Add lane above": "在上方添加泳道", "Add lane below": "在下方添加泳道", "Divide into two lanes": "拆分为两个泳道",
+  "Divide into three lanes": "拆分为三个泳道",
+  // properties panel
+  "General": "常规", "Name": "名称", "ID": "ID", "Documentation": "说明", "Element documentation": "元素说明",
+  "Process documentation": "流程说明", "Extension properties": "扩展属性", "Forms": "表单", "Form key": "表单键（formKey）",
+  "Form type": "表单类型", "Type": "类型", "Value": "值", "Script": "脚本", "Inline script": "内联脚本", "Format": "脚本语言",
+  "Result variable": "结果变量", "Condition": "条件", "Condition type": "条件类型", "Expression": "表达式",
+  "Timer": "定时器", "Date": "日期", "Duration": "时长", "Cycle": "循环", "Due date": "办理期限（dueDate）",
+  "Follow up date": "跟进日期", "Priority": "优先级", "User assignment": "办理人", "Assignee": "办理人",
+  "Candidate groups": "候选组", "Candidate users": "候选人", "Message": "消息", "Global message reference": "消息引用",
+  "Implementation": "实现方式", "Inputs": "输入", "Outputs": "输出", "Execution listeners": "执行监听器",
+  "Task listeners": "任务监听器", "Asynchronous continuations": "异步", "Job execution": "作业执行", "Version tag": "版本标签",
+  "Executable": "可执行", "Process ID": "流程 ID", "Process name": "流程名称", "Multi-instance": "多实例", "Retries": "重试次数",
+  "Called element": "被调用元素", "Error": "错误", "Escalation": "升级", "Signal": "信号", "<none>": "<无>", "<empty>": "<空>",
+  "Create new ...": "新建…", "Learn more.": "了解更多。",
+};
+
+export function translate(template, replacements) {
+  const text = ZH[template] || template;
+  return text.replace(/{([^}]+)}/g, (_, key) => (replacements && key in replacements ? replacements[key] : `{${key}}`));
+}
+
+export default { translate: ["value", translate] };

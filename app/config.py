@@ -42,6 +42,7 @@ class Config:
     WTF_CSRF_CHECK_DEFAULT = False  # the pages' blueprints call csrf.protect(); the API uses bearer tokens
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_SAMESITE = "Lax"
+    STAFF_IDLE_SECONDS = int(os.environ.get("STAFF_IDLE_SECONDS", 2 * 3600))  # signed out after 2 h idle
     SMS_CHANNEL = os.environ.get("SMS_CHANNEL", "log")  # "log": the code is written to the log (development)
     # Where the public guide pages live, for QR codes; None = the address the request came to.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
@@ -92,6 +93,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     REQUIRE_SECRET_KEY = True
+    SESSION_COOKIE_SECURE = True  # behind HTTPS only
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
 
 
 CONFIGS = {

@@ -2,7 +2,7 @@
 import logging
 from http import HTTPStatus
 
-from flask import jsonify
+from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from app import errors as E
@@ -66,8 +66,16 @@ def _domain_error(exc: E.DomainError):
     return response
 
 
+def _is_page() -> bool:
+    """A browser asking for a page gets an error page; everything else JSON."""
+    return not request.path.startswith("/api/") and "text/html" in request.headers.get("Accept", "text/html")
+
+
 def _http_error(exc: HTTPException):
     status = exc.code or 500
+    if _is_page():
+        message = _DEFAULT_MESSAGES.get(status) or exc.description
+        return render_template("guides/error.html", message=message, status=status), status
     errors = {}
     data = getattr(exc, "data", None) or {}
     if "messages" in data:  # webargs validation (422) or parsing (400)

@@ -65,7 +65,7 @@ def present_version(definition, running: int) -> dict:
     }
 
 
-def _present_processes(definitions) -> list[dict]:
+def present_processes(definitions) -> list[dict]:
     counts = _running_counts([d.id for d in definitions])
     grouped: dict[str, dict] = {}
     for d in definitions:
@@ -80,7 +80,7 @@ class Processes(MethodView):
     @blp.response(200, Process(many=True))
     def get(self):
         """Every process key with its versions and the number of running cases on each."""
-        return _present_processes(processes.list_versions(db.session))
+        return present_processes(processes.list_versions(db.session))
 
     @require_roles(R.DESIGNER, R.ADMIN)
     @blp.arguments(DeployForm, location="files")
@@ -122,7 +122,7 @@ class ProcessVersions(MethodView):
     @blp.response(200, Process)
     def get(self, key):
         """One process and its versions."""
-        found = _present_processes(processes.list_versions(db.session, key))
+        found = present_processes(processes.list_versions(db.session, key))
         if not found:
             raise NotFound(f"流程 {key} 不存在")
         return found[0]

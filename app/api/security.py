@@ -1,4 +1,5 @@
-"""Bearer-token authentication for every /api/v1 call, and role checks for views."""
+"""Authentication of every /api/v1 call (a bearer token, or the staff page's session with a
+CSRF header for our own pages' scripts) and role checks for views."""
 from functools import wraps
 
 from flask import current_app, g, request
@@ -26,7 +27,7 @@ def authenticate_request() -> None:
             or request.method == "OPTIONS"):
         return
     header = request.headers.get("Authorization", "")
-    if not header and request.blueprint != "applicant":
+    if not header and request.blueprint != "applicant" and _same_origin():
         # The staff pages' scripts call the API with the page's session; a state-changing call
         # must carry the page's CSRF token (X-CSRFToken header).
         from app.web.staff import session_principal
@@ -47,6 +48,12 @@ def authenticate_request() -> None:
             raise NotAuthenticated("请使用申请人登录令牌（手机号 + 验证码登录）")
         return
     g.principal = auth.principal_from_token(db.session, token.strip(), secret, max_age)
+
+
+def _same_origin() -> bool:
+    """A browser says where a request comes from: the session cookie counts only for requests
+    from our own pages (a link on another site must not act, even by a GET that records)."""
+    return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
 
 
 def principal() -> Principal:

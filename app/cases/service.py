@@ -134,7 +134,7 @@ def supplement_step(session: Session, case_id: int, actor: str, materials, note:
 
 # --- reading -----------------------------------------------------------------------------
 
-def _can_view(principal: Principal, case: Case) -> bool:
+def can_view(principal: Principal, case: Case) -> bool:
     # The community station that submitted a case by proxy follows it too (art. 20).
     return principal.can_view_hall(case.hall_id) or (
         case.proxy_hall_id is not None and principal.can_view_hall(case.proxy_hall_id))
@@ -142,7 +142,7 @@ def _can_view(principal: Principal, case: Case) -> bool:
 
 def visible_case(session: Session, principal: Principal, case_id: int) -> Case:
     case = session.get(Case, case_id)
-    if case is None or not _can_view(principal, case):
+    if case is None or not can_view(principal, case):
         raise NotFound(f"办件 {case_id} 不存在")
     return case
 
@@ -209,10 +209,14 @@ def add_material_file(session: Session, principal: Principal, case_id: int, code
     return case
 
 
-def download_material(session: Session, principal: Principal, case_id: int, material_id: int, store):
+def can_open_files(principal: Principal, case: Case) -> bool:
     """Only the staff of the case's hall open its files (and the applicant, on their side)."""
+    return case.hall_id in principal.staff_halls()
+
+
+def download_material(session: Session, principal: Principal, case_id: int, material_id: int, store):
     with unit_of_work(session):
         case = session.get(Case, case_id)
-        if case is None or case.hall_id not in principal.staff_halls():
+        if case is None or not can_open_files(principal, case):
             raise NotFound("文件不存在")
         return materials.download(session, store, case, material_id, principal.username, principal.display_name)

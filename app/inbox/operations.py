@@ -10,8 +10,10 @@ from app.auth.models import User, UserRole
 from app.auth.principal import Principal
 from app.cases import cycle
 from app.cases.models import Case
+from app.cases.service import visible_case
 from app.database import unit_of_work
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.errors import Conflict, PermissionDenied, ValidationFailed
+from app.inbox import service as inbox
 from app.inbox.models import OPEN, Task
 
 NOTE_MAX = 500
@@ -26,7 +28,7 @@ def _note(text: str | None, field: str, required: bool = False) -> str:
     return text
 
 
-def _supervises(principal: Principal, hall_id: int) -> bool:
+def supervises(principal: Principal, hall_id: int) -> bool:
     return principal.is_admin or hall_id in principal.halls_for(R.SUPERVISOR)
 
 
@@ -38,10 +40,8 @@ def colleagues(session: Session, task: Task) -> list[User]:
         .distinct().order_by(User.username)))
 
 
-def _open_task(session: Session, task_id: str) -> tuple[Task, Case]:
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"任务 {task_id} 不存在")
+def _open_task(session: Session, principal: Principal, task_id: str) -> tuple[Task, Case]:
+    task = inbox.visible_task(session, principal, task_id)  # another hall's task: 404
     case = cycle.lock_case(session, task.case_id)
     session.refresh(task)
     if task.state != OPEN:
@@ -52,10 +52,10 @@ def _open_task(session: Session, task_id: str) -> tuple[Task, Case]:
 def transfer(session: Session, principal: Principal, task_id: str, username: str, note: str | None) -> Task:
     note = _note(note, "note")
     with unit_of_work(session):
-        task, case = _open_task(session, task_id)
-        mine = task.assignee_id in (None, principal.user_id) and principal.can_work(task.role, task.hall_id)
-        if not (mine or _supervises(principal, task.hall_id)):
-            raise PermissionDenied("只有任务的认领人或本大厅督办人员可以转办")
+        task, case = _open_task(session, principal, task_id)
+        mine = task.assignee_id == principal.user_id and principal.can_work(task.role, task.hall_id)
+        if not (mine or supervises(principal, task.hall_id)):
+            raise PermissionDenied("只有任务的认领人或本大厅督办人员可以转办（请先认领）")
         target = next((u for u in colleagues(session, task) if u.username == username), None)
         if target is None:
             raise ValidationFailed("转办对象须是本大厅同岗位的在岗人员",
@@ -73,8 +73,8 @@ def transfer(session: Session, principal: Principal, task_id: str, username: str
 def urge(session: Session, principal: Principal, task_id: str, note: str | None) -> Task:
     note = _note(note, "note")
     with unit_of_work(session):
-        task, case = _open_task(session, task_id)
-        if not _supervises(principal, task.hall_id):
+        task, case = _open_task(session, principal, task_id)
+        if not supervises(principal, task.hall_id):
             raise PermissionDenied("只有本大厅督办人员可以催办")
         task.urged_at, task.urge_note = clock.now(), note or None
         cycle.EventLog(session, case).append(
@@ -87,9 +87,7 @@ def urge(session: Session, principal: Principal, task_id: str, note: str | None)
 def comment(session: Session, principal: Principal, case_id: int, text: str | None) -> Case:
     text = _note(text, "text", required=True)
     with unit_of_work(session):
-        case = session.get(Case, case_id)
-        if case is None or case.hall_id not in principal.staff_halls() and not principal.is_admin:
-            raise NotFound(f"办件 {case_id} 不存在")
+        visible_case(session, principal, case_id)  # whoever sees the dossier may comment on it
         case = cycle.lock_case(session, case_id)
         cycle.EventLog(session, case).append("comment", principal.username, f"{principal.display_name} 备注：{text}",
                                              {"text": text})

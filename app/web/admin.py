@@ -16,17 +16,16 @@ from app.calendar import service as calendar
 from app.cases.models import CLOSED_STATUSES, STATUS_LABELS, Case
 from app.database import unit_of_work
 from app.errors import DomainError
-from app.extensions import csrf, db
+from app.extensions import db
 from app.processes.models import ProcessDefinition
 from app.timers import incidents
-from app.web.staff import page
+from app.web.pages import guard, int_arg
+from app.web.staff import page, remember
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 
-@bp.before_request
-def _csrf():
-    csrf.protect()
+guard(bp)
 
 
 def _done(message: str, endpoint: str, **values):
@@ -64,17 +63,20 @@ def user_create():
 @page(R.ADMIN)
 def user_action(username: str, action: str):
     me = db.session.get(User, g.principal.user_id)
+    grant_id = request.form.get("grant_id") or ""
     try:
         with unit_of_work(db.session):
             user = users.get(db.session, username)
             if action == "grant":
                 users.grant(db.session, user, request.form.get("role", ""), request.form.get("hall") or None)
             elif action == "revoke":
-                users.revoke(db.session, user, int(request.form.get("grant_id") or 0), me)
+                users.revoke(db.session, user, int(grant_id) if grant_id.isascii() and grant_id.isdigit() else 0, me)
             else:
                 users.set_active(db.session, user, action == "activate", me)
     except DomainError as exc:
         return _failed(exc, "操作未完成")
+    if user.id == me.id:  # changing one's own roles must not sign oneself out
+        remember(user)
     return _done(f"已更新用户 {username}", "admin.user_list")
 
 
@@ -101,8 +103,7 @@ def hall_create():
 @bp.get("/calendar")
 @page(R.ADMIN)
 def calendar_page():
-    year = int(request.args["year"]) if (request.args.get("year") or "").isdigit() else clock.today().year
-    year = min(max(year, 2000), 2100)
+    year = int_arg("year", clock.today().year, lo=2000, hi=2100)
     view = calendar.year_view(db.session, year)
     by_day = {d["date"]: d for d in view["days"]}
     months = []
@@ -120,7 +121,7 @@ def incident_list():
                            jobs=incidents.list_incidents(db.session, request.args.get("all") == "1"))
 
 
-@bp.post("/incidents/<int:job_id>/<any(retry, resolve):action>")
+@bp.post("/incidents/<int(max=2147483647):job_id>/<any(retry, resolve):action>")
 @page(R.ADMIN)
 def incident_action(job_id: int, action: str):
     try:
@@ -138,7 +139,7 @@ def incident_action(job_id: int, action: str):
 def running():
     """Running cases per process version, with filters."""
     key = request.args.get("key") or None
-    version = int(request.args["version"]) if (request.args.get("version") or "").isdigit() else None
+    version = int_arg("version", 0, lo=0) or None
     status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
     counts = db.session.execute(
         select(ProcessDefinition.key, ProcessDefinition.version, func.count(Case.id))

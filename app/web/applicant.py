@@ -1,28 +1,34 @@
 """The applicant's pages (art. 13): sign in with phone and code, apply online from a guide,
 follow cases, answer correction notices, download their files. Signed-cookie session, CSRF on
 every form; everything goes through the same services as the applicant API."""
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import CSRFError
 
 from app.applicants import identity, online, signin
 from app.applicants.models import ApplicantAccount
 from app.cases.settings import CaseSettings
 from app.database import unit_of_work
-from app.errors import DomainError, NotFound, ValidationFailed
-from app.extensions import csrf, db
+from app.errors import DomainError, ValidationFailed
+from app.extensions import db
 from app.notify.channels import sms_channel
 from app.web.context import allow_application_body, file_store, uploads
+from app.web.pages import guard, safe_next
 
 bp = Blueprint("my", __name__, template_folder="templates")
 
 
-@bp.before_request
-def _load_account():
+def _before_csrf():
+    # An application carries all its files: raise the body limit before the form is parsed.
     if request.endpoint in ("my.apply", "my.supplement"):
         allow_application_body()
-    csrf.protect()  # every POST of these pages carries the form's token
+
+
+guard(bp, template="my/message.html", before=_before_csrf)
+
+
+@bp.before_request
+def _load_account():
     g.account = None
     ident = session.get("applicant")
     if ident:
@@ -31,28 +37,10 @@ def _load_account():
             g.account = account
 
 
-@bp.errorhandler(CSRFError)
-def _csrf(exc):
-    return render_template("my/message.html", title="页面已过期", message="页面已过期，请返回后重试。"), 400
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc):
-    return render_template("my/message.html", title="未找到", message=exc.message), 404
-
-
 def _signed_in():
     if g.account is None:
         return redirect(url_for("my.login", next=request.full_path))
     return None
-
-
-def _safe_next(target: str | None) -> str:
-    # Only paths on this site: a link must not send a citizen elsewhere after signing in.
-    parsed = urlparse(target or "")
-    if parsed.scheme or parsed.netloc or not (target or "").startswith("/"):
-        return url_for("my.home")
-    return target
 
 
 @bp.get("/my/login")
@@ -87,7 +75,7 @@ def sign_in():
                                errors=exc.errors), 422
     session.clear()
     session["applicant"] = {"id": account.id, "v": account.token_version}
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next"), url_for("my.home")))
 
 
 @bp.post("/my/logout")

@@ -10,12 +10,15 @@ from app.auth import roles as R
 from app.cases import materials as case_materials
 from app.cases import service as cases
 from app.cases.models import STATUS_LABELS
+from app.catalog.models import ServiceItem
 from app.errors import DomainError
 from app.extensions import db
 from app.inbox.models import COMPLETED, Task
+from app.web.pages import guard, int_arg, query_without
 from app.web.staff import page
 
 bp = Blueprint("cases_pages", __name__, template_folder="templates")
+guard(bp)
 PER_PAGE = 30
 
 
@@ -25,13 +28,15 @@ def case_list():
     args = {k: (request.args.get(k) or "").strip() or None for k in ("status", "item_code", "case_no", "id_number")}
     if args["status"] not in STATUS_LABELS:
         args["status"] = None
-    page_no = int(request.args["page"]) if (request.args.get("page") or "").isdigit() else 1
+    page_no = int_arg("page", 1)
     try:
-        rows, total = cases.search_cases(db.session, g.principal, page=max(1, page_no), per_page=PER_PAGE, **args)
+        rows, total = cases.search_cases(db.session, g.principal, page=page_no, per_page=PER_PAGE, **args)
     except DomainError as exc:
         return render_template("staff/message.html", title="办件查询", message=exc.message), 403
+    items = db.session.query(ServiceItem.code, ServiceItem.name).order_by(ServiceItem.code).all()
     return render_template("staff/cases.html", cases=[present_case(c, db.session) for c in rows], total=total,
-                           page=page_no, pages=max(1, ceil(total / PER_PAGE)), args=args, statuses=STATUS_LABELS)
+                           page=page_no, pages=max(1, ceil(total / PER_PAGE)), args=args, statuses=STATUS_LABELS,
+                           items=items, query=query_without("page"))
 
 
 def diagram_marks(case) -> tuple[list[str], list[str]]:
@@ -40,7 +45,7 @@ def diagram_marks(case) -> tuple[list[str], list[str]]:
     return done, list(case.active_elements or [])
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get("/cases/<int(max=2147483647):case_id>")
 @page(*R.HALL_ROLES, R.ADMIN)
 def dossier(case_id: int):
     case = cases.visible_case(db.session, g.principal, case_id)
@@ -48,4 +53,5 @@ def dossier(case_id: int):
     return render_template("staff/case.html", case=present_case(case, db.session, detail=True),
                            materials=[case_materials.describe(m, staff=True)
                                       for m in case_materials.of_case(db.session, case.id)],
-                           done=json.dumps(done), active=json.dumps(active), names=case.guide.material_names())
+                           done=json.dumps(done), active=json.dumps(active), names=case.guide.material_names(),
+                           can_download=cases.can_open_files(g.principal, case))

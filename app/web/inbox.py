@@ -8,11 +8,13 @@ from app.api.present import present_case, present_task
 from app.auth import roles as R
 from app.calendar import service as calendar
 from app.cases import materials as case_materials
+from app.cases import service as cases
 from app.catalog.models import ServiceItem
 from app.errors import DomainError
-from app.extensions import csrf, db
+from app.extensions import db
 from app.inbox import operations
 from app.inbox import service as inbox
+from app.web.pages import guard, int_arg, query_without, safe_next
 from app.web.staff import page
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
@@ -20,9 +22,7 @@ PER_PAGE = 50
 LANE_LABELS = {r: R.ROLE_LABELS[r] for r in sorted(R.LANE_ROLES)}
 
 
-@bp.before_request
-def _csrf():
-    csrf.protect()
+guard(bp)
 
 
 def _filters() -> dict:
@@ -39,9 +39,9 @@ def _filters() -> dict:
 @page(*R.HALL_ROLES)
 def inbox_page():
     filters = _filters()
-    page_no = int(request.args["page"]) if (request.args.get("page") or "").isdigit() else 1
+    page_no = int_arg("page", 1)
     try:
-        rows, total = inbox.search_tasks(db.session, g.principal, page=max(1, page_no), per_page=PER_PAGE, **filters)
+        rows, total = inbox.search_tasks(db.session, g.principal, page=page_no, per_page=PER_PAGE, **filters)
     except DomainError as exc:
         return render_template("staff/message.html", title="待办任务", message=exc.message), 403
     data = calendar.current(db.session)
@@ -49,7 +49,7 @@ def inbox_page():
     items = db.session.query(ServiceItem.code, ServiceItem.name).order_by(ServiceItem.code).all()
     return render_template("staff/inbox.html", tasks=tasks, total=total, page=page_no,
                            pages=max(1, ceil(total / PER_PAGE)), filters=filters, lanes=LANE_LABELS, items=items,
-                           query={k: v for k, v in request.args.items() if k != "page"})
+                           query=query_without("page"))
 
 
 @bp.post("/inbox/tasks/<string:task_id>/<any(claim, unclaim):action>")
@@ -59,7 +59,7 @@ def claim(task_id: str, action: str):
         (inbox.claim if action == "claim" else inbox.unclaim)(db.session, g.principal, task_id)
     except DomainError as exc:
         return render_template("staff/message.html", title="认领失败", message=exc.message), 409
-    return redirect(request.form.get("back") or url_for("inbox.inbox"))
+    return redirect(safe_next(request.form.get("back"), url_for("inbox.inbox")))
 
 
 @bp.get("/tasks/<string:task_id>")
@@ -73,7 +73,8 @@ def task_page(task_id: str):
                                       for m in case_materials.of_case(db.session, task.case_id)],
                            can_work=g.principal.can_work(task.role, task.hall_id), names=task.case.guide.material_names(),
                            colleagues=[u for u in operations.colleagues(db.session, task) if u.id != task.assignee_id],
-                           supervises=g.principal.is_admin or task.hall_id in g.principal.halls_for(R.SUPERVISOR))
+                           supervises=operations.supervises(g.principal, task.hall_id),
+                           can_download=cases.can_open_files(g.principal, task.case))
 
 
 @bp.post("/tasks/<string:task_id>/<any(transfer, urge):action>")
@@ -90,11 +91,11 @@ def task_action(task_id: str, action: str):
     return redirect(url_for("inbox.task_page", task_id=task_id) if action == "urge" else url_for("inbox.inbox"))
 
 
-@bp.post("/cases/<int:case_id>/comments")
+@bp.post("/cases/<int(max=2147483647):case_id>/comments")
 @page(*R.HALL_ROLES, R.ADMIN)
 def comment(case_id: int):
     try:
         operations.comment(db.session, g.principal, case_id, request.form.get("text"))
     except DomainError as exc:
         return render_template("staff/message.html", title="备注未保存", message=exc.message), 422
-    return redirect(request.form.get("back") or url_for("cases_pages.dossier", case_id=case_id))
+    return redirect(safe_next(request.form.get("back"), url_for("cases_pages.dossier", case_id=case_id)))

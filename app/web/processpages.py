@@ -2,30 +2,33 @@
 still running on each (/processes)."""
 from flask import Blueprint, render_template, request
 
-from app.api.processes import _present_processes
+from app.api.processes import present_processes
 from app.auth import roles as R
 from app.extensions import db
 from app.processes import service as processes
+from app.web.pages import guard, int_arg
 from app.web.staff import page
 
 bp = Blueprint("process_pages", __name__, template_folder="templates")
+guard(bp)
 
 
 @bp.get("/processes")
 @page(R.DESIGNER, R.ADMIN)
 def versions():
-    return render_template("staff/processes.html", processes=_present_processes(processes.list_versions(db.session)))
+    return render_template("staff/processes.html", processes=present_processes(processes.list_versions(db.session)))
 
 
 @bp.get("/modeler")
 @page(R.DESIGNER, R.ADMIN)
 def modeler():
-    listing = _present_processes(processes.list_versions(db.session))
+    listing = present_processes(processes.list_versions(db.session))
     key = request.args.get("key") or (listing[0]["key"] if listing else "")
     chosen = next((p for p in listing if p["key"] == key), None)
-    version = request.args.get("version") or (str(chosen["latest_version"]) if chosen else "")
-    if chosen is None or not version.isdigit() or int(version) not in {v["version"] for v in chosen["versions"]}:
-        key, version = "", ""
+    number = int_arg("version", chosen["latest_version"] if chosen else 0, lo=0)
+    if chosen is None or number not in {v["version"] for v in chosen["versions"]}:
+        key, number = "", 0
+    version = str(number) if number else ""
     return render_template("staff/modeler.html", processes=listing, key=key, version=version)
 
 

@@ -2,16 +2,17 @@
 the page guard. The REST API accepts the same session (with a CSRF header) so the pages' scripts
 use the one API everyone uses."""
 from functools import wraps
-from urllib.parse import urlparse
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
+from app import clock
 from app.auth import roles as R
 from app.auth import service as auth
 from app.auth.models import User
 from app.auth.principal import Principal
 from app.errors import NotAuthenticated
-from app.extensions import csrf, db
+from app.extensions import db
+from app.web.pages import guard, safe_next
 
 bp = Blueprint("staff", __name__, template_folder="templates")
 
@@ -31,14 +32,28 @@ NAVIGATION = [
 
 
 def session_principal() -> Principal | None:
+    """The signed-in member of staff, if the session is still good: the user active, not signed
+    out since (token_version), within TOKEN_MAX_AGE of signing in and STAFF_IDLE_SECONDS of the
+    last request."""
     ident = session.get("staff")
     if not ident:
         return None
+    now = int(clock.now().timestamp())
+    config = current_app.config
     user = db.session.get(User, ident.get("id"))
-    if user is None or not user.active or user.token_version != ident.get("v"):
+    stale = (now - int(ident.get("at", 0)) > config["TOKEN_MAX_AGE_SECONDS"]
+             or now - int(ident.get("seen", 0)) > config["STAFF_IDLE_SECONDS"])
+    if user is None or not user.active or user.token_version != ident.get("v") or stale:
         session.pop("staff", None)
         return None
+    if now - int(ident.get("seen", 0)) > 60:  # refresh the idle clock, at most once a minute
+        session["staff"] = {**ident, "seen": now}
     return Principal.of(user)
+
+
+def remember(user: User) -> None:
+    now = int(clock.now().timestamp())
+    session["staff"] = {"id": user.id, "v": user.token_version, "at": now, "seen": now}
 
 
 def navigation(principal: Principal) -> list[tuple[str, str]]:
@@ -63,16 +78,7 @@ def page(*roles: str):
     return decorate
 
 
-@bp.before_request
-def _csrf():
-    csrf.protect()
-
-
-def _safe_next(target: str | None) -> str:
-    parsed = urlparse(target or "")
-    if parsed.scheme or parsed.netloc or not (target or "").startswith("/") or target.startswith("//"):
-        return url_for("inbox.inbox")
-    return target
+guard(bp)
 
 
 @bp.get("/login")
@@ -86,19 +92,26 @@ def sign_in():
         user = auth.authenticate(db.session, request.form.get("username", "").strip(), request.form.get("password", ""))
     except NotAuthenticated as exc:
         return render_template("staff/login.html", next=request.form.get("next", ""), error=exc.message), 401
-    session.clear()
-    session["staff"] = {"id": user.id, "v": user.token_version}
+    session.clear()  # a new session on sign-in: nothing carried over from before
+    remember(user)
     target = request.form.get("next")
     principal = Principal.of(user)
     if not target and not principal.has_role(*R.HALL_ROLES):
         target = url_for("admin.running" if principal.is_admin else
                          "process_pages.modeler" if principal.has_role(R.DESIGNER) else "guides.catalogue")
-    return redirect(_safe_next(target))
+    return redirect(safe_next(target, url_for("staff.home")))
 
 
 @bp.post("/logout")
 def logout():
-    session.pop("staff", None)
+    """Sign out everywhere: the user's token version moves on, so a copied cookie or an API
+    token issued before stops working too."""
+    principal = session_principal()
+    if principal is not None:
+        user = db.session.get(User, principal.user_id)
+        user.token_version += 1
+        db.session.commit()
+    session.clear()
     return redirect(url_for("staff.login"))
 
 

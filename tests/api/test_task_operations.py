@@ -10,10 +10,12 @@ def test_transfer_to_a_colleague_of_the_same_role(as_user, make_user):
     colleague = make_user("frontdesk2", ("front_desk", "HY-ZWFW"), display_name="前台受理员 周洁")
     case = start(frontdesk)
     task = open_task(case, "front_desk_acceptance")
+    unclaimed = colleague.post(f"/api/v1/tasks/{task['id']}/transfer", json={"to": "frontdesk"})
+    assert unclaimed.status_code == 403 and "认领" in unclaimed.get_json()["message"]  # claim it first
     assert frontdesk.post(f"/api/v1/tasks/{task['id']}/claim").status_code == 200
     wrong_role = frontdesk.post(f"/api/v1/tasks/{task['id']}/transfer", json={"to": "backoffice"})
     assert wrong_role.status_code == 422 and "to" in wrong_role.get_json()["errors"]
-    assert backoffice.post(f"/api/v1/tasks/{task['id']}/transfer", json={"to": "frontdesk2"}).status_code == 403
+    assert backoffice.post(f"/api/v1/tasks/{task['id']}/transfer", json={"to": "frontdesk2"}).status_code == 404
     moved = frontdesk.post(f"/api/v1/tasks/{task['id']}/transfer", json={"to": "frontdesk2", "note": "请假"})
     assert moved.status_code == 200 and moved.get_json()["assignee"] == "frontdesk2"
     mine = colleague.get("/api/v1/tasks?assignee=me").get_json()["items"]

@@ -13,6 +13,8 @@ def login(browser, base_url, username, width=1280):
     page.fill('input[name="username"]', username)
     page.fill('input[name="password"]', PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)  # signed in and moved on
+    page.wait_for_load_state()
     return page
 
 
@@ -110,6 +112,9 @@ def test_urge_transfer_and_comment_from_the_pages(browser, base_url, case, make_
     front.fill('form.comment input[name="text"]', "原件已核对")
     front.click("form.comment button")
     assert "备注：原件已核对" in front.inner_text("#history")
+    front.goto(f"{base_url}/inbox")  # a task is transferred by whoever claimed it
+    front.click(f'tr[data-case="{case["case_no"]}"] form button')
+    open_task_of(front, base_url, case["case_no"])
     front.click("details.more summary")
     front.select_option('form[action$="/transfer"] select[name="to"]', "frontdesk2")
     front.click('form[action$="/transfer"] button')

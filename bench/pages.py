@@ -84,17 +84,25 @@ def main() -> None:
         page.fill('input[name="password"]', "onewindow-demo")
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/inbox")
-        samples, server = [], []
+        samples, server, paints = [], [], []
         for _ in range(args.rounds):
             started = time.perf_counter()
             page.goto(f"{base}/inbox", wait_until="load")
             samples.append(time.perf_counter() - started)
             server.append(page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd"))
+            paints.append(page.evaluate("""() => new Promise((done) => {
+                new PerformanceObserver((list) => {
+                    const fcp = list.getEntries().find((e) => e.name === 'first-contentful-paint');
+                    if (fcp) done(fcp.startTime);
+                }).observe({ type: 'paint', buffered: true });
+                setTimeout(() => done(-1), 2000);
+            })"""))
         total = page.inner_text("#total")
         print(f"inbox with {total} open tasks (50 per page), {args.rounds} loads:")
         print(f"  navigation to load event: median {statistics.median(samples) * 1000:.0f} ms, "
               f"max {max(samples) * 1000:.0f} ms")
-        print(f"  HTML received (responseEnd): median {statistics.median(server):.0f} ms")
+        print(f"  HTML received (responseEnd): median {statistics.median(server):.0f} ms; "
+              f"first contentful paint: median {statistics.median(paints):.0f} ms (-1: not reported)")
         task_url = base + page.locator("tr.task td a").first.get_attribute("href")
         for label, url, who in (("inbox", f"{base}/inbox", None), ("task page (form viewer)", task_url, None),
                                 ("modeler", f"{base}/modeler?key=standard_licence", "designer")):

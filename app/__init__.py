@@ -30,6 +30,7 @@ def create_app(config: str | dict | None = None) -> Flask:
         hops = int(app.config["PROXY_FIX_HOPS"])  # how many proxies in front of us set X-Forwarded-*
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     register_extensions(app)
+    register_documents(app)
     register_read_only_requests(app)
     register_blueprints(app)
     register_commands(app)
@@ -45,6 +46,26 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
     api.init_app(app)
+
+
+def register_documents(app: Flask) -> None:
+    """Documents are issued inside engine steps: give them this installation's file store, seal
+    and public address, and hook them after every step."""
+    from pathlib import Path
+
+    from app.cases import cycle
+    from app.documents import service as documents
+    from app.files.service import FileStore
+
+    key = Path(app.config.get("SEAL_KEY_PATH") or Path(app.config["INSTANCE_PATH"]) / "seal" / "office_ed25519.pem")
+    from app.extensions import db
+
+    with app.app_context():  # the engine's own URL: what a session's bind reports in a step
+        url = db.engine.url.render_as_string(hide_password=False)
+    documents.configure(url, FileStore.of(app.config), key,
+                        app.config["SEAL_OFFICE"], app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000")
+    if documents.after_step not in cycle.AFTER_STEP:
+        cycle.AFTER_STEP.append(documents.after_step)
 
 
 def register_read_only_requests(app: Flask) -> None:
@@ -77,8 +98,10 @@ def register_blueprints(app: Flask) -> None:
     from app.web.inbox import bp as inbox_pages
     from app.web.processpages import bp as process_pages
     from app.web.staff import bp as staff_pages
+    from app.web.verify import bp as verify_pages
 
-    for blueprint in (guides, applicant_pages, staff_pages, inbox_pages, case_pages, process_pages, admin_pages):
+    for blueprint in (guides, applicant_pages, staff_pages, inbox_pages, case_pages, process_pages, admin_pages,
+                      verify_pages):
         app.register_blueprint(blueprint)
 
 

@@ -43,6 +43,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_SAMESITE = "Lax"
     STAFF_IDLE_SECONDS = int(os.environ.get("STAFF_IDLE_SECONDS", 2 * 3600))  # signed out after 2 h idle
+    SEAL_OFFICE = os.environ.get("SEAL_OFFICE", "西安市鄠邑区政务服务中心")  # the name on the electronic seal
+    SEAL_KEY_PATH = os.environ.get("SEAL_KEY_PATH")  # default: <INSTANCE_PATH>/seal/office_ed25519.pem
     SMS_CHANNEL = os.environ.get("SMS_CHANNEL", "log")  # "log": the code is written to the log (development)
     # Where the public guide pages live, for QR codes; None = the address the request came to.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")

@@ -78,8 +78,9 @@ def _reset(app, baseline) -> None:
         db.session.rollback()
         from app.applicants.models import AccountCompany, ApplicantAccount, SignInCode
         from app.cases.models import CaseMaterial
+        from app.documents.models import Document
 
-        for model in (CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany, ApplicantAccount, SignInCode,
+        for model in (Document, CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany, ApplicantAccount, SignInCode,
                       Applicant):
             db.session.execute(delete(model))
         db.session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline["max_definition"]))

@@ -7,12 +7,13 @@ from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.api.files import file_response
+from app.api.files import document_response, file_response
 from app.api.schemas import StrictSchema, text
 from app.applicants import identity, online, signin
 from app.applicants.models import ApplicantAccount
 from app.cases.settings import CaseSettings
 from app.database import unit_of_work
+from app.documents import service as documents
 from app.errors import NotAuthenticated, ValidationFailed
 from app.extensions import db
 from app.notify.channels import sms_channel
@@ -172,3 +173,11 @@ class OwnFile(MethodView):
         row, content = online.download(db.session, account(), case_id, material_id, file_store())
         return file_response(row, content)
 
+
+
+@blp.route("/cases/<int(max=2147483647):case_id>/documents/<int(max=2147483647):document_id>")
+class OwnDocument(MethodView):
+    def get(self, case_id, document_id):
+        """A document of one of my cases (receipt, notice, decision) as its signed PDF."""
+        case = online.own_case(db.session, account(), case_id)
+        return document_response(documents.of_case_by_id(db.session, case.id, document_id), file_store())

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from app.api.files import file_response
+from app.api.files import document_response, file_response
 from app.api.headers import expected_revision
 from app.api.outputs import CaseOut, CasePage
 from app.api.present import present_case
@@ -15,6 +15,7 @@ from app.cases import pauses
 from app.cases import service as cases
 from app.cases.models import STATUS_LABELS
 from app.cases.settings import CaseSettings
+from app.documents import service as documents
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.inbox import operations
@@ -164,3 +165,19 @@ class Comments(MethodView):
         """A staff comment on the case (internal: never shown to the applicant)."""
         case = operations.comment(db.session, principal(), case_id, payload["text"])
         return present_case(case, db.session, detail=True)
+
+
+@blp.route("/<int(max=2147483647):case_id>/documents")
+class CaseDocuments(MethodView):
+    def get(self, case_id):
+        """The documents the case has produced (受理凭证, 通知书, 决定书), signed."""
+        case = cases.visible_case(db.session, principal(), case_id)
+        return {"items": [documents.describe(d) | {"id": d.id} for d in documents.of_case(db.session, case.id)]}
+
+
+@blp.route("/<int(max=2147483647):case_id>/documents/<int(max=2147483647):document_id>")
+class CaseDocument(MethodView):
+    def get(self, case_id, document_id):
+        """One document as its signed PDF."""
+        case = cases.visible_case(db.session, principal(), case_id)
+        return document_response(documents.of_case_by_id(db.session, case.id, document_id), file_store())

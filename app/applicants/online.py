@@ -21,6 +21,7 @@ from app.cases.warnings import current_deadline
 from app.catalog import service as catalog
 from app.catalog.models import MATERIAL_TYPES, REQUIREMENTS, SPECIAL_PROCEDURE_KINDS
 from app.database import unit_of_work
+from app.documents import service as documents
 from app.errors import NotFound, ValidationFailed
 from app.files.service import FileStore
 from app.inbox.models import OPEN, Task
@@ -258,6 +259,9 @@ def present(session: Session, case: Case, detail: bool = False) -> dict:
     if detail:
         out["materials"] = [case_materials.describe(m) for m in case_materials.of_case(session, case.id)]
         out["history"] = citizen_history(session, case)
+        out["documents"] = [{"id": d.id, "document_no": d.document_no, "title": d.title,
+                             "signed_at": d.signed_at.isoformat() if d.signed_at else None}
+                            for d in documents.of_case(session, case.id)]
     return out
 
 

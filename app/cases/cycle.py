@@ -32,6 +32,12 @@ class Step:
     log: EventLog
     deadlines: list = field(default_factory=list)  # DeadlineRecords computed in this step
     save: bool = True
+    status_changes: list = field(default_factory=list)  # (old, new) statuses of this step
+
+
+# Called with the step after it is synced and before it is stored (e.g. documents issued at a
+# decision); registered at app start so the case core imports none of them.
+AFTER_STEP: list = []
 
 
 def lock_case(session: Session, case_id: int) -> Case:
@@ -80,6 +86,8 @@ def first_step(session: Session, case: Case, definition, data: dict, actor: str,
 
 def close_step(step: Step, actor: str) -> None:
     sync_from_engine(step, actor)
+    for hook in AFTER_STEP:
+        hook(step, actor)
     step.case.state = step.instance.dump()
     step.case.updated_at = clock.now()
     step.case.revision = (step.case.revision or 0) + 1

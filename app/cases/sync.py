@@ -146,6 +146,7 @@ def _sync_case(step, snapshot, actor: str, now) -> None:
         if status in (C.NOT_ACCEPTED, C.DENIED) and case.status_reason:
             message += f"（理由：{case.status_reason}）"
         step.log.append("status_changed", actor, message, {"from": old, "to": status})
+        step.status_changes.append((old, status))
     waiting = "supplement" in snapshot.waiting_messages
     dues = [t.due_at for t in snapshot.timers if t.due_at < J.OUT_OF_REACH]  # parked timers have no date
     case.supplement_due_at = min(dues, default=None) if waiting else None

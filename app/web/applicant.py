@@ -5,10 +5,12 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 
+from app.api.files import document_response
 from app.applicants import identity, online, signin
 from app.applicants.models import ApplicantAccount
 from app.cases.settings import CaseSettings
 from app.database import unit_of_work
+from app.documents import service as documents
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.notify.channels import sms_channel
@@ -195,3 +197,11 @@ def _localtime(value) -> str:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return f"{moment.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M}"
 
+
+
+@bp.get("/my/cases/<int(max=2147483647):case_id>/documents/<int(max=2147483647):document_id>")
+def document(case_id: int, document_id: int):
+    if (gate := _signed_in()) is not None:
+        return gate
+    case = online.own_case(db.session, g.account, case_id)
+    return document_response(documents.of_case_by_id(db.session, case.id, document_id), file_store())

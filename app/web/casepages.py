@@ -11,6 +11,7 @@ from app.cases import materials as case_materials
 from app.cases import service as cases
 from app.cases.models import STATUS_LABELS
 from app.catalog.models import ServiceItem
+from app.documents import service as documents
 from app.errors import DomainError
 from app.extensions import db
 from app.inbox.models import COMPLETED, Task
@@ -54,4 +55,5 @@ def dossier(case_id: int):
                            materials=[case_materials.describe(m, staff=True)
                                       for m in case_materials.of_case(db.session, case.id)],
                            done=json.dumps(done), active=json.dumps(active), names=case.guide.material_names(),
-                           can_download=cases.can_open_files(g.principal, case))
+                           can_download=cases.can_open_files(g.principal, case),
+                           documents=documents.of_case(db.session, case.id))

@@ -10,6 +10,7 @@ from app.calendar import service as calendar
 from app.cases import materials as case_materials
 from app.cases import service as cases
 from app.catalog.models import ServiceItem
+from app.documents import service as documents
 from app.errors import DomainError
 from app.extensions import db
 from app.inbox import operations
@@ -74,7 +75,8 @@ def task_page(task_id: str):
                            can_work=g.principal.can_work(task.role, task.hall_id), names=task.case.guide.material_names(),
                            colleagues=[u for u in operations.colleagues(db.session, task) if u.id != task.assignee_id],
                            supervises=operations.supervises(g.principal, task.hall_id),
-                           can_download=cases.can_open_files(g.principal, task.case))
+                           can_download=cases.can_open_files(g.principal, task.case),
+                           documents=documents.of_case(db.session, task.case_id))
 
 
 @bp.post("/tasks/<string:task_id>/<any(transfer, urge):action>")

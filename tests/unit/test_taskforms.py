@@ -112,7 +112,7 @@ def test_shipped_forms_compile(name):
 def test_compiled_fields_carry_their_rules():
     spec, problems = compile_form(shipped("front_desk_acceptance"))
     assert problems == []
-    assert list(spec.fields) == ["outcome", "missing_materials", "reason"]  # display text is skipped
+    assert list(spec.fields) == ["outcome", "missing_materials", "reason", "refer_to"]  # display text is skipped
     outcome, missing, reason = spec.fields.values()
     assert outcome.type == "radio" and outcome.required and outcome.values_key == "acceptance_outcomes"
     assert missing.hide is not None and missing.values_key == "item_materials"
@@ -194,7 +194,7 @@ ACCEPTANCE_CONTEXT = {
 
 def test_a_good_submission_is_cleaned_to_every_field():
     cleaned = validate(shipped("front_desk_acceptance"), {"outcome": "accept"}, ACCEPTANCE_CONTEXT)
-    assert cleaned == {"outcome": "accept", "missing_materials": [], "reason": None}
+    assert cleaned == {"outcome": "accept", "missing_materials": [], "reason": None, "refer_to": None}
 
 
 def test_unknown_field_is_refused_by_name():

@@ -1,0 +1,37 @@
+"""Documents a case produces (文书): numbered, stored as signed PDFs, listed on the case."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.database import Base, UTCDateTime
+
+KINDS = {
+    "acceptance_receipt": ("受理凭证", "受"),
+    "correction_notice": ("补齐补正材料通知书", "补"),
+    "tolerance_notice": ("容缺受理通知书", "容"),
+    "non_acceptance_decision": ("不予受理决定书", "不受"),
+    "denial_decision": ("不予批准决定书", "不准"),
+    "approval": ("准予行政许可决定书", "准"),
+}
+
+
+class Document(Base):
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_no: Mapped[str | None] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(100))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    signature: Mapped[str | None] = mapped_column(Text)  # Ed25519 over "document_no|sha256|signed_at", base64
+    key_id: Mapped[str | None] = mapped_column(String(32))  # fingerprint of the office key
+    signer: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    issued_by: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)  # what the document says, for listings
+
+    file = relationship("StoredFile", lazy="joined")

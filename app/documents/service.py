@@ -1,0 +1,211 @@
+"""Issuing the documents of a case at its decisions (art. 13–14, 28): composed from the case and
+its guide version, drawn as a PDF, stored, signed with the office's seal, listed on the case.
+
+Runs inside the engine step that made the decision (cycle.AFTER_STEP), so a document exists
+exactly when its decision does; a failed step leaves no document behind.
+"""
+from dataclasses import dataclass
+from datetime import timezone
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.cases import models as C
+from app.catalog.models import MATERIAL_TYPES
+from app.documents import render, seal
+from app.documents.models import KINDS, Document
+from app.errors import NotFound
+from app.files import service as files
+from app.files.service import FileStore
+from app.inbox.models import COMPLETED, Task
+
+RIGHTS = ("如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，"
+          "或者在六个月内依法向人民法院提起行政诉讼。")
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: FileStore
+    seal: seal.Seal
+    base_url: str
+
+
+_SETTINGS: dict[str, Settings] = {}
+
+
+def configure(database_url: str, store: FileStore, key_path: Path, office: str, base_url: str) -> None:
+    """Per database (an installation): where files go, the seal, the public address."""
+    _SETTINGS[database_url] = Settings(store, seal.load_or_create(key_path, office), base_url.rstrip("/"))
+
+
+def _key(session: Session) -> str:
+    return session.get_bind().url.render_as_string(hide_password=False)
+
+
+def settings_for(session: Session) -> Settings:
+    return _SETTINGS[_key(session)]
+
+
+def _day(moment) -> str:
+    return f"{moment.astimezone(clock.LOCAL_TZ):%Y年%m月%d日}" if moment else "—"
+
+
+def _asked(material) -> str:
+    parts = [f"{MATERIAL_TYPES.get(material.material_type, '')}{material.copies}份", material.paper_spec,
+             material.condition, material.notes]
+    return f"{material.name}（{'，'.join(p for p in parts if p)}）"
+
+
+def _last_answer(session: Session, case: C.Case, element: str) -> dict:
+    task = session.scalar(select(Task).where(Task.case_id == case.id, Task.spec_id == element,
+                                             Task.state == COMPLETED).order_by(Task.completed_at.desc()).limit(1))
+    return (task.data or {}) if task else {}
+
+
+def _clerk(session: Session, actor: str) -> str:
+    from app.auth.models import User
+
+    user = session.scalar(select(User).where(User.username == actor))
+    return user.display_name if user else actor
+
+
+def compose(session: Session, case: C.Case, kind: str, actor: str, base_url: str) -> tuple[str, list[str], dict]:
+    """(letterhead, paragraphs, data) of a document."""
+    guide, names = case.guide, case.guide.material_names()
+    by_code = {m.code: m for m in guide.materials}
+    applicant = case.applicant["name"]
+    applied = f"你（单位）于{_day(case.created_at)}提出的“{guide.name}”申请（办件编号 {case.case_no}）"
+    body = [f"{applicant}："]
+    letterhead = guide.implementing_body or case.hall.name
+    data = {"case_no": case.case_no, "applicant": applicant, "item": guide.name}
+    if kind == "acceptance_receipt":
+        letterhead = case.hall.name
+        received = [f"{i}. {names.get(c, c)}" for i, c in enumerate(case.materials, 1)]
+        body += [f"{applied}，本机关已于{_day(case.accepted_at or clock.now())}予以受理。", "已收到的申请材料：",
+                 *(received or ["（无）"]),
+                 f"承诺办结期限：{_day(case.decision_due)}前（{guide.promised_limit_days}个工作日）；"
+                 f"法定办结期限：{_day(case.legal_due)}前（{guide.legal_limit_days}个工作日）。",
+                 f"受理人：{_clerk(session, actor)}。",
+                 f"办理进度可登录 {base_url}/my 查询，或致电 {guide.consultation_contact or '12345'} 咨询。"]
+        data.update(materials=list(case.materials), decision_due=case.decision_due.isoformat() if case.decision_due else None)
+    elif kind in ("correction_notice", "tolerance_notice"):
+        letterhead = case.hall.name
+        missing = [f"{i}. {_asked(by_code[c]) if c in by_code else c}" for i, c in enumerate(case.outstanding_materials, 1)]
+        if kind == "correction_notice":
+            body += [f"{applied}，申请材料不齐全或者不符合法定形式。依据《中华人民共和国行政许可法》第三十二条，"
+                     "现一次性告知你（单位）需要补齐补正的全部材料：", *missing,
+                     f"请于{_day(case.supplement_due_at)}前补齐补正。逾期未补齐补正的，视为放弃本次申请，不予受理。"]
+        else:
+            body += [f"{applied}，基本条件具备、主要申请材料齐全且符合法定形式，次要材料有欠缺，本机关予以容缺受理。"
+                     "尚需补齐的材料：", *missing,
+                     f"请于{_day(case.supplement_due_at)}前补齐。材料补齐前不作出准予决定；逾期未补齐的，不予批准。"]
+        body.append(f"提交地点：{case.hall.name}（{guide.location or '综合受理窗口'}），"
+                    f"或登录 {base_url}/my 在线提交。咨询电话：{guide.consultation_contact or '12345'}。")
+        data.update(materials=list(case.outstanding_materials),
+                    due=case.supplement_due_at.isoformat() if case.supplement_due_at else None)
+    elif kind == "non_acceptance_decision":
+        refer = (_last_answer(session, case, "front_desk_acceptance").get("refer_to") or "").strip()
+        body += [f"{applied}，经审查，本机关决定不予受理。", f"理由：{case.status_reason or '申请材料不符合受理条件'}。"]
+        if refer:
+            body.append(f"该申请事项不属于本机关职权范围，请向{refer}申请。")
+        body += [RIGHTS, f"联系方式：{guide.consultation_contact or '12345'}。"]
+        data.update(reason=case.status_reason, refer_to=refer or None)
+    elif kind == "denial_decision":
+        body += [f"{applied}，经审查，本机关决定不予批准。", f"理由：{case.status_reason or '不符合法定条件'}。", RIGHTS,
+                 f"联系方式：{guide.consultation_contact or '12345'}；监督投诉：{guide.complaint_contact or '12345'}。"]
+        data.update(reason=case.status_reason)
+    elif kind == "approval":
+        body += [f"{applied}，经审查，符合法定条件、标准，本机关决定准予{guide.name}。",
+                 f"办理结果：{guide.result_name or guide.name}。结果将按你选择的方式送达。",
+                 f"联系方式：{guide.consultation_contact or '12345'}。"]
+        data.update(result=guide.result_name)
+    return letterhead, body, data
+
+
+def issue(session: Session, case: C.Case, kind: str, actor: str, log) -> Document:
+    config = settings_for(session)
+    title, prefix = KINDS[kind]
+    letterhead, paragraphs, data = compose(session, case, kind, actor, config.base_url)
+    document = Document(case_id=case.id, kind=kind, title=title, signer=config.seal.office, issued_by=actor, data=data)
+    session.add(document)
+    session.flush()
+    now = clock.now().astimezone(timezone.utc).replace(microsecond=0)  # what the signature covers, exactly
+    document.document_no = f"鄠政务{prefix}〔{now.astimezone(clock.LOCAL_TZ).year}〕{document.id:06d}号"
+    pdf = render.render(letterhead=letterhead, title=title, document_no=document.document_no, paragraphs=paragraphs,
+                        office=config.seal.office, date_text=_day(now),
+                        verify_url=f"{config.base_url}/verify/{document.document_no}")
+    stored = files.store(session, config.store, pdf, f"{title}{document.document_no}.pdf", by=actor)
+    document.file_id, document.sha256, document.signed_at = stored.id, stored.sha256, now
+    document.key_id = config.seal.key_id
+    document.signature = config.seal.sign(seal.signed_message(document.document_no, stored.sha256, now.isoformat()))
+    log.append("document_issued", actor, f"出具{title}（{document.document_no}）",
+               {"document_no": document.document_no, "kind": kind, "sha256": stored.sha256})
+    return document
+
+
+def kinds_for(case: C.Case, old: str, new: str) -> list[str]:
+    """Which documents a status change calls for."""
+    if new == C.AWAITING_CORRECTION:
+        return ["correction_notice"]
+    if old in (C.SUBMITTED, C.AWAITING_CORRECTION) and new == C.UNDER_REVIEW:
+        return ["acceptance_receipt"] + (["tolerance_notice"] if case.tolerated else [])
+    if new == C.NOT_ACCEPTED:
+        return ["non_acceptance_decision"]
+    if new == C.AWAITING_DELIVERY:  # decided: the decision goes out with the delivery
+        return ["approval" if case.decision == "approve" else "denial_decision"]
+    if new == C.DENIED and old != C.AWAITING_DELIVERY:  # denied without a delivery step
+        return ["denial_decision"]
+    return []
+
+
+def after_step(step, actor: str) -> None:
+    """cycle.AFTER_STEP hook: issue what this step's decisions call for."""
+    if not step.status_changes or _key(step.session) not in _SETTINGS:
+        return
+    for old, new in step.status_changes:
+        for kind in kinds_for(step.case, old, new):
+            issue(step.session, step.case, kind, actor, step.log)
+
+
+def of_case(session: Session, case_id: int) -> list[Document]:
+    return list(session.scalars(select(Document).where(Document.case_id == case_id).order_by(Document.id)))
+
+
+def of_case_by_id(session: Session, case_id: int, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None or document.case_id != case_id or document.file is None:
+        raise NotFound("文书不存在")
+    return document
+
+
+def by_number(session: Session, document_no: str) -> Document:
+    document = session.scalar(select(Document).where(Document.document_no == document_no))
+    if document is None:
+        raise NotFound("文书不存在")
+    return document
+
+
+def verify_file(session: Session, content: bytes) -> Document | None:
+    """The document this exact file is, if it is a signed original (hash known, signature good)."""
+    import hashlib
+
+    digest = hashlib.sha256(content).hexdigest()
+    document = session.scalar(select(Document).where(Document.sha256 == digest))
+    if document is None or not signature_valid(session, document):
+        return None
+    return document
+
+
+def signature_valid(session: Session, document: Document) -> bool:
+    config = settings_for(session)
+    stamp = document.signed_at.astimezone(timezone.utc).isoformat() if document.signed_at else ""
+    return bool(document.signature) and document.key_id == config.seal.key_id and config.seal.verify(
+        seal.signed_message(document.document_no, document.sha256, stamp), document.signature)
+
+
+def describe(document: Document) -> dict:
+    return {"document_no": document.document_no, "kind": document.kind, "title": document.title,
+            "sha256": document.sha256, "signer": document.signer, "key_id": document.key_id,
+            "signed_at": document.signed_at.isoformat() if document.signed_at else None}

@@ -1,0 +1,129 @@
+"""Documents at each decision of the standard flow: produced by their path, rendered, their text
+extracted and checked; signatures verify for the original and fail for a modified copy."""
+import io
+from urllib.parse import quote
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+
+from tests.flows import complete, start
+
+
+def _pdf_text(data: bytes) -> tuple[str, object]:
+    pdf = pdfium.PdfDocument(data)
+    text = "".join(page.get_textpage().get_text_range() for page in pdf)
+    image = pdf[0].render(scale=2).to_pil()
+    return text.replace("\r", "").replace("\n", ""), image
+
+
+def _documents(api, case_id):
+    return {d["kind"]: d for d in api.get(f"/api/v1/cases/{case_id}/documents").get_json()["items"]}
+
+
+def _read(api, case_id, doc) -> tuple[bytes, str]:
+    response = api.get(f"/api/v1/cases/{case_id}/documents/{doc['id']}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text, image = _pdf_text(response.data)
+    assert image.convert("L").getextrema()[0] < 100  # something dark is drawn: the page is readable
+    codes = zxingcpp.read_barcodes(image)
+    assert any(c.text.endswith("/verify/" + doc["document_no"]) for c in codes), [c.text for c in codes]
+    return response.data, text
+
+
+def test_correction_notice_lists_every_missing_material_and_the_deadline(as_user):
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)
+    complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT", "GLZD"]})
+    doc = _documents(frontdesk, case["id"])["correction_notice"]
+    _, text = _read(frontdesk, case["id"], doc)
+    for needed in ("补齐补正材料通知书", doc["document_no"], "经营场所平面布局图", "食品安全管理制度文本", "一次性告知",
+                   "2026年12月07日前", "鄠邑区政务服务中心", "/my", "电子印章"):
+        assert needed in text, needed
+
+
+def test_acceptance_receipt_and_tolerance_notice(as_user):
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)
+    complete(frontdesk, case, "front_desk_acceptance", {"outcome": "tolerate", "missing_materials": ["PMT"]})
+    docs = _documents(frontdesk, case["id"])
+    _, receipt = _read(frontdesk, case["id"], docs["acceptance_receipt"])
+    for needed in ("受理凭证", "予以受理", "食品经营许可申请书", "营业执照复印件", "承诺办结期限", "2026年12月14日",
+                   "受理人：前台受理员 王敏", "/my"):
+        assert needed in receipt, needed
+    _, tolerance = _read(frontdesk, case["id"], docs["tolerance_notice"])
+    assert "容缺受理" in tolerance and "经营场所平面布局图" in tolerance and "不予批准" in tolerance
+
+
+def test_non_acceptance_decision_names_the_agency_and_the_rights(as_user):
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)
+    complete(frontdesk, case, "front_desk_acceptance",
+             {"outcome": "reject", "reason": "经营项目为烟草零售", "refer_to": "鄠邑区烟草专卖局"})
+    _, text = _read(frontdesk, case["id"], _documents(frontdesk, case["id"])["non_acceptance_decision"])
+    for needed in ("不予受理决定书", "经营项目为烟草零售", "请向鄠邑区烟草专卖局申请", "六十日内", "行政复议", "六个月内",
+                   "行政诉讼"):
+        assert needed in text, needed
+
+
+@pytest.mark.parametrize("decision", ["deny", "approve"])
+def test_decisions_carry_reasons_contacts_seal_and_rights(as_user, decision):
+    frontdesk, backoffice = as_user("frontdesk"), as_user("backoffice")
+    case = complete(frontdesk, start(frontdesk), "front_desk_acceptance", {"outcome": "accept"})
+    data = {"decision": decision} | ({"reason": "经营场所与居民区距离不足"} if decision == "deny" else {})
+    complete(backoffice, case, "back_office_review", data)
+    kind = "denial_decision" if decision == "deny" else "approval"
+    _, text = _read(backoffice, case["id"], _documents(backoffice, case["id"])[kind])
+    if decision == "deny":
+        for needed in ("不予批准决定书", "经营场所与居民区距离不足", "六十日内", "联系方式", "西安市鄠邑区市场监督管理局"):
+            assert needed in text, needed
+    else:
+        assert "准予" in text and "食品经营许可证" in text
+    assert "西安市鄠邑区政务服务中心" in text  # the office on the seal
+
+
+def test_the_signed_original_verifies_and_a_modified_copy_fails(app, as_user):
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)
+    complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"]})
+    doc = _documents(frontdesk, case["id"])["correction_notice"]
+    original, _ = _read(frontdesk, case["id"], doc)
+    client = app.test_client()
+    page = client.get("/verify/" + quote(doc["document_no"]))
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and doc["sha256"] in body and "电子签章有效" in body
+    assert "西安鄠邑小厨餐饮有限公司" not in body  # the applicant's name is masked on the public page
+    token = body.split('name="csrf_token" value="')[1].split('"')[0]
+    good = client.post("/verify", data={"csrf_token": token, "file": (io.BytesIO(original), "a.pdf")},
+                       content_type="multipart/form-data")
+    assert "是签章原件" in good.get_data(as_text=True)
+    tampered = original.replace(b"/Title", b"/Titel", 1)
+    bad = client.post("/verify", data={"csrf_token": token, "file": (io.BytesIO(tampered), "a.pdf")},
+                      content_type="multipart/form-data")
+    assert "不是本系统签章的原件" in bad.get_data(as_text=True)
+    assert client.get("/verify/" + quote("鄠政务补〔2026〕999999号")).status_code == 404
+
+
+def test_the_applicant_downloads_their_documents_and_nobody_elses(app, as_user):
+    import logging
+
+    from tests.applicant_flows import Applicant, CodeLog
+
+    handler = CodeLog()
+    logging.getLogger("onewindow.notify").addHandler(handler)
+    logging.getLogger("onewindow.notify").setLevel(logging.INFO)
+    try:
+        owner = Applicant(app, handler).register()
+        case = owner.apply()
+        frontdesk = as_user("frontdesk")
+        complete(frontdesk, frontdesk.get(f"/api/v1/cases/{case['id']}").get_json(), "front_desk_acceptance",
+                 {"outcome": "accept"})
+        mine = owner.get(f"/api/v1/applicant/cases/{case['id']}").get_json()["documents"]
+        assert [d["title"] for d in mine] == ["受理凭证"]
+        pdf = owner.get(f"/api/v1/applicant/cases/{case['id']}/documents/{mine[0]['id']}")
+        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+        other = Applicant(app, handler, phone="13700000009", address="203.0.113.20").register(
+            name="李四", id_number="11010519491231002X")
+        assert other.get(f"/api/v1/applicant/cases/{case['id']}/documents/{mine[0]['id']}").status_code == 404
+    finally:
+        logging.getLogger("onewindow.notify").removeHandler(handler)

@@ -113,10 +113,11 @@ def test_compiled_fields_carry_their_rules():
     spec, problems = compile_form(shipped("front_desk_acceptance"))
     assert problems == []
     assert list(spec.fields) == ["outcome", "missing_materials", "reason", "refer_to"]  # display text is skipped
-    outcome, missing, reason = spec.fields.values()
+    outcome, missing, reason, refer_to = spec.fields.values()
     assert outcome.type == "radio" and outcome.required and outcome.values_key == "acceptance_outcomes"
     assert missing.hide is not None and missing.values_key == "item_materials"
     assert reason.required_if is not None and reason.max_length == 2000 and not reason.required
+    assert refer_to.hide is not None and refer_to.max_length == 200
     assert spec.values_keys() == {"acceptance_outcomes", "item_materials"}
 
 

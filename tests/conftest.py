@@ -237,3 +237,18 @@ def make_hall(app):
             db.session.remove()
         return code
     return make
+
+
+@pytest.fixture
+def codes():
+    """Sign-in codes sent by the development SMS channel (the onewindow.notify log)."""
+    import logging
+
+    from tests.applicant_flows import CodeLog
+
+    handler = CodeLog()
+    logger = logging.getLogger("onewindow.notify")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)

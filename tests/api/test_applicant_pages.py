@@ -1,26 +1,14 @@
 """The applicant's pages through HTTP: sign in, register, apply from the guide page with files,
 see the case, answer a correction notice; CSRF on every form; errors shown at their field."""
 import io
-import logging
 import re
 
 import lxml.html
-import pytest
 
-from tests.applicant_flows import PDF, PERSON, PHONE, CodeLog
+from tests.applicant_flows import PDF, PERSON, PHONE
 from tests.flows import complete
 
 ITEM = "610118-SCJG-0001"
-
-
-@pytest.fixture
-def codes():
-    handler = CodeLog()
-    logger = logging.getLogger("onewindow.notify")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
 
 
 def page(response):

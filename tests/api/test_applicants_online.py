@@ -1,27 +1,14 @@
 """Applicants online (art. 13, 7(5), 17): phone sign-in, applying with files, the same flow as
 a window case, online supplements, files only for their owners, materials already on file."""
 import io
-import logging
 from datetime import timedelta
 
-import pytest
-
 from app import clock
-from tests.applicant_flows import COMPANY, PDF, PHONE, Applicant, CodeLog
+from tests.applicant_flows import COMPANY, PDF, PHONE, Applicant
 from tests.flows import complete, open_task
 
 CODES = "/api/v1/applicant/codes"
 SESSION = "/api/v1/applicant/session"
-
-
-@pytest.fixture
-def codes():
-    handler = CodeLog()
-    logger = logging.getLogger("onewindow.notify")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
 
 
 def _send(client, phone=PHONE, address="198.51.100.7"):

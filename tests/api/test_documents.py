@@ -104,26 +104,18 @@ def test_the_signed_original_verifies_and_a_modified_copy_fails(app, as_user):
     assert client.get("/verify/" + quote("鄠政务补〔2026〕999999号")).status_code == 404
 
 
-def test_the_applicant_downloads_their_documents_and_nobody_elses(app, as_user):
-    import logging
+def test_the_applicant_downloads_their_documents_and_nobody_elses(app, as_user, codes):
+    from tests.applicant_flows import Applicant
 
-    from tests.applicant_flows import Applicant, CodeLog
-
-    handler = CodeLog()
-    logging.getLogger("onewindow.notify").addHandler(handler)
-    logging.getLogger("onewindow.notify").setLevel(logging.INFO)
-    try:
-        owner = Applicant(app, handler).register()
-        case = owner.apply()
-        frontdesk = as_user("frontdesk")
-        complete(frontdesk, frontdesk.get(f"/api/v1/cases/{case['id']}").get_json(), "front_desk_acceptance",
-                 {"outcome": "accept"})
-        mine = owner.get(f"/api/v1/applicant/cases/{case['id']}").get_json()["documents"]
-        assert [d["title"] for d in mine] == ["受理凭证"]
-        pdf = owner.get(f"/api/v1/applicant/cases/{case['id']}/documents/{mine[0]['id']}")
-        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-        other = Applicant(app, handler, phone="13700000009", address="203.0.113.20").register(
-            name="李四", id_number="11010519491231002X")
-        assert other.get(f"/api/v1/applicant/cases/{case['id']}/documents/{mine[0]['id']}").status_code == 404
-    finally:
-        logging.getLogger("onewindow.notify").removeHandler(handler)
+    owner = Applicant(app, codes).register()
+    case = owner.apply()
+    frontdesk = as_user("frontdesk")
+    complete(frontdesk, frontdesk.get(f"/api/v1/cases/{case['id']}").get_json(), "front_desk_acceptance",
+             {"outcome": "accept"})
+    mine = owner.get(f"/api/v1/applicant/cases/{case['id']}").get_json()["documents"]
+    assert [d["title"] for d in mine] == ["受理凭证"]
+    pdf = owner.get(f"/api/v1/applicant/cases/{case['id']}/documents/{mine[0]['id']}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    other = Applicant(app, codes, phone="13700000009", address="203.0.113.20").register(
+        name="李四", id_number="11010519491231002X")
+    assert other.get(f"/api/v1/applicant/cases/{case['id']}/documents/{mine[0]['id']}").status_code == 404

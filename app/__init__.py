@@ -63,9 +63,13 @@ def register_documents(app: Flask) -> None:
     with app.app_context():  # the engine's own URL: what a session's bind reports in a step
         url = db.engine.url.render_as_string(hide_password=False)
     documents.configure(url, FileStore.of(app.config), key,
-                        app.config["SEAL_OFFICE"], app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000")
-    if documents.after_step not in cycle.AFTER_STEP:
-        cycle.AFTER_STEP.append(documents.after_step)
+                        app.config["SEAL_OFFICE"], app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000",
+                        app.config["SECRET_KEY"])
+    from app.documents import delivery
+
+    for hook in (documents.after_step, delivery.after_step):  # decisions' documents first, then delivery
+        if hook not in cycle.AFTER_STEP:
+            cycle.AFTER_STEP.append(hook)
 
 
 def register_read_only_requests(app: Flask) -> None:
@@ -99,9 +103,10 @@ def register_blueprints(app: Flask) -> None:
     from app.web.processpages import bp as process_pages
     from app.web.staff import bp as staff_pages
     from app.web.verify import bp as verify_pages
+    from app.web.verify import deliver_bp, progress_bp
 
     for blueprint in (guides, applicant_pages, staff_pages, inbox_pages, case_pages, process_pages, admin_pages,
-                      verify_pages):
+                      verify_pages, deliver_bp, progress_bp):
         app.register_blueprint(blueprint)
 
 

@@ -45,6 +45,8 @@ class Config:
     STAFF_IDLE_SECONDS = int(os.environ.get("STAFF_IDLE_SECONDS", 2 * 3600))  # signed out after 2 h idle
     SEAL_OFFICE = os.environ.get("SEAL_OFFICE", "西安市鄠邑区政务服务中心")  # the name on the electronic seal
     SEAL_KEY_PATH = os.environ.get("SEAL_KEY_PATH")  # default: <INSTANCE_PATH>/seal/office_ed25519.pem
+    E_DELIVERY_DAYS = int(os.environ.get("E_DELIVERY_DAYS", 30))  # how long an e-delivery link works
+    PROGRESS_LOOKUPS_PER_HOUR = int(os.environ.get("PROGRESS_LOOKUPS_PER_HOUR", 10))  # failed, per address
     SMS_CHANNEL = os.environ.get("SMS_CHANNEL", "log")  # "log": the code is written to the log (development)
     # Where the public guide pages live, for QR codes; None = the address the request came to.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")

@@ -1,5 +1,5 @@
 """Every feature's models, imported in one place so the metadata (migrations, tests) is complete."""
-from app.applicants.models import AccountCompany, Applicant, ApplicantAccount, SignInCode  # noqa: F401
+from app.applicants.models import AccountCompany, Applicant, ApplicantAccount, LookupAttempt, SignInCode  # noqa: F401
 from app.auth.models import Hall, User, UserRole  # noqa: F401
 from app.calendar.models import CalendarRevision, CalendarYear, Holiday  # noqa: F401
 from app.cases.models import Case, CaseEvent, CaseMaterial  # noqa: F401

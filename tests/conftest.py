@@ -76,12 +76,12 @@ def _reset(app, baseline) -> None:
 
     with app.app_context():
         db.session.rollback()
-        from app.applicants.models import AccountCompany, ApplicantAccount, SignInCode
+        from app.applicants.models import AccountCompany, ApplicantAccount, LookupAttempt, SignInCode
         from app.cases.models import CaseMaterial
         from app.documents.models import Document
 
         for model in (Document, CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany, ApplicantAccount, SignInCode,
-                      Applicant):
+                      LookupAttempt, Applicant):
             db.session.execute(delete(model))
         db.session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline["max_definition"]))
         db.session.execute(delete(UserRole).where(UserRole.user_id > baseline["max_user"]))

@@ -32,7 +32,21 @@ def open_task(case: dict, name: str) -> dict:
     return tasks[0]
 
 
+def pickup_code(app, case: dict) -> str:
+    """The code the applicant reads on the public progress page and shows at the window."""
+    import lxml.html
+
+    client = app.test_client()
+    form = lxml.html.fromstring(client.get("/progress").get_data(as_text=True))
+    token = form.cssselect('input[name="csrf_token"]')[0].get("value")
+    page = client.post("/progress", data={"csrf_token": token, "case_no": case["case_no"],
+                                          "id_number": case["applicant"]["id_number"]})
+    return lxml.html.fromstring(page.get_data(as_text=True)).get_element_by_id("pickup_code").find("strong").text
+
+
 def complete(api, case: dict, name: str, data: dict, expect: int = 200) -> dict:
+    if name == "window_delivery" and data.get("delivery_method") == "window_pickup" and "pickup_code" not in data:
+        data = {**data, "pickup_code": pickup_code(api.app, case)}
     task = open_task(case, name)
     response = api.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": data})
     assert response.status_code == expect, response.get_json()

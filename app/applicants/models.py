@@ -63,3 +63,16 @@ class SignInCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LookupAttempt(Base):
+    """A public progress lookup (case number + id number), counted per client address so that
+    guessing is slow; only failed ones count against the limit."""
+
+    __tablename__ = "lookup_attempt"
+    __table_args__ = (Index("ix_lookup_attempt_address_created", "address", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    found: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

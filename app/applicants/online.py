@@ -259,6 +259,11 @@ def present(session: Session, case: Case, detail: bool = False) -> dict:
     if detail:
         out["materials"] = [case_materials.describe(m) for m in case_materials.of_case(session, case.id)]
         out["history"] = citizen_history(session, case)
+        out["delivery"] = {
+            "pickup_code": case.pickup_code if case.status == "awaiting_delivery" else None,
+            "method": case.delivery_method, "tracking_no": case.tracking_no,
+            "e_delivery_url": f"/deliver/{case.e_delivery_token}" if case.e_delivery_token else None,
+        }
         out["documents"] = [{"id": d.id, "document_no": d.document_no, "title": d.title,
                              "signed_at": d.signed_at.isoformat() if d.signed_at else None}
                             for d in documents.of_case(session, case.id)]

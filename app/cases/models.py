@@ -59,6 +59,10 @@ class Case(Base):
     decision: Mapped[str | None] = mapped_column(String(16))
     delivery_method: Mapped[str | None] = mapped_column(String(16))
     tracking_no: Mapped[str | None] = mapped_column(String(64))
+    # Art. 16: the applicant's 6-digit code for window pickup (never shown in staff views), and
+    # the signed, expiring e-delivery link token once the result was delivered online.
+    pickup_code: Mapped[str | None] = mapped_column(String(6))
+    e_delivery_token: Mapped[str | None] = mapped_column(Text)
     supplement_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     application_data: Mapped[dict] = mapped_column(JSON, default=dict)  # the start form's answers
 

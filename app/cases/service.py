@@ -18,6 +18,7 @@ from app.cases.models import CLOSED_STATUSES, Case
 from app.cases.settings import CaseSettings
 from app.catalog.models import ServiceItem
 from app.database import unit_of_work
+from app.documents import delivery
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.inbox import service as inbox
 from app.inbox.models import COMPLETED, OPEN, Task
@@ -77,6 +78,7 @@ def _complete(session: Session, principal: Principal, step, task: Task, data) ->
     context = taskforms.context_of(step.instance, task, case.guide)
     cleaned = validate_submission(spec, data, context)
     _tolerance_guard(case, cleaned)
+    delivery.check_pickup(case, cleaned)
     step.instance.complete_user_task(task.id, cleaned)
     now = clock.now()
     task.state, task.completed_at, task.completed_by_id = COMPLETED, now, principal.user_id

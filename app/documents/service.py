@@ -30,14 +30,16 @@ class Settings:
     store: FileStore
     seal: seal.Seal
     base_url: str
+    secret: str = ""  # signs e-delivery links
 
 
 _SETTINGS: dict[str, Settings] = {}
 
 
-def configure(database_url: str, store: FileStore, key_path: Path, office: str, base_url: str) -> None:
+def configure(database_url: str, store: FileStore, key_path: Path, office: str, base_url: str,
+              secret: str = "") -> None:
     """Per database (an installation): where files go, the seal, the public address."""
-    _SETTINGS[database_url] = Settings(store, seal.load_or_create(key_path, office), base_url.rstrip("/"))
+    _SETTINGS[database_url] = Settings(store, seal.load_or_create(key_path, office), base_url.rstrip("/"), secret)
 
 
 def _key(session: Session) -> str:

@@ -3,7 +3,7 @@ an uploaded PDF is the signed original."""
 from flask import Blueprint, current_app, render_template, request
 
 from app.documents import service as documents
-from app.errors import ValidationFailed
+from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.web.pages import guard
 
@@ -32,3 +32,44 @@ def check():
     document = documents.verify_file(db.session, content)
     return render_template("verify/result.html", d=document,
                            applicant=_masked(document.data.get("applicant", "")) if document else ""), 200
+
+
+deliver_bp = Blueprint("deliver", __name__, url_prefix="/deliver", template_folder="templates")
+guard(deliver_bp, template="guides/error.html")
+
+
+@deliver_bp.get("/<string:token>")
+def download(token: str):
+    """E-delivery (art. 16): the decision document behind a signed link that expires."""
+    from app.api.files import document_response
+    from app.documents import delivery
+    from app.web.context import file_store
+
+    document = delivery.open_link(db.session, token, current_app.config["SECRET_KEY"],
+                                  current_app.config["E_DELIVERY_DAYS"] * 86400)
+    return document_response(document, file_store())
+
+
+progress_bp = Blueprint("progress", __name__, url_prefix="/progress", template_folder="templates")
+guard(progress_bp, template="guides/error.html")
+
+
+@progress_bp.route("", methods=["GET", "POST"])
+def progress_page():
+    """办件进度查询: case number + id number, no sign-in."""
+    from app.applicants import online, progress
+
+    if request.method == "GET":
+        return render_template("verify/progress.html", case=None, message=None, values={})
+    try:
+        found, message = progress.lookup(db.session, request.form.get("case_no", ""), request.form.get("id_number", ""),
+                                         request.remote_addr or "unknown", current_app.config["PROGRESS_LOOKUPS_PER_HOUR"])
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template("verify/progress.html", case=None, message=exc.message, values=request.form), \
+            429 if exc.extra.get("retry_after") else 422
+    if found is None:
+        return render_template("verify/progress.html", case=None, message=message, values=request.form), 404
+    return render_template("verify/progress.html", case=online.present(db.session, found, detail=True),
+                           message=None, values={})

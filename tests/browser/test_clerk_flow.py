@@ -2,7 +2,7 @@
 office approves, pickup window delivers, the dossier shows history and the highlighted diagram."""
 import pytest
 
-from tests.flows import start
+from tests.flows import pickup_code, start
 
 PASSWORD = "onewindow-demo"
 
@@ -33,7 +33,7 @@ def case(as_user):
     return start(as_user("frontdesk"))
 
 
-def test_a_case_through_the_clerks_pages(browser, base_url, case, as_user, shot):
+def test_a_case_through_the_clerks_pages(browser, base_url, case, as_user, shot, app):
     front = login(browser, base_url, "frontdesk")
     assert front.url.endswith("/inbox")
     shot(front, "inbox")
@@ -61,6 +61,7 @@ def test_a_case_through_the_clerks_pages(browser, base_url, case, as_user, shot)
     pickup = login(browser, base_url, "pickup")
     open_task_of(pickup, base_url, case["case_no"])
     pickup.get_by_label("窗口领取").check()
+    pickup.get_by_label("取件码").fill(pickup_code(app, case))  # the applicant shows it at the window
     submit_form(pickup)
     pickup.wait_for_url(f"{base_url}/inbox")
 

@@ -199,7 +199,8 @@ def test_a_good_submission_is_cleaned_to_every_field():
 
 
 def test_unknown_field_is_refused_by_name():
-    errors = errors_of(shipped("window_delivery"), {"delivery_method": "window_pickup", "surprise": 1})
+    errors = errors_of(shipped("window_delivery"), {"delivery_method": "window_pickup", "pickup_code": "123456",
+                                                    "surprise": 1})
     assert list(errors) == ["surprise"]
 
 
@@ -272,7 +273,8 @@ def test_optional_empty_fields_get_empty_values():
 
 def test_static_values_are_the_options():
     delivery = shipped("window_delivery")
-    assert validate(delivery, {"delivery_method": "e_delivery"}) == {"delivery_method": "e_delivery", "tracking_no": None}
+    assert validate(delivery, {"delivery_method": "e_delivery"}) == {"delivery_method": "e_delivery", "pickup_code": None,
+                                                                    "tracking_no": None}
     errors = errors_of(delivery, {"delivery_method": "drone"})
     assert list(errors) == ["delivery_method"]
     assert "drone" in errors["delivery_method"][0]
@@ -306,7 +308,8 @@ def test_values_key_options_cannot_be_supplied_by_the_submission():
 
 def test_hidden_field_with_a_value_is_refused():
     delivery = shipped("window_delivery")
-    errors = errors_of(delivery, {"delivery_method": "window_pickup", "tracking_no": "SF1234567890"})
+    errors = errors_of(delivery, {"delivery_method": "window_pickup", "pickup_code": "123456",
+                                  "tracking_no": "SF1234567890"})
     assert list(errors) == ["tracking_no"]
     assert "不应填写" in errors["tracking_no"][0]
 
@@ -314,8 +317,8 @@ def test_hidden_field_with_a_value_is_refused():
 def test_hidden_field_left_empty_is_dropped_to_an_empty_value():
     delivery = shipped("window_delivery")
     for empty in ({}, {"tracking_no": ""}, {"tracking_no": None}, {"tracking_no": "  "}):
-        cleaned = validate(delivery, {"delivery_method": "window_pickup", **empty})
-        assert cleaned == {"delivery_method": "window_pickup", "tracking_no": None}
+        cleaned = validate(delivery, {"delivery_method": "window_pickup", "pickup_code": "123456", **empty})
+        assert cleaned == {"delivery_method": "window_pickup", "pickup_code": "123456", "tracking_no": None}
     acceptance = shipped("front_desk_acceptance")
     cleaned = validate(acceptance, {"outcome": "accept", "missing_materials": []}, ACCEPTANCE_CONTEXT)
     assert cleaned["missing_materials"] == []

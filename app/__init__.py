@@ -66,8 +66,10 @@ def register_documents(app: Flask) -> None:
                         app.config["SEAL_OFFICE"], app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000",
                         app.config["SECRET_KEY"])
     from app.documents import delivery
+    from app.notify import service as notify
 
-    for hook in (documents.after_step, delivery.after_step):  # decisions' documents first, then delivery
+    # decisions' documents first, then delivery (the pickup code), then the messages that cite them
+    for hook in (documents.after_step, delivery.after_step, notify.after_step):
         if hook not in cycle.AFTER_STEP:
             cycle.AFTER_STEP.append(hook)
 

@@ -135,6 +135,18 @@ def catalog_export(code, number, embed):
     click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
+notify_cli = AppGroup("notify", help="Notifications to applicants.")
+
+
+@notify_cli.command("send")
+def notify_send():
+    """Send the notifications that are due, once (the scheduler does this on every round)."""
+    from app.notify import channels
+    from app.notify import service as notify
+
+    click.echo(notify.dispatch_due(db.session, channels.configured(current_app.config)))
+
+
 def register(app) -> None:
-    for group in (seed_cli, scheduler_cli, timers_cli, calendar_cli, catalog_cli):
+    for group in (seed_cli, scheduler_cli, timers_cli, calendar_cli, catalog_cli, notify_cli):
         app.cli.add_command(group)

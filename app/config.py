@@ -47,6 +47,16 @@ class Config:
     SEAL_KEY_PATH = os.environ.get("SEAL_KEY_PATH")  # default: <INSTANCE_PATH>/seal/office_ed25519.pem
     E_DELIVERY_DAYS = int(os.environ.get("E_DELIVERY_DAYS", 30))  # how long an e-delivery link works
     PROGRESS_LOOKUPS_PER_HOUR = int(os.environ.get("PROGRESS_LOOKUPS_PER_HOUR", 10))  # failed, per address
+    # Notifications (art. 15): an HTTP SMS gateway and an SMTP server; unset = written to the log.
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL")
+    SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN")
+    SMS_TEMPLATES = os.environ.get("SMS_TEMPLATES", "{}")  # JSON: message kind -> gateway template id
+    SMTP_HOST = os.environ.get("SMTP_HOST")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", 25))
+    SMTP_USER = os.environ.get("SMTP_USER")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
+    MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@zwfw.huyi.example")
     SMS_CHANNEL = os.environ.get("SMS_CHANNEL", "log")  # "log": the code is written to the log (development)
     # Where the public guide pages live, for QR codes; None = the address the request came to.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")

@@ -7,5 +7,6 @@ from app.catalog.models import GuideMaterial, GuideVersion, RetainedCertificate,
 from app.documents.models import Document  # noqa: F401
 from app.files.models import StoredFile  # noqa: F401
 from app.inbox.models import Task  # noqa: F401
+from app.notify.models import Notification  # noqa: F401
 from app.processes.models import ProcessDefinition  # noqa: F401
 from app.timers.models import Job  # noqa: F401

@@ -19,6 +19,7 @@ from app.documents import service as documents
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.inbox import operations
+from app.notify import service as notify
 from app.web.context import file_store
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="办件")
@@ -181,3 +182,11 @@ class CaseDocument(MethodView):
         """One document as its signed PDF."""
         case = cases.visible_case(db.session, principal(), case_id)
         return document_response(documents.of_case_by_id(db.session, case.id, document_id), file_store())
+
+
+@blp.route("/<int(max=2147483647):case_id>/notifications")
+class CaseNotifications(MethodView):
+    def get(self, case_id):
+        """What the applicant was told, by which channel, and whether it went out."""
+        case = cases.visible_case(db.session, principal(), case_id)
+        return {"items": [notify.describe(n) for n in notify.of_case(db.session, case.id)]}

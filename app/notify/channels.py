@@ -2,6 +2,7 @@
 development channel writes the message to the log (the SMS gateway adapter comes with the
 notification issue and plugs in behind the same interface)."""
 import logging
+from dataclasses import dataclass
 from typing import Protocol
 
 log = logging.getLogger("onewindow.notify")
@@ -18,6 +19,13 @@ class LogSms:
         log.info("SMS to %s [%s] %s", phone, template, params)
 
 
+class LogMail:
+    """Development: e-mail goes to the `onewindow.notify` log."""
+
+    def send_mail(self, to: str, subject: str, body: str) -> None:
+        log.info("MAIL to %s: %s", to, subject)
+
+
 CHANNELS = {"log": LogSms}
 
 
@@ -26,3 +34,75 @@ def sms_channel(name: str) -> SmsChannel:
         return CHANNELS[name]()
     except KeyError:
         raise RuntimeError(f"unknown SMS channel {name!r}; known: {', '.join(CHANNELS)}") from None
+
+
+class ChannelDown(Exception):
+    """The channel could not take the message now; it will be tried again."""
+
+
+class SmsGateway:
+    """An HTTP SMS gateway: POST {"phone", "template_id", "params"} as JSON to `url`; 2xx is
+    accepted. Template ids per message kind come from configuration (SMS_TEMPLATES)."""
+
+    def __init__(self, url: str, templates: dict[str, str], token: str | None = None, timeout: float = 5):
+        self.url, self.templates, self.token, self.timeout = url, templates, token, timeout
+
+    def send_sms(self, phone: str, template: str, params: dict) -> None:
+        import json
+        import urllib.error
+        import urllib.request
+
+        body = json.dumps({"phone": phone, "template_id": self.templates.get(template, template), "params": params},
+                          ensure_ascii=False).encode()
+        request = urllib.request.Request(self.url, data=body, method="POST", headers={
+            "Content-Type": "application/json", **({"Authorization": f"Bearer {self.token}"} if self.token else {})})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (configured URL)
+                if not 200 <= response.status < 300:
+                    raise ChannelDown(f"SMS gateway answered {response.status}")
+        except (urllib.error.URLError, OSError) as exc:
+            raise ChannelDown(f"SMS gateway unreachable: {exc}") from exc
+
+
+class SmtpMail:
+    """E-mail through an SMTP server (STARTTLS and login when configured)."""
+
+    def __init__(self, host: str, port: int, sender: str, user: str | None = None, password: str | None = None,
+                 starttls: bool = False, timeout: float = 10):
+        self.host, self.port, self.sender = host, port, sender
+        self.user, self.password, self.starttls, self.timeout = user, password, starttls, timeout
+
+    def send_mail(self, to: str, subject: str, body: str) -> None:
+        import smtplib
+        from email.message import EmailMessage
+
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self.sender, to, subject
+        message.set_content(body)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls()
+                if self.user:
+                    smtp.login(self.user, self.password or "")
+                smtp.send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ChannelDown(f"SMTP {self.host}:{self.port}: {exc}") from exc
+
+
+@dataclass
+class Channels:
+    sms: object | None = None  # .send_sms(phone, template, params)
+    email: object | None = None  # .send_mail(to, subject, body)
+
+
+def configured(config) -> Channels:
+    """The channels this installation sends notifications through (see README, Notifications)."""
+    import json
+
+    sms = (SmsGateway(config["SMS_GATEWAY_URL"], json.loads(config.get("SMS_TEMPLATES") or "{}"),
+                      config.get("SMS_GATEWAY_TOKEN")) if config.get("SMS_GATEWAY_URL") else LogSms())
+    mail = (SmtpMail(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25), config.get("MAIL_FROM") or "noreply@localhost",
+                     config.get("SMTP_USER"), config.get("SMTP_PASSWORD"), bool(config.get("SMTP_STARTTLS")))
+            if config.get("SMTP_HOST") else LogMail())
+    return Channels(sms=sms, email=mail)

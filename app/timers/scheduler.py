@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import case, func, select
 
+from app.notify import channels
+from app.notify import service as notify
 from app.timers import service, wakeup
 from app.timers.models import PENDING, Job
 
@@ -75,6 +77,8 @@ class TimerScheduler:
                     try:
                         for state, n in service.run_due(db.session, self.app.config["TIMER_MAX_ATTEMPTS"]).items():
                             counts[state] = counts.get(state, 0) + n
+                        # the notification outbox goes out on the same rounds (and the sweep)
+                        notify.dispatch_due(db.session, channels.configured(self.app.config))
                         # a job leased by another scheduler is its business until the lease ends
                         wake_at = case((Job.locked_until > Job.due_at, Job.locked_until), else_=Job.due_at)
                         earliest = db.session.scalar(select(func.min(wake_at)).where(Job.state == PENDING))

@@ -15,6 +15,7 @@ from app.documents import service as documents
 from app.errors import DomainError
 from app.extensions import db
 from app.inbox.models import COMPLETED, Task
+from app.notify import service as notify
 from app.web.pages import guard, int_arg, query_without
 from app.web.staff import page
 
@@ -56,4 +57,5 @@ def dossier(case_id: int):
                                       for m in case_materials.of_case(db.session, case.id)],
                            done=json.dumps(done), active=json.dumps(active), names=case.guide.material_names(),
                            can_download=cases.can_open_files(g.principal, case),
-                           documents=documents.of_case(db.session, case.id))
+                           documents=documents.of_case(db.session, case.id),
+                           notifications=notify.of_case(db.session, case.id))

@@ -1,0 +1,120 @@
+"""Telling applicants what happened (art. 15): messages are queued in the step that made the
+event (cycle.AFTER_STEP) and sent by the scheduler with retries; a channel that is down loses
+nothing — its messages wait and go out when it is back."""
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.cases import models as C
+from app.notify.channels import ChannelDown, Channels
+from app.notify.models import FAILED, PENDING, SENT, Notification
+
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+
+
+def _messages(step) -> list[tuple[str, str, dict]]:
+    """(kind, text, params) the step calls for."""
+    case, out = step.case, []
+    item = case.guide.name
+    if not case.revision:  # the case's first step
+        out.append(("submitted", f"您的“{item}”申请已提交，办件编号 {case.case_no}。", {}))
+    for old, new in step.status_changes:
+        if new == C.UNDER_REVIEW and old in (C.SUBMITTED, C.AWAITING_CORRECTION):
+            out.append(("accepted", f"您的“{item}”申请已受理（{case.case_no}）。", {}))
+            if case.tolerated:
+                out.append(("tolerance", f"“{item}”已容缺受理，请于{_day(case.supplement_due_at)}前补齐材料。",
+                            {"due": _day(case.supplement_due_at)}))
+        elif new == C.AWAITING_CORRECTION:
+            out.append(("correction", f"“{item}”材料需补齐补正，请于{_day(case.supplement_due_at)}前提交"
+                                      f"（{case.case_no}），详见补齐补正材料通知书。", {"due": _day(case.supplement_due_at)}))
+        elif new == C.NOT_ACCEPTED:
+            out.append(("decision", f"“{item}”不予受理（{case.case_no}），详见不予受理决定书。", {}))
+        elif new == C.AWAITING_DELIVERY:
+            verdict = "准予" if case.decision == "approve" else "不予批准"
+            out.append(("decision", f"“{item}”已作出{verdict}决定（{case.case_no}）。", {"verdict": verdict}))
+            out.append(("ready_for_pickup", f"办理结果可领取：请凭取件码 {case.pickup_code} 到{case.hall.name}综合窗口领取，"
+                                             "或选择网上送达、邮寄。", {"pickup_code": case.pickup_code}))
+        elif new in (C.COMPLETED, C.DENIED, C.DEEMED_RENEWED):
+            out.append(("evaluation_invitation", f"“{item}”已办结，欢迎对本次服务作出评价（{case.case_no}）。", {}))
+    return out
+
+
+def _day(moment) -> str:
+    return f"{moment.astimezone(clock.LOCAL_TZ):%Y年%m月%d日}" if moment else ""
+
+
+def after_step(step, actor: str) -> None:
+    """cycle.AFTER_STEP hook: queue the step's messages to the applicant's phone and e-mail."""
+    case, now = step.case, clock.now()
+    phone, email = (case.applicant or {}).get("phone"), (case.applicant or {}).get("email")
+    for kind, text, params in _messages(step):
+        for channel, recipient in (("sms", phone), ("email", email)):
+            if not recipient:
+                continue
+            step.session.add(Notification(
+                case_id=case.id, kind=kind, channel=channel, recipient=recipient, template=kind,
+                params={"case_no": case.case_no, **params}, subject=f"【鄠邑政务服务】{text[:60]}", body=text,
+                state=PENDING, attempts=0, next_attempt_at=now, created_at=now))
+
+
+def _claim(session: Session, limit: int) -> list[Notification]:
+    stmt = (select(Notification).where(Notification.state == PENDING, Notification.next_attempt_at <= clock.now())
+            .order_by(Notification.next_attempt_at, Notification.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)  # two schedulers never send one message twice
+    return list(session.scalars(stmt))
+
+
+def dispatch_due(session: Session, channels: Channels, limit: int = 200) -> dict:
+    """Send what is due; returns counts. One short transaction per batch; a channel that is
+    down is not tried again in this pass (its messages wait for their next attempt)."""
+    counts = {SENT: 0, PENDING: 0, FAILED: 0}
+    down: set[str] = set()
+    rows = _claim(session, limit)
+    for row in rows:
+        channel = channels.sms if row.channel == "sms" else channels.email
+        if channel is None:
+            row.state, row.last_error = FAILED, f"没有配置 {row.channel} 渠道"
+            counts[FAILED] += 1
+            continue
+        if row.channel in down:
+            _later(row, "渠道暂不可用")
+            counts[PENDING] += 1
+            continue
+        try:
+            if row.channel == "sms":
+                channel.send_sms(row.recipient, row.template, row.params)
+            else:
+                channel.send_mail(row.recipient, row.subject, row.body)
+        except ChannelDown as exc:
+            down.add(row.channel)
+            _later(row, str(exc))
+            counts[PENDING] += 1
+            continue
+        row.state, row.sent_at, row.attempts = SENT, clock.now(), row.attempts + 1
+        counts[SENT] += 1
+    session.commit()
+    return counts
+
+
+def _later(row: Notification, error: str) -> None:
+    row.attempts += 1
+    row.last_error = error[:500]
+    delay = min(BACKOFF_FIRST * (2 ** min(row.attempts - 1, 10)), BACKOFF_MAX)
+    row.next_attempt_at = clock.now() + delay
+
+
+def of_case(session: Session, case_id: int) -> list[Notification]:
+    return list(session.scalars(select(Notification).where(Notification.case_id == case_id)
+                                .order_by(Notification.id)))
+
+
+def describe(row: Notification) -> dict:
+    return {"id": row.id, "kind": row.kind, "channel": row.channel, "recipient": row.recipient, "state": row.state,
+            "attempts": row.attempts, "last_error": row.last_error, "body": row.body,
+            "created_at": row.created_at.isoformat(), "sent_at": row.sent_at.isoformat() if row.sent_at else None}
+
+

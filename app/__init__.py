@@ -103,12 +103,13 @@ def register_blueprints(app: Flask) -> None:
     from app.web.guides import bp as guides
     from app.web.inbox import bp as inbox_pages
     from app.web.processpages import bp as process_pages
+    from app.web.rectifications import bp as rectification_pages
     from app.web.staff import bp as staff_pages
     from app.web.verify import bp as verify_pages
     from app.web.verify import deliver_bp, progress_bp
 
     for blueprint in (guides, applicant_pages, staff_pages, inbox_pages, case_pages, process_pages, admin_pages,
-                      verify_pages, deliver_bp, progress_bp):
+                      verify_pages, deliver_bp, progress_bp, rectification_pages):
         app.register_blueprint(blueprint)
 
 

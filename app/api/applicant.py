@@ -6,6 +6,7 @@ import json
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import fields
 
 from app.api.files import document_response, file_response
 from app.api.schemas import StrictSchema, text
@@ -15,6 +16,7 @@ from app.cases.settings import CaseSettings
 from app.database import unit_of_work
 from app.documents import service as documents
 from app.errors import NotAuthenticated, ValidationFailed
+from app.evaluation import service as evaluation
 from app.extensions import db
 from app.notify.channels import sms_channel
 from app.web.context import allow_application_body, file_store, uploads
@@ -181,3 +183,18 @@ class OwnDocument(MethodView):
         """A document of one of my cases (receipt, notice, decision) as its signed PDF."""
         case = online.own_case(db.session, account(), case_id)
         return document_response(documents.of_case_by_id(db.session, case.id, document_id), file_store())
+
+
+class RatingIn(StrictSchema):
+    level = fields.Integer(required=True, metadata={"description": "5 非常满意 … 1 非常不满意"})
+    comment = text(500, load_default=None, allow_none=True)
+
+
+@blp.route("/cases/<int(max=2147483647):case_id>/evaluation")
+class OwnEvaluation(MethodView):
+    @blp.arguments(RatingIn)
+    def post(self, args, case_id):
+        """好差评: rate a finished case online (once per case)."""
+        case = online.own_case(db.session, account(), case_id)
+        row = evaluation.rate(db.session, case, args["level"], "web", args.get("comment"))
+        return {"level": row.level, "channel": row.channel, "rectification": row.level in (1, 2)}, 201

@@ -16,7 +16,8 @@ from app.cases import service as cases
 from app.cases.models import STATUS_LABELS
 from app.cases.settings import CaseSettings
 from app.documents import service as documents
-from app.errors import ValidationFailed
+from app.errors import PermissionDenied, ValidationFailed
+from app.evaluation import service as evaluation
 from app.extensions import db
 from app.inbox import operations
 from app.notify import service as notify
@@ -190,3 +191,20 @@ class CaseNotifications(MethodView):
         """What the applicant was told, by which channel, and whether it went out."""
         case = cases.visible_case(db.session, principal(), case_id)
         return {"items": [notify.describe(n) for n in notify.of_case(db.session, case.id)]}
+
+
+class TabletRatingIn(StrictSchema):
+    level = fields.Integer(required=True)
+    comment = text(500, load_default=None, allow_none=True)
+
+
+@blp.route("/<int(max=2147483647):case_id>/evaluations")
+class WindowEvaluation(MethodView):
+    @blp.arguments(TabletRatingIn)
+    def post(self, args, case_id):
+        """The window tablet: the applicant rates this visit (one rating per case and visit day)."""
+        case = cases.visible_case(db.session, principal(), case_id)
+        if case.hall_id not in principal().staff_halls():
+            raise PermissionDenied("只有本大厅窗口可以提交现场评价")
+        row = evaluation.rate(db.session, case, args["level"], "window_tablet", args.get("comment"))
+        return {"level": row.level, "channel": row.channel, "visit": row.visit}, 201

@@ -23,6 +23,7 @@ from app.catalog.models import MATERIAL_TYPES, REQUIREMENTS, SPECIAL_PROCEDURE_K
 from app.database import unit_of_work
 from app.documents import service as documents
 from app.errors import NotFound, ValidationFailed
+from app.evaluation.models import Evaluation
 from app.files.service import FileStore
 from app.inbox.models import OPEN, Task
 from app.processes import service as processes
@@ -264,6 +265,8 @@ def present(session: Session, case: Case, detail: bool = False) -> dict:
             "method": case.delivery_method, "tracking_no": case.tracking_no,
             "e_delivery_url": f"/deliver/{case.e_delivery_token}" if case.e_delivery_token else None,
         }
+        out["rated"] = session.scalar(select(Evaluation.id).where(Evaluation.case_id == case.id,
+                                                                  Evaluation.visit == "")) is not None
         out["documents"] = [{"id": d.id, "document_no": d.document_no, "title": d.title,
                              "signed_at": d.signed_at.isoformat() if d.signed_at else None}
                             for d in documents.of_case(session, case.id)]

@@ -157,3 +157,14 @@ def running():
     rows = list(db.session.scalars(stmt.order_by(Case.created_at.desc()).limit(200)))
     return render_template("staff/admin_running.html", counts=counts, cases=rows, key=key, version=version,
                            status=status, statuses={k: v for k, v in STATUS_LABELS.items() if k not in CLOSED_STATUSES})
+
+
+@bp.get("/statistics")
+@page(R.ADMIN, R.SUPERVISOR)
+def statistics_page():
+    """好差评 statistics per department, hall and item, with a chart of the levels."""
+    from app.evaluation import service as evaluation
+
+    stats = evaluation.statistics(db.session)
+    hall_names = {h.id: h.name for h in db.session.scalars(select(Hall))}
+    return render_template("staff/admin_statistics.html", stats=stats, hall_names=hall_names)

@@ -205,3 +205,18 @@ def document(case_id: int, document_id: int):
         return gate
     case = online.own_case(db.session, g.account, case_id)
     return document_response(documents.of_case_by_id(db.session, case.id, document_id), file_store())
+
+
+@bp.post("/my/cases/<int(max=2147483647):case_id>/evaluation")
+def rate(case_id: int):
+    """好差评 from the applicant's case page (once per case, after it is finished)."""
+    if (gate := _signed_in()) is not None:
+        return gate
+    from app.evaluation import service as evaluation
+
+    case = online.own_case(db.session, g.account, case_id)
+    level = request.form.get("level") or ""
+    evaluation.rate(db.session, case, int(level) if level.isascii() and level.isdigit() else 0, "web",
+                    request.form.get("comment"))
+    flash("感谢您的评价" + ("，我们将在 5 个工作日内核实整改并告知结果" if level in ("1", "2") else ""))
+    return redirect(url_for("my.case", case_id=case_id))

@@ -27,6 +27,8 @@ NAVIGATION = [
     ("admin.calendar_page", "节假日", {R.ADMIN}),
     ("admin.incident_list", "故障", {R.ADMIN}),
     ("admin.running", "在办办件", {R.ADMIN}),
+    ("rectifications.rectification_list", "差评整改", {R.SUPERVISOR, R.ADMIN}),
+    ("admin.statistics_page", "好差评统计", {R.SUPERVISOR, R.ADMIN}),
     ("guides.catalogue", "事项目录", set()),
 ]
 

@@ -1,0 +1,124 @@
+"""Rating a case, rectifying bad reviews within 5 working days, and the statistics of both."""
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.auth import roles as R
+from app.auth.principal import Principal
+from app.calendar import service as calendar
+from app.calendar.days import deadline
+from app.cases.history import EventLog
+from app.cases.models import CLOSED_STATUSES, Case
+from app.catalog.models import ServiceItem
+from app.database import unit_of_work
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.evaluation.models import BAD, CHANNELS, LEVELS, ONSITE, Evaluation, Rectification
+from app.notify.models import PENDING, Notification
+
+RECTIFY_DAYS = 5
+
+
+def rate(session: Session, case: Case, level: int, channel: str, comment: str | None) -> Evaluation:
+    errors = {}
+    if level not in LEVELS:
+        errors["level"] = ["必须是 1（非常不满意）到 5（非常满意）"]
+    if channel not in CHANNELS:
+        errors["channel"] = ["必须是以下之一：" + "、".join(CHANNELS)]
+    if comment and len(comment) > 500:
+        errors["comment"] = ["不超过 500 个字符"]
+    if errors:
+        raise ValidationFailed("评价有误", errors)
+    now = clock.now()
+    visit = f"{now.astimezone(clock.LOCAL_TZ):%Y-%m-%d}" if channel in ONSITE else ""
+    with unit_of_work(session):
+        if not (case.closed or channel in ONSITE):
+            raise Conflict("办结后才能对本件作出网上评价；现场可用窗口评价器评价")
+        evaluation = Evaluation(case_id=case.id, level=level, channel=channel, visit=visit,
+                                comment=(comment or "").strip() or None, created_at=now)
+        try:
+            with session.begin_nested():
+                session.add(evaluation)
+        except IntegrityError:
+            raise Conflict("本次服务已评价过（网上每件一评，现场每次一评）") from None
+        log = EventLog(session, case)
+        log.append("evaluated", "applicant", f"申请人评价：{LEVELS[level]}（{CHANNELS[channel]}）",
+                   {"level": level, "channel": channel})
+        if level in BAD:
+            due, _ = deadline(now.astimezone(clock.LOCAL_TZ).date(), RECTIFY_DAYS, calendar.current(session),
+                              clock.LOCAL_TZ)
+            session.add(Rectification(evaluation=evaluation, case_id=case.id, hall_id=case.hall_id, due_at=due,
+                                      state="open"))
+            log.append("rectification_opened", "system", f"差评转督办整改，{RECTIFY_DAYS} 个工作日内完成",
+                       {"due_at": due.isoformat()})
+    return evaluation
+
+
+def open_rectifications(session: Session, principal: Principal) -> list[Rectification]:
+    stmt = select(Rectification).order_by(Rectification.state != "open", Rectification.due_at)
+    if not principal.is_admin:
+        stmt = stmt.where(Rectification.hall_id.in_(principal.halls_for(R.SUPERVISOR) or {-1}))
+    return list(session.scalars(stmt))
+
+
+def close(session: Session, principal: Principal, rectification_id: int, outcome: str, result: str) -> Rectification:
+    if outcome not in ("rectified", "unfounded"):
+        raise ValidationFailed("请选择整改结论", {"outcome": ["rectified（已整改）或 unfounded（经核实不成立）"]})
+    if not (result or "").strip():
+        raise ValidationFailed("请填写整改情况", {"result": ["必填项"]})
+    with unit_of_work(session):
+        row = session.get(Rectification, rectification_id)
+        if row is None or not (principal.is_admin or row.hall_id in principal.halls_for(R.SUPERVISOR)):
+            raise NotFound("整改任务不存在")
+        if row.state != "open":
+            raise Conflict("整改任务已办结")
+        if not principal.has_role(R.SUPERVISOR, R.ADMIN):
+            raise PermissionDenied("只有督办人员可以办结整改")
+        row.state, row.result, row.closed_at, row.closed_by = outcome, result.strip(), clock.now(), principal.username
+        case = session.get(Case, row.case_id)
+        verdict = "已整改" if outcome == "rectified" else "经核实不成立"
+        EventLog(session, case).append("rectification_closed", principal.username, f"差评整改办结：{verdict}。{row.result}",
+                                       {"outcome": outcome})
+        text = f"您对“{case.item.name}”的评价已处理：{verdict}。{row.result}"
+        now = clock.now()
+        for channel, recipient in (("sms", (case.applicant or {}).get("phone")), ("email", (case.applicant or {}).get("email"))):
+            if recipient:  # the answer goes back to the applicant (art. 32)
+                session.add(Notification(case_id=case.id, kind="rectification_result", channel=channel,
+                                         recipient=recipient, template="rectification_result",
+                                         params={"case_no": case.case_no}, subject="【鄠邑政务服务】评价处理结果",
+                                         body=text, state=PENDING, attempts=0, next_attempt_at=now, created_at=now))
+    return row
+
+
+def statistics(session: Session, since: date | None = None) -> dict:
+    """Per department (implementing body), hall and item: ratings, satisfaction rate, bad
+    reviews rectified on time, cases decided on time."""
+    rows = session.execute(select(ServiceItem.implementing_body, Case.hall_id, ServiceItem.name, Evaluation.level)
+                           .join(Case, Case.id == Evaluation.case_id).join(ServiceItem, ServiceItem.id == Case.item_id)).all()
+    rect = session.execute(select(Rectification.state, Rectification.due_at, Rectification.closed_at)).all()
+    decided = session.execute(select(Case.closed_at, Case.legal_due).where(Case.status.in_(CLOSED_STATUSES))).all()
+
+    def group(index):
+        out: dict = {}
+        for row in rows:
+            entry = out.setdefault(row[index] or "—", {"ratings": 0, "satisfied": 0, "bad": 0})
+            entry["ratings"] += 1
+            entry["satisfied"] += row.level >= 3
+            entry["bad"] += row.level in BAD
+        for entry in out.values():
+            entry["satisfaction_rate"] = round(entry["satisfied"] / entry["ratings"], 3) if entry["ratings"] else None
+        return out
+
+    closed = [r for r in rect if r.state != "open"]
+    on_time = [r for r in closed if r.closed_at and r.closed_at <= r.due_at]
+    in_time = [d for d in decided if d.closed_at and d.legal_due and d.closed_at <= d.legal_due]
+    return {
+        "by_department": group(0), "by_hall": group(1), "by_item": group(2),
+        "ratings": len(rows), "satisfaction_rate": round(sum(r.level >= 3 for r in rows) / len(rows), 3) if rows else None,
+        "bad_reviews": len(rect), "rectified_on_time": len(on_time),
+        "open_rectifications": sum(r.state == "open" for r in rect),
+        "cases_decided": len(decided), "decided_on_time": len(in_time),
+        "levels": {LEVELS[n]: sum(r.level == n for r in rows) for n in sorted(LEVELS, reverse=True)},
+    }

@@ -106,10 +106,10 @@ def register_blueprints(app: Flask) -> None:
     from app.web.rectifications import bp as rectification_pages
     from app.web.staff import bp as staff_pages
     from app.web.verify import bp as verify_pages
-    from app.web.verify import deliver_bp, progress_bp
+    from app.web.verify import complaints_bp, deliver_bp, progress_bp
 
     for blueprint in (guides, applicant_pages, staff_pages, inbox_pages, case_pages, process_pages, admin_pages,
-                      verify_pages, deliver_bp, progress_bp, rectification_pages):
+                      verify_pages, deliver_bp, progress_bp, rectification_pages, complaints_bp):
         app.register_blueprint(blueprint)
 
 

@@ -5,7 +5,7 @@ from app.calendar.models import CalendarRevision, CalendarYear, Holiday  # noqa:
 from app.cases.models import Case, CaseEvent, CaseMaterial  # noqa: F401
 from app.catalog.models import GuideMaterial, GuideVersion, RetainedCertificate, ServiceItem  # noqa: F401
 from app.documents.models import Document  # noqa: F401
-from app.evaluation.models import Evaluation, Rectification  # noqa: F401
+from app.evaluation.models import Complaint, Evaluation, Rectification  # noqa: F401
 from app.files.models import StoredFile  # noqa: F401
 from app.inbox.models import Task  # noqa: F401
 from app.notify.models import Notification  # noqa: F401

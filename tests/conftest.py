@@ -79,11 +79,11 @@ def _reset(app, baseline) -> None:
         from app.applicants.models import AccountCompany, ApplicantAccount, LookupAttempt, SignInCode
         from app.cases.models import CaseMaterial
         from app.documents.models import Document
-        from app.evaluation.models import Evaluation, Rectification
+        from app.evaluation.models import Complaint, Evaluation, Rectification
         from app.notify.models import Notification
 
-        for model in (Rectification, Evaluation, Notification, Document, CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany,
-                      ApplicantAccount, SignInCode, LookupAttempt, Applicant):
+        for model in (Complaint, Rectification, Evaluation, Notification, Document, CaseMaterial, CaseEvent, Task,
+                      Job, Case, AccountCompany, ApplicantAccount, SignInCode, LookupAttempt, Applicant):
             db.session.execute(delete(model))
         db.session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline["max_definition"]))
         db.session.execute(delete(UserRole).where(UserRole.user_id > baseline["max_user"]))

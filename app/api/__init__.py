@@ -9,6 +9,7 @@ from app.api import (
     calendar,
     cases,
     catalog,
+    complaints,
     errors,
     halls,
     health,
@@ -20,7 +21,8 @@ from app.api import (
 
 
 def register(app, api) -> None:
-    for module in (auth, processes, catalog, halls, applicants, cases, tasks, calendar, incidents, applicant):
+    for module in (auth, processes, catalog, halls, applicants, cases, tasks, calendar, incidents, applicant,
+                   complaints):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     app.before_request(security.authenticate_request)

@@ -43,3 +43,29 @@ class Rectification(Base):
     closed_by: Mapped[str | None] = mapped_column(String(64))
 
     evaluation: Mapped[Evaluation] = relationship(lazy="joined")
+
+
+COMPLAINT_CHANNELS = {"window": "窗口", "phone": "电话", "web": "网上", "letter": "信函", "hotline": "12345 热线"}
+
+
+class Complaint(Base):
+    """投诉举报 (art. 31): taken in by any channel, linked to a case when one is named, handled
+    by the supervisors of the hall and answered to the complainant."""
+
+    __tablename__ = "complaint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    content: Mapped[str] = mapped_column(Text)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="SET NULL"), index=True)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | answered
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str | None] = mapped_column(String(64))

@@ -15,7 +15,8 @@ class Notification(Base):
     __table_args__ = (Index("ix_notification_due", "state", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))  # submitted, accepted, correction, decision, ...
     channel: Mapped[str] = mapped_column(String(8))  # sms | email
     recipient: Mapped[str] = mapped_column(String(254))

@@ -27,3 +27,21 @@ def rectification_close(rectification_id: int):
                      request.form.get("result", ""))
     flash("整改已办结，结果已告知申请人")
     return redirect(url_for("rectifications.rectification_list"))
+
+
+@bp.get("/complaints/manage")
+@page(R.SUPERVISOR, R.ADMIN)
+def complaint_list():
+    from app.evaluation import complaints
+
+    return render_template("staff/complaints.html", rows=complaints.visible(db.session, g.principal), now=clock.now())
+
+
+@bp.post("/complaints/manage/<int(max=2147483647):complaint_id>")
+@page(R.SUPERVISOR, R.ADMIN)
+def complaint_answer(complaint_id: int):
+    from app.evaluation import complaints
+
+    complaints.answer(db.session, g.principal, complaint_id, request.form.get("answer", ""))
+    flash("已答复投诉人")
+    return redirect(url_for("rectifications.complaint_list"))

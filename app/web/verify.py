@@ -73,3 +73,36 @@ def progress_page():
         return render_template("verify/progress.html", case=None, message=message, values=request.form), 404
     return render_template("verify/progress.html", case=online.present(db.session, found, detail=True),
                            message=None, values={})
+
+
+complaints_bp = Blueprint("complaint_pages", __name__, template_folder="templates")
+guard(complaints_bp, template="guides/error.html")
+
+
+@complaints_bp.route("/complaints", methods=["GET", "POST"])
+def complaint_form():
+    """投诉举报 online, without signing in. A case is linked only with its applicant's id number."""
+    from app.applicants import progress
+    from app.evaluation import complaints
+
+    if request.method == "GET":
+        return render_template("verify/complaint.html", errors={}, values={}, done=None)
+    form = request.form
+    if form.get("website"):  # a field people never see: only robots fill it in
+        return render_template("verify/complaint.html", errors={}, values={}, done=0)
+    case = None
+    try:
+        if form.get("case_no"):
+            case, message = progress.lookup(db.session, form.get("case_no", ""), form.get("id_number", ""),
+                                             request.remote_addr or "unknown", current_app.config["PROGRESS_LOOKUPS_PER_HOUR"])
+            db.session.commit()
+            if case is None:
+                raise ValidationFailed(message, {"case_no": [message]})
+        row = complaints.lodge(db.session, channel="web", name=form.get("name", ""), phone=form.get("phone"),
+                               email=form.get("email"), content=form.get("content", ""), case=case,
+                               hall_code=form.get("hall") or None)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template("verify/complaint.html", errors=exc.errors or {"": [exc.message]}, values=form,
+                               done=None), 429 if exc.extra.get("retry_after") else 422
+    return render_template("verify/complaint.html", errors={}, values={}, done=row.id)

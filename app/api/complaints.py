@@ -1,0 +1,62 @@
+"""投诉举报 (art. 31) for staff: record one taken by window, phone, letter or the 12345 hotline,
+list those of your halls, answer them (the answer goes to the complainant)."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from app.api.schemas import StrictSchema, one_of, text
+from app.api.security import principal, require_roles
+from app.auth import roles as R
+from app.cases import service as cases
+from app.evaluation import complaints
+from app.evaluation.models import COMPLAINT_CHANNELS
+from app.extensions import db
+
+blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints", description="投诉举报")
+
+
+class ComplaintIn(StrictSchema):
+    channel = fields.String(required=True, validate=one_of(list(COMPLAINT_CHANNELS)))
+    name = text(100, required=True)
+    phone = text(32, load_default=None, allow_none=True)
+    email = text(254, load_default=None, allow_none=True)
+    content = text(4000, required=True)
+    case_id = fields.Integer(load_default=None, allow_none=True)
+    hall = text(32, load_default=None, allow_none=True)
+
+
+class AnswerIn(StrictSchema):
+    answer = text(2000, required=True)
+
+
+def _out(row) -> dict:
+    return {"id": row.id, "channel": row.channel, "name": row.name, "content": row.content, "case_id": row.case_id,
+            "state": row.state, "due_at": row.due_at.isoformat(), "answer": row.answer,
+            "answered_at": row.answered_at.isoformat() if row.answered_at else None}
+
+
+@blp.route("")
+class Complaints(MethodView):
+    @require_roles(*R.HALL_ROLES, R.ADMIN)
+    @blp.arguments(ComplaintIn)
+    def post(self, args):
+        """Record a complaint taken by a member of staff (linked to a case they can see)."""
+        case_id = args.pop("case_id")
+        case = cases.visible_case(db.session, principal(), case_id) if case_id else None
+        row = complaints.lodge(db.session, case=case, hall_code=args.pop("hall"), recorded_by=principal().username,
+                               **args)
+        return _out(row), 201
+
+    @require_roles(R.SUPERVISOR, R.ADMIN)
+    def get(self):
+        """Complaints of the halls you supervise, open ones first."""
+        return {"items": [_out(c) for c in complaints.visible(db.session, principal())]}
+
+
+@blp.route("/<int(max=2147483647):complaint_id>/answer")
+class Answer(MethodView):
+    @require_roles(R.SUPERVISOR, R.ADMIN)
+    @blp.arguments(AnswerIn)
+    def post(self, args, complaint_id):
+        """Answer a complaint: recorded, and sent to the complainant."""
+        return _out(complaints.answer(db.session, principal(), complaint_id, args["answer"]))

@@ -1,0 +1,89 @@
+"""投诉举报 (art. 31): intake by channel (online without signing in, or recorded by staff), an
+answer due in 5 working days from the hall's supervisors, sent to the complainant."""
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.auth import roles as R
+from app.auth.models import Hall
+from app.auth.principal import Principal
+from app.calendar import service as calendar
+from app.calendar.days import deadline
+from app.cases.history import EventLog
+from app.cases.models import Case
+from app.database import unit_of_work
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.evaluation.models import COMPLAINT_CHANNELS, Complaint
+from app.notify.models import PENDING, Notification
+
+ANSWER_DAYS = 5
+_PHONE = re.compile(r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$")
+
+
+def _check(channel: str, name: str, phone: str | None, email: str | None, content: str) -> dict:
+    errors = {}
+    if channel not in COMPLAINT_CHANNELS:
+        errors["channel"] = ["必须是以下之一：" + "、".join(COMPLAINT_CHANNELS)]
+    if not (name or "").strip():
+        errors["name"] = ["必填项"]
+    if not (content or "").strip() or len(content) > 4000:
+        errors["content"] = ["请填写投诉内容（不超过 4000 字）"]
+    if phone and not _PHONE.match(phone.strip()):
+        errors["phone"] = ["电话号码格式不正确"]
+    if not (phone or email):
+        errors["phone"] = ["请留下电话或电子邮箱，以便答复"]
+    if errors:
+        raise ValidationFailed("投诉信息有误", errors)
+    return {"channel": channel, "name": name.strip()[:100], "phone": (phone or "").strip() or None,
+            "email": (email or "").strip()[:254] or None, "content": content.strip()}
+
+
+def lodge(session: Session, *, channel: str, name: str, phone: str | None, email: str | None, content: str,
+          case: Case | None = None, hall_code: str | None = None, recorded_by: str | None = None) -> Complaint:
+    details = _check(channel, name, phone, email, content)
+    now = clock.now()
+    hall = case.hall if case else (session.scalar(select(Hall).where(Hall.code == hall_code)) if hall_code else None)
+    due, _ = deadline(now.astimezone(clock.LOCAL_TZ).date(), ANSWER_DAYS, calendar.current(session), clock.LOCAL_TZ)
+    with unit_of_work(session):
+        row = Complaint(**details, case_id=case.id if case else None, hall_id=hall.id if hall else None,
+                        state="open", due_at=due, created_at=now, recorded_by=recorded_by)
+        session.add(row)
+        if case is not None:
+            EventLog(session, case).append("complaint_received", recorded_by or "applicant",
+                                           f"收到投诉（{COMPLAINT_CHANNELS[channel]}），{ANSWER_DAYS} 个工作日内答复",
+                                           {"channel": channel})
+    return row
+
+
+def visible(session: Session, principal: Principal) -> list[Complaint]:
+    stmt = select(Complaint).order_by(Complaint.state != "open", Complaint.due_at)
+    if not principal.is_admin:
+        halls = principal.halls_for(R.SUPERVISOR) or {-1}
+        stmt = stmt.where(Complaint.hall_id.in_(halls))
+    return list(session.scalars(stmt))
+
+
+def answer(session: Session, principal: Principal, complaint_id: int, text: str) -> Complaint:
+    if not (text or "").strip():
+        raise ValidationFailed("请填写答复", {"answer": ["必填项"]})
+    with unit_of_work(session):
+        row = session.get(Complaint, complaint_id)
+        if row is None or not (principal.is_admin or row.hall_id in principal.halls_for(R.SUPERVISOR)):
+            raise NotFound("投诉不存在")
+        if row.state != "open":
+            raise Conflict("投诉已答复")
+        now = clock.now()
+        row.state, row.answer, row.answered_by, row.answered_at = "answered", text.strip(), principal.username, now
+        body = f"您的投诉已处理：{row.answer}"
+        for channel, recipient in (("sms", row.phone), ("email", row.email)):
+            if recipient:  # the answer goes to the complainant
+                session.add(Notification(case_id=row.case_id, complaint_id=row.id, kind="complaint_answer",
+                                         channel=channel, recipient=recipient, template="complaint_answer",
+                                         params={"complaint": row.id}, subject="【鄠邑政务服务】投诉处理答复",
+                                         body=body, state=PENDING, attempts=0, next_attempt_at=now, created_at=now))
+        if row.case_id:
+            EventLog(session, session.get(Case, row.case_id)).append(
+                "complaint_answered", principal.username, "投诉已答复", {"complaint_id": row.id})
+    return row

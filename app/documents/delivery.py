@@ -59,6 +59,31 @@ def issue_link(session: Session, case: C.Case, secret: str) -> str | None:
     return case.e_delivery_token
 
 
+def document_link(document: Document, secret: str) -> str:
+    """A download link to one document for the applicant who proved who they are (the
+    progress page); it expires like an e-delivery link."""
+    return "/deliver/" + _serializer(secret).dumps({"c": document.case_id, "d": document.id})
+
+
+_RATING_SALT = "onewindow-progress-rating"
+
+
+def rating_proof(case: C.Case, secret: str) -> str:
+    return URLSafeTimedSerializer(secret, salt=_RATING_SALT, signer=ClockSigner).dumps({"c": case.id})
+
+
+def case_of_proof(session: Session, proof: str, secret: str, max_age: int = 3600) -> C.Case:
+    """The case a rating form on the progress page was shown for (the form is good for an hour)."""
+    try:
+        payload = URLSafeTimedSerializer(secret, salt=_RATING_SALT, signer=ClockSigner).loads(proof, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        raise NotFound("页面已过期，请重新查询后评价") from None
+    case = session.get(C.Case, payload.get("c"))
+    if case is None:
+        raise NotFound("办件不存在")
+    return case
+
+
 def open_link(session: Session, token: str, secret: str, max_age: int) -> Document:
     try:
         payload = _serializer(secret).loads(token, max_age=max_age)

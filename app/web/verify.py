@@ -71,8 +71,26 @@ def progress_page():
             429 if exc.extra.get("retry_after") else 422
     if found is None:
         return render_template("verify/progress.html", case=None, message=message, values=request.form), 404
-    return render_template("verify/progress.html", case=online.present(db.session, found, detail=True),
-                           message=None, values={})
+    from app.documents import delivery
+
+    secret = current_app.config["SECRET_KEY"]
+    view = online.present(db.session, found, detail=True)
+    links = {d.id: delivery.document_link(d, secret) for d in documents.of_case(db.session, found.id)}
+    return render_template("verify/progress.html", case=view, message=None, values={}, links=links,
+                           proof=delivery.rating_proof(found, secret))
+
+
+@progress_bp.post("/rate")
+def progress_rate():
+    """好差评 from the progress page (channel: 扫码评价 — the QR code on every document leads here)."""
+    from app.documents import delivery
+    from app.evaluation import service as evaluation
+
+    case = delivery.case_of_proof(db.session, request.form.get("proof", ""), current_app.config["SECRET_KEY"])
+    level = request.form.get("level") or ""
+    evaluation.rate(db.session, case, int(level) if level.isascii() and level.isdigit() else 0, "qr_code",
+                    request.form.get("comment"))
+    return render_template("verify/progress.html", case=None, message=None, values={}, rated=True)
 
 
 complaints_bp = Blueprint("complaint_pages", __name__, template_folder="templates")

@@ -71,3 +71,27 @@ def test_progress_shows_one_case_only_and_limits_guessing(app, as_user):
     assert statuses == [404, 429, 429]
     assert progress(app, case["case_no"], case["applicant"]["id_number"], address="192.0.2.77").status_code == 429
     assert progress(app, case["case_no"], case["applicant"]["id_number"], address="192.0.2.78").status_code == 200
+
+
+def test_the_progress_page_gives_the_documents_and_takes_one_rating(app, as_user):
+    case = decided(as_user)
+    complete(as_user("pickup"), case, "window_delivery", {"delivery_method": "mail", "tracking_no": "SF1234567890"})
+    found = progress(app, case["case_no"], case["applicant"]["id_number"])
+    page = lxml.html.fromstring(found.get_data(as_text=True))
+    links = [a.get("href") for a in page.cssselect("#documents a")]
+    titles = [a.text_content() for a in page.cssselect("#documents a")]
+    assert titles == ["受理凭证", "准予行政许可决定书"]
+    client = app.test_client()
+    assert all(client.get(link).data.startswith(b"%PDF") for link in links)
+    form = page.get_element_by_id("rate")
+    proof = form.cssselect('input[name="proof"]')[0].get("value")
+    token = form.cssselect('input[name="csrf_token"]')[0].get("value")
+    session_client = app.test_client()
+    page_again = session_client.get("/progress")
+    token = lxml.html.fromstring(page_again.get_data(as_text=True)).cssselect('input[name="csrf_token"]')[0].get("value")
+    rated = session_client.post("/progress/rate", data={"csrf_token": token, "proof": proof, "level": "4"})
+    assert rated.status_code == 200 and "感谢您的评价" in rated.get_data(as_text=True)
+    twice = session_client.post("/progress/rate", data={"csrf_token": token, "proof": proof, "level": "5"})
+    assert twice.status_code == 409
+    forged = session_client.post("/progress/rate", data={"csrf_token": token, "proof": proof + "x", "level": "5"})
+    assert forged.status_code == 404

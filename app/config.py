@@ -107,6 +107,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     REQUIRE_SECRET_KEY = True
+    NOTIFY_TO_LOG = False  # unconfigured notification channels fail visibly instead of logging
     SESSION_COOKIE_SECURE = True  # behind HTTPS only
     PERMANENT_SESSION_LIFETIME = 8 * 3600
 

@@ -13,6 +13,7 @@ KINDS = {
     "non_acceptance_decision": ("不予受理决定书", "不受"),
     "denial_decision": ("不予批准决定书", "不准"),
     "approval": ("准予行政许可决定书", "准"),
+    "deemed_renewal": ("视为准予延续通知书", "延"),
 }
 
 
@@ -21,6 +22,8 @@ class Document(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_no: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The verification page's address: random, so numbers in sequence reveal nobody's decisions.
+    verify_key: Mapped[str | None] = mapped_column(String(32), unique=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(100))

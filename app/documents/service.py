@@ -4,6 +4,7 @@ its guide version, drawn as a PDF, stored, signed with the office's seal, listed
 Runs inside the engine step that made the decision (cycle.AFTER_STEP), so a document exists
 exactly when its decision does; a failed step leaves no document behind.
 """
+import secrets
 from dataclasses import dataclass
 from datetime import timezone
 from pathlib import Path
@@ -118,6 +119,12 @@ def compose(session: Session, case: C.Case, kind: str, actor: str, base_url: str
         body += [f"{applied}，经审查，本机关决定不予批准。", f"理由：{case.status_reason or '不符合法定条件'}。", RIGHTS,
                  f"联系方式：{guide.consultation_contact or '12345'}；监督投诉：{guide.complaint_contact or '12345'}。"]
         data.update(reason=case.status_reason)
+    elif kind == "deemed_renewal":
+        data_fields = case.application_data or {}
+        body += [f"{applied}。本机关在该许可有效期届满（{data_fields.get('expiry_date', '—')}）前未作出是否准予延续的决定，"
+                 "依据《中华人民共和国行政许可法》第五十条第二款，视为准予延续。",
+                 f"原许可证编号：{data_fields.get('licence_no', '—')}。联系方式：{guide.consultation_contact or '12345'}。"]
+        data.update(licence_no=data_fields.get("licence_no"))
     elif kind == "approval":
         body += [f"{applied}，经审查，符合法定条件、标准，本机关决定准予{guide.name}。",
                  f"办理结果：{guide.result_name or guide.name}。结果将按你选择的方式送达。",
@@ -135,9 +142,10 @@ def issue(session: Session, case: C.Case, kind: str, actor: str, log) -> Documen
     session.flush()
     now = clock.now().astimezone(timezone.utc).replace(microsecond=0)  # what the signature covers, exactly
     document.document_no = f"鄠政务{prefix}〔{now.astimezone(clock.LOCAL_TZ).year}〕{document.id:06d}号"
+    document.verify_key = secrets.token_urlsafe(16)[:22]
     pdf = render.render(letterhead=letterhead, title=title, document_no=document.document_no, paragraphs=paragraphs,
                         office=config.seal.office, date_text=_day(now),
-                        verify_url=f"{config.base_url}/verify/{document.document_no}")
+                        verify_url=f"{config.base_url}/verify/{document.verify_key}")
     stored = files.store(session, config.store, pdf, f"{title}{document.document_no}.pdf", by=actor)
     document.file_id, document.sha256, document.signed_at = stored.id, stored.sha256, now
     document.key_id = config.seal.key_id
@@ -159,6 +167,8 @@ def kinds_for(case: C.Case, old: str, new: str) -> list[str]:
         return ["approval" if case.decision == "approve" else "denial_decision"]
     if new == C.DENIED and old != C.AWAITING_DELIVERY:  # denied without a delivery step
         return ["denial_decision"]
+    if new == C.DEEMED_RENEWED:  # art. 14(4): undecided at expiry
+        return ["deemed_renewal"]
     return []
 
 
@@ -182,8 +192,8 @@ def of_case_by_id(session: Session, case_id: int, document_id: int) -> Document:
     return document
 
 
-def by_number(session: Session, document_no: str) -> Document:
-    document = session.scalar(select(Document).where(Document.document_no == document_no))
+def by_verify_key(session: Session, key: str) -> Document:
+    document = session.scalar(select(Document).where(Document.verify_key == key)) if key else None
     if document is None:
         raise NotFound("文书不存在")
     return document
@@ -209,5 +219,6 @@ def signature_valid(session: Session, document: Document) -> bool:
 
 def describe(document: Document) -> dict:
     return {"document_no": document.document_no, "kind": document.kind, "title": document.title,
+            "verify_path": f"/verify/{document.verify_key}",
             "sha256": document.sha256, "signer": document.signer, "key_id": document.key_id,
             "signed_at": document.signed_at.isoformat() if document.signed_at else None}

@@ -40,6 +40,10 @@ class ChannelDown(Exception):
     """The channel could not take the message now; it will be tried again."""
 
 
+class Undeliverable(Exception):
+    """The channel refused this recipient or message for good (a 4xx, a refused address)."""
+
+
 class SmsGateway:
     """An HTTP SMS gateway: POST {"phone", "template_id", "params"} as JSON to `url`; 2xx is
     accepted. Template ids per message kind come from configuration (SMS_TEMPLATES)."""
@@ -60,6 +64,10 @@ class SmsGateway:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (configured URL)
                 if not 200 <= response.status < 300:
                     raise ChannelDown(f"SMS gateway answered {response.status}")
+        except urllib.error.HTTPError as exc:
+            if 400 <= exc.code < 500 and exc.code != 429:
+                raise Undeliverable(f"SMS gateway refused the message: {exc.code}") from exc
+            raise ChannelDown(f"SMS gateway answered {exc.code}") from exc
         except (urllib.error.URLError, OSError) as exc:
             raise ChannelDown(f"SMS gateway unreachable: {exc}") from exc
 
@@ -86,6 +94,8 @@ class SmtpMail:
                 if self.user:
                     smtp.login(self.user, self.password or "")
                 smtp.send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
+            raise Undeliverable(f"SMTP refused: {exc}") from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise ChannelDown(f"SMTP {self.host}:{self.port}: {exc}") from exc
 
@@ -100,9 +110,13 @@ def configured(config) -> Channels:
     """The channels this installation sends notifications through (see README, Notifications)."""
     import json
 
+    # Unconfigured channels write to the log only where that is the point (development, tests);
+    # in production a message with no channel is marked failed, never "sent" to nobody.
+    to_log = bool(config.get("NOTIFY_TO_LOG", True))
     sms = (SmsGateway(config["SMS_GATEWAY_URL"], json.loads(config.get("SMS_TEMPLATES") or "{}"),
-                      config.get("SMS_GATEWAY_TOKEN")) if config.get("SMS_GATEWAY_URL") else LogSms())
+                      config.get("SMS_GATEWAY_TOKEN")) if config.get("SMS_GATEWAY_URL") else
+           (LogSms() if to_log else None))
     mail = (SmtpMail(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25), config.get("MAIL_FROM") or "noreply@localhost",
                      config.get("SMTP_USER"), config.get("SMTP_PASSWORD"), bool(config.get("SMTP_STARTTLS")))
-            if config.get("SMTP_HOST") else LogMail())
+            if config.get("SMTP_HOST") else (LogMail() if to_log else None))
     return Channels(sms=sms, email=mail)

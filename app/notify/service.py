@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.cases import models as C
-from app.notify.channels import ChannelDown, Channels
+from app.notify.channels import ChannelDown, Channels, Undeliverable
 from app.notify.models import FAILED, PENDING, SENT, Notification
 
 BACKOFF_FIRST = timedelta(seconds=30)
+PICKUP_PLACEHOLDER = "******"
 BACKOFF_MAX = timedelta(hours=1)
 
 
@@ -35,9 +36,12 @@ def _messages(step) -> list[tuple[str, str, dict]]:
         elif new == C.AWAITING_DELIVERY:
             verdict = "准予" if case.decision == "approve" else "不予批准"
             out.append(("decision", f"“{item}”已作出{verdict}决定（{case.case_no}）。", {"verdict": verdict}))
-            out.append(("ready_for_pickup", f"办理结果可领取：请凭取件码 {case.pickup_code} 到{case.hall.name}综合窗口领取，"
-                                             "或选择网上送达、邮寄。", {"pickup_code": case.pickup_code}))
-        elif new in (C.COMPLETED, C.DENIED, C.DEEMED_RENEWED):
+            # The code itself is put in only when the message is sent: staff read the outbox.
+            out.append(("ready_for_pickup", f"办理结果可领取：请凭取件码 {PICKUP_PLACEHOLDER} 到{case.hall.name}综合窗口领取，"
+                                             "或选择网上送达、邮寄。", {}))
+        if old == C.AWAITING_DELIVERY and case.delivery_method == "e_delivery":
+            out.append(("e_delivered", f"“{item}”的决定书已网上送达，请在办件页面或进度查询页面下载（{case.case_no}）。", {}))
+        if new in (C.COMPLETED, C.DENIED, C.DEEMED_RENEWED):
             out.append(("evaluation_invitation", f"“{item}”已办结，欢迎对本次服务作出评价（{case.case_no}）。", {}))
     return out
 
@@ -60,44 +64,69 @@ def after_step(step, actor: str) -> None:
                 state=PENDING, attempts=0, next_attempt_at=now, created_at=now))
 
 
-def _claim(session: Session, limit: int) -> list[Notification]:
-    stmt = (select(Notification).where(Notification.state == PENDING, Notification.next_attempt_at <= clock.now())
-            .order_by(Notification.next_attempt_at, Notification.id).limit(limit))
+def _claim_one(session: Session, down: set[str]) -> Notification | None:
+    """The next due message, locked while it is sent (PostgreSQL: SKIP LOCKED, so two
+    schedulers never send one message twice; SQLite: one writer at a time)."""
+    stmt = (select(Notification).where(Notification.state == PENDING, Notification.next_attempt_at <= clock.now(),
+                                       Notification.channel.notin_(down) if down else True)
+            .order_by(Notification.next_attempt_at, Notification.id).limit(1))
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)  # two schedulers never send one message twice
-    return list(session.scalars(stmt))
+        stmt = stmt.with_for_update(skip_locked=True)
+    return session.scalar(stmt)
 
 
 def dispatch_due(session: Session, channels: Channels, limit: int = 200) -> dict:
-    """Send what is due; returns counts. One short transaction per batch; a channel that is
-    down is not tried again in this pass (its messages wait for their next attempt)."""
+    """Send what is due, one message per transaction; returns counts. A channel that is down
+    is tried once per pass: its other messages wait for their next attempt."""
     counts = {SENT: 0, PENDING: 0, FAILED: 0}
     down: set[str] = set()
-    rows = _claim(session, limit)
-    for row in rows:
-        channel = channels.sms if row.channel == "sms" else channels.email
-        if channel is None:
-            row.state, row.last_error = FAILED, f"没有配置 {row.channel} 渠道"
-            counts[FAILED] += 1
-            continue
-        if row.channel in down:
-            _later(row, "渠道暂不可用")
-            counts[PENDING] += 1
-            continue
+    for _ in range(limit):
+        row = _claim_one(session, down)
+        if row is None:
+            break
         try:
-            if row.channel == "sms":
-                channel.send_sms(row.recipient, row.template, row.params)
-            else:
-                channel.send_mail(row.recipient, row.subject, row.body)
-        except ChannelDown as exc:
-            down.add(row.channel)
-            _later(row, str(exc))
-            counts[PENDING] += 1
-            continue
-        row.state, row.sent_at, row.attempts = SENT, clock.now(), row.attempts + 1
-        counts[SENT] += 1
-    session.commit()
+            outcome = _send_one(session, row, channels, down)
+        except Exception as exc:  # noqa: BLE001 — a bad message must not hold up the others
+            row.state, row.last_error, row.attempts = FAILED, f"{type(exc).__name__}: {exc}"[:500], row.attempts + 1
+            outcome = FAILED
+        counts[outcome] += 1
+        if outcome == PENDING:  # the channel is down: its other due messages wait too
+            counts[PENDING] += _postpone_channel(session, row.channel, row.last_error or "")
+        session.commit()  # recorded at once: what went out is never sent again after a later failure
     return counts
+
+
+def _postpone_channel(session: Session, channel: str, error: str) -> int:
+    waiting = list(session.scalars(select(Notification).where(
+        Notification.state == PENDING, Notification.channel == channel, Notification.next_attempt_at <= clock.now())))
+    for row in waiting:
+        _later(row, error)
+    return len(waiting)
+
+
+def _send_one(session: Session, row: Notification, channels: Channels, down: set[str]) -> str:
+    channel = channels.sms if row.channel == "sms" else channels.email
+    if channel is None:
+        row.state, row.last_error = FAILED, f"没有配置 {row.channel} 渠道"
+        return FAILED
+    params, body = dict(row.params), row.body
+    if row.kind == "ready_for_pickup":
+        code = session.scalar(select(C.Case.pickup_code).where(C.Case.id == row.case_id)) or ""
+        params["pickup_code"], body = code, body.replace(PICKUP_PLACEHOLDER, code)
+    try:
+        if row.channel == "sms":
+            channel.send_sms(row.recipient, row.template, params)
+        else:
+            channel.send_mail(row.recipient, row.subject, body)
+    except Undeliverable as exc:  # this recipient, not the channel: give up on this one
+        row.state, row.last_error, row.attempts = FAILED, str(exc)[:500], row.attempts + 1
+        return FAILED
+    except ChannelDown as exc:
+        down.add(row.channel)
+        _later(row, str(exc))
+        return PENDING
+    row.state, row.sent_at, row.attempts = SENT, clock.now(), row.attempts + 1
+    return SENT
 
 
 def _later(row: Notification, error: str) -> None:

@@ -16,9 +16,9 @@ def _masked(name: str) -> str:
     return (name[:1] + "＊" * (len(name) - 1)) if name else ""
 
 
-@bp.get("/<path:document_no>")
-def show(document_no: str):
-    document = documents.by_number(db.session, document_no)
+@bp.get("/<string:key>")
+def show(key: str):
+    document = documents.by_verify_key(db.session, key)
     return render_template("verify/show.html", d=document, valid=documents.signature_valid(db.session, document),
                            applicant=_masked(document.data.get("applicant", "")), result=None)
 

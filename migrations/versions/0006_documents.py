@@ -21,6 +21,7 @@ def upgrade():
     op.create_table('document',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('document_no', sa.String(length=64), nullable=True),
+    sa.Column('verify_key', sa.String(length=32), nullable=True),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('title', sa.String(length=100), nullable=False),
@@ -36,7 +37,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_document_case_id_case'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['file_id'], ['stored_file.id'], name=op.f('fk_document_file_id_stored_file')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document')),
-    sa.UniqueConstraint('document_no', name=op.f('uq_document_document_no'))
+    sa.UniqueConstraint('document_no', name=op.f('uq_document_document_no')),
+    sa.UniqueConstraint('verify_key', name=op.f('uq_document_verify_key'))
     )
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_document_case_id'), ['case_id'], unique=False)

@@ -123,3 +123,19 @@ def test_a_channel_that_is_down_loses_nothing_and_catches_up(app, as_user, chann
     kinds = sorted(t["template_id"] for t in inbox.texts)
     assert kinds == ["SMS_0001", "SMS_0003"] and len(inbox.mails) == 2
     assert any("2026年12月07日" in body for _, body in inbox.mails)  # the correction deadline
+
+
+def test_the_pickup_code_goes_to_the_applicant_only(app, as_user, channels):
+    from tests.flows import pickup_code
+
+    inbox, _, _ = channels
+    frontdesk, backoffice = as_user("frontdesk"), as_user("backoffice")
+    case = complete(frontdesk, start(frontdesk), "front_desk_acceptance", {"outcome": "accept"})
+    case = complete(backoffice, case, "back_office_review", {"decision": "approve"})
+    send(app)
+    code = pickup_code(app, case)
+    texts = [t for t in inbox.texts if t["template_id"] == "ready_for_pickup"]
+    assert texts and texts[0]["params"]["pickup_code"] == code
+    assert any(code in body for _, body in inbox.mails)
+    staff_view = str(as_user("pickup").get(f"/api/v1/cases/{case['id']}/notifications").get_json())
+    assert code not in staff_view and "******" in staff_view

@@ -28,6 +28,8 @@ def test_undecided_at_expiry_is_deemed_renewed(app, as_user):
     assert "视为准予延续" in case["status_reason"] and case["decision"] == "deemed"
     assert case["open_tasks"] == [] and case["closed_at"] is not None
     assert any(e["kind"] == "task_cancelled" and "延续审查决定" in e["message"] for e in case["events"])
+    titles = [d["title"] for d in backoffice.get(f"/api/v1/cases/{case['id']}/documents").get_json()["items"]]
+    assert titles == ["受理凭证", "视为准予延续通知书"]  # the applicant holds the deemed renewal in hand
 
 
 def test_expiry_during_acceptance_also_deems_it_renewed(app, as_user):

@@ -16,7 +16,7 @@ from app.cases.models import Case
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.evaluation.models import COMPLAINT_CHANNELS, Complaint
-from app.notify.models import PENDING, Notification
+from app.notify import service as notify
 
 ANSWER_DAYS = 5
 _PHONE = re.compile(r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$")
@@ -74,15 +74,10 @@ def answer(session: Session, principal: Principal, complaint_id: int, text: str)
             raise NotFound("投诉不存在")
         if row.state != "open":
             raise Conflict("投诉已答复")
-        now = clock.now()
-        row.state, row.answer, row.answered_by, row.answered_at = "answered", text.strip(), principal.username, now
-        body = f"您的投诉已处理：{row.answer}"
-        for channel, recipient in (("sms", row.phone), ("email", row.email)):
-            if recipient:  # the answer goes to the complainant
-                session.add(Notification(case_id=row.case_id, complaint_id=row.id, kind="complaint_answer",
-                                         channel=channel, recipient=recipient, template="complaint_answer",
-                                         params={"complaint": row.id}, subject="【鄠邑政务服务】投诉处理答复",
-                                         body=body, state=PENDING, attempts=0, next_attempt_at=now, created_at=now))
+        row.state, row.answer, row.answered_by, row.answered_at = "answered", text.strip(), principal.username, clock.now()
+        notify.queue(session, kind="complaint_answer", text=f"您的投诉已处理：{row.answer}", phone=row.phone,
+                     email=row.email, params={"complaint": row.id}, case_id=row.case_id, complaint_id=row.id,
+                     subject="【鄠邑政务服务】投诉处理答复")
         if row.case_id:
             EventLog(session, session.get(Case, row.case_id)).append(
                 "complaint_answered", principal.username, "投诉已答复", {"complaint_id": row.id})

@@ -16,7 +16,7 @@ from app.catalog.models import ServiceItem
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.evaluation.models import BAD, CHANNELS, LEVELS, ONSITE, Evaluation, Rectification
-from app.notify.models import PENDING, Notification
+from app.notify import service as notify
 
 RECTIFY_DAYS = 5
 
@@ -81,14 +81,10 @@ def close(session: Session, principal: Principal, rectification_id: int, outcome
         verdict = "已整改" if outcome == "rectified" else "经核实不成立"
         EventLog(session, case).append("rectification_closed", principal.username, f"差评整改办结：{verdict}。{row.result}",
                                        {"outcome": outcome})
-        text = f"您对“{case.item.name}”的评价已处理：{verdict}。{row.result}"
-        now = clock.now()
-        for channel, recipient in (("sms", (case.applicant or {}).get("phone")), ("email", (case.applicant or {}).get("email"))):
-            if recipient:  # the answer goes back to the applicant (art. 32)
-                session.add(Notification(case_id=case.id, kind="rectification_result", channel=channel,
-                                         recipient=recipient, template="rectification_result",
-                                         params={"case_no": case.case_no}, subject="【鄠邑政务服务】评价处理结果",
-                                         body=text, state=PENDING, attempts=0, next_attempt_at=now, created_at=now))
+        # the answer goes back to the applicant (art. 32)
+        notify.queue(session, kind="rectification_result", text=f"您对“{case.item.name}”的评价已处理：{verdict}。{row.result}",
+                     phone=(case.applicant or {}).get("phone"), email=(case.applicant or {}).get("email"),
+                     params={"case_no": case.case_no}, case_id=case.id, subject="【鄠邑政务服务】评价处理结果")
     return row
 
 

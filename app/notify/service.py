@@ -50,18 +50,24 @@ def _day(moment) -> str:
     return f"{moment.astimezone(clock.LOCAL_TZ):%Y年%m月%d日}" if moment else ""
 
 
+def queue(session: Session, *, kind: str, text: str, phone: str | None, email: str | None, params: dict,
+          case_id: int | None = None, complaint_id: int | None = None, subject: str | None = None) -> None:
+    """One outbox row per channel the person gave, due now, in the caller's transaction."""
+    now = clock.now()
+    for channel, recipient in (("sms", phone), ("email", email)):
+        if recipient:
+            session.add(Notification(case_id=case_id, complaint_id=complaint_id, kind=kind, channel=channel,
+                                     recipient=recipient, template=kind, params=params,
+                                     subject=subject or f"【鄠邑政务服务】{text[:60]}", body=text, state=PENDING,
+                                     attempts=0, next_attempt_at=now, created_at=now))
+
+
 def after_step(step, actor: str) -> None:
     """cycle.AFTER_STEP hook: queue the step's messages to the applicant's phone and e-mail."""
-    case, now = step.case, clock.now()
-    phone, email = (case.applicant or {}).get("phone"), (case.applicant or {}).get("email")
+    case = step.case
     for kind, text, params in _messages(step):
-        for channel, recipient in (("sms", phone), ("email", email)):
-            if not recipient:
-                continue
-            step.session.add(Notification(
-                case_id=case.id, kind=kind, channel=channel, recipient=recipient, template=kind,
-                params={"case_no": case.case_no, **params}, subject=f"【鄠邑政务服务】{text[:60]}", body=text,
-                state=PENDING, attempts=0, next_attempt_at=now, created_at=now))
+        queue(step.session, kind=kind, text=text, phone=(case.applicant or {}).get("phone"),
+              email=(case.applicant or {}).get("email"), params={"case_no": case.case_no, **params}, case_id=case.id)
 
 
 def _claim_one(session: Session, down: set[str]) -> Notification | None:

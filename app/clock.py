@@ -57,3 +57,8 @@ def reset() -> None:
     with _lock:
         _frozen = None
         _offset = timedelta(0)
+
+
+def chinese_date(moment: datetime | None, empty: str = "") -> str:
+    """A moment's local date as written in documents and messages: 2026年12月07日."""
+    return f"{moment.astimezone(LOCAL_TZ):%Y年%m月%d日}" if moment else empty

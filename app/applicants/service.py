@@ -10,7 +10,7 @@ from app.applicants.idnumbers import id_problem
 from app.applicants.models import Applicant
 from app.errors import ValidationFailed
 
-_PHONE = re.compile(r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$")
+PHONE = re.compile(r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -26,7 +26,7 @@ def validate_applicant(data: dict) -> dict:
     if not name:
         errors["applicant.name"] = ["申请人名称为必填项"]
     phone = (data.get("phone") or "").strip() or None
-    if phone and not _PHONE.match(phone):
+    if phone and not PHONE.match(phone):
         errors["applicant.phone"] = ["联系电话格式不正确（手机号 11 位或带区号的固定电话）"]
     email = (data.get("email") or "").strip() or None
     if email and not _EMAIL.match(email):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.cases import cycle
 from app.cases.history import EventLog
 from app.cases.models import MATERIAL_SOURCES, NOT_ACCEPTED, ON_FILE, SHARING, UPLOAD, Case, CaseMaterial
 from app.errors import NotFound, ValidationFailed
@@ -97,7 +98,7 @@ def download(session: Session, store: FileStore, case: Case, material_id: int, a
     if row is None or row.case_id != case.id or row.file is None:
         raise NotFound("文件不存在")
     content = files.read(store, row.file)
-    session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    cycle.lock_case(session, case.id)  # history entries in order, as every writer of events does
     EventLog(session, case).append("file_downloaded", actor, f"{who}下载材料“{row.material_name}”（{row.file_name}）",
                                    {"case_material_id": row.id, "sha256": row.file.sha256})
     return row, content

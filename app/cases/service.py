@@ -203,7 +203,7 @@ def add_material_file(session: Session, principal: Principal, case_id: int, code
             raise PermissionDenied("只有受理人员可以上传办件材料")
         if case.closed:
             raise Conflict("办件已结束，不能再上传材料")
-        session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+        cycle.lock_case(session, case.id)
         row = materials.attach_upload(session, store, case, code, content, name, principal.username, field="file")
         EventLog(session, case).append("material_uploaded", principal.username,
                                        f"{principal.display_name} 上传材料“{row.material_name}”（{row.file_name}）",

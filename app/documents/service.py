@@ -52,7 +52,7 @@ def settings_for(session: Session) -> Settings:
 
 
 def _day(moment) -> str:
-    return f"{moment.astimezone(clock.LOCAL_TZ):%Y年%m月%d日}" if moment else "—"
+    return clock.chinese_date(moment, "—")
 
 
 def _asked(material) -> str:

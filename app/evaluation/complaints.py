@@ -1,11 +1,11 @@
 """投诉举报 (art. 31): intake by channel (online without signing in, or recorded by staff), an
 answer due in 5 working days from the hall's supervisors, sent to the complainant."""
-import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.applicants.service import PHONE
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
@@ -19,7 +19,6 @@ from app.evaluation.models import COMPLAINT_CHANNELS, Complaint
 from app.notify import service as notify
 
 ANSWER_DAYS = 5
-_PHONE = re.compile(r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$")
 
 
 def _check(channel: str, name: str, phone: str | None, email: str | None, content: str) -> dict:
@@ -30,7 +29,7 @@ def _check(channel: str, name: str, phone: str | None, email: str | None, conten
         errors["name"] = ["必填项"]
     if not (content or "").strip() or len(content) > 4000:
         errors["content"] = ["请填写投诉内容（不超过 4000 字）"]
-    if phone and not _PHONE.match(phone.strip()):
+    if phone and not PHONE.match(phone.strip()):
         errors["phone"] = ["电话号码格式不正确"]
     if not (phone or email):
         errors["phone"] = ["请留下电话或电子邮箱，以便答复"]

@@ -19,18 +19,17 @@ BACKOFF_MAX = timedelta(hours=1)
 def _messages(step) -> list[tuple[str, str, dict]]:
     """(kind, text, params) the step calls for."""
     case, out = step.case, []
-    item = case.guide.name
+    item, due = case.guide.name, clock.chinese_date(case.supplement_due_at)
     if not case.revision:  # the case's first step
         out.append(("submitted", f"您的“{item}”申请已提交，办件编号 {case.case_no}。", {}))
     for old, new in step.status_changes:
         if new == C.UNDER_REVIEW and old in (C.SUBMITTED, C.AWAITING_CORRECTION):
             out.append(("accepted", f"您的“{item}”申请已受理（{case.case_no}）。", {}))
             if case.tolerated:
-                out.append(("tolerance", f"“{item}”已容缺受理，请于{_day(case.supplement_due_at)}前补齐材料。",
-                            {"due": _day(case.supplement_due_at)}))
+                out.append(("tolerance", f"“{item}”已容缺受理，请于{due}前补齐材料。", {"due": due}))
         elif new == C.AWAITING_CORRECTION:
-            out.append(("correction", f"“{item}”材料需补齐补正，请于{_day(case.supplement_due_at)}前提交"
-                                      f"（{case.case_no}），详见补齐补正材料通知书。", {"due": _day(case.supplement_due_at)}))
+            out.append(("correction", f"“{item}”材料需补齐补正，请于{due}前提交（{case.case_no}），详见补齐补正材料通知书。",
+                        {"due": due}))
         elif new == C.NOT_ACCEPTED:
             out.append(("decision", f"“{item}”不予受理（{case.case_no}），详见不予受理决定书。", {}))
         elif new == C.AWAITING_DELIVERY:
@@ -44,10 +43,6 @@ def _messages(step) -> list[tuple[str, str, dict]]:
         if new in (C.COMPLETED, C.DENIED, C.DEEMED_RENEWED):
             out.append(("evaluation_invitation", f"“{item}”已办结，欢迎对本次服务作出评价（{case.case_no}）。", {}))
     return out
-
-
-def _day(moment) -> str:
-    return f"{moment.astimezone(clock.LOCAL_TZ):%Y年%m月%d日}" if moment else ""
 
 
 def queue(session: Session, *, kind: str, text: str, phone: str | None, email: str | None, params: dict,

@@ -19,7 +19,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.processes.models import ProcessDefinition
 from app.timers import incidents
-from app.web.pages import guard, int_arg
+from app.web.pages import form_int, guard, int_arg
 from app.web.staff import page, remember
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -70,7 +70,7 @@ def user_action(username: str, action: str):
             if action == "grant":
                 users.grant(db.session, user, request.form.get("role", ""), request.form.get("hall") or None)
             elif action == "revoke":
-                users.revoke(db.session, user, int(grant_id) if grant_id.isascii() and grant_id.isdigit() else 0, me)
+                users.revoke(db.session, user, form_int(grant_id), me)
             else:
                 users.set_active(db.session, user, action == "activate", me)
     except DomainError as exc:

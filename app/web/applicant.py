@@ -15,7 +15,7 @@ from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.notify.channels import sms_channel
 from app.web.context import allow_application_body, file_store, uploads
-from app.web.pages import guard, safe_next
+from app.web.pages import form_int, guard, safe_next
 
 bp = Blueprint("my", __name__, template_folder="templates")
 
@@ -216,7 +216,7 @@ def rate(case_id: int):
 
     case = online.own_case(db.session, g.account, case_id)
     level = request.form.get("level") or ""
-    evaluation.rate(db.session, case, int(level) if level.isascii() and level.isdigit() else 0, "web",
+    evaluation.rate(db.session, case, form_int(level), "web",
                     request.form.get("comment"))
     flash("感谢您的评价" + ("，我们将在 5 个工作日内核实整改并告知结果" if level in ("1", "2") else ""))
     return redirect(url_for("my.case", case_id=case_id))

@@ -38,6 +38,12 @@ def int_arg(name: str, default: int, lo: int = 1, hi: int = 100000) -> int:
     return min(max(int(value), lo), hi) if re.fullmatch(r"[0-9]{1,9}", value) else default
 
 
+def form_int(value: str | None) -> int:
+    """A whole number typed into a form; anything else is 0 (which the service refuses by name)."""
+    value = value or ""
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else 0
+
+
 def safe_next(target: str | None, fallback: str) -> str:
     """Only paths on this site: a form or link must not send the user elsewhere."""
     target = target or ""

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, render_template, request
 from app.documents import service as documents
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
-from app.web.pages import guard
+from app.web.pages import form_int, guard
 
 bp = Blueprint("verify", __name__, url_prefix="/verify", template_folder="templates")
 guard(bp, template="guides/error.html")
@@ -88,7 +88,7 @@ def progress_rate():
 
     case = delivery.case_of_proof(db.session, request.form.get("proof", ""), current_app.config["SECRET_KEY"])
     level = request.form.get("level") or ""
-    evaluation.rate(db.session, case, int(level) if level.isascii() and level.isdigit() else 0, "qr_code",
+    evaluation.rate(db.session, case, form_int(level), "qr_code",
                     request.form.get("comment"))
     return render_template("verify/progress.html", case=None, message=None, values={}, rated=True)
 

@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.admin import bp as admin_pages
     from app.web.applicant import bp as applicant_pages
     from app.web.casepages import bp as case_pages
+    from app.web.contactpages import bp as contact_pages
     from app.web.guides import bp as guides
     from app.web.inbox import bp as inbox_pages
     from app.web.processpages import bp as process_pages
@@ -109,7 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.verify import complaints_bp, deliver_bp, progress_bp
 
     for blueprint in (guides, applicant_pages, staff_pages, inbox_pages, case_pages, process_pages, admin_pages,
-                      verify_pages, deliver_bp, progress_bp, rectification_pages, complaints_bp):
+                      verify_pages, deliver_bp, progress_bp, rectification_pages, complaints_bp, contact_pages):
         app.register_blueprint(blueprint)
 
 

@@ -4,6 +4,7 @@ from app.auth.models import Hall, User, UserRole  # noqa: F401
 from app.calendar.models import CalendarRevision, CalendarYear, Holiday  # noqa: F401
 from app.cases.models import Case, CaseEvent, CaseMaterial  # noqa: F401
 from app.catalog.models import GuideMaterial, GuideVersion, RetainedCertificate, ServiceItem  # noqa: F401
+from app.contacts.models import ContactRecord  # noqa: F401
 from app.documents.models import Document  # noqa: F401
 from app.evaluation.models import Complaint, Evaluation, Rectification  # noqa: F401
 from app.files.models import StoredFile  # noqa: F401

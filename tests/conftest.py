@@ -78,12 +78,13 @@ def _reset(app, baseline) -> None:
         db.session.rollback()
         from app.applicants.models import AccountCompany, ApplicantAccount, LookupAttempt, SignInCode
         from app.cases.models import CaseMaterial
+        from app.contacts.models import ContactRecord
         from app.documents.models import Document
         from app.evaluation.models import Complaint, Evaluation, Rectification
         from app.notify.models import Notification
 
-        for model in (Complaint, Rectification, Evaluation, Notification, Document, CaseMaterial, CaseEvent, Task,
-                      Job, Case, AccountCompany, ApplicantAccount, SignInCode, LookupAttempt, Applicant):
+        for model in (ContactRecord, Complaint, Rectification, Evaluation, Notification, Document, CaseMaterial, CaseEvent,
+                      Task, Job, Case, AccountCompany, ApplicantAccount, SignInCode, LookupAttempt, Applicant):
             db.session.execute(delete(model))
         db.session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline["max_definition"]))
         db.session.execute(delete(UserRole).where(UserRole.user_id > baseline["max_user"]))

@@ -10,6 +10,7 @@ from app.api import (
     cases,
     catalog,
     complaints,
+    contacts,
     errors,
     halls,
     health,
@@ -24,6 +25,7 @@ def register(app, api) -> None:
     for module in (auth, processes, catalog, halls, applicants, cases, tasks, calendar, incidents, applicant,
                    complaints):
         api.register_blueprint(module.blp)
+    api.register_blueprint(contacts.blp)
     app.register_blueprint(health.blp)
     app.before_request(security.authenticate_request)
     errors.register(app)

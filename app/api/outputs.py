@@ -26,6 +26,9 @@ class TaskOut(Schema):
     warning = fields.String(allow_none=True, metadata={"description": "green / yellow / red"})
     urged_at = fields.DateTime(allow_none=True, metadata={"description": "督办人员催办的时间"})
     urge_note = fields.String(allow_none=True)
+    applicant_contact = fields.String(allow_none=True, metadata={
+        "description": "本环节允许的与申请人接触（BPMN 扩展属性 applicantContact）；null 为不安排接触"})
+    applicant_contact_label = fields.String(allow_none=True)
 
 
 class Deadline(Schema):

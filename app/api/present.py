@@ -7,6 +7,7 @@ from app.cases import history
 from app.cases.models import STATUS_LABELS, Case
 from app.cases.service import open_tasks
 from app.cases.warnings import assess, current_deadline
+from app.contacts.kinds import contact_label
 from app.inbox.models import Task
 
 
@@ -28,6 +29,7 @@ def present_task(task: Task, data: HolidayData | None = None) -> dict:
         "working_days_left": timing["working_days_left"] if timing else None,
         "warning": timing["warning"] if timing else None,
         "urged_at": task.urged_at, "urge_note": task.urge_note,
+        "applicant_contact": task.applicant_contact, "applicant_contact_label": contact_label(task.applicant_contact),
     }
 
 

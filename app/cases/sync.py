@@ -74,7 +74,7 @@ def _sync_tasks(step, snapshot, actor: str, now) -> None:
             raise ProcessFailure(f"用户任务 {view.spec_id} 没有角色泳道", element_id=view.spec_id)
         row = Task(id=task_id, case_id=case.id, spec_id=view.spec_id, title=view.name, role=role,
                    hall_id=case.hall_id, form_key=view.form_key, state=OPEN, created_at=now,
-                   due_provisional=False)
+                   due_provisional=False, applicant_contact=view.applicant_contact)
         _due_at(step, row, view.due_expression)
         session.add(row)
         step.log.append("task_created", actor,

@@ -1,6 +1,6 @@
 """The only package that imports SpiffWorkflow.
 
-- `checks.inspect(bytes, roles, max_bytes)`: deployment checks for a .bpmn file
+- `checks.inspect(bytes, roles, max_bytes, contact_kinds=…)`: deployment checks for a .bpmn file
 - `specs.load(...)`: the parsed spec of a deployed version, cached per worker
 - `ProcessInstance`: start / load / act / run / snapshot / dump one case's instance
 """

@@ -127,6 +127,22 @@ def _check_user_tasks(result: Inspection, model: ProcessModel) -> None:
                    f"暂不支持 {etree.QName(el).localname}（需要平台集成）；请改用用户任务或脚本任务")
 
 
+def _check_applicant_contact(result: Inspection, process, contact_kinds: dict[str, str]) -> None:
+    """Art. 18: a user task may declare the one kind of applicant contact its step allows."""
+    allowed = "、".join(f"{kind}（{label}）" for kind, label in contact_kinds.items())
+    for task in process.iter(bpmn_model.bpmn("userTask")):
+        values = bpmn_model.extension_properties(task, bpmn_model.APPLICANT_CONTACT)
+        name = (task.get("name") or task.get("id") or "").strip()
+        if len(values) > 1:
+            result.add(task.get("id"), "applicant_contact_kind",
+                       f"用户任务“{name}”声明了 {len(values)} 个 {bpmn_model.APPLICANT_CONTACT}，只能声明一个")
+        for value in values:
+            if value not in contact_kinds:
+                result.add(task.get("id"), "applicant_contact_kind",
+                           f"用户任务“{name}”的 {bpmn_model.APPLICANT_CONTACT}“{value}”不是已知的接触环节，"
+                           f"应为以下之一：{allowed}；不允许与申请人接触的环节不要声明")
+
+
 MAX_ID, MAX_NAME = 128, 200  # the lengths the platform stores element ids and names in
 
 
@@ -141,7 +157,7 @@ def _check_lengths(result: Inspection, process) -> None:
             result.add(el_id or None, "name_length", f"元素名称超过 {MAX_NAME} 个字符：{name[:30]}…")
 
 
-def _check_processes(result: Inspection, known_roles: set[str]) -> None:
+def _check_processes(result: Inspection, known_roles: set[str], contact_kinds: dict[str, str]) -> None:
     root = result.tree.getroot()
     mains, called = bpmn_model.executable_processes(root)
     if not mains:
@@ -166,6 +182,7 @@ def _check_processes(result: Inspection, known_roles: set[str]) -> None:
         _check_lengths(result, process)
         _check_lanes(result, process, known_roles)
         _check_user_tasks(result, model)
+        _check_applicant_contact(result, process, contact_kinds)
 
 
 def _check_expressions(result: Inspection, process) -> None:
@@ -202,8 +219,9 @@ def _check_with_spiff(result: Inspection) -> None:
         result.add(key, "bpmn_unsupported", f"流程无法解析：{type(exc).__name__}: {exc}")
 
 
-def inspect(data: bytes, known_roles: set[str], max_bytes: int) -> Inspection:
-    """Run every check on the raw bytes of a .bpmn file."""
+def inspect(data: bytes, known_roles: set[str], max_bytes: int, *, contact_kinds: dict[str, str]) -> Inspection:
+    """Run every check on the raw bytes of a .bpmn file. `contact_kinds` (kind -> label) are the
+    applicant contacts a user task may declare; the vocabulary is the platform's, not the engine's."""
     result = Inspection()
     try:
         result.tree = xmlsafe.parse(data, max_bytes)
@@ -215,7 +233,7 @@ def inspect(data: bytes, known_roles: set[str], max_bytes: int) -> Inspection:
         result.add(root.get("id"), "bpmn_root", f"根元素应为 BPMN 2.0 的 definitions，而不是 {etree.QName(root).localname}")
         return result
     _check_schema(result)
-    _check_processes(result, known_roles)
+    _check_processes(result, known_roles, contact_kinds)
     if result.process is None:
         return result
     for process in result.runnable:

@@ -34,6 +34,7 @@ class OpenUserTask:
     role: str | None
     form_key: str | None
     due_expression: str | None
+    applicant_contact: str | None = None  # absent from versions deployed before art. 18 was modelled
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,7 @@ class ProcessInstance:
                     name=meta.get("name") or task.task_spec.bpmn_name or bpmn_id,
                     role=meta.get("role"), form_key=meta.get("form_key"),
                     due_expression=meta.get("due_expression"),
+                    applicant_contact=meta.get("applicant_contact"),
                 ))
             if getattr(task.task_spec, "bpmn_id", None) is None:
                 continue  # engine-internal specs (start, end, boundary splits)

@@ -24,6 +24,8 @@ class UserTaskMeta:
     form_key: str | None
     due_expression: str | None
     documentation: str | None
+    # Art. 18: the kind of applicant contact this step allows (None: no contact at this step).
+    applicant_contact: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -80,6 +82,17 @@ def _role_of(node: etree._Element, membership: dict[str, str]) -> str | None:
     return None
 
 
+# The user task's extension property declaring the applicant contact its step allows; the
+# Camunda properties panel of the modeler edits it as an "扩展属性" (camunda:properties).
+APPLICANT_CONTACT = "applicantContact"
+
+
+def extension_properties(node: etree._Element, name: str) -> list[str]:
+    """Values of the camunda:property elements called `name` on a node (stripped, in order)."""
+    path = "bpmn:extensionElements/camunda:properties/camunda:property"
+    return [(prop.get("value") or "").strip() for prop in node.iterfind(path, NS) if prop.get("name") == name]
+
+
 def _text(node: etree._Element | None) -> str | None:
     if node is None or node.text is None:
         return None
@@ -109,6 +122,7 @@ def read_process(process: etree._Element) -> ProcessModel:
             form_key=(task.get(f"{{{CAMUNDA_NS}}}formKey") or "").strip() or None,
             due_expression=(task.get(f"{{{CAMUNDA_NS}}}dueDate") or "").strip() or None,
             documentation=_text(task.find(bpmn("documentation"))),
+            applicant_contact=next(iter(extension_properties(task, APPLICANT_CONTACT)), None) or None,
         )
     return model
 

@@ -34,6 +34,8 @@ class Task(Base):
     data: Mapped[dict | None] = mapped_column(JSON)
     urged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 催办 by a supervisor
     urge_note: Mapped[str | None] = mapped_column(Text)
+    # Art. 18: the applicant contact the step allows, as its BPMN declares (None: no contact).
+    applicant_contact: Mapped[str | None] = mapped_column(String(32))
 
     case = relationship("Case", back_populates="tasks", lazy="joined")
     hall = relationship("Hall", lazy="joined")

@@ -16,6 +16,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.inbox.models import COMPLETED, Task
 from app.notify import service as notify
+from app.web import contactpages as contact_pages
 from app.web.pages import guard, int_arg, query_without
 from app.web.staff import page
 
@@ -58,4 +59,4 @@ def dossier(case_id: int):
                            done=json.dumps(done), active=json.dumps(active), names=case.guide.material_names(),
                            can_download=cases.can_open_files(g.principal, case),
                            documents=documents.of_case(db.session, case.id),
-                           notifications=notify.of_case(db.session, case.id))
+                           notifications=notify.of_case(db.session, case.id), **contact_pages.dossier_context(case))

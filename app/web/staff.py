@@ -29,6 +29,7 @@ NAVIGATION = [
     ("admin.running", "在办办件", {R.ADMIN}),
     ("rectifications.rectification_list", "差评整改", {R.SUPERVISOR, R.ADMIN}),
     ("rectifications.complaint_list", "投诉处理", {R.SUPERVISOR, R.ADMIN}),
+    ("contact_pages.flagged_list", "接触记录督查", {R.SUPERVISOR, R.ADMIN}),
     ("admin.statistics_page", "好差评统计", {R.SUPERVISOR, R.ADMIN}),
     ("guides.catalogue", "事项目录", set()),
 ]

@@ -30,7 +30,7 @@ KNOWN_RULES = {
     "single_executable_process", "lane_role", "user_task_lane", "form_key", "form_missing",
     "form_schema", "form_json", "form_file", "due_date_expression", "unsupported_element",
     "condition_expression", "timer_expression", "script", "script_import", "script_dunder",
-    "script_format", "bpmn_semantics", "bpmn_unsupported",
+    "script_format", "bpmn_semantics", "bpmn_unsupported", "applicant_contact_kind",
 }
 ANY = object()
 
@@ -195,6 +195,13 @@ RULE_CASES = [
     ("due_date_expression_dunder", replace(STANDARD, 'camunda:dueDate="workdays(promised_limit_days)"',
                                            'camunda:dueDate="__import__(\'os\').getcwd()"'),
      (), "due_date_expression", "back_office_review"),
+    ("applicant_contact_kind_unknown", replace(STANDARD, 'name="applicantContact" value="window_delivery"',
+                                               'name="applicantContact" value="counter"'),
+     (), "applicant_contact_kind", "window_delivery"),
+    ("applicant_contact_kind_twice", replace(STANDARD, '<camunda:property name="applicantContact" value="acceptance" />',
+                                             '<camunda:property name="applicantContact" value="acceptance" />'
+                                             '<camunda:property name="applicantContact" value="exam" />'),
+     (), "applicant_contact_kind", "front_desk_acceptance"),
     ("unsupported_service_task", edit(STANDARD, retag("record_decision", "serviceTask")), (),
      "unsupported_element", "record_decision"),
     ("unsupported_business_rule_task", edit(STANDARD, retag("record_decision", "businessRuleTask")), (),
@@ -469,7 +476,8 @@ def test_new_process_is_version_one_then_identical_upload_is_200(designer):
     assert body["running_cases"] == 0
     assert body["user_tasks"]["fill_my_form"] == {
         "id": "fill_my_form", "name": "填写自定义表单", "role": "front_desk", "form_key": "my_form",
-        "due_expression": "workdays(2)", "documentation": "部署测试：使用随部署上传的表单 my_form。"}
+        "due_expression": "workdays(2)", "documentation": "部署测试：使用随部署上传的表单 my_form。",
+        "applicant_contact": None}
     again = deploy(designer, CUSTOM, [("my_form.form", MY_FORM)])
     assert again.status_code == 200
     assert again.get_json()["version"] == 1

@@ -1,0 +1,67 @@
+"""Staff-contact records (art. 18): record a contact with a case's applicant, list a case's
+contacts, and the supervisors' list and review of contacts at steps that allow none."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from app import clock
+from app.api.schemas import StrictSchema, one_of, text
+from app.api.security import principal, require_roles
+from app.auth import roles as R
+from app.contacts import service as contacts
+from app.contacts.kinds import CONTACT_MODES
+from app.extensions import db
+
+blp = Blueprint("contacts", __name__, url_prefix="/api/v1", description="接触记录")
+
+
+class ContactIn(StrictSchema):
+    mode = fields.String(required=True, validate=one_of(list(CONTACT_MODES)),
+                         metadata={"description": "、".join(f"{k} {v}" for k, v in CONTACT_MODES.items())})
+    summary = text(contacts.MAX_SUMMARY, required=True)
+    # A time without a zone is the hall's local time; default now, never in the future.
+    occurred_at = fields.AwareDateTime(
+        load_default=None, allow_none=True, default_timezone=clock.LOCAL_TZ,
+        error_messages={"invalid": "必须是 ISO 8601 日期时间", "invalid_awareness": "必须是 ISO 8601 日期时间",
+                        "format": "必须是 ISO 8601 日期时间"})
+    task_id = text(36, load_default=None, allow_none=True,
+                   metadata={"description": "接触发生的环节（任务 id）；缺省为办件当前的环节"})
+
+
+class FlaggedContactsQuery(StrictSchema):
+    state = fields.String(load_default="open", validate=one_of(list(contacts.STATES)))
+
+
+class ContactReviewIn(StrictSchema):
+    note = text(contacts.MAX_NOTE, required=True)
+
+
+@blp.route("/cases/<int(max=2147483647):case_id>/contacts")
+class CaseContacts(MethodView):
+    @blp.arguments(ContactIn)
+    def post(self, args, case_id):
+        """Record a contact with the applicant; one at a step that allows none is flagged."""
+        row = contacts.record(db.session, principal(), case_id, **args)
+        return contacts.describe(row), 201
+
+    def get(self, case_id):
+        """The case's contacts with its applicant, latest first."""
+        return {"items": [contacts.describe(r) for r in contacts.of_case(db.session, principal(), case_id)]}
+
+
+@blp.route("/contacts/flagged")
+class FlaggedContacts(MethodView):
+    @require_roles(R.SUPERVISOR, R.ADMIN)
+    @blp.arguments(FlaggedContactsQuery, location="query")
+    def get(self, args):
+        """Flagged contacts of the halls you supervise (admins: all), awaiting review or reviewed."""
+        return {"items": [contacts.describe(r) for r in contacts.flagged(db.session, principal(), args["state"])]}
+
+
+@blp.route("/contacts/<int(max=2147483647):contact_id>/review")
+class ContactReview(MethodView):
+    @require_roles(R.SUPERVISOR, R.ADMIN)
+    @blp.arguments(ContactReviewIn)
+    def post(self, args, contact_id):
+        """Review a flagged contact (once), written into the case history."""
+        return contacts.describe(contacts.review(db.session, principal(), contact_id, args["note"]))

@@ -1,4 +1,4 @@
-"""Flask CLI commands: demo data, the timer scheduler, firing due timers by hand."""
+"""Flask CLI commands: demo data, the timer scheduler, firing due timers by hand, the seal's keys."""
 from pathlib import Path
 
 import click
@@ -147,6 +147,44 @@ def notify_send():
     click.echo(notify.dispatch_due(db.session, channels.configured(current_app.config)))
 
 
+seal_cli = AppGroup("seal", help="The office seal's signing keys.")
+
+
+def _key_file():
+    from app.documents import service as documents
+
+    return documents.settings_for(db.session).key_file
+
+
+def _moment(value) -> str:
+    from app import clock
+
+    return value.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+@seal_cli.command("rotate")
+def seal_rotate():
+    """Put a new signing key in place; the old one is archived and retired (documents it
+    signed still verify)."""
+    from app.documents import keys
+
+    old, new = keys.rotate(db.session, _key_file())
+    click.echo(f"retired key {old.key_id} (private key archived in {_key_file().archive})")
+    click.echo(f"signing key {new.key_id}")
+
+
+@seal_cli.command("keys")
+def seal_keys():
+    """List the seal's keys: id, office, created, retired."""
+    from app.documents import keys
+
+    rows, current = keys.listing(db.session, _key_file())
+    click.echo("key_id            office  created  retired")
+    for row in rows:
+        mark = "  (current)" if row.key_id == current else ""
+        click.echo(f"{row.key_id}  {row.office}  {_moment(row.created_at)}  {_moment(row.retired_at)}{mark}")
+
+
 def register(app) -> None:
-    for group in (seed_cli, scheduler_cli, timers_cli, calendar_cli, catalog_cli, notify_cli):
+    for group in (seed_cli, scheduler_cli, timers_cli, calendar_cli, catalog_cli, notify_cli, seal_cli):
         app.cli.add_command(group)

@@ -17,13 +17,14 @@ from app.api import (
     incidents,
     processes,
     security,
+    statistics,
     tasks,
 )
 
 
 def register(app, api) -> None:
     for module in (auth, processes, catalog, halls, applicants, cases, tasks, calendar, incidents, applicant,
-                   complaints):
+                   complaints, statistics):
         api.register_blueprint(module.blp)
     api.register_blueprint(contacts.blp)
     app.register_blueprint(health.blp)

@@ -62,6 +62,10 @@ class Case(Base):
     # Art. 16: the applicant's 6-digit code for window pickup (never shown in staff views), and
     # the signed, expiring e-delivery link token once the result was delivered online.
     pickup_code: Mapped[str | None] = mapped_column(String(6))
+    # Wrong codes tried against the current pickup code, and how often a code was locked after
+    # too many and replaced (documents/delivery.py).
+    pickup_code_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pickup_code_lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     e_delivery_token: Mapped[str | None] = mapped_column(Text)
     supplement_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     application_data: Mapped[dict] = mapped_column(JSON, default=dict)  # the start form's answers
@@ -112,7 +116,8 @@ class CaseEvent(Base):
     hash of the one before, so an edited or deleted row breaks the chain."""
 
     __tablename__ = "case_event"
-    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    # (kind, at): statistics find decisions among all events without reading every case's history
+    __table_args__ = (UniqueConstraint("case_id", "seq"), Index("ix_case_event_kind_at", "kind", "at"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))

@@ -55,13 +55,17 @@ def _tolerance_guard(case: Case, cleaned: dict) -> None:
 
 def complete_task(session: Session, principal: Principal, task_id: str, data,
                   expected_revision: int | None = None) -> Case:
-    with unit_of_work(session):
-        task = session.get(Task, task_id)
-        if task is None:
-            raise NotFound(f"任务 {task_id} 不存在")
-        inbox.require_worker(principal, task)
-        with cycle.engine_step(session, task.case_id, principal.username, expected_revision) as step:
-            _complete(session, principal, step, task, data)
+    try:
+        with unit_of_work(session):
+            task = session.get(Task, task_id)
+            if task is None:
+                raise NotFound(f"任务 {task_id} 不存在")
+            inbox.require_worker(principal, task)
+            with cycle.engine_step(session, task.case_id, principal.username, expected_revision) as step:
+                _complete(session, principal, step, task, data)
+    except delivery.WrongPickupCode as wrong:
+        # The step is rolled back whole; the wrong try is counted after it, on its own.
+        raise delivery.record_wrong_code(session, wrong.case_id, principal.username) from None
     return step.case
 
 

@@ -38,3 +38,16 @@ class Document(Base):
     data: Mapped[dict] = mapped_column(JSON, default=dict)  # what the document says, for listings
 
     file = relationship("StoredFile", lazy="joined")
+
+
+class SealKey(Base):
+    """A public key of the office seal, by the key id documents record: what verifies them,
+    whichever key signs today. Retired keys stay, so earlier documents keep verifying."""
+
+    __tablename__ = "seal_key"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    office: Mapped[str] = mapped_column(String(200))
+    public_key: Mapped[str] = mapped_column(Text)  # PEM (SubjectPublicKeyInfo)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.cases import models as C
 from app.catalog.models import MATERIAL_TYPES
-from app.documents import render, seal
+from app.documents import keys, render, seal
 from app.documents.models import KINDS, Document
 from app.errors import NotFound
 from app.files import service as files
@@ -29,7 +29,7 @@ RIGHTS = ("如不服本决定，可以自收到本决定书之日起六十日内
 @dataclass(frozen=True)
 class Settings:
     store: FileStore
-    seal: seal.Seal
+    key_file: seal.KeyFile  # re-read when rotated; verification goes by the table (keys.py)
     base_url: str
     secret: str = ""  # signs e-delivery links
 
@@ -40,7 +40,9 @@ _SETTINGS: dict[str, Settings] = {}
 def configure(database_url: str, store: FileStore, key_path: Path, office: str, base_url: str,
               secret: str = "") -> None:
     """Per database (an installation): where files go, the seal, the public address."""
-    _SETTINGS[database_url] = Settings(store, seal.load_or_create(key_path, office), base_url.rstrip("/"), secret)
+    key_file = seal.KeyFile(key_path, office)
+    key_file.current()  # made (or read) at start, so a key that cannot be read fails here, not in a step
+    _SETTINGS[database_url] = Settings(store, key_file, base_url.rstrip("/"), secret)
 
 
 def _key(session: Session) -> str:
@@ -135,21 +137,22 @@ def compose(session: Session, case: C.Case, kind: str, actor: str, base_url: str
 
 def issue(session: Session, case: C.Case, kind: str, actor: str, log) -> Document:
     config = settings_for(session)
+    signing = keys.signing_key(session, config.key_file)
     title, prefix = KINDS[kind]
     letterhead, paragraphs, data = compose(session, case, kind, actor, config.base_url)
-    document = Document(case_id=case.id, kind=kind, title=title, signer=config.seal.office, issued_by=actor, data=data)
+    document = Document(case_id=case.id, kind=kind, title=title, signer=signing.office, issued_by=actor, data=data)
     session.add(document)
     session.flush()
     now = clock.now().astimezone(timezone.utc).replace(microsecond=0)  # what the signature covers, exactly
     document.document_no = f"鄠政务{prefix}〔{now.astimezone(clock.LOCAL_TZ).year}〕{document.id:06d}号"
     document.verify_key = secrets.token_urlsafe(16)[:22]
     pdf = render.render(letterhead=letterhead, title=title, document_no=document.document_no, paragraphs=paragraphs,
-                        office=config.seal.office, date_text=_day(now),
+                        office=signing.office, date_text=_day(now),
                         verify_url=f"{config.base_url}/verify/{document.verify_key}")
     stored = files.store(session, config.store, pdf, f"{title}{document.document_no}.pdf", by=actor)
     document.file_id, document.sha256, document.signed_at = stored.id, stored.sha256, now
-    document.key_id = config.seal.key_id
-    document.signature = config.seal.sign(seal.signed_message(document.document_no, stored.sha256, now.isoformat()))
+    document.key_id = signing.key_id
+    document.signature = signing.sign(seal.signed_message(document.document_no, stored.sha256, now.isoformat()))
     log.append("document_issued", actor, f"出具{title}（{document.document_no}）",
                {"document_no": document.document_no, "kind": kind, "sha256": stored.sha256})
     return document
@@ -211,10 +214,14 @@ def verify_file(session: Session, content: bytes) -> Document | None:
 
 
 def signature_valid(session: Session, document: Document) -> bool:
-    config = settings_for(session)
-    stamp = document.signed_at.astimezone(timezone.utc).isoformat() if document.signed_at else ""
-    return bool(document.signature) and document.key_id == config.seal.key_id and config.seal.verify(
-        seal.signed_message(document.document_no, document.sha256, stamp), document.signature)
+    """Checked with the public key registered under the document's own key id, so documents
+    signed before a key rotation stay valid; an unknown key id never verifies."""
+    if not (document.signature and document.signed_at and document.sha256 and document.document_no):
+        return False
+    public = keys.public_key(session, document.key_id, settings_for(session).key_file)
+    stamp = document.signed_at.astimezone(timezone.utc).isoformat()
+    return public is not None and seal.verify_with(
+        public, seal.signed_message(document.document_no, document.sha256, stamp), document.signature)
 
 
 def describe(document: Document) -> dict:

@@ -1,6 +1,4 @@
-"""Rating a case, rectifying bad reviews within 5 working days, and the statistics of both."""
-from datetime import date
-
+"""Rating a case and rectifying bad reviews within 5 working days (statistics: statistics.py)."""
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -11,8 +9,7 @@ from app.auth.principal import Principal
 from app.calendar import service as calendar
 from app.calendar.days import deadline
 from app.cases.history import EventLog
-from app.cases.models import CLOSED_STATUSES, Case
-from app.catalog.models import ServiceItem
+from app.cases.models import Case
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.evaluation.models import BAD, CHANNELS, LEVELS, ONSITE, Evaluation, Rectification
@@ -87,34 +84,3 @@ def close(session: Session, principal: Principal, rectification_id: int, outcome
                      params={"case_no": case.case_no}, case_id=case.id, subject="【鄠邑政务服务】评价处理结果")
     return row
 
-
-def statistics(session: Session, since: date | None = None) -> dict:
-    """Per department (implementing body), hall and item: ratings, satisfaction rate, bad
-    reviews rectified on time, cases decided on time."""
-    rows = session.execute(select(ServiceItem.implementing_body, Case.hall_id, ServiceItem.name, Evaluation.level)
-                           .join(Case, Case.id == Evaluation.case_id).join(ServiceItem, ServiceItem.id == Case.item_id)).all()
-    rect = session.execute(select(Rectification.state, Rectification.due_at, Rectification.closed_at)).all()
-    decided = session.execute(select(Case.closed_at, Case.legal_due).where(Case.status.in_(CLOSED_STATUSES))).all()
-
-    def group(index):
-        out: dict = {}
-        for row in rows:
-            entry = out.setdefault(row[index] or "—", {"ratings": 0, "satisfied": 0, "bad": 0})
-            entry["ratings"] += 1
-            entry["satisfied"] += row.level >= 3
-            entry["bad"] += row.level in BAD
-        for entry in out.values():
-            entry["satisfaction_rate"] = round(entry["satisfied"] / entry["ratings"], 3) if entry["ratings"] else None
-        return out
-
-    closed = [r for r in rect if r.state != "open"]
-    on_time = [r for r in closed if r.closed_at and r.closed_at <= r.due_at]
-    in_time = [d for d in decided if d.closed_at and d.legal_due and d.closed_at <= d.legal_due]
-    return {
-        "by_department": group(0), "by_hall": group(1), "by_item": group(2),
-        "ratings": len(rows), "satisfaction_rate": round(sum(r.level >= 3 for r in rows) / len(rows), 3) if rows else None,
-        "bad_reviews": len(rect), "rectified_on_time": len(on_time),
-        "open_rectifications": sum(r.state == "open" for r in rect),
-        "cases_decided": len(decided), "decided_on_time": len(in_time),
-        "levels": {LEVELS[n]: sum(r.level == n for r in rows) for n in sorted(LEVELS, reverse=True)},
-    }

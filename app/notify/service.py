@@ -13,6 +13,9 @@ from app.notify.models import FAILED, PENDING, SENT, Notification
 
 BACKOFF_FIRST = timedelta(seconds=30)
 PICKUP_PLACEHOLDER = "******"
+PICKUP_CODE_REISSUED = "pickup_code_reissued"
+# Messages that carry the case's current pickup code, put in only when sent.
+_WITH_PICKUP_CODE = {"ready_for_pickup", PICKUP_CODE_REISSUED}
 BACKOFF_MAX = timedelta(hours=1)
 
 
@@ -111,7 +114,7 @@ def _send_one(session: Session, row: Notification, channels: Channels, down: set
         row.state, row.last_error = FAILED, f"没有配置 {row.channel} 渠道"
         return FAILED
     params, body = dict(row.params), row.body
-    if row.kind == "ready_for_pickup":
+    if row.kind in _WITH_PICKUP_CODE:
         code = session.scalar(select(C.Case.pickup_code).where(C.Case.id == row.case_id)) or ""
         params["pickup_code"], body = code, body.replace(PICKUP_PLACEHOLDER, code)
     try:

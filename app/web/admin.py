@@ -162,9 +162,15 @@ def running():
 @bp.get("/statistics")
 @page(R.ADMIN, R.SUPERVISOR)
 def statistics_page():
-    """好差评 statistics per department, hall and item, with a chart of the levels."""
-    from app.evaluation import service as evaluation
+    """好差评 statistics per department, hall and item over an optional period (from/to), of
+    the halls the reader supervises, with a chart of the levels."""
+    from app.errors import ValidationFailed
+    from app.evaluation import statistics
 
-    stats = evaluation.statistics(db.session)
-    hall_names = {h.id: h.name for h in db.session.scalars(select(Hall))}
-    return render_template("staff/admin_statistics.html", stats=stats, hall_names=hall_names)
+    values = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
+    try:
+        start, end = statistics.period(values["from"], values["to"])
+    except ValidationFailed as exc:
+        return render_template("staff/admin_statistics.html", stats=None, values=values, errors=exc.errors), 422
+    stats = statistics.statistics(db.session, g.principal, start, end)
+    return render_template("staff/admin_statistics.html", stats=stats, values=values, errors={})

@@ -72,6 +72,11 @@ def register_documents(app: Flask) -> None:
     for hook in (documents.after_step, delivery.after_step, notify.after_step):
         if hook not in cycle.AFTER_STEP:
             cycle.AFTER_STEP.append(hook)
+    from app.catalog import public
+    from app.policies import service as policies
+
+    if policies.related_policies not in public.PUBLIC_EXTRAS:
+        public.PUBLIC_EXTRAS.append(policies.related_policies)
 
 
 def register_read_only_requests(app: Flask) -> None:
@@ -109,6 +114,11 @@ def register_blueprints(app: Flask) -> None:
     from app.web.verify import bp as verify_pages
     from app.web.verify import complaints_bp, deliver_bp, progress_bp
 
+    from app.web.policies import bp as policy_admin
+    from app.web.policies import public_bp as policy_pages
+
+    for blueprint in (policy_admin, policy_pages):
+        app.register_blueprint(blueprint)
     for blueprint in (guides, applicant_pages, staff_pages, inbox_pages, case_pages, process_pages, admin_pages,
                       verify_pages, deliver_bp, progress_bp, rectification_pages, complaints_bp, contact_pages):
         app.register_blueprint(blueprint)

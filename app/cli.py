@@ -185,6 +185,17 @@ def seal_keys():
         click.echo(f"{row.key_id}  {row.office}  {_moment(row.created_at)}  {_moment(row.retired_at)}{mark}")
 
 
+policies_cli = AppGroup("policies", help="Policy documents (art. 30).")
+
+
+@policies_cli.command("sweep")
+def policies_sweep():
+    """Warn owners of policies due soon and flag overdue ones, once (the scheduler does this on every round)."""
+    from app.policies.sweep import sweep
+
+    click.echo(sweep(db.session))
+
+
 def register(app) -> None:
-    for group in (seed_cli, scheduler_cli, timers_cli, calendar_cli, catalog_cli, notify_cli, seal_cli):
+    for group in (seed_cli, scheduler_cli, timers_cli, calendar_cli, catalog_cli, notify_cli, seal_cli, policies_cli):
         app.cli.add_command(group)

@@ -10,5 +10,6 @@ from app.evaluation.models import Complaint, Evaluation, Rectification  # noqa: 
 from app.files.models import StoredFile  # noqa: F401
 from app.inbox.models import Task  # noqa: F401
 from app.notify.models import Notification  # noqa: F401
+from app.policies.models import Policy, policy_item  # noqa: F401
 from app.processes.models import ProcessDefinition  # noqa: F401
 from app.timers.models import Job  # noqa: F401

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, delete, func, select, text
+from sqlalchemy import create_engine, delete, func, select, text, update
 
 os.environ.setdefault("ONEWINDOW_ENV", "testing")
 
@@ -60,7 +60,30 @@ def _baseline(app) -> dict:
                 "max_user": db.session.scalar(select(func.max(User.id))),
                 "max_hall": db.session.scalar(select(func.max(Hall.id))),
                 "max_item": db.session.scalar(select(func.max(ServiceItem.id))),
+                **_policy_baseline(),
                 "calendar_revision": calendar_service.revision(db.session)}
+
+
+POLICY_STATE = ("state", "warn_at", "publish_due", "provisional", "warned_at", "overdue_at", "published_at",
+                "published_by")
+
+
+def _policy_baseline() -> dict:
+    from app.policies.models import Policy
+
+    return {"max_policy": db.session.scalar(select(func.max(Policy.id))) or 0,
+            "policies": {p.id: {k: getattr(p, k) for k in POLICY_STATE} for p in db.session.scalars(select(Policy))}}
+
+
+def _reset_policies(baseline) -> None:
+    """Test policies go; the demo ones get back their state (a sweep may have flagged them)."""
+    from app.policies.models import Policy
+
+    db.session.execute(delete(Policy).where(Policy.id > baseline["max_policy"]))
+    for policy in db.session.scalars(select(Policy)):
+        for key, value in baseline["policies"][policy.id].items():
+            setattr(policy, key, value)
+    db.session.execute(update(User).values(email=None, phone=None))  # staff contacts a test gave
 
 
 def _reset(app, baseline) -> None:
@@ -86,6 +109,7 @@ def _reset(app, baseline) -> None:
         for model in (ContactRecord, Complaint, Rectification, Evaluation, Notification, Document, CaseMaterial, CaseEvent,
                       Task, Job, Case, AccountCompany, ApplicantAccount, SignInCode, LookupAttempt, Applicant):
             db.session.execute(delete(model))
+        _reset_policies(baseline)
         db.session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline["max_definition"]))
         db.session.execute(delete(UserRole).where(UserRole.user_id > baseline["max_user"]))
         db.session.execute(delete(User).where(User.id > baseline["max_user"]))

@@ -15,6 +15,7 @@ from app.api import (
     halls,
     health,
     incidents,
+    policies,
     processes,
     security,
     statistics,
@@ -26,6 +27,8 @@ def register(app, api) -> None:
     for module in (auth, processes, catalog, halls, applicants, cases, tasks, calendar, incidents, applicant,
                    complaints, statistics):
         api.register_blueprint(module.blp)
+    api.register_blueprint(policies.blp)
+    api.register_blueprint(policies.public_blp)
     api.register_blueprint(contacts.blp)
     app.register_blueprint(health.blp)
     app.before_request(security.authenticate_request)

@@ -84,7 +84,7 @@ class Item(MethodView):
     @blp.doc(security=[])
     def get(self, code):
         """The published guide of one item (public); fields named as in the glossary."""
-        return public.public_view(catalog.published_guide(db.session, code), base_url())
+        return public.public_record(db.session, catalog.published_guide(db.session, code), base_url())
 
 
 @blp.route("/items/<string:code>/halls")

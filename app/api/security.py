@@ -15,7 +15,8 @@ API_PREFIX = "/api/v1/"
 # Endpoints reachable without a token (everything else under /api/v1 needs one).
 PUBLIC_ENDPOINTS = {"auth.Token", "api-docs.openapi_json", "applicant.Codes", "applicant.Session"}
 # Reads anyone may make (art. 8: guides are public); other methods of these views need a token.
-PUBLIC_READS = {("catalog.Items", "GET"), ("catalog.Item", "GET")}
+PUBLIC_READS = {("catalog.Items", "GET"), ("catalog.Item", "GET"),
+                ("public_policies.PublicPolicies", "GET"), ("public_policies.PublicPolicy", "GET")}
 
 
 def authenticate_request() -> None:

@@ -74,6 +74,22 @@ def revoke(session: Session, user: User, grant_id: int, by: User | None) -> User
     return user
 
 
+def set_contact(session: Session, user: User, email: str | None, phone: str | None) -> User:
+    """Where the user is told of their own deadlines (policy publication); both optional."""
+    from app.applicants.service import PHONE
+
+    email, phone = (email or "").strip() or None, (phone or "").strip() or None
+    errors = {}
+    if email and (len(email) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
+        errors["email"] = ["电子邮箱格式不正确"]
+    if phone and not PHONE.match(phone):
+        errors["phone"] = ["电话号码格式不正确"]
+    if errors:
+        raise ValidationFailed("联系方式有误", errors)
+    user.email, user.phone = email, phone
+    return user
+
+
 def set_active(session: Session, user: User, active: bool, by: User | None) -> User:
     if by is not None and by.id == user.id and not active:
         raise Conflict("不能停用自己的账号")

@@ -14,6 +14,12 @@ from app.catalog.models import (
 )
 
 
+# Other features add their public parts to a guide's record (the FAQ of answered consultations,
+# related policies): functions (session, item, base_url) -> dict registered at app start, so the
+# page and the JSON stay one record while the catalog imports none of those features.
+PUBLIC_EXTRAS: list = []
+
+
 def guide_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/guides/{code}"
 
@@ -68,6 +74,14 @@ def public_view(version: GuideVersion, base_url: str) -> dict:
         "guide_url": guide_url(base_url, item.code),
         "qr_url": guide_url(base_url, item.code) + "/qr.png",
     }
+
+
+def public_record(session, version: GuideVersion, base_url: str) -> dict:
+    """The guide's public record with every registered extra (what the page and the API show)."""
+    view = public_view(version, base_url)
+    for extra in PUBLIC_EXTRAS:
+        view.update(extra(session, version.item, base_url))
+    return view
 
 
 def summary(version: GuideVersion, base_url: str) -> dict:

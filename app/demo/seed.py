@@ -17,6 +17,7 @@ from app.catalog import certificates, guides, transfer
 from app.catalog.document import ItemDoc, load
 from app.catalog.models import RetainedCertificate, ServiceItem
 from app.demo import formpdf
+from app.demo.policies import seed_policies
 from app.files import service as files
 from app.files.service import FileStore
 from app.processes import service as processes
@@ -107,5 +108,6 @@ def seed(session: Session, processes_dir: Path, limits: processes.DeployLimits, 
         definition, created = processes.deploy(session, path.read_bytes(), [], None, limits)
         lines.append(f"{'deployed' if created else 'kept'} process {definition.key} v{definition.version}")
     lines += seed_catalogue(session, store)
+    lines += seed_policies(session, store)
     session.commit()
     return lines

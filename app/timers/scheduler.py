@@ -77,6 +77,7 @@ class TimerScheduler:
                     try:
                         for state, n in service.run_due(db.session, self.app.config["TIMER_MAX_ATTEMPTS"]).items():
                             counts[state] = counts.get(state, 0) + n
+                        _sweep_policies(db.session)  # art. 30 warnings, queued before the outbox goes out
                         # the notification outbox goes out on the same rounds (and the sweep)
                         notify.dispatch_due(db.session, channels.configured(self.app.config))
                         # a job leased by another scheduler is its business until the lease ends
@@ -139,6 +140,21 @@ class TimerScheduler:
             except Exception:  # the database restarted: listen again, the sweep covers the gap
                 log.exception("timer LISTEN connection lost; reconnecting")
                 self._stop.wait(2)
+
+
+def _sweep_policies(session) -> None:
+    """Policy publication deadlines (app.policies.sweep); a failure there must not stop timers
+    or the outbox."""
+    from app.policies.sweep import sweep
+
+    try:
+        counts = sweep(session)
+    except Exception:  # noqa: BLE001
+        session.rollback()
+        log.exception("policy sweep failed")
+        return
+    if counts["warned"] or counts["overdue"]:
+        log.info("policies: %s", counts)
 
 
 _embedded: TimerScheduler | None = None

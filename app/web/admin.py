@@ -80,6 +80,19 @@ def user_action(username: str, action: str):
     return _done(f"已更新用户 {username}", "admin.user_list")
 
 
+@bp.post("/users/<string:username>/contact")
+@page(R.ADMIN)
+def user_contact(username: str):
+    """E-mail and mobile for the user's own deadline warnings (e.g. policies due for publication)."""
+    try:
+        with unit_of_work(db.session):
+            users.set_contact(db.session, users.get(db.session, username), request.form.get("email"),
+                              request.form.get("phone"))
+    except DomainError as exc:
+        return _failed(exc, "联系方式未保存")
+    return _done(f"已更新用户 {username} 的联系方式", "admin.user_list")
+
+
 @bp.get("/halls")
 @page(R.ADMIN)
 def hall_list():

@@ -47,7 +47,7 @@ def catalogue():
 
 @bp.get("/<string:code>")
 def guide(code: str):
-    view = public.public_view(catalog.published_guide(db.session, code), base_url())
+    view = public.public_record(db.session, catalog.published_guide(db.session, code), base_url())
     return render_template("guides/guide.html", g=view)
 
 

@@ -106,7 +106,7 @@ def test_export_then_import_reproduces_the_guide(designer):
     assert designer.post(f"{ITEMS}/TEST-COPY-0001/versions/1/publish").status_code == 200
     original = designer.get(f"{ITEMS}/610118-SCJG-0001").get_json()
     copied = designer.get(f"{ITEMS}/TEST-COPY-0001").get_json()
-    differ = {"item_code", "base_code", "guide_url", "qr_url", "effective_from"}
+    differ = {"item_code", "base_code", "guide_url", "qr_url", "effective_from", "related_policies"}  # the item's own
     assert {k: v for k, v in copied.items() if k not in differ} == {k: v for k, v in original.items() if k not in differ}
 
     # Importing the same item again puts the document into a new draft, not over the published one;

@@ -73,6 +73,10 @@ def register_documents(app: Flask) -> None:
         if hook not in cycle.AFTER_STEP:
             cycle.AFTER_STEP.append(hook)
     from app.catalog import public
+    from app.consultations import service as consultations
+
+    if consultations.public_faq not in public.PUBLIC_EXTRAS:
+        public.PUBLIC_EXTRAS.append(consultations.public_faq)
     from app.policies import service as policies
 
     if policies.related_policies not in public.PUBLIC_EXTRAS:
@@ -104,7 +108,11 @@ def register_blueprints(app: Flask) -> None:
     rest.register(app, api)
     from app.web.admin import bp as admin_pages
     from app.web.applicant import bp as applicant_pages
+    from app.web.appointmentpages import applicant_bp as booking_pages
+    from app.web.appointmentpages import bp as appointment_pages
     from app.web.casepages import bp as case_pages
+    from app.web.consultationpages import bp as consultation_pages
+    from app.web.consultationpages import public_bp as consultation_public
     from app.web.contactpages import bp as contact_pages
     from app.web.guides import bp as guides
     from app.web.inbox import bp as inbox_pages
@@ -114,6 +122,8 @@ def register_blueprints(app: Flask) -> None:
     from app.web.verify import bp as verify_pages
     from app.web.verify import complaints_bp, deliver_bp, progress_bp
 
+    for blueprint in (consultation_public, consultation_pages, booking_pages, appointment_pages):
+        app.register_blueprint(blueprint)
     from app.web.policies import bp as policy_admin
     from app.web.policies import public_bp as policy_pages
 

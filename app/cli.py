@@ -34,6 +34,10 @@ def seed_demo():
 
     for line in seed(db.session, Path(current_app.config["PROCESSES_DIR"]), deploy_limits(), file_store()):
         click.echo(line)
+    from app.demo.frontoffice import seed_front_office
+
+    for line in seed_front_office(db.session):
+        click.echo(line)
     click.echo(f"demo users (password {DEMO_PASSWORD}): " + ", ".join(u for u, _, _ in DEMO_USERS))
 
 

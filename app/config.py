@@ -47,6 +47,7 @@ class Config:
     SEAL_KEY_PATH = os.environ.get("SEAL_KEY_PATH")  # default: <INSTANCE_PATH>/seal/office_ed25519.pem
     E_DELIVERY_DAYS = int(os.environ.get("E_DELIVERY_DAYS", 30))  # how long an e-delivery link works
     PROGRESS_LOOKUPS_PER_HOUR = int(os.environ.get("PROGRESS_LOOKUPS_PER_HOUR", 10))  # failed, per address
+    CONSULTATIONS_PER_HOUR = int(os.environ.get("CONSULTATIONS_PER_HOUR", 5))  # online questions per address
     # Notifications (art. 15): an HTTP SMS gateway and an SMTP server; unset = written to the log.
     SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL")
     SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN")

@@ -100,14 +100,17 @@ def _reset(app, baseline) -> None:
     with app.app_context():
         db.session.rollback()
         from app.applicants.models import AccountCompany, ApplicantAccount, LookupAttempt, SignInCode
+        from app.appointments.models import Appointment, AppointmentSlot
         from app.cases.models import CaseMaterial
+        from app.consultations.models import Consultation
         from app.contacts.models import ContactRecord
         from app.documents.models import Document
         from app.evaluation.models import Complaint, Evaluation, Rectification
         from app.notify.models import Notification
 
-        for model in (ContactRecord, Complaint, Rectification, Evaluation, Notification, Document, CaseMaterial, CaseEvent,
-                      Task, Job, Case, AccountCompany, ApplicantAccount, SignInCode, LookupAttempt, Applicant):
+        for model in (ContactRecord, Appointment, AppointmentSlot, Consultation, Complaint, Rectification, Evaluation,
+                      Notification, Document, CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany, ApplicantAccount,
+                      SignInCode, LookupAttempt, Applicant):
             db.session.execute(delete(model))
         _reset_policies(baseline)
         db.session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline["max_definition"]))

@@ -5,11 +5,13 @@ from flask import send_from_directory
 from app.api import (
     applicant,
     applicants,
+    appointments,
     auth,
     calendar,
     cases,
     catalog,
     complaints,
+    consultations,
     contacts,
     errors,
     halls,
@@ -25,8 +27,9 @@ from app.api import (
 
 def register(app, api) -> None:
     for module in (auth, processes, catalog, halls, applicants, cases, tasks, calendar, incidents, applicant,
-                   complaints, statistics):
+                   complaints, consultations, appointments, statistics):
         api.register_blueprint(module.blp)
+    api.register_blueprint(appointments.applicant_blp)
     api.register_blueprint(policies.blp)
     api.register_blueprint(policies.public_blp)
     api.register_blueprint(contacts.blp)

@@ -15,8 +15,10 @@ API_PREFIX = "/api/v1/"
 # Endpoints reachable without a token (everything else under /api/v1 needs one).
 PUBLIC_ENDPOINTS = {"auth.Token", "api-docs.openapi_json", "applicant.Codes", "applicant.Session"}
 # Reads anyone may make (art. 8: guides are public); other methods of these views need a token.
-PUBLIC_READS = {("catalog.Items", "GET"), ("catalog.Item", "GET"),
+PUBLIC_READS = {("catalog.Items", "GET"), ("catalog.Item", "GET"), ("appointments.Slots", "GET"),
                 ("public_policies.PublicPolicies", "GET"), ("public_policies.PublicPolicy", "GET")}
+# Blueprints of the applicant API: applicant tokens work here and nowhere else.
+APPLICANT_BLUEPRINTS = {"applicant", "applicant_appointments"}
 
 
 def authenticate_request() -> None:
@@ -28,7 +30,7 @@ def authenticate_request() -> None:
             or request.method == "OPTIONS"):
         return
     header = request.headers.get("Authorization", "")
-    if not header and request.blueprint != "applicant" and _same_origin():
+    if not header and request.blueprint not in APPLICANT_BLUEPRINTS and _same_origin():
         # The staff pages' scripts call the API with the page's session; a state-changing call
         # must carry the page's CSRF token (X-CSRFToken header).
         from app.web.staff import session_principal
@@ -43,7 +45,7 @@ def authenticate_request() -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")
     secret, max_age = current_app.config["SECRET_KEY"], current_app.config["TOKEN_MAX_AGE_SECONDS"]
-    if request.blueprint == "applicant":
+    if request.blueprint in APPLICANT_BLUEPRINTS:
         g.account = signin.account_from_token(db.session, token.strip(), secret, max_age)
         if g.account is None:
             raise NotAuthenticated("请使用申请人登录令牌（手机号 + 验证码登录）")

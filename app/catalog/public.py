@@ -13,7 +13,6 @@ from app.catalog.models import (
     GuideVersion,
 )
 
-
 # Other features add their public parts to a guide's record (the FAQ of answered consultations,
 # related policies): functions (session, item, base_url) -> dict registered at app start, so the
 # page and the JSON stay one record while the catalog imports none of those features.

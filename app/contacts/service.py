@@ -16,7 +16,7 @@ from app.auth import roles as R
 from app.auth.principal import Principal
 from app.cases import cycle
 from app.cases.history import EventLog
-from app.cases.models import Case
+from app.cases.models import AWAITING_CORRECTION, Case
 from app.cases.service import open_tasks, visible_case
 from app.contacts.kinds import CONTACT_MODES, PROCEDURE_CONTACTS, contact_label
 from app.contacts.models import ContactRecord
@@ -72,6 +72,9 @@ def _allowance(case: Case, task: Task | None, occurred_at: datetime) -> tuple[st
     if procedure.get("kind") in PROCEDURE_CONTACTS \
             and occurred_at >= datetime.fromisoformat(procedure["started_at"]):
         return PROCEDURE_CONTACTS[procedure["kind"]], None
+    if task is None and case.status == AWAITING_CORRECTION:
+        # the flow waits for the applicant's supplement: taking it in at the window is 收件
+        return "receiving", None
     if task is not None:
         return None, f"环节“{task.title}”不安排与申请人接触"
     return None, "办件已结束，没有进行中的环节" if case.closed else "办件当前没有安排与申请人接触的环节"

@@ -48,7 +48,12 @@ def inbox_page():
     data = calendar.current(db.session)
     tasks = [present_task(t, data) for t in rows]
     items = db.session.query(ServiceItem.code, ServiceItem.name).order_by(ServiceItem.code).all()
-    return render_template("staff/inbox.html", tasks=tasks, total=total, page=page_no,
+    from app.consultations import service as consultations
+
+    # the clerk's own unanswered consultations (首问负责) sit above the tasks, red after a working day
+    mine = consultations.listing(db.session, g.principal, scope="mine", state="open", limit=20)
+    return render_template("staff/inbox.html", tasks=tasks, total=total, page=page_no, consultations_due=mine,
+                           consultation_overdue=consultations.overdue,
                            pages=max(1, ceil(total / PER_PAGE)), filters=filters, lanes=LANE_LABELS, items=items,
                            query=query_without("page"))
 

@@ -20,6 +20,8 @@ bp = Blueprint("staff", __name__, template_folder="templates")
 NAVIGATION = [
     ("inbox.inbox", "待办任务", set(R.HALL_ROLES)),
     ("cases_pages.case_list", "办件查询", set(R.HALL_ROLES) | {R.ADMIN}),
+    ("consultation_staff.consultation_list", "咨询", set(R.HALL_ROLES)),
+    ("appointment_staff.day_list", "预约", set(R.HALL_ROLES)),
     ("process_pages.modeler", "流程建模", {R.DESIGNER, R.ADMIN}),
     ("process_pages.versions", "流程版本", {R.DESIGNER, R.ADMIN}),
     ("admin.user_list", "用户", {R.ADMIN}),

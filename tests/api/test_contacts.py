@@ -54,6 +54,15 @@ def test_a_contact_at_the_front_desk_step_is_allowed(app, as_user):
     assert _flagged(as_user("supervisor")) == []
 
 
+def test_taking_in_a_supplement_while_the_flow_waits_for_it_is_receiving(app, as_user):
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)
+    case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"]})
+    assert case["status"] == "awaiting_correction" and case["open_tasks"] == []
+    contact = _contact(frontdesk, case, summary="申请人到窗口递交补正材料")
+    assert contact["flagged"] is False and contact["contact_kind"] == "receiving"
+
+
 def test_a_contact_at_the_back_office_review_is_flagged_for_the_halls_supervisors(app, as_user, make_user):
     case = _under_review(as_user)
     backoffice, supervisor = as_user("backoffice"), as_user("supervisor")

@@ -1,0 +1,193 @@
+"""预约 (art. 12): slots (published by a hall's supervisors, listed publicly), bookings made by
+clerks for a phone call or a visitor, the day's list at the front desk, cancel, check in
+(which receives the application). Applicants book through /api/v1/applicant/appointments."""
+from flask import current_app, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from app import clock
+from app.api.cases import ApplicantIn
+from app.api.outputs import CaseOut
+from app.api.present import present_case
+from app.api.schemas import StrictSchema, one_of, text
+from app.api.security import principal, require_roles
+from app.applicants import identity
+from app.appointments import service as appointments
+from app.appointments.models import CHANNELS, STATES
+from app.auth import roles as R
+from app.cases.settings import CaseSettings
+from app.errors import NotAuthenticated, NotFound
+from app.extensions import db
+
+blp = Blueprint("appointments", __name__, url_prefix="/api/v1/appointments", description="预约")
+applicant_blp = Blueprint("applicant_appointments", __name__, url_prefix="/api/v1/applicant/appointments",
+                          description="申请人网上预约")
+
+
+class SlotsIn(StrictSchema):
+    hall = fields.String(required=True, validate=validate.Length(min=1, max=32, error="1–32 个字符"))
+    item_code = text(64, load_default=None, allow_none=True)
+    window_group = text(64, load_default=None, allow_none=True)
+    date_from = fields.Date(required=True)
+    date_to = fields.Date(required=True)
+    times = fields.List(text(11), required=True, validate=validate.Length(min=1, max=24, error="1–24 个时段"))
+    capacity = fields.Integer(required=True, validate=validate.Range(min=0, max=500, error="应为 0–500"))
+
+
+class SlotQuery(StrictSchema):
+    item_code = text(64, required=True)
+    hall = text(32, load_default=None)
+    date_from = fields.Date(load_default=None)
+    days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=60, error="必须在 1–60 之间"))
+
+
+class CapacityIn(StrictSchema):
+    capacity = fields.Integer(required=True, validate=validate.Range(min=0, max=500, error="应为 0–500"))
+
+
+class BookIn(StrictSchema):
+    slot_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2147483647, error="预约时段不存在"))
+    item_code = text(64, required=True)
+    applicant = fields.Nested(ApplicantIn, required=True)
+    channel = fields.String(required=True, validate=one_of(["phone", "on_site"]))
+
+
+class DayQuery(StrictSchema):
+    day = fields.Date(load_default=None)
+    hall = text(32, load_default=None)
+    state = fields.String(load_default=None, validate=one_of(list(STATES)))
+
+
+class CheckInIn(StrictSchema):
+    materials = fields.List(text(64), load_default=list)
+    data = fields.Dict(load_default=dict)
+
+
+class ApplicantBookIn(StrictSchema):
+    slot_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2147483647, error="预约时段不存在"))
+    item_code = text(64, required=True)
+    acting_for = text(18, load_default=None, allow_none=True)
+
+
+def present_slot(slot) -> dict:
+    return {"id": slot.id, "hall": slot.hall.code, "hall_name": slot.hall.name,
+            "item_code": slot.item.code if slot.item else None, "window_group": slot.window_group,
+            "day": slot.day.isoformat(), "starts": slot.starts, "ends": slot.ends, "capacity": slot.capacity,
+            "booked": slot.booked, "free": max(slot.capacity - slot.booked, 0)}
+
+
+def present(row, staff: bool = True) -> dict:
+    out = {"id": row.id, "booking_no": row.booking_no, "hall": row.hall.code, "hall_name": row.hall.name,
+           "item_code": row.item.code, "item_name": row.item.name, "day": row.day.isoformat(),
+           "starts": row.slot.starts, "ends": row.slot.ends, "name": row.name, "channel": row.channel,
+           "channel_label": CHANNELS.get(row.channel), "state": row.state, "state_label": appointments.state_label(row),
+           "case_id": row.case_id}
+    if staff:
+        out.update(id_type=row.id_type, id_number=row.id_number, phone=row.phone, booked_by=row.booked_by,
+                   checked_in_at=row.checked_in_at.isoformat() if row.checked_in_at else None)
+    return out
+
+
+@blp.route("/slots")
+class Slots(MethodView):
+    @blp.doc(security=[])
+    @blp.arguments(SlotQuery, location="query")
+    def get(self, args):
+        """Public: the coming slots for an item (its own windows and the halls' window groups), with free seats."""
+        slots = appointments.open_slots(db.session, args["item_code"], args["hall"], args["date_from"], args["days"])
+        return {"items": [present_slot(s) for s in slots]}
+
+    @require_roles(R.SUPERVISOR, R.CHIEF_REPRESENTATIVE, R.ADMIN)
+    @blp.arguments(SlotsIn)
+    def post(self, args):
+        """Publish slots for every working day of a date range (holidays skipped, adjusted workdays kept)."""
+        result = appointments.publish_slots(db.session, principal(), hall_code=args["hall"],
+                                            item_code=args["item_code"], window_group=args["window_group"],
+                                            date_from=args["date_from"], date_to=args["date_to"],
+                                            times=args["times"], capacity=args["capacity"])
+        return result, 201
+
+
+@blp.route("/slots/<int(max=2147483647):slot_id>")
+class Slot(MethodView):
+    @require_roles(R.SUPERVISOR, R.CHIEF_REPRESENTATIVE, R.ADMIN)
+    @blp.arguments(CapacityIn)
+    def patch(self, args, slot_id):
+        """Change a slot's capacity (never below the seats already booked; 0 closes it)."""
+        return present_slot(appointments.set_capacity(db.session, principal(), slot_id, args["capacity"]))
+
+
+@blp.route("")
+class Appointments(MethodView):
+    @require_roles(*R.HALL_ROLES, R.ADMIN)
+    @blp.arguments(BookIn)
+    def post(self, args):
+        """Book for someone who phoned or came in (name, id number and phone are required)."""
+        slot = appointments.slot_for_staff(db.session, principal(), args["slot_id"])
+        row = appointments.book(db.session, slot_id=slot.id, item_code=args["item_code"], applicant=args["applicant"],
+                                channel=args["channel"], booked_by=principal().username)
+        return present(row), 201
+
+    @require_roles(*R.HALL_ROLES, R.ADMIN)
+    @blp.arguments(DayQuery, location="query")
+    def get(self, args):
+        """The day's bookings (default today) in your halls, by time."""
+        day = args["day"] or clock.now().astimezone(clock.LOCAL_TZ).date()
+        rows = appointments.of_day(db.session, principal(), day, args["hall"], args["state"])
+        return {"day": day.isoformat(), "items": [present(r) for r in rows]}
+
+
+@blp.route("/<int(max=2147483647):appointment_id>/cancel")
+class Cancel(MethodView):
+    @require_roles(*R.HALL_ROLES, R.ADMIN)
+    def post(self, appointment_id):
+        row = appointments.staff_get(db.session, principal(), appointment_id)
+        return present(appointments.cancel(db.session, row, principal().username))
+
+
+@blp.route("/<int(max=2147483647):appointment_id>/check-in")
+class CheckIn(MethodView):
+    @require_roles(R.FRONT_DESK, R.CHIEF_REPRESENTATIVE, R.ADMIN)
+    @blp.arguments(CheckInIn)
+    @blp.response(201, CaseOut)
+    def post(self, args, appointment_id):
+        """The visitor is here: check in and receive the application (收件) for the booked item."""
+        case = appointments.check_in(db.session, principal(), appointment_id, materials=args["materials"],
+                                     data=args["data"], settings=CaseSettings.from_config(current_app.config))
+        return present_case(case, db.session, detail=True)
+
+
+def _account():
+    current = g.get("account")
+    if current is None:
+        raise NotAuthenticated("请先登录（手机号 + 验证码）")
+    return current
+
+
+@applicant_blp.route("")
+class MyAppointments(MethodView):
+    def get(self):
+        """My bookings, newest first."""
+        return {"items": [present(r, staff=False) for r in appointments.of_account(db.session, _account().id)]}
+
+    @applicant_blp.arguments(ApplicantBookIn)
+    def post(self, args):
+        """Book a slot for myself or a company on file; the booking is sent to my phone."""
+        account = _account()
+        who = identity.acting_as(account, args["acting_for"])
+        row = appointments.book(db.session, slot_id=args["slot_id"], item_code=args["item_code"],
+                                applicant={"name": who.name, "id_type": who.id_type, "id_number": who.id_number,
+                                           "phone": account.phone},
+                                channel="online", booked_by=f"applicant:{account.phone}", account_id=account.id)
+        return present(row, staff=False), 201
+
+
+@applicant_blp.route("/<int(max=2147483647):appointment_id>/cancel")
+class MyCancel(MethodView):
+    def post(self, appointment_id):
+        account = _account()
+        row = db.session.get(appointments.Appointment, appointment_id)
+        if row is None or row.account_id != account.id:
+            raise NotFound("预约不存在")
+        return present(appointments.cancel(db.session, row, f"applicant:{account.phone}"), staff=False)

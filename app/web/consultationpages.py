@@ -42,7 +42,7 @@ def ask(code: str):
         status = 429 if exc.extra.get("retry_after") else 422
         return render_template("guides/ask.html", **context | {"errors": exc.errors or {"": [exc.message]},
                                                                "values": form}), status
-    return render_template("guides/ask.html", **context | {"done": row.id})
+    return render_template("guides/ask.html", **context | {"done": row.id, "values": form})
 
 
 @bp.get("/consultations")

@@ -19,13 +19,16 @@ class ContactIn(StrictSchema):
     mode = fields.String(required=True, validate=one_of(list(CONTACT_MODES)),
                          metadata={"description": "、".join(f"{k} {v}" for k, v in CONTACT_MODES.items())})
     summary = text(contacts.MAX_SUMMARY, required=True)
-    # A time without a zone is the hall's local time; default now, never in the future.
+    # A time without a zone is the hall's local time; default now, never in the future, never
+    # before the case was made, years 2000-2100 (checked by the service, as for the page).
     occurred_at = fields.AwareDateTime(
         load_default=None, allow_none=True, default_timezone=clock.LOCAL_TZ,
         error_messages={"invalid": "必须是 ISO 8601 日期时间", "invalid_awareness": "必须是 ISO 8601 日期时间",
-                        "format": "必须是 ISO 8601 日期时间"})
+                        "format": "必须是 ISO 8601 日期时间"},
+        metadata={"description": "接触时间；缺省为现在，不得晚于现在、早于办件申请时间，年份 2000–2100"})
     task_id = text(36, load_default=None, allow_none=True,
-                   metadata={"description": "接触发生的环节（任务 id）；缺省为办件当前的环节"})
+                   metadata={"description": "接触发生的环节（任务 id）；缺省为办件当前的环节。"
+                                            "所选环节只在其办理期间（创建至办结）允许接触"})
 
 
 class FlaggedContactsQuery(StrictSchema):

@@ -25,6 +25,7 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.inbox.models import Task
 
 MAX_SUMMARY = MAX_NOTE = 2000
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a contact time may name
 STATES = ("open", "reviewed")
 
 
@@ -44,6 +45,10 @@ def _check(mode: str, summary: str | None, occurred_at: datetime | None) -> tupl
     now = clock.now()
     if occurred_at is None:
         return summary, now
+    # checked before any conversion: a time zone shift of year 1 or 9999 overflows
+    if not FIRST_YEAR <= occurred_at.year <= LAST_YEAR:
+        raise ValidationFailed("接触时间超出可记录的范围",
+                               {"occurred_at": [f"年份须在 {FIRST_YEAR} 至 {LAST_YEAR} 之间"]})
     if occurred_at.tzinfo is None:  # a clerk types the hall's local time
         occurred_at = occurred_at.replace(tzinfo=clock.LOCAL_TZ)
     if occurred_at > now:
@@ -51,9 +56,19 @@ def _check(mode: str, summary: str | None, occurred_at: datetime | None) -> tupl
     return summary, occurred_at
 
 
+def _local(moment: datetime) -> str:
+    return f"{moment.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M}"
+
+
+def _during(task: Task, occurred_at: datetime, now: datetime) -> bool:
+    """Did the contact happen while the step was running (an open one runs until now)?"""
+    return task.created_at <= occurred_at <= (task.completed_at or now)
+
+
 def _step(session: Session, principal: Principal, case: Case, task_id: str | None) -> Task | None:
     """The step the contact belongs to: the one named, else the case's open task the clerk works
-    (else any open one: a contact during someone else's step is that step's)."""
+    (else any open one: a contact during someone else's step is that step's). Whether the contact
+    happened while that step ran is for _allowance."""
     if task_id:
         task = session.get(Task, task_id)
         if task is None or task.case_id != case.id:
@@ -64,9 +79,13 @@ def _step(session: Session, principal: Principal, case: Case, task_id: str | Non
     return next(iter(workable or current), None)
 
 
-def _allowance(case: Case, task: Task | None, occurred_at: datetime) -> tuple[str | None, str | None]:
-    """(the contact kind that allows it, None) or (None, why it is flagged)."""
-    if task is not None and task.applicant_contact:
+def _allowance(case: Case, task: Task | None, occurred_at: datetime, now: datetime) -> tuple[str | None, str | None]:
+    """(the contact kind that allows it, None) or (None, why it is flagged).
+
+    A step allows the contact it declares only while it runs: naming an earlier step for a
+    contact made later does not make the contact that step's."""
+    during = task is not None and _during(task, occurred_at, now)
+    if during and task.applicant_contact:
         return task.applicant_contact, None
     procedure = case.special_procedure or {}
     if procedure.get("kind") in PROCEDURE_CONTACTS \
@@ -75,6 +94,9 @@ def _allowance(case: Case, task: Task | None, occurred_at: datetime) -> tuple[st
     if task is None and case.status == AWAITING_CORRECTION:
         # the flow waits for the applicant's supplement: taking it in at the window is 收件
         return "receiving", None
+    if task is not None and not during:
+        until = _local(task.completed_at) if task.completed_at else "今"
+        return None, f"接触时间不在环节“{task.title}”的办理期间（{_local(task.created_at)} 至 {until}）"
     if task is not None:
         return None, f"环节“{task.title}”不安排与申请人接触"
     return None, "办件已结束，没有进行中的环节" if case.closed else "办件当前没有安排与申请人接触的环节"
@@ -87,8 +109,12 @@ def record(session: Session, principal: Principal, case_id: int, *, mode: str, s
         visible_case(session, principal, case_id)
         summary, occurred_at = _check(mode, summary, occurred_at)
         case = cycle.lock_case(session, case_id)  # history events are chained under the case lock
+        if occurred_at < case.created_at:
+            raise ValidationFailed("接触时间不能早于办件申请时间",
+                                   {"occurred_at": [f"不能早于办件申请时间 {_local(case.created_at)}"]})
+        now = clock.now()
         task = _step(session, principal, case, task_id)
-        kind, reason = _allowance(case, task, occurred_at)
+        kind, reason = _allowance(case, task, occurred_at, now)
         row = ContactRecord(case_id=case.id, hall_id=case.hall_id, task_id=task.id if task else None,
                             contact_kind=kind, mode=mode, occurred_at=occurred_at, summary=summary,
                             flagged=reason is not None, flag_reason=reason, recorded_by_id=principal.user_id,
@@ -97,7 +123,7 @@ def record(session: Session, principal: Principal, case_id: int, *, mode: str, s
         session.flush()
         where = f"环节“{task.title}”" if task else "无进行中的环节"
         message = (f"{principal.display_name} 记录与申请人接触（{CONTACT_MODES[mode]}，"
-                   f"{occurred_at.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M}，{where}）：{summary}")
+                   f"{_local(occurred_at)}，{where}）：{summary}")
         message += f"；违规接触：{reason}，已提交督查" if reason else f"；允许接触环节：{contact_label(kind)}"
         EventLog(session, case).append("applicant_contact", principal.username, message,
                                        {"contact_id": row.id, "mode": mode, "task_id": row.task_id,
@@ -144,6 +170,8 @@ def review(session: Session, principal: Principal, contact_id: int, note: str | 
         row = session.get(ContactRecord, contact_id)
         if row is None or not row.flagged or (halls is not None and row.hall_id not in halls):
             raise NotFound(f"接触记录 {contact_id} 不存在")
+        if row.recorded_by_id == principal.user_id:
+            raise PermissionDenied("不能督查本人记录的接触，请由本厅其他督办人员督查")
         case = cycle.lock_case(session, row.case_id)
         session.refresh(row)  # a second supervisor waited on the lock: see what the first wrote
         if row.reviewed_at is not None:

@@ -20,6 +20,9 @@ from app.evaluation.models import LEVELS, Evaluation, Rectification
 # decision (approval or denial is recorded as awaiting_delivery before the result goes out).
 DECISION_STATUSES = (C.AWAITING_DELIVERY, C.COMPLETED, C.DENIED, C.NOT_ACCEPTED, C.DEEMED_RENEWED)
 GROUPINGS = {"by_department": "department", "by_hall": "hall", "by_item": "item"}
+# The days a period may name: the platform's records lie well inside, and the bounds' time zone
+# and day arithmetic cannot overflow (date.max + 1 day, or year 1 shifted to UTC, would).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 def period(start_text: str | None, end_text: str | None) -> tuple[date | None, date | None]:
@@ -36,6 +39,9 @@ def period(start_text: str | None, end_text: str | None) -> tuple[date | None, d
             days[field] = date.fromisoformat(text)
         except ValueError:
             errors[field] = ["日期格式应为 YYYY-MM-DD，例如 2026-12-01"]
+            continue
+        if not FIRST_DAY <= days[field] <= LAST_DAY:
+            errors[field] = [f"日期须在 {FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()} 之间"]
     if not errors and days["from"] and days["to"] and days["to"] < days["from"]:
         errors["to"] = ["结束日期不能早于开始日期"]
     if errors:

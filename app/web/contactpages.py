@@ -47,7 +47,7 @@ def record(case_id: int):
     form = request.form
     row = contacts.record(db.session, g.principal, case_id, mode=form.get("mode", ""), summary=form.get("summary"),
                           occurred_at=_occurred_at(form.get("occurred_at", "")), task_id=form.get("task_id") or None)
-    flash("已记录接触情况" + ("；该环节不安排与申请人接触，已提交督查" if row.flagged else ""))
+    flash("已记录接触情况" + (f"；{row.flag_reason}，已提交督查" if row.flagged else ""))
     return redirect(url_for("cases_pages.dossier", case_id=case_id) + "#contacts")
 
 

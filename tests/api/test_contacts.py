@@ -67,7 +67,8 @@ def test_a_contact_at_the_back_office_review_is_flagged_for_the_halls_supervisor
     case = _under_review(as_user)
     backoffice, supervisor = as_user("backoffice"), as_user("supervisor")
     assert open_task(case, "back_office_review")["applicant_contact"] is None
-    earlier = (clock.now() - timedelta(hours=1)).isoformat()
+    clock.advance(timedelta(hours=2))
+    earlier = (clock.now() - timedelta(hours=1)).isoformat()  # during the review
     contact = _contact(backoffice, case, mode="phone", summary="审查人员致电申请人", occurred_at=earlier)
     assert contact["flagged"] is True and contact["state"] == "open" and contact["contact_kind"] is None
     assert contact["step"] == "审查并作出决定" and "不安排与申请人接触" in contact["flag_reason"]
@@ -94,19 +95,72 @@ def test_a_contact_at_the_back_office_review_is_flagged_for_the_halls_supervisor
 
 
 def test_a_front_desk_clerk_meeting_the_applicant_during_the_review_is_flagged(app, as_user):
-    case = _under_review(as_user)
-    contact = _contact(as_user("frontdesk"), case)  # cannot work the review: the step is still the review
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)  # 09:00
+    clock.advance(timedelta(minutes=30))
+    case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "accept"})  # 09:30
+    clock.advance(timedelta(days=3))
+    contact = _contact(frontdesk, case)  # cannot work the review: the step is still the review
     assert contact["flagged"] is True and contact["step"] == "审查并作出决定"
     # the clerk may say the contact belonged to the acceptance step, when it happened then
     acceptance = next(e["data"]["task_id"] for e in case["events"] if e["kind"] == "task_completed")
-    earlier = (clock.now() - timedelta(minutes=5)).isoformat()
-    named = _contact(as_user("frontdesk"), case, task_id=acceptance, occurred_at=earlier)
-    assert named["flagged"] is False and named["step"] == "受理审查"
+    then = "2026-11-30T09:10:00+08:00"
+    named = _contact(frontdesk, case, task_id=acceptance, occurred_at=then)
+    assert named["flagged"] is False and named["step"] == "受理审查" and named["contact_kind"] == "acceptance"
+    assert _contact(frontdesk, case, task_id=acceptance, occurred_at="2026-11-30T09:30:00+08:00")["flagged"] is False
+    # without naming it, it is the current step's, which was not running then
+    unnamed = _contact(frontdesk, case, occurred_at=then)
+    assert unnamed["flagged"] is True and unnamed["step"] == "审查并作出决定"
+    assert unnamed["flag_reason"] == "接触时间不在环节“审查并作出决定”的办理期间（2026-11-30 09:30 至 今）"
+    # naming the acceptance for a contact after it was done does not cover it
+    later = _contact(frontdesk, case, task_id=acceptance, occurred_at="2026-11-30T09:31:00+08:00")
+    assert later["flagged"] is True and later["step"] == "受理审查" and later["contact_kind"] is None
+    assert later["flag_reason"] == "接触时间不在环节“受理审查”的办理期间（2026-11-30 09:00 至 2026-11-30 09:30）"
+    assert set(_flagged(as_user("supervisor"))) == {contact["id"], unnamed["id"], later["id"]}
+
+
+def test_naming_a_finished_step_for_a_later_contact_is_flagged(app, as_user):
+    """The reproduction: three days after the acceptance, a contact named as the acceptance's."""
+    case = _under_review(as_user)
+    acceptance = next(e["data"]["task_id"] for e in case["events"] if e["kind"] == "task_completed")
+    clock.advance(timedelta(days=3))
+    backoffice = as_user("backoffice")
+    contact = _contact(backoffice, case, mode="phone", summary="审查人员致电申请人", task_id=acceptance)
+    assert contact["flagged"] is True and contact["state"] == "open" and contact["contact_kind"] is None
+    assert contact["step"] == "受理审查" and "不在环节“受理审查”的办理期间" in contact["flag_reason"]
+    event = backoffice.get(f"/api/v1/cases/{case['id']}").get_json()["events"][0]
+    assert event["kind"] == "applicant_contact" and "违规接触" in event["message"] and event["data"]["flagged"]
+    assert _flagged(as_user("supervisor")) == [contact["id"]]
+    # nor is a step that has not begun yet a cover for a contact before it
+    review = open_task(case, "back_office_review")["id"]
+    clock.advance(timedelta(days=1))
+    assert _contact(backoffice, case, task_id=review)["flagged"] is True  # still allows none
+    window = complete(backoffice, backoffice.get(f"/api/v1/cases/{case['id']}").get_json(), "back_office_review",
+                      {"decision": "approve"})
+    delivery = open_task(window, "window_delivery")
+    assert delivery["applicant_contact"] == "window_delivery"
+    during_review = (clock.now() - timedelta(hours=1)).isoformat()
+    early = _contact(as_user("pickup"), window, task_id=delivery["id"], occurred_at=during_review)
+    assert early["flagged"] is True and "不在环节“" in early["flag_reason"]
+    assert _contact(as_user("pickup"), window, task_id=delivery["id"])["flagged"] is False
+
+
+def test_a_contact_before_the_case_existed_is_refused(app, as_user):
+    frontdesk = as_user("frontdesk")
+    clock.advance(timedelta(hours=1))
+    case = start(frontdesk)  # 10:00
+    before = frontdesk.post(f"/api/v1/cases/{case['id']}/contacts",
+                            json={"mode": "phone", "summary": "x", "occurred_at": "2026-11-30T09:59:59+08:00"})
+    assert before.status_code == 422 and list(before.get_json()["errors"]) == ["occurred_at"]
+    assert "不能早于办件申请时间" in before.get_json()["errors"]["occurred_at"][0]
+    assert _contact(frontdesk, case, occurred_at="2026-11-30T10:00:00+08:00")["flagged"] is False
+    assert len(frontdesk.get(f"/api/v1/cases/{case['id']}/contacts").get_json()["items"]) == 1
 
 
 def test_a_hearing_allows_contact_while_it_runs(app, as_user):
     case = _under_review(as_user)
     backoffice = as_user("backoffice")
+    clock.advance(timedelta(days=2))
     started = backoffice.post(f"/api/v1/cases/{case['id']}/special-procedures",
                               json={"kind": "hearing", "reason": "申请人申请听证"})
     assert started.status_code == 200, started.get_json()
@@ -133,6 +187,11 @@ def test_a_contact_on_a_closed_case_is_flagged(app, as_user):
     ({"occurred_at": "2026-11-30T10:00:00+08:00"}, "occurred_at"),  # an hour ahead of the frozen clock
     ({"occurred_at": "2026-11-30T09:01"}, "occurred_at"),  # local time when no zone is given
     ({"occurred_at": "昨天"}, "occurred_at"),
+    ({"occurred_at": "0001-01-01T00:00:00"}, "occurred_at"),
+    ({"occurred_at": "0001-01-01T00:00:00+14:00"}, "occurred_at"),
+    ({"occurred_at": "9999-12-31T23:59:59-12:00"}, "occurred_at"),
+    ({"occurred_at": "1999-12-31T23:59:59+08:00"}, "occurred_at"),
+    ({"occurred_at": "2026-11-30T08:59:59"}, "occurred_at"),  # before the case was made (09:00)
     ({"task_id": "no-such-task"}, "task_id"),
     ({"who": "x"}, "who"),
 ])
@@ -144,6 +203,22 @@ def test_invalid_contacts_are_refused_naming_the_field(app, as_user, body, field
     assert response.status_code == 422, response.get_json()
     assert field in response.get_json()["errors"], response.get_json()
     assert frontdesk.get(f"/api/v1/cases/{case['id']}/contacts").get_json()["items"] == []
+
+
+def test_a_supervisor_does_not_review_their_own_contact(app, as_user, make_user):
+    case = _under_review(as_user)
+    supervisor = as_user("supervisor")
+    own = _contact(supervisor, case, summary="督办人员约见申请人")
+    assert own["flagged"] is True and own["recorded_by"] == "supervisor"
+    assert _flagged(supervisor) == [own["id"]]  # listed: the hall's flagged contacts, to see
+    refused = supervisor.post(f"/api/v1/contacts/{own['id']}/review", json={"note": "本人接触，情况属实"})
+    assert refused.status_code == 403 and "本人记录" in refused.get_json()["message"]
+    assert _flagged(supervisor) == [own["id"]]
+    events = supervisor.get(f"/api/v1/cases/{case['id']}").get_json()["events"]
+    assert events[0]["kind"] == "applicant_contact"  # nothing written
+    colleague = make_user("zw_supervisor", ("supervisor", "HY-ZWFW"))
+    done = colleague.post(f"/api/v1/contacts/{own['id']}/review", json={"note": "已核实"})
+    assert done.status_code == 200 and done.get_json()["review"]["by"] == "zw_supervisor"
 
 
 def test_review_needs_a_note_and_a_flagged_contact(app, as_user):
@@ -223,16 +298,23 @@ def test_the_dossier_lists_contacts_and_records_one(app, as_user):
     html = lxml.html.fromstring(page.get_data(as_text=True))
     section = html.get_element_by_id("contacts")
     assert "接触记录" in section.text_content() and "没有接触记录" in section.text_content()
+    clock.advance(timedelta(hours=1))  # 10:00
     done = client.post(f"/cases/{case['id']}/contacts",
                        data={"csrf_token": token_of(page), "mode": "phone", "summary": "电话告知补充说明", "task_id": "",
-                             "occurred_at": "2026-11-30T08:30"})
+                             "occurred_at": "2026-11-30T09:30"})
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/cases/{case['id']}#contacts")
     section = lxml.html.fromstring(client.get(f"/cases/{case['id']}").get_data(as_text=True)).get_element_by_id("contacts")
     text = section.text_content()
-    assert "电话告知补充说明" in text and "违规接触" in text and "待督查" in text and "2026-11-30 08:30" in text
+    assert "电话告知补充说明" in text and "违规接触" in text and "待督查" in text and "2026-11-30 09:30" in text
     refused = client.post(f"/cases/{case['id']}/contacts", data={"csrf_token": token_of(page), "mode": "phone",
                                                                "summary": "x", "occurred_at": "2026-12-01T09:00"})
     assert refused.status_code == 422 and "接触时间不能晚于现在" in refused.get_data(as_text=True)
+    for when, why in (("2026-11-30T08:30", "不能早于办件申请时间"), ("0001-01-01T00:00", "超出可记录的范围"),
+                      ("9999-12-31T23:59", "超出可记录的范围")):
+        refused = client.post(f"/cases/{case['id']}/contacts", data={"csrf_token": token_of(page), "mode": "phone",
+                                                                   "summary": "x", "occurred_at": when})
+        assert refused.status_code == 422 and why in refused.get_data(as_text=True), when
+    assert len(as_user("backoffice").get(f"/api/v1/cases/{case['id']}/contacts").get_json()["items"]) == 1
     assert client.post(f"/cases/{case['id']}/contacts", data={"mode": "phone", "summary": "x"}).status_code == 400
 
 

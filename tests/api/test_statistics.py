@@ -139,3 +139,52 @@ def test_a_bad_period_is_refused_naming_the_field(app, as_user):
     assert page.status_code == 422
     assert "开始日期" in html.cssselect('[data-error="from"]')[0].text_content()
     assert html.cssselect('input[name="from"]')[0].get("value") == "2026-02-30"  # kept for correcting
+
+
+@pytest.mark.parametrize("query, field", [
+    ("?to=9999-12-31", "to"),  # the day after overflows
+    ("?from=0001-01-01", "from"),  # before UTC's year 1
+    ("?from=1999-12-31", "from"),
+    ("?to=2101-01-01", "to"),
+    ("?from=0001-01-01&to=9999-12-31", "from"),
+])
+def test_a_period_outside_the_years_kept_is_refused(app, as_user, query, field):
+    response = as_user("admin").get(API + query)
+    assert response.status_code == 422, response.get_json()
+    errors = response.get_json()["errors"]
+    assert field in errors and "2000-01-01 至 2100-12-31" in errors[field][0]
+    page = signed_in(app, "admin").get("/admin/statistics" + query)
+    assert page.status_code == 422
+    html = lxml.html.fromstring(page.get_data(as_text=True))
+    assert "2000-01-01 至 2100-12-31" in html.cssselect(f'[data-error="{field}"]')[0].text_content()
+
+
+def test_the_first_and_last_days_kept_are_accepted(app, as_user):
+    stats = as_user("admin").get(API + "?from=2000-01-01&to=2100-12-31")
+    assert stats.status_code == 200, stats.get_json()
+    assert stats.get_json()["period"] == {"from": "2000-01-01", "to": "2100-12-31"}
+    assert signed_in(app, "admin").get("/admin/statistics?from=2000-01-01&to=2100-12-31").status_code == 200
+
+
+def test_the_last_day_counts_to_its_local_midnight(as_user):
+    """The `to` day ends at midnight in the hall (Asia/Shanghai), not in UTC."""
+    frontdesk = as_user("frontdesk")
+    clock.advance(timedelta(hours=14, minutes=59))  # Monday 23:59 in the hall (15:59 UTC)
+    assert clock.local_now().strftime("%Y-%m-%d %H:%M:%S") == "2026-11-30 23:59:00"
+    late = complete(frontdesk, start(frontdesk), "front_desk_acceptance", {"outcome": "reject", "reason": "不属于本事项"})
+    _rate(frontdesk, late, 5)
+    clock.advance(timedelta(seconds=61))  # Tuesday 00:00:01
+    assert clock.local_now().strftime("%Y-%m-%d %H:%M:%S") == "2026-12-01 00:00:01"
+    early = complete(frontdesk, start(frontdesk), "front_desk_acceptance", {"outcome": "reject", "reason": "不属于本事项"})
+    _rate(frontdesk, early, 4)
+
+    admin = as_user("admin")
+
+    def day(query: str) -> tuple:
+        stats = admin.get(API + query).get_json()
+        return stats["ratings"], stats["cases_decided"], stats["levels"]["非常满意"], stats["levels"]["满意"]
+
+    assert day("?from=2026-11-30&to=2026-11-30") == (1, 1, 1, 0)  # the 23:59 one
+    assert day("?from=2026-12-01&to=2026-12-01") == (1, 1, 0, 1)  # the 00:00:01 one
+    assert admin.get(API + "?to=2026-11-30").get_json()["ratings"] == 1
+    assert admin.get(API + "?from=2026-12-01").get_json()["ratings"] == 1

@@ -9,7 +9,6 @@ from marshmallow import fields
 from app import clock
 from app.api.schemas import StrictSchema, one_of, text
 from app.api.security import principal, require_roles
-from app.auth import roles as R
 from app.calendar import service as calendar
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -19,7 +18,7 @@ from app.web.context import base_url, file_store
 blp = Blueprint("policies", __name__, url_prefix="/api/v1/policies", description="政策文件（制定后 15 个工作日内公开）")
 public_blp = Blueprint("public_policies", __name__, url_prefix="/api/v1/public/policies",
                        description="已公开的政策文件（无需登录）")
-EDITORS = (R.ADMIN, R.DESIGNER)
+EDITORS = policies.EDITOR_ROLES
 
 
 class PolicyIn(StrictSchema):

@@ -2,14 +2,15 @@
 comes from app.clock; each use case is one unit of work. The sweep that warns owners and flags
 overdue policies is in app.policies.sweep."""
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlparse
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.auth.models import User
+from app.auth import roles as R
+from app.auth.models import User, UserRole
 from app.calendar import service as calendar
 from app.calendar.days import HolidayData, deadline, working_days_between
 from app.catalog.models import PUBLISHED as PUBLISHED_GUIDE
@@ -20,8 +21,12 @@ from app.files import service as files
 from app.files.service import FileStore
 from app.policies.models import DRAFT, PUBLISHED, STATUS_LABELS, STATUS_WARNING, Policy
 
+EDITOR_ROLES = (R.ADMIN, R.DESIGNER)  # who drafts and publishes policies, and may own one
 WARN_DAYS = 12  # the owner is warned when working day 12 after the day made has ended
 PUBLISH_DAYS = 15  # 政策文件自制定之日起 15 个工作日内公开
+# Working days are counted day by day from the calendar up to this many days apart (the calendar's
+# own reach is 3660); a list never fails on an older row, it counts weekdays only beyond that.
+_COUNTED_DAYS = 3650
 STATUSES = tuple(STATUS_LABELS)
 FILTERS = STATUSES + ("unpublished", "published")
 _LIMITS = {"title": 200, "issuing_body": 200, "document_number": 100, "full_text": 100_000, "qa": 20_000,
@@ -80,18 +85,50 @@ def working_days_left(policy: Policy, data: HolidayData, now: datetime) -> int |
     if policy.published_at is not None:
         return None
     today = now.astimezone(clock.LOCAL_TZ).date()
-    return working_days_between(today, policy.publish_due.astimezone(clock.LOCAL_TZ).date(), data)
+    due = policy.publish_due.astimezone(clock.LOCAL_TZ).date()
+    if abs((due - today).days) > _COUNTED_DAYS:  # only a row older than made_on's bound: never a 500
+        return _weekdays_between(today, due)
+    return working_days_between(today, due, data)
+
+
+def _weekdays_between(a: date, b: date) -> int:
+    """Mondays to Fridays in (a, b], negative when b is before a: the count where the calendar has no reach."""
+    if b < a:
+        return -_weekdays_between(b, a)
+    weeks, rest = divmod((b - a).days, 7)
+    return weeks * 5 + sum(1 for k in range(1, rest + 1) if (a + timedelta(days=k)).weekday() < 5)
 
 
 # --- input ----------------------------------------------------------------------------
 
 def _valid_url(value: str) -> bool:
-    parsed = urlparse(value)
-    return (parsed.scheme in ("http", "https") and bool(parsed.hostname) and not re.search(r"[\s\x00-\x1f<>\"]", value))
+    if re.search(r"[\s\x00-\x1f<>\"]", value):
+        return False
+    try:  # an unclosed or bad [IPv6] host, a port out of range or not a number: ValueError
+        parsed = urlparse(value)
+        host, _port = parsed.hostname, parsed.port
+    except ValueError:
+        return False
+    return parsed.scheme in ("http", "https") and bool(host)
 
 
-def _clean(session: Session, data: dict, partial: bool) -> dict:
-    """Check the fields given (all of them unless `partial`); ValidationFailed names each bad one."""
+def earliest_made_on(today: date) -> date:
+    """The oldest 制定日期 accepted: one year before today (art. 30 is about newly made policies)."""
+    try:
+        return today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 1, day=28)
+
+
+def _editor(session: Session, username: str) -> User | None:
+    """The active user of that name holding a policy editor's role, if any."""
+    return session.scalar(select(User).where(User.username == username, User.active.is_(True),
+                                             User.roles.any(UserRole.role.in_(EDITOR_ROLES))))
+
+
+def _clean(session: Session, data: dict, partial: bool, current: Policy | None = None) -> dict:
+    """Check the fields given (all of them unless `partial`; `current`: the draft they change, read
+    under its lock); ValidationFailed names each bad one. Nothing is written before this passes."""
     errors: dict[str, list[str]] = {}
     out: dict = {}
     for name in _REQUIRED:
@@ -111,14 +148,24 @@ def _clean(session: Session, data: dict, partial: bool) -> dict:
         made_on = data["made_on"]
         if not isinstance(made_on, date):
             errors["made_on"] = ["日期格式应为 YYYY-MM-DD"]
+        elif current is not None and made_on == current.made_on:
+            pass  # unchanged (the page sends every field): nothing to check, nothing moves
         elif made_on > clock.today():
             errors["made_on"] = [f"制定日期不能晚于今天（{clock.today().isoformat()}）"]
+        elif made_on < earliest_made_on(clock.today()):
+            errors["made_on"] = [f"制定日期不能早于{earliest_made_on(clock.today()).isoformat()}（一年前）："
+                                 "此处登记新制定、须在 15 个工作日内公开的政策文件"]
+        elif current is not None and (current.warned_at or current.overdue_at):
+            flagged = "已标记超期" if current.overdue_at else "已提醒即将到期"
+            errors["made_on"] = [f"该政策文件{flagged}，制定日期不能再修改（公开期限由制定日期计算，"
+                                 f"现为{current.made_on.isoformat()}）"]
         else:
             out["made_on"] = made_on
     if data.get("owner"):
-        owner = session.scalar(select(User).where(User.username == data["owner"]))
-        if owner is None or not owner.active:
-            errors["owner"] = [f"用户不存在或已停用：{data['owner']}"]
+        unchanged = current is not None and data["owner"] == current.owner.username
+        owner = current.owner if unchanged else _editor(session, data["owner"])
+        if owner is None:
+            errors["owner"] = [f"责任人须为在职的政策文件编辑人员（系统管理员或流程设计人员）：{data['owner']}"]
         else:
             out["owner"] = owner
     if data.get("item_codes") is not None:
@@ -145,7 +192,12 @@ def get(session: Session, policy_id: int) -> Policy:
 
 
 def _draft(session: Session, policy_id: int) -> Policy:
-    row = get(session, policy_id)
+    """The policy re-read under a row lock (SELECT … FOR UPDATE; on SQLite the write transaction
+    serialises): a concurrent update or publish waits, and the state checked is the committed one."""
+    row = session.scalars(select(Policy).where(Policy.id == policy_id).with_for_update(of=Policy)
+                          .execution_options(populate_existing=True)).one_or_none()
+    if row is None:
+        raise NotFound("政策文件不存在")
     if row.state != DRAFT:
         raise Conflict("政策文件已公开，不能再修改")
     return row
@@ -165,11 +217,12 @@ def create(session: Session, data: dict, actor_id: int, actor: str) -> Policy:
 
 
 def update(session: Session, policy_id: int, data: dict) -> Policy:
-    """Change the fields given of a draft; a new day made moves its deadlines."""
-    values = _clean(session, data, partial=True)
+    """Change the fields given of a draft; a new day made moves its deadlines (refused once the
+    owner was warned or the policy flagged overdue: the record of that must stay true)."""
     now = clock.now()
     with unit_of_work(session):
         row = _draft(session, policy_id)
+        values = _clean(session, data, partial=True, current=row)
         for name, value in values.items():
             setattr(row, name, value)
         if "made_on" in values:
@@ -232,9 +285,14 @@ def related_policies(session: Session, item: ServiceItem, base_url: str) -> dict
          "made_on": p.made_on.isoformat(), "url": policy_url(base_url, p.id)} for p in published(session, item.id)]}
 
 
-def staff_users(session: Session) -> list[User]:
-    """Who may be named owner: any active member of staff."""
-    return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
+def staff_users(session: Session, keep: User | None = None) -> list[User]:
+    """Who may be named owner: active policy editors (administrators, designers); `keep`, a
+    draft's current owner, stays a choice so saving the draft does not change it silently."""
+    people = {u.id: u for u in session.scalars(select(User).where(
+        User.active.is_(True), User.roles.any(UserRole.role.in_(EDITOR_ROLES))))}
+    if keep is not None:
+        people.setdefault(keep.id, keep)
+    return sorted(people.values(), key=lambda u: u.username)
 
 
 # --- what lists show ------------------------------------------------------------------

@@ -35,10 +35,14 @@ def sweep(session: Session) -> dict:
 
 def _recount(session: Session, now: datetime) -> int:
     """Deadlines of unpublished policies follow the calendar: after a correction or a newly
-    entered year they are counted again (a withdrawn warning may then be given again)."""
+    entered year they are counted again (a withdrawn warning may then be given again).
+    Each draft is locked first: a publish or an edit under way is never overwritten with
+    deadlines counted from what it replaced; a row locked now is recounted on the next round."""
     data, moved = calendar.current(session), 0
+    drafts = (select(Policy).where(Policy.state == DRAFT).order_by(Policy.id)
+              .with_for_update(of=Policy, skip_locked=True).execution_options(populate_existing=True))
     with unit_of_work(session):
-        for row in session.scalars(select(Policy).where(Policy.state == DRAFT)):
+        for row in session.scalars(drafts):
             moved += apply_deadlines(row, data, now)
     return moved
 

@@ -7,7 +7,6 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
 
 from app import clock
-from app.auth import roles as R
 from app.calendar import service as calendar
 from app.errors import DomainError, NotFound
 from app.extensions import db
@@ -21,7 +20,7 @@ from app.web.staff import page
 bp = Blueprint("policy_admin", __name__, url_prefix="/policies/manage", template_folder="templates")
 public_bp = Blueprint("policy_pages", __name__, url_prefix="/policies", template_folder="templates")
 guard(bp)
-EDITORS = (R.ADMIN, R.DESIGNER)
+EDITORS = policies.EDITOR_ROLES
 
 
 def _form() -> dict:
@@ -44,12 +43,16 @@ def manage():
     status = request.args.get("status") if request.args.get("status") in policies.FILTERS else None
     data, now = calendar.current(db.session), clock.now()
     rows = [policies.staff_record(p, data, now, base_url()) for p in policies.listing(db.session, status)]
-    editing = None
+    editing, found = None, None
     if request.args.get("edit"):
         found = db.session.get(Policy, form_int(request.args.get("edit")))
-        editing = policies.staff_record(found, data, now, base_url()) if found and found.state == DRAFT else None
+        found = found if found and found.state == DRAFT else None
+        editing = policies.staff_record(found, data, now, base_url()) if found else None
     return render_template("staff/policies.html", rows=rows, status=status, statuses=STATUS_LABELS, editing=editing,
-                           users=policies.staff_users(db.session), today=clock.today().isoformat(),
+                           users=policies.staff_users(db.session, keep=found.owner if found else None),
+                           today=clock.today().isoformat(),
+                           earliest=policies.earliest_made_on(clock.today()).isoformat(),
+                           made_on_fixed=bool(found and (found.warned_at or found.overdue_at)),
                            me=g.principal.username)
 
 

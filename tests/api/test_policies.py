@@ -268,3 +268,146 @@ def test_a_corrected_calendar_moves_the_deadline_of_a_draft(app, as_user):
     sweep(app)  # the next scheduler round recounts unpublished policies
     assert designer.get(f"/api/v1/policies/{draft['id']}").get_json()["publish_due_date"] == "2026-12-22"
     assert designer.get(f"/api/v1/policies/{published['id']}").get_json()["publish_due_date"] == "2026-12-21"
+
+
+def _count(app) -> int:
+    from sqlalchemy import func
+
+    from app.policies.models import Policy
+    with app.app_context():
+        n = db.session.scalar(select(func.count()).select_from(Policy))
+        db.session.remove()
+    return n
+
+
+def test_a_date_made_more_than_a_year_ago_is_refused_before_anything_is_written(app, as_user):
+    designer, client = as_user("designer"), signed_in(app, "designer")  # today: 2026-11-30
+    before = _count(app)
+    for old in ("2010-01-01", "0001-01-01", "2025-11-29"):
+        response = designer.post("/api/v1/policies", json=body(made_on=old))
+        assert response.status_code == 422, response.get_json()
+        assert "2025-11-30" in response.get_json()["errors"]["made_on"][0]
+    page = client.get("/policies/manage")
+    assert lxml.html.fromstring(page.get_data(as_text=True)).cssselect('input[name="made_on"]')[0].get("min") \
+        == "2025-11-30"
+    form = {"csrf_token": token_of(page), "title": "旧政策", "issuing_body": "西安市鄠邑区人民政府", "document_number": "",
+            "made_on": "0001-01-01", "full_text": "正文", "qa": "", "video_url": "", "item_codes": "", "owner": "designer"}
+    refused = client.post("/policies/manage", data=form)
+    assert refused.status_code == 422 and "制定日期" in refused.get_data(as_text=True)
+    assert _count(app) == before
+    assert designer.get("/api/v1/policies").status_code == 200
+    assert client.get("/policies/manage").status_code == 200
+    year_ago = create(designer, made_on="2025-11-30")  # the bound itself is accepted
+    assert year_ago["status"] == "overdue" and year_ago["working_days_left"] < -200
+    moved = designer.put(f"/api/v1/policies/{create(designer)['id']}", json={"made_on": "2010-01-01"})
+    assert moved.status_code == 422 and "made_on" in moved.get_json()["errors"]
+
+
+def test_a_row_made_long_ago_never_breaks_the_lists(app, as_user):
+    """A row from before made_on was bounded (or entered around the API) still lists: beyond the
+    calendar's reach the working days left are counted as weekdays."""
+    from app.auth.models import User
+    from app.calendar import service as calendar
+    from app.policies.models import DRAFT, Policy
+    from app.policies.service import apply_deadlines
+
+    with app.app_context():
+        now = clock.now()
+        owner = db.session.scalar(select(User).where(User.username == "designer"))
+        row = Policy(title="十多年前的政策", issuing_body="西安市户县人民政府", made_on=datetime(2010, 1, 4).date(),
+                     full_text="正文", owner=owner, state=DRAFT, created_at=now, created_by="designer", updated_at=now)
+        apply_deadlines(row, calendar.current(db.session), now)
+        db.session.add(row)
+        db.session.commit()
+        pid = row.id
+        db.session.remove()
+    designer = as_user("designer")
+    listed = designer.get("/api/v1/policies")
+    assert listed.status_code == 200
+    [old] = [p for p in listed.get_json()["items"] if p["id"] == pid]
+    assert old["status"] == "overdue" and old["working_days_left"] < -4000
+    page = signed_in(app, "designer").get("/policies/manage")
+    assert page.status_code == 200 and f'data-policy="{pid}"' in page.get_data(as_text=True)
+    assert designer.get(f"/api/v1/policies/{pid}").status_code == 200
+    sweep(app)  # the scheduler's round copes as well
+
+
+BAD_VIDEO_LINKS = ("http://[::1", "http://[zz]/", "http://ex.com:99999/", "http://ex.com:abc/", "https://",
+                   "http://ex.com/a b")
+
+
+def test_a_malformed_video_link_is_refused_naming_the_field(app, as_user):
+    designer, client = as_user("designer"), signed_in(app, "designer")
+    policy = create(designer)
+    page = client.get("/policies/manage")
+    form = {"csrf_token": token_of(page), "title": "视频链接测试", "issuing_body": "西安市鄠邑区人民政府",
+            "document_number": "", "made_on": "2026-11-30", "full_text": "正文", "qa": "", "item_codes": "",
+            "owner": "designer"}
+    for link in BAD_VIDEO_LINKS:
+        created = designer.post("/api/v1/policies", json=body(video_url=link))
+        assert created.status_code == 422 and "video_url" in created.get_json()["errors"], (link, created.get_json())
+        changed = designer.put(f"/api/v1/policies/{policy['id']}", json={"video_url": link})
+        assert changed.status_code == 422 and "video_url" in changed.get_json()["errors"], (link, changed.get_json())
+        on_page = client.post("/policies/manage", data={**form, "video_url": link})
+        assert on_page.status_code == 422 and "视频链接" in on_page.get_data(as_text=True), link
+        edited = client.post(f"/policies/manage/{policy['id']}", data={**form, "video_url": link})
+        assert edited.status_code == 422 and "视频链接" in edited.get_data(as_text=True), link
+    fine = designer.put(f"/api/v1/policies/{policy['id']}", json={"video_url": "http://[::1]:8080/zcjd/40"})
+    assert fine.status_code == 200 and fine.get_json()["video_url"] == "http://[::1]:8080/zcjd/40"
+
+
+def test_the_date_made_is_fixed_once_the_owner_was_warned_or_the_policy_flagged(app, as_user):
+    at(2026, 9, 28, 10, 0)
+    designer, admin = as_user("designer"), as_user("admin")
+    policy = create(designer, made_on="2026-09-28", item_codes=[])
+    pid = policy["id"]
+    earlier = designer.put(f"/api/v1/policies/{pid}", json={"made_on": "2026-09-25"})  # not warned yet: it moves
+    assert earlier.status_code == 200 and earlier.get_json()["publish_due_date"] == "2026-10-22"
+    designer.put(f"/api/v1/policies/{pid}", json={"made_on": "2026-09-28"})
+
+    at(2026, 10, 21, 8, 30)
+    sweep(app)
+    warned = designer.get(f"/api/v1/policies/{pid}").get_json()
+    assert warned["warned_at"] and warned["status"] == "due_soon"
+    moved = designer.put(f"/api/v1/policies/{pid}", json={"made_on": "2026-10-20"})
+    assert moved.status_code == 422, moved.get_json()
+    assert "已提醒" in moved.get_json()["errors"]["made_on"][0] and set(moved.get_json()["errors"]) == {"made_on"}
+    kept = designer.get(f"/api/v1/policies/{pid}").get_json()
+    assert (kept["made_on"], kept["warned_at"], kept["publish_due"]) == ("2026-09-28", warned["warned_at"],
+                                                                         warned["publish_due"])
+    same = designer.put(f"/api/v1/policies/{pid}", json={"made_on": "2026-09-28", "title": "改过标题"})
+    assert same.status_code == 200 and same.get_json()["warned_at"] == warned["warned_at"]
+
+    at(2026, 10, 24, 0, 0, 1)
+    sweep(app)
+    flagged = designer.get(f"/api/v1/policies/{pid}").get_json()
+    assert flagged["overdue_at"] and flagged["status"] == "overdue"
+    moved = admin.put(f"/api/v1/policies/{pid}", json={"made_on": "2026-10-23"})
+    assert moved.status_code == 422 and "已标记超期" in moved.get_json()["errors"]["made_on"][0]
+    client = signed_in(app, "designer")
+    page = client.get(f"/policies/manage?edit={pid}")
+    made_on = lxml.html.fromstring(page.get_data(as_text=True)).cssselect('#policy-form input[name="made_on"]')[0]
+    assert made_on.get("readonly") is not None and made_on.get("value") == "2026-09-28"
+    form = {"csrf_token": token_of(page), "title": "改过标题", "issuing_body": policy["issuing_body"],
+            "document_number": "", "made_on": "2026-09-28", "full_text": "新的正文", "qa": "", "video_url": "",
+            "item_codes": "", "owner": "designer"}
+    assert client.post(f"/policies/manage/{pid}", data=form).status_code == 302  # same date: the rest is saved
+    on_page = client.post(f"/policies/manage/{pid}", data={**form, "made_on": "2026-10-23"})
+    assert on_page.status_code == 422 and "制定日期不能再修改" in on_page.get_data(as_text=True)
+    after = designer.get(f"/api/v1/policies/{pid}").get_json()
+    assert after["full_text"] == "新的正文" and after["made_on"] == "2026-09-28"
+    assert after["overdue_at"] == flagged["overdue_at"] and after["status"] == "overdue"
+
+
+def test_only_policy_editors_may_own_a_policy(app, as_user):
+    admin, designer = as_user("admin"), as_user("designer")
+    refused = admin.post("/api/v1/policies", json=body(owner="frontdesk"))
+    assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["owner"]
+    owned = create(admin, owner="designer")
+    assert owned["owner"] == "designer"
+    changed = designer.put(f"/api/v1/policies/{owned['id']}", json={"owner": "frontdesk"})
+    assert changed.status_code == 422 and "owner" in changed.get_json()["errors"]
+    assert designer.put(f"/api/v1/policies/{owned['id']}", json={"owner": "admin"}).get_json()["owner"] == "admin"
+    page = lxml.html.fromstring(signed_in(app, "designer").get("/policies/manage").get_data(as_text=True))
+    choices = [o.get("value") for o in page.cssselect('#policy-form select[name="owner"] option')]
+    assert "admin" in choices and "designer" in choices and "frontdesk" not in choices

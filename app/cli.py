@@ -168,24 +168,31 @@ def _moment(value) -> str:
 
 @seal_cli.command("rotate")
 def seal_rotate():
-    """Put a new signing key in place; the old one is archived and retired (documents it
-    signed still verify)."""
+    """Put a new signing key in place; the old one is retired and its private key deleted
+    (documents it signed still verify: both public keys are pinned in the key's public/ folder)."""
     from app.documents import keys
 
     old, new = keys.rotate(db.session, _key_file())
-    click.echo(f"retired key {old.key_id} (private key archived in {_key_file().archive})")
+    click.echo(f"retired key {old.key_id} (private key deleted; public key pinned in {_key_file().public_dir})")
     click.echo(f"signing key {new.key_id}")
 
 
 @seal_cli.command("keys")
 def seal_keys():
-    """List the seal's keys: id, office, created, retired."""
+    """List the seal's keys: id, office, created, retired; keys whose documents do not verify on
+    this host (not pinned here, or the table's key differs from the pinned one) are marked."""
     from app.documents import keys
 
-    rows, current = keys.listing(db.session, _key_file())
+    key_file = _key_file()
+    rows, current = keys.listing(db.session, key_file)
     click.echo("key_id            office  created  retired")
     for row in rows:
         mark = "  (current)" if row.key_id == current else ""
+        why = keys.trusted(db.session, row.key_id, key_file)[1]
+        if why == keys.UNREGISTERED:
+            mark += f"  (not pinned on this host, does not verify: copy its public key to {key_file.public_dir})"
+        elif why == keys.MISMATCH:
+            mark += "  (the table's public key differs from the pinned one: does not verify)"
         click.echo(f"{row.key_id}  {row.office}  {_moment(row.created_at)}  {_moment(row.retired_at)}{mark}")
 
 

@@ -193,6 +193,23 @@ class CaseNotifications(MethodView):
         return {"items": [notify.describe(n) for n in notify.of_case(db.session, case.id)]}
 
 
+class PickupResetIn(StrictSchema):
+    note = text(500, load_default=None, allow_none=True)
+
+
+@blp.route("/<int(max=2147483647):case_id>/pickup-code/reset")
+class PickupCodeReset(MethodView):
+    @blp.arguments(PickupResetIn)
+    @blp.response(200, CaseOut)
+    def post(self, payload, case_id):
+        """Resume window pickup suspended after repeated wrong pickup codes (supervisors of the
+        case's hall, administrators): a fresh code goes to the applicant; written into the history."""
+        from app.documents import delivery
+
+        case = delivery.reset_pickup_code(db.session, principal(), case_id, payload.get("note"))
+        return present_case(case, db.session, detail=True)
+
+
 class TabletRatingIn(StrictSchema):
     level = fields.Integer(required=True)
     comment = text(500, load_default=None, allow_none=True)

@@ -1,12 +1,16 @@
 """Delivery of the result (art. 16): a 6-digit pickup code checked at the window (locked and
-replaced after 5 wrong tries), an expiring signed download link for e-delivery, a tracking
-number for mail."""
+replaced after 5 wrong tries; the 3rd lockout suspends window pickup until a supervisor of the
+hall resets it), an expiring signed download link for e-delivery, a tracking number for mail."""
 import hmac
 import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth import roles as R
+from app.auth.models import User, UserRole
+from app.auth.principal import Principal
 from app.auth.service import ClockSigner
 from app.cases import models as C
 from app.cases.cycle import lock_case
@@ -14,12 +18,15 @@ from app.cases.history import EventLog
 from app.database import unit_of_work
 from app.documents import service as documents
 from app.documents.models import Document
-from app.errors import Conflict, DomainError, NotFound, ValidationFailed
+from app.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from app.notify import service as notify
 
 _SALT = "onewindow-e-delivery"
 DECISIONS = ("approval", "denial_decision")
 PICKUP_CODE_ATTEMPTS = 5  # wrong codes before the code is locked and replaced
+PICKUP_CODE_LOCKOUTS = 3  # the lockout that suspends window pickup instead of sending another code
+SUSPENDED = "取件码多次输入错误，已暂停窗口领取，请联系督办人员"
+PICKUP_SUSPENDED_NOTICE = "pickup_suspended"  # the message to the hall's supervisors
 
 
 def after_step(step, actor: str) -> None:
@@ -59,25 +66,74 @@ def _new_code(old: str | None) -> str:
             return code
 
 
+def pickup_suspended(case: C.Case) -> bool:
+    """Window pickup stopped after PICKUP_CODE_LOCKOUTS lockouts, until a supervisor resets it."""
+    return (case.pickup_code_lockouts or 0) >= PICKUP_CODE_LOCKOUTS
+
+
+def _suspended() -> Conflict:
+    return Conflict(SUSPENDED, {"pickup_code": [SUSPENDED]}, pickup_suspended=True)
+
+
 def check_pickup(case: C.Case, data: dict) -> None:
-    """At the pickup window, the applicant's code must match (compared in constant time)."""
+    """At the pickup window, the applicant's code must match (compared in constant time), and
+    window pickup must not be suspended."""
     if data.get("delivery_method") != "window_pickup" or not case.pickup_code:
         return
+    if pickup_suspended(case):
+        raise _suspended()
     given = str(data.get("pickup_code") or "")
     if not hmac.compare_digest(given.encode(), case.pickup_code.encode()):
         raise WrongPickupCode(case.id)
+
+
+def _reissue(session: Session, case: C.Case, log: EventLog, why: str) -> str:
+    """A fresh code in place of the current one, sent to the applicant through the outbox (the
+    code is put in only when sent); returns what the clerk may tell the applicant."""
+    case.pickup_code = _new_code(case.pickup_code)
+    phone, email = (case.applicant or {}).get("phone"), (case.applicant or {}).get("email")
+    notify.queue(session, kind=notify.PICKUP_CODE_REISSUED, case_id=case.id, phone=phone, email=email,
+                 params={"case_no": case.case_no},
+                 text=f"您的“{case.item.name}”取件码{why}。"
+                      f"新取件码 {notify.PICKUP_PLACEHOLDER}，请凭新取件码到{case.hall.name}综合窗口领取"
+                      f"（{case.case_no}）。如非本人操作，请联系办理单位。")
+    channels = "、".join(name for name, to in (("短信", phone), ("电子邮件", email)) if to)
+    told = f"新取件码已通过{channels}发送给申请人" if channels else "申请人可在办件进度查询页面查看新取件码"
+    log.append("pickup_code_reissued", "system", f"已生成新的取件码：{told}",
+               {"sent_to": [c for c, to in (("sms", phone), ("email", email)) if to]})
+    return told
+
+
+def _tell_supervisors(session: Session, case: C.Case) -> list[str]:
+    """The hall's supervisors, by each address they gave (those without one see the case
+    history); returns their usernames."""
+    people = session.scalars(select(User).join(UserRole).where(
+        UserRole.role == R.SUPERVISOR, UserRole.hall_id == case.hall_id, User.active.is_(True)).distinct())
+    told = []
+    for person in people:
+        told.append(person.username)
+        notify.queue(session, kind=PICKUP_SUSPENDED_NOTICE, phone=person.phone, email=person.email,
+                     params={"case_no": case.case_no, "case_id": case.id, "to": person.username},
+                     subject=f"【鄠邑政务服务】取件码多次输入错误，已暂停窗口领取：{case.case_no}",
+                     text=f"办件 {case.case_no}（{case.item.name}）的取件码已连续 {PICKUP_CODE_LOCKOUTS} 次锁定"
+                          f"（每次连续 {PICKUP_CODE_ATTEMPTS} 次输入错误），已暂停窗口领取。请核实申请人身份后重置取件码。")
+    return told
 
 
 def record_wrong_code(session: Session, case_id: int, actor: str) -> DomainError:
     """Count a wrong code against the case's current one, committed on its own: the step that
     found it wrong was rolled back, and a count that rolled back with it would allow endless
     guessing. At PICKUP_CODE_ATTEMPTS the code is locked: replaced by a fresh one that goes to
-    the applicant through the outbox (filled in only when sent, like the first). Returns the
-    error for the clerk."""
+    the applicant through the outbox (filled in only when sent, like the first) — except at the
+    PICKUP_CODE_LOCKOUTS-th lockout, which sends no new code but suspends window pickup until a
+    supervisor of the hall resets it (reset_pickup_code), and tells the hall's supervisors.
+    Returns the error for the clerk."""
     with unit_of_work(session):
         case = lock_case(session, case_id)
         if case.status != C.AWAITING_DELIVERY or not case.pickup_code:  # moved on meanwhile
             return Conflict("办件状态已变化，请刷新后重试")
+        if pickup_suspended(case):  # suspended meanwhile: nothing more to count
+            return _suspended()
         case.pickup_code_failures = (case.pickup_code_failures or 0) + 1
         failures = case.pickup_code_failures
         log = EventLog(session, case)
@@ -88,22 +144,40 @@ def record_wrong_code(session: Session, case_id: int, actor: str) -> DomainError
             told = "原取件码已因多次输入错误锁定作废，请申请人出示新发送的取件码；" if case.pickup_code_lockouts else ""
             return ValidationFailed("取件码不正确", {"pickup_code": [
                 f"取件码不正确，{told}请核对申请人出示的 6 位取件码（再输错 {left} 次将锁定）"]})
-        case.pickup_code = _new_code(case.pickup_code)
         case.pickup_code_failures, case.pickup_code_lockouts = 0, (case.pickup_code_lockouts or 0) + 1
         log.append("pickup_code_locked", actor, f"取件码连续 {PICKUP_CODE_ATTEMPTS} 次输入错误，已锁定作废",
                    {"lockouts": case.pickup_code_lockouts})
-        phone, email = (case.applicant or {}).get("phone"), (case.applicant or {}).get("email")
-        notify.queue(session, kind=notify.PICKUP_CODE_REISSUED, case_id=case.id, phone=phone, email=email,
-                     params={"case_no": case.case_no},
-                     text=f"您的“{case.item.name}”取件码因连续{PICKUP_CODE_ATTEMPTS}次输入错误已作废。"
-                          f"新取件码 {notify.PICKUP_PLACEHOLDER}，请凭新取件码到{case.hall.name}综合窗口领取"
-                          f"（{case.case_no}）。如非本人操作，请联系办理单位。")
-        channels = "、".join(name for name, to in (("短信", phone), ("电子邮件", email)) if to)
-        told = f"新取件码已通过{channels}发送给申请人" if channels else "申请人可在办件进度查询页面查看新取件码"
-        log.append("pickup_code_reissued", "system", f"已生成新的取件码：{told}",
-                   {"sent_to": [c for c, to in (("sms", phone), ("email", email)) if to]})
+        if pickup_suspended(case):
+            supervisors = _tell_supervisors(session, case)
+            log.append("pickup_suspended", actor,
+                       f"取件码已第 {case.pickup_code_lockouts} 次锁定：暂停窗口领取，不再发送新取件码，"
+                       "须由本大厅督办人员核实后重置", {"lockouts": case.pickup_code_lockouts, "supervisors": supervisors})
+            return _suspended()
+        told = _reissue(session, case, log, f"因连续{PICKUP_CODE_ATTEMPTS}次输入错误已作废")
     return Conflict("取件码已锁定", {"pickup_code": [
         f"取件码已锁定：连续 {PICKUP_CODE_ATTEMPTS} 次输入错误，原取件码作废；{told}，请其凭新取件码领取"]})
+
+
+def reset_pickup_code(session: Session, principal: Principal, case_id: int, note: str | None = None) -> C.Case:
+    """A supervisor of the case's hall (or an administrator) lifts the suspension of window
+    pickup: a fresh code goes to the applicant through the outbox, the counts start again, and
+    the reset is written into the case history."""
+    with unit_of_work(session):
+        case = lock_case(session, case_id)
+        if not principal.can_view_hall(case.hall_id):
+            raise NotFound(f"办件 {case_id} 不存在")
+        if not (principal.is_admin or case.hall_id in principal.halls_for(R.SUPERVISOR)):
+            raise PermissionDenied("只有本大厅的督办人员或系统管理员可以重置取件码")
+        if case.status != C.AWAITING_DELIVERY or not case.pickup_code or not pickup_suspended(case):
+            raise Conflict("该办件未暂停窗口领取，无需重置取件码")
+        log = EventLog(session, case)
+        note = (note or "").strip()
+        log.append("pickup_code_reset", principal.username,
+                   f"{principal.display_name} 重置取件码，恢复窗口领取" + (f"：{note}" if note else ""),
+                   {"lockouts": case.pickup_code_lockouts, "note": note or None})
+        case.pickup_code_failures, case.pickup_code_lockouts = 0, 0
+        _reissue(session, case, log, "已由办理单位重置")
+    return case
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:

@@ -29,7 +29,7 @@ RIGHTS = ("如不服本决定，可以自收到本决定书之日起六十日内
 @dataclass(frozen=True)
 class Settings:
     store: FileStore
-    key_file: seal.KeyFile  # re-read when rotated; verification goes by the table (keys.py)
+    key_file: seal.KeyFile  # re-read when rotated; verification: pinned keys + the table (keys.trusted)
     base_url: str
     secret: str = ""  # signs e-delivery links
 
@@ -213,15 +213,40 @@ def verify_file(session: Session, content: bytes) -> Document | None:
     return document
 
 
-def signature_valid(session: Session, document: Document) -> bool:
-    """Checked with the public key registered under the document's own key id, so documents
-    signed before a key rotation stay valid; an unknown key id never verifies."""
+VALID = "valid"
+BAD_SIGNATURE = "bad_signature"
+AFTER_RETIREMENT = "after_retirement"
+SIGNATURE_STATES = {
+    VALID: "电子签章有效",
+    BAD_SIGNATURE: "电子签章无效",
+    keys.UNREGISTERED: "电子签章无效：签章密钥未登记",
+    keys.MISMATCH: "电子签章无效：签章密钥与登记不符",
+    AFTER_RETIREMENT: "电子签章无效：签章时间晚于该密钥停用时间",
+}
+
+
+def signature_state(session: Session, document: Document) -> str:
+    """VALID, or why not (a key of SIGNATURE_STATES). Checked with the public key this host
+    trusts under the document's own key id (keys.trusted: pinned outside the database and
+    registered), so documents signed before a key rotation stay valid; a key id this host has
+    not pinned never verifies, nor does a signature dated after its key was retired (what a
+    leaked retired key could make)."""
     if not (document.signature and document.signed_at and document.sha256 and document.document_no):
-        return False
-    public = keys.public_key(session, document.key_id, settings_for(session).key_file)
+        return BAD_SIGNATURE
+    key, why = keys.trusted(session, document.key_id, settings_for(session).key_file)
+    if key is None:
+        return why
     stamp = document.signed_at.astimezone(timezone.utc).isoformat()
-    return public is not None and seal.verify_with(
-        public, seal.signed_message(document.document_no, document.sha256, stamp), document.signature)
+    if not seal.verify_with(key.public, seal.signed_message(document.document_no, document.sha256, stamp),
+                            document.signature):
+        return BAD_SIGNATURE
+    if key.retired_at is not None and document.signed_at > key.retired_at:
+        return AFTER_RETIREMENT
+    return VALID
+
+
+def signature_valid(session: Session, document: Document) -> bool:
+    return signature_state(session, document) == VALID
 
 
 def describe(document: Document) -> dict:

@@ -19,7 +19,9 @@ def _masked(name: str) -> str:
 @bp.get("/<string:key>")
 def show(key: str):
     document = documents.by_verify_key(db.session, key)
-    return render_template("verify/show.html", d=document, valid=documents.signature_valid(db.session, document),
+    state = documents.signature_state(db.session, document)
+    return render_template("verify/show.html", d=document, valid=state == documents.VALID,
+                           state=documents.SIGNATURE_STATES[state],
                            applicant=_masked(document.data.get("applicant", "")), result=None)
 
 

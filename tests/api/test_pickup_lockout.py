@@ -1,6 +1,8 @@
 """The pickup code (art. 16) cannot be guessed at the window: every wrong code counts even though
 the step that checked it is rolled back; the 5th locks the code, a fresh one goes to the applicant
-through the outbox (filled in only when sent), the old one is refused and the new one works."""
+through the outbox (filled in only when sent), the old one is refused and the new one works. The
+3rd lockout sends no new code: window pickup is suspended (409) and the hall's supervisors are
+told, until one of them (or an administrator) resets it through the API."""
 from tests.flows import complete, pickup_code, start
 
 PICKUP = {"delivery_method": "window_pickup"}
@@ -64,3 +66,102 @@ def test_the_count_is_per_code_and_a_right_code_before_the_limit_works(app, as_u
         complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": _wrong(code, n)}, expect=422)
     assert pickup_code(app, case) == code  # four wrong tries do not replace it
     assert complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": code})["status"] == "completed"
+
+
+SUSPENDED = "取件码多次输入错误，已暂停窗口领取，请联系督办人员"
+
+
+def _give_phone(app, username: str, phone: str) -> None:
+    """An administrator enters the phone a member of staff is told at (/admin/users)."""
+    from tests.api.test_staff_pages import signed_in, token_of
+
+    client = signed_in(app, "admin")
+    page = client.get("/admin/users")
+    done = client.post(f"/admin/users/{username}/contact", data={"csrf_token": token_of(page), "email": "",
+                                                                 "phone": phone})
+    assert done.status_code == 302
+
+
+def _lock(pickup, case: dict, code: str, start: int) -> dict:
+    """Five wrong codes in a row: the body of the fifth answer (409)."""
+    for n in range(start, start + 4):
+        complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": _wrong(code, n)}, expect=422)
+    return complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": _wrong(code, start + 4)}, expect=409)
+
+
+def test_the_third_lockout_suspends_window_pickup_until_a_supervisor_of_the_hall_resets_it(app, as_user, make_user,
+                                                                                          make_hall, codes):
+    pickup, supervisor = as_user("pickup"), as_user("supervisor")
+    _give_phone(app, "supervisor", "13900000001")
+    case = _decided(as_user)
+    url = f"/api/v1/cases/{case['id']}/pickup-code/reset"
+    assert supervisor.post(url, json={}).status_code == 409  # nothing to reset yet
+
+    for lockout in (1, 2):  # the first two lockouts send a new code each
+        code = pickup_code(app, case)
+        assert _lock(pickup, case, code, 1)["message"] == "取件码已锁定"
+        assert pickup_code(app, case) != code
+    code = pickup_code(app, case)
+    suspended = _lock(pickup, case, code, 1)
+    assert suspended["message"] == SUSPENDED and suspended["errors"]["pickup_code"] == [SUSPENDED]
+    assert pickup_code(app, case) == code  # no third code was sent
+
+    # Even the right code no longer opens window pickup; nothing more is counted.
+    refused = complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": code}, expect=409)
+    assert refused["message"] == SUSPENDED
+    complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": _wrong(code, 9)}, expect=409)
+    view = pickup.get(f"/api/v1/cases/{case['id']}").get_json()
+    kinds = [e["kind"] for e in view["events"]]
+    assert view["status"] == "awaiting_delivery"
+    assert kinds.count("pickup_code_rejected") == 15 and kinds.count("pickup_code_locked") == 3
+    assert kinds.count("pickup_code_reissued") == 2 and kinds.count("pickup_suspended") == 1
+    outbox = pickup.get(f"/api/v1/cases/{case['id']}/notifications").get_json()["items"]
+    assert len([n for n in outbox if n["kind"] == "pickup_code_reissued"]) == 2 * 2  # sms and e-mail, twice
+
+    # The hall's supervisors are told.
+    result = app.test_cli_runner().invoke(args=["notify", "send"])
+    assert result.exit_code == 0, result.output
+    told = [m for m in codes.messages if "[pickup_suspended]" in m]
+    assert len(told) == 1 and "13900000001" in told[0] and case["case_no"] in told[0]
+
+    # Only a supervisor of the case's hall (or an administrator) may reset it.
+    assert pickup.post(url, json={}).status_code == 403
+    assert as_user("frontdesk").post(url, json={}).status_code == 403
+    make_hall("HY-TEST-RESET", "测试街道便民服务中心")
+    elsewhere = make_user("sup_elsewhere", ("supervisor", "HY-TEST-RESET"))
+    assert elsewhere.post(url, json={}).status_code == 404
+
+    reset = supervisor.post(url, json={"note": "已核实申请人身份证件"})
+    assert reset.status_code == 200, reset.get_json()
+    events = reset.get_json()["events"]
+    assert [e["kind"] for e in events[:2]] == ["pickup_code_reissued", "pickup_code_reset"]  # newest first
+    assert "已核实申请人身份证件" in events[1]["message"] and events[1]["actor"] == "supervisor"
+    assert supervisor.post(url, json={}).status_code == 409  # done: nothing more to reset
+
+    new = pickup_code(app, case)
+    assert new != code
+    outbox = pickup.get(f"/api/v1/cases/{case['id']}/notifications").get_json()["items"]
+    reissued = [n for n in outbox if n["kind"] == "pickup_code_reissued"]
+    assert len(reissued) == 3 * 2 and all(new not in n["body"] for n in reissued)
+    again = complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": code}, expect=422)
+    assert "再输错 4 次将锁定" in again["errors"]["pickup_code"][0]  # the counts started again
+    assert complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": new})["status"] == "completed"
+
+
+def test_an_administrator_may_reset_and_other_delivery_methods_are_not_suspended(app, as_user):
+    pickup = as_user("pickup")
+    case = _decided(as_user)
+    for _ in range(3):
+        _lock(pickup, case, pickup_code(app, case), 1)
+    done = complete(pickup, case, "window_delivery", {"delivery_method": "mail", "tracking_no": "SF1234567890"})
+    assert done["status"] == "completed"  # mailing the result does not need the code
+    refused = as_user("admin").post(f"/api/v1/cases/{case['id']}/pickup-code/reset", json={})
+    assert refused.status_code == 409  # delivered meanwhile
+
+    case = _decided(as_user)
+    for _ in range(3):
+        _lock(pickup, case, pickup_code(app, case), 1)
+    reset = as_user("admin").post(f"/api/v1/cases/{case['id']}/pickup-code/reset", json={})
+    assert reset.status_code == 200, reset.get_json()
+    assert complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": pickup_code(app, case)})["status"] \
+        == "completed"

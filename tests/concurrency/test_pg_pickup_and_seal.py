@@ -1,7 +1,8 @@
 """On PostgreSQL, with requests arriving together: every wrong pickup code is counted exactly
-once (the counting transaction locks the case) and the code is locked once; a new seal key met
-by several decisions at once is registered once and signs them all. The statistics' query of
-decisions (a JSON field of case events) runs on PostgreSQL too."""
+once (the counting transaction locks the case) and the code is locked once, and window pickup
+is suspended once at the last lockout; a new seal key met by several decisions at once is
+inserted by one of them (the others take the unique-violation path) and signs them all. The
+statistics' query of decisions (a JSON field of case events) runs on PostgreSQL too."""
 import threading
 from collections import Counter
 from functools import partial
@@ -61,7 +62,49 @@ def test_parallel_wrong_pickup_codes_are_each_counted_and_lock_once(pg, pg_url):
     assert (stats.json()["cases_decided"], stats.json()["decided_on_time"]) == (1, 1)
 
 
-def test_a_new_seal_key_met_by_parallel_decisions_is_registered_once(pg, pg_url):
+def test_parallel_wrong_codes_at_the_last_lockout_suspend_pickup_once(pg, pg_url):
+    """Two lockouts behind, four wrong tries on the current code: of eight wrong codes at once
+    the first counted suspends window pickup, the others find it suspended; nothing more is
+    counted and no new code goes out."""
+    from app.cases.models import Case
+    from app.documents.delivery import PICKUP_CODE_ATTEMPTS, PICKUP_CODE_LOCKOUTS, SUSPENDED
+    from app.extensions import db
+
+    case = _decided(pg_url)
+    with pg.app_context():
+        row = db.session.get(Case, case["id"])
+        code = row.pickup_code
+        row.pickup_code_lockouts, row.pickup_code_failures = PICKUP_CODE_LOCKOUTS - 1, PICKUP_CODE_ATTEMPTS - 1
+        db.session.commit()
+        db.session.remove()
+    task = next(t["id"] for t in case["open_tasks"] if t["name"] == "window_delivery")
+    clerks = [Client(pg_url, "pickup") for _ in range(PARALLEL)]
+    barrier = threading.Barrier(PARALLEL, timeout=30)
+
+    def wrong(n):
+        barrier.wait()
+        guess = f"{(int(code) + n + 1) % 10 ** 6:06d}"
+        return clerks[n].post(f"/api/v1/tasks/{task}/complete",
+                              json={"data": {"delivery_method": "window_pickup", "pickup_code": guess}})
+
+    responses = in_threads([partial(wrong, n) for n in range(PARALLEL)])
+    assert [(r.status_code, r.json()["message"]) for r in responses] == [(409, SUSPENDED)] * PARALLEL, \
+        [(r.status_code, r.text[:160]) for r in responses]
+    with pg.app_context():
+        row = db.session.get(Case, case["id"])
+        assert (row.pickup_code, row.pickup_code_lockouts, row.pickup_code_failures) == (code, PICKUP_CODE_LOCKOUTS, 0)
+        db.session.remove()
+    events = Client(pg_url, "pickup").get(f"/api/v1/cases/{case['id']}").json()["events"]
+    kinds = Counter(e["kind"] for e in events)
+    assert (kinds["pickup_code_rejected"], kinds["pickup_code_locked"], kinds["pickup_suspended"]) == (1, 1, 1)
+    assert kinds["pickup_code_reissued"] == 0
+
+
+def test_a_new_seal_key_met_by_parallel_decisions_is_registered_once(pg, pg_url, monkeypatch):
+    """Every decision finds the new key unregistered and inserts it (a spy holds the inserts
+    until all have looked): one insert wins, the others meet the unique key, take the row the
+    winner committed and sign — no request fails, one row, every document under the new key."""
+    from app.documents import keys
     from app.documents.models import Document, SealKey
     from app.documents.seal import _write_new_key, load_or_create
     from app.extensions import db
@@ -74,6 +117,16 @@ def test_a_new_seal_key_met_by_parallel_decisions_is_registered_once(pg, pg_url)
     cases = [frontdesk.post("/api/v1/cases", json=application()).json() for _ in range(PARALLEL)]
     clerks = [Client(pg_url, "frontdesk") for _ in range(PARALLEL)]
     barrier = threading.Barrier(PARALLEL, timeout=30)
+    all_looked = threading.Barrier(PARALLEL, timeout=30)
+    inserts, insert = [], keys._insert
+
+    def spy(session, current):
+        all_looked.wait()  # every request has found no row before any inserts
+        added = insert(session, current)
+        inserts.append(added)
+        return added
+
+    monkeypatch.setattr(keys, "_insert", spy)
 
     def correct(n):
         barrier.wait()
@@ -82,6 +135,7 @@ def test_a_new_seal_key_met_by_parallel_decisions_is_registered_once(pg, pg_url)
 
     responses = in_threads([partial(correct, n) for n in range(PARALLEL)])
     assert [r.status_code for r in responses] == [200] * PARALLEL, [r.text[:160] for r in responses]
+    assert sorted(inserts) == [False] * (PARALLEL - 1) + [True]  # the conflict path, taken by all but one
     with pg.app_context():
         assert db.session.scalars(select(SealKey.key_id).where(SealKey.key_id == new_id)).all() == [new_id]
         assert set(db.session.scalars(select(Document.key_id))) == {new_id}

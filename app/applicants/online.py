@@ -21,6 +21,7 @@ from app.cases.warnings import current_deadline
 from app.catalog import service as catalog
 from app.catalog.models import MATERIAL_TYPES, REQUIREMENTS, SPECIAL_PROCEDURE_KINDS
 from app.database import unit_of_work
+from app.documents import delivery
 from app.documents import service as documents
 from app.errors import NotFound, ValidationFailed
 from app.evaluation.models import Evaluation
@@ -260,8 +261,10 @@ def present(session: Session, case: Case, detail: bool = False) -> dict:
     if detail:
         out["materials"] = [case_materials.describe(m) for m in case_materials.of_case(session, case.id)]
         out["history"] = citizen_history(session, case)
+        suspended = delivery.pickup_suspended(case)  # the old code no longer works at the window
         out["delivery"] = {
-            "pickup_code": case.pickup_code if case.status == "awaiting_delivery" else None,
+            "pickup_code": case.pickup_code if case.status == "awaiting_delivery" and not suspended else None,
+            "pickup_suspended": suspended,
             "method": case.delivery_method, "tracking_no": case.tracking_no,
             "e_delivery_url": f"/deliver/{case.e_delivery_token}" if case.e_delivery_token else None,
         }

@@ -214,6 +214,9 @@ def test_a_supervisor_does_not_review_their_own_contact(app, as_user, make_user)
     refused = supervisor.post(f"/api/v1/contacts/{own['id']}/review", json={"note": "本人接触，情况属实"})
     assert refused.status_code == 403 and "本人记录" in refused.get_json()["message"]
     assert _flagged(supervisor) == [own["id"]]
+    page = lxml.html.fromstring(signed_in(app, "supervisor").get("/contacts/flagged").get_data(as_text=True))
+    row = page.cssselect(f'tr[data-contact="{own["id"]}"]')[0]
+    assert not row.cssselect("form") and "待本厅其他督办人员督查" in row.text_content()
     events = supervisor.get(f"/api/v1/cases/{case['id']}").get_json()["events"]
     assert events[0]["kind"] == "applicant_contact"  # nothing written
     colleague = make_user("zw_supervisor", ("supervisor", "HY-ZWFW"))

@@ -104,7 +104,15 @@ def test_the_third_lockout_suspends_window_pickup_until_a_supervisor_of_the_hall
     code = pickup_code(app, case)
     suspended = _lock(pickup, case, code, 1)
     assert suspended["message"] == SUSPENDED and suspended["errors"]["pickup_code"] == [SUSPENDED]
-    assert pickup_code(app, case) == code  # no third code was sent
+    with app.app_context():  # no third code was sent
+        from app.cases.models import Case
+        from app.extensions import db
+
+        assert db.session.get(Case, case["id"]).pickup_code == code
+        db.session.remove()
+    progress = _progress_page(app, case)  # the applicant is told, and shown no code that cannot work
+    assert progress.get_element_by_id("pickup_suspended") is not None
+    assert not progress.cssselect("#pickup_code")
 
     # Even the right code no longer opens window pickup; nothing more is counted.
     refused = complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": code}, expect=409)
@@ -165,3 +173,14 @@ def test_an_administrator_may_reset_and_other_delivery_methods_are_not_suspended
     assert reset.status_code == 200, reset.get_json()
     assert complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": pickup_code(app, case)})["status"] \
         == "completed"
+
+
+def _progress_page(app, case):
+    import lxml.html
+
+    client = app.test_client()
+    form = lxml.html.fromstring(client.get("/progress").get_data(as_text=True))
+    token = form.cssselect('input[name="csrf_token"]')[0].get("value")
+    page = client.post("/progress", data={"csrf_token": token, "case_no": case["case_no"],
+                                          "id_number": case["applicant"]["id_number"]})
+    return lxml.html.fromstring(page.get_data(as_text=True))

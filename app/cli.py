@@ -207,6 +207,18 @@ def policies_sweep():
     click.echo(sweep(db.session))
 
 
+appointments_cli = AppGroup("appointments", help="Appointments (art. 12).")
+
+
+@appointments_cli.command("remind")
+def appointments_remind():
+    """Queue the day-before SMS of bookings starting within 24 hours, once (the scheduler does this on every round)."""
+    from app.appointments.reminders import remind_due
+
+    click.echo(f"{remind_due(db.session)} reminders queued")
+
+
 def register(app) -> None:
-    for group in (seed_cli, scheduler_cli, timers_cli, calendar_cli, catalog_cli, notify_cli, seal_cli, policies_cli):
+    for group in (seed_cli, scheduler_cli, timers_cli, calendar_cli, catalog_cli, notify_cli, seal_cli, policies_cli,
+                  appointments_cli):
         app.cli.add_command(group)

@@ -67,6 +67,7 @@ class Appointment(Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     checked_in_by: Mapped[str | None] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="SET NULL"))
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the day-before SMS
 
     slot: Mapped[AppointmentSlot] = relationship(lazy="joined")
     item = relationship("ServiceItem", lazy="joined")

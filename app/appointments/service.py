@@ -125,7 +125,7 @@ def set_capacity(session: Session, principal: Principal, slot_id: int, capacity:
     return slot
 
 
-def _starts_at(slot: AppointmentSlot) -> datetime:
+def starts_at(slot: AppointmentSlot) -> datetime:
     return datetime.combine(slot.day, time.fromisoformat(slot.starts), clock.LOCAL_TZ)
 
 
@@ -152,7 +152,7 @@ def open_slots(session: Session, item_code: str, hall_code: str | None = None, d
     slots = session.scalars(stmt.order_by(AppointmentSlot.day, AppointmentSlot.starts, AppointmentSlot.hall_id))
     data = calendar.current(session)
     # a day declared a holiday after its slots were published takes no more bookings
-    return [s for s in slots if _serves(s, item) and _starts_at(s) > now and is_working_day(s.day, data)]
+    return [s for s in slots if _serves(s, item) and starts_at(s) > now and is_working_day(s.day, data)]
 
 
 def book(session: Session, *, slot_id: int, item_code: str, applicant: dict, channel: str, booked_by: str,
@@ -169,7 +169,7 @@ def book(session: Session, *, slot_id: int, item_code: str, applicant: dict, cha
     now = clock.now()
     if slot is None or not _serves(slot, item):
         raise ValidationFailed("该时段不接受此事项的预约", {"slot_id": ["请选择该事项的预约时段"]})
-    if _starts_at(slot) <= now:
+    if starts_at(slot) <= now:
         raise Conflict("该时段已开始或已过去，请选择其他时段", {"slot_id": ["时段已过"]})
     if not is_working_day(slot.day, calendar.current(session)):
         raise Conflict("该日已调整为非工作日，请选择其他时段", {"slot_id": ["非工作日"]})
@@ -226,7 +226,7 @@ def cancel(session: Session, row: Appointment, actor: str) -> Appointment:
     """Cancel a booking before its slot starts; the seat is free again at once."""
     if row.state != BOOKED:
         raise Conflict(f"预约{'已取消' if row.state == CANCELLED else '已签到'}，不能取消")
-    if _starts_at(row.slot) <= clock.now():
+    if starts_at(row.slot) <= clock.now():
         raise Conflict("预约时段已开始，不能取消")
     with unit_of_work(session):
         done = session.execute(update(Appointment).where(Appointment.id == row.id, Appointment.state == BOOKED)
@@ -301,3 +301,4 @@ def slot_for_staff(session: Session, principal: Principal, slot_id: int) -> Appo
     if slot is None or not (principal.is_admin or slot.hall_id in principal.halls_for(*R.HALL_ROLES)):
         raise ValidationFailed("预约时段不存在或不属于您的大厅", {"slot_id": ["请选择本大厅的预约时段"]})
     return slot
+

@@ -78,6 +78,7 @@ class TimerScheduler:
                         for state, n in service.run_due(db.session, self.app.config["TIMER_MAX_ATTEMPTS"]).items():
                             counts[state] = counts.get(state, 0) + n
                         _sweep_policies(db.session)  # art. 30 warnings, queued before the outbox goes out
+                        _remind_appointments(db.session)
                         # the notification outbox goes out on the same rounds (and the sweep)
                         notify.dispatch_due(db.session, channels.configured(self.app.config))
                         # a job leased by another scheduler is its business until the lease ends
@@ -155,6 +156,21 @@ def _sweep_policies(session) -> None:
         return
     if counts["warned"] or counts["overdue"]:
         log.info("policies: %s", counts)
+
+
+def _remind_appointments(session) -> None:
+    """Day-before appointment reminders (app.appointments); like the policy sweep, a failure
+    here must not stop timers or the outbox."""
+    from app.appointments.reminders import remind_due
+
+    try:
+        sent = remind_due(session)
+    except Exception:  # noqa: BLE001
+        session.rollback()
+        log.exception("appointment reminders failed")
+        return
+    if sent:
+        log.info("appointments: %d reminders queued", sent)
 
 
 _embedded: TimerScheduler | None = None

@@ -236,3 +236,40 @@ def test_odd_inputs_get_a_4xx_naming_the_field(app, as_user):
                                                "item_code": ITEM, "date_from": "2026-12-01", "date_to": "2026-12-01",
                                                "times": "09:00-10:00", "capacity": "²"})
     assert r.status_code == 422 and "500" in r.get_data(as_text=True)  # 应为 1–500
+
+
+def test_a_reminder_goes_out_the_day_before_once(app, as_user):
+    publish(as_user("supervisor"))
+    frontdesk = as_user("frontdesk")
+    tuesday, wednesday = (next(s for s in slots(app.test_client()) if s["day"] == d and s["starts"] == "09:00")
+                          for d in ("2026-12-01", "2026-12-02"))
+    soon = frontdesk.post("/api/v1/appointments", json=booking(tuesday["id"])).get_json()
+    later = frontdesk.post("/api/v1/appointments", json=booking(wednesday["id"], name="王五",
+                                                               id_number=with_check_digit_id_card("61012419900101111"),
+                                                               phone="13900007777")).get_json()
+    gone = frontdesk.post("/api/v1/appointments", json=booking(wednesday["id"], name="赵六",
+                                                              id_number=with_check_digit_id_card("61012419900101222"),
+                                                              phone="13900008888")).get_json()
+    frontdesk.post(f"/api/v1/appointments/{gone['id']}/cancel")
+    runner = app.test_cli_runner()
+
+    def remind() -> list:
+        assert runner.invoke(args=["appointments", "remind"]).exit_code == 0
+        with app.app_context():
+            from sqlalchemy import select
+
+            from app.extensions import db
+            from app.notify.models import Notification
+
+            rows = db.session.scalars(select(Notification).where(Notification.kind == "appointment_reminder")).all()
+            db.session.remove()
+            return [(n.recipient, n.body) for n in rows]
+
+    assert remind() == []  # Tuesday's booking was made less than a day ahead: its confirmation suffices
+    clock.freeze(clock.now() + timedelta(days=1, seconds=-1))  # Tuesday 08:59:59: Wednesday 09:00 is a day + 1 s away
+    assert remind() == []
+    clock.freeze(clock.now() + timedelta(seconds=2))
+    [(phone, body)] = remind()
+    assert phone == "13900007777" and later["booking_no"] in body and "12月02日 09:00" in body
+    assert len(remind()) == 1  # once
+    assert soon["state"] == "booked"

@@ -103,3 +103,35 @@ def test_check_in_and_cancel_racing_on_one_booking_leave_one_outcome(pg, pg_url)
         else:
             assert (row.state, booked, cases) == ("checked_in", 1, 1) and row.case_id is not None
         db.session.remove()
+
+
+def test_parallel_reminder_sweeps_send_one_reminder(pg, pg_url):
+    from datetime import timedelta
+
+    from app import clock
+    from app.appointments.reminders import remind_due
+    from app.extensions import db
+    from app.notify.models import Notification
+
+    supervisor = Client(pg_url, "supervisor")
+    assert supervisor.post("/api/v1/appointments/slots", json={
+        "hall": HALL, "item_code": ITEM, "date_from": "2026-12-02", "date_to": "2026-12-02",
+        "times": ["09:00-10:00"], "capacity": 5}).status_code == 201
+    slot_id = supervisor.get(f"/api/v1/appointments/slots?item_code={ITEM}").json()["items"][0]["id"]
+    assert _book(Client(pg_url, "frontdesk"), threading.Barrier(1), slot_id, 5).status_code == 201
+    clock.freeze(clock.now() + timedelta(days=1, minutes=1))  # Tuesday 09:01: the booking is within a day
+    barrier = threading.Barrier(6, timeout=30)
+
+    def sweep(_):
+        with pg.app_context():
+            barrier.wait()
+            try:
+                return remind_due(db.session)
+            finally:
+                db.session.remove()
+
+    assert sum(in_threads([partial(sweep, n) for n in range(6)])) == 1
+    with pg.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Notification)
+                                 .where(Notification.kind == "appointment_reminder")) == 1
+        db.session.remove()

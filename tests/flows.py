@@ -32,8 +32,8 @@ def open_task(case: dict, name: str) -> dict:
     return tasks[0]
 
 
-def pickup_code(app, case: dict) -> str:
-    """The code the applicant reads on the public progress page and shows at the window."""
+def progress_page(app, case: dict):
+    """The public progress page as the applicant sees it (case number + id number), parsed."""
     import lxml.html
 
     client = app.test_client()
@@ -41,7 +41,12 @@ def pickup_code(app, case: dict) -> str:
     token = form.cssselect('input[name="csrf_token"]')[0].get("value")
     page = client.post("/progress", data={"csrf_token": token, "case_no": case["case_no"],
                                           "id_number": case["applicant"]["id_number"]})
-    return lxml.html.fromstring(page.get_data(as_text=True)).get_element_by_id("pickup_code").find("strong").text
+    return lxml.html.fromstring(page.get_data(as_text=True))
+
+
+def pickup_code(app, case: dict) -> str:
+    """The code the applicant reads on the public progress page and shows at the window."""
+    return progress_page(app, case).get_element_by_id("pickup_code").find("strong").text
 
 
 def complete(api, case: dict, name: str, data: dict, expect: int = 200) -> dict:

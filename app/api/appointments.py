@@ -1,12 +1,13 @@
 """预约 (art. 12): slots (published by a hall's supervisors, listed publicly), bookings made by
 clerks for a phone call or a visitor, the day's list at the front desk, cancel, check in
 (which receives the application). Applicants book through /api/v1/applicant/appointments."""
-from flask import current_app, g
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from app import clock
+from app.api.applicant import account
 from app.api.cases import ApplicantIn
 from app.api.outputs import CaseOut
 from app.api.present import present_case
@@ -14,10 +15,10 @@ from app.api.schemas import StrictSchema, one_of, text
 from app.api.security import principal, require_roles
 from app.applicants import identity
 from app.appointments import service as appointments
-from app.appointments.models import CHANNELS, STATES
+from app.appointments.models import CHANNELS, STATES, Appointment
 from app.auth import roles as R
 from app.cases.settings import CaseSettings
-from app.errors import NotAuthenticated, NotFound
+from app.errors import NotFound
 from app.extensions import db
 
 blp = Blueprint("appointments", __name__, url_prefix="/api/v1/appointments", description="预约")
@@ -158,36 +159,29 @@ class CheckIn(MethodView):
         return present_case(case, db.session, detail=True)
 
 
-def _account():
-    current = g.get("account")
-    if current is None:
-        raise NotAuthenticated("请先登录（手机号 + 验证码）")
-    return current
-
-
 @applicant_blp.route("")
 class MyAppointments(MethodView):
     def get(self):
         """My bookings, newest first."""
-        return {"items": [present(r, staff=False) for r in appointments.of_account(db.session, _account().id)]}
+        return {"items": [present(r, staff=False) for r in appointments.of_account(db.session, account().id)]}
 
     @applicant_blp.arguments(ApplicantBookIn)
     def post(self, args):
         """Book a slot for myself or a company on file; the booking is sent to my phone."""
-        account = _account()
-        who = identity.acting_as(account, args["acting_for"])
+        me = account()
+        who = identity.acting_as(me, args["acting_for"])
         row = appointments.book(db.session, slot_id=args["slot_id"], item_code=args["item_code"],
                                 applicant={"name": who.name, "id_type": who.id_type, "id_number": who.id_number,
-                                           "phone": account.phone},
-                                channel="online", booked_by=f"applicant:{account.phone}", account_id=account.id)
+                                           "phone": me.phone},
+                                channel="online", booked_by=f"applicant:{me.phone}", account_id=me.id)
         return present(row, staff=False), 201
 
 
 @applicant_blp.route("/<int(max=2147483647):appointment_id>/cancel")
 class MyCancel(MethodView):
     def post(self, appointment_id):
-        account = _account()
-        row = db.session.get(appointments.Appointment, appointment_id)
-        if row is None or row.account_id != account.id:
+        me = account()
+        row = db.session.get(Appointment, appointment_id)
+        if row is None or row.account_id != me.id:
             raise NotFound("预约不存在")
-        return present(appointments.cancel(db.session, row, f"applicant:{account.phone}"), staff=False)
+        return present(appointments.cancel(db.session, row, f"applicant:{me.phone}"), staff=False)

@@ -143,34 +143,29 @@ class TimerScheduler:
                 self._stop.wait(2)
 
 
-def _sweep_policies(session) -> None:
-    """Policy publication deadlines (app.policies.sweep); a failure there must not stop timers
-    or the outbox."""
-    from app.policies.sweep import sweep
-
+def _sweep(session, label: str, run) -> None:
+    """A periodic sweep riding on the timer rounds (policy deadlines, appointment reminders): a
+    failure there is logged and must not stop timers or the outbox."""
     try:
-        counts = sweep(session)
+        result = run(session)
     except Exception:  # noqa: BLE001
         session.rollback()
-        log.exception("policy sweep failed")
+        log.exception("%s failed", label)
         return
-    if counts["warned"] or counts["overdue"]:
-        log.info("policies: %s", counts)
+    if result and (not isinstance(result, dict) or any(result.values())):
+        log.info("%s: %s", label, result)
+
+
+def _sweep_policies(session) -> None:
+    from app.policies.sweep import sweep
+
+    _sweep(session, "policy sweep", sweep)
 
 
 def _remind_appointments(session) -> None:
-    """Day-before appointment reminders (app.appointments); like the policy sweep, a failure
-    here must not stop timers or the outbox."""
     from app.appointments.reminders import remind_due
 
-    try:
-        sent = remind_due(session)
-    except Exception:  # noqa: BLE001
-        session.rollback()
-        log.exception("appointment reminders failed")
-        return
-    if sent:
-        log.info("appointments: %d reminders queued", sent)
+    _sweep(session, "appointment reminders", remind_due)
 
 
 _embedded: TimerScheduler | None = None

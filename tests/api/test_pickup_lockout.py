@@ -3,7 +3,7 @@ the step that checked it is rolled back; the 5th locks the code, a fresh one goe
 through the outbox (filled in only when sent), the old one is refused and the new one works. The
 3rd lockout sends no new code: window pickup is suspended (409) and the hall's supervisors are
 told, until one of them (or an administrator) resets it through the API."""
-from tests.flows import complete, pickup_code, start
+from tests.flows import complete, pickup_code, progress_page, start
 
 PICKUP = {"delivery_method": "window_pickup"}
 
@@ -110,7 +110,7 @@ def test_the_third_lockout_suspends_window_pickup_until_a_supervisor_of_the_hall
 
         assert db.session.get(Case, case["id"]).pickup_code == code
         db.session.remove()
-    progress = _progress_page(app, case)  # the applicant is told, and shown no code that cannot work
+    progress = progress_page(app, case)  # the applicant is told, and shown no code that cannot work
     assert progress.get_element_by_id("pickup_suspended") is not None
     assert not progress.cssselect("#pickup_code")
 
@@ -174,13 +174,3 @@ def test_an_administrator_may_reset_and_other_delivery_methods_are_not_suspended
     assert complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": pickup_code(app, case)})["status"] \
         == "completed"
 
-
-def _progress_page(app, case):
-    import lxml.html
-
-    client = app.test_client()
-    form = lxml.html.fromstring(client.get("/progress").get_data(as_text=True))
-    token = form.cssselect('input[name="csrf_token"]')[0].get("value")
-    page = client.post("/progress", data={"csrf_token": token, "case_no": case["case_no"],
-                                          "id_number": case["applicant"]["id_number"]})
-    return lxml.html.fromstring(page.get_data(as_text=True))

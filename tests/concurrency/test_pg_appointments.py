@@ -13,11 +13,13 @@ from tests.flows import HALL, ITEM
 PARALLEL = 20
 
 
-def _slot(url: str, capacity: int) -> int:
+def _slot(url: str, capacity: int, first: str = "2026-12-01", last: str = "2026-12-02",
+          times: tuple = ("09:00-10:00",)) -> int:
+    """Publish slots as the supervisor; the id of the earliest bookable one."""
     supervisor = Client(url, "supervisor")
     made = supervisor.post("/api/v1/appointments/slots", json={
-        "hall": HALL, "item_code": ITEM, "date_from": "2026-12-01", "date_to": "2026-12-02",
-        "times": ["09:00-10:00"], "capacity": capacity})
+        "hall": HALL, "item_code": ITEM, "date_from": first, "date_to": last,
+        "times": list(times), "capacity": capacity})
     assert made.status_code == 201, made.text
     slots = supervisor.get(f"/api/v1/appointments/slots?item_code={ITEM}").json()["items"]
     return slots[0]["id"]
@@ -76,11 +78,7 @@ def test_check_in_and_cancel_racing_on_one_booking_leave_one_outcome(pg, pg_url)
     from app.cases.models import Case
     from app.extensions import db
 
-    supervisor = Client(pg_url, "supervisor")
-    assert supervisor.post("/api/v1/appointments/slots", json={
-        "hall": HALL, "item_code": ITEM, "date_from": "2026-11-30", "date_to": "2026-11-30",
-        "times": ["14:00-15:00"], "capacity": 5}).status_code == 201
-    slot_id = supervisor.get(f"/api/v1/appointments/slots?item_code={ITEM}").json()["items"][0]["id"]
+    slot_id = _slot(pg_url, 5, "2026-11-30", "2026-11-30", ("14:00-15:00",))
     made = _book(Client(pg_url, "frontdesk"), threading.Barrier(1), slot_id, 3).json()
     clients = [Client(pg_url, "frontdesk") for _ in range(8)]
     barrier = threading.Barrier(len(clients), timeout=30)
@@ -113,11 +111,7 @@ def test_parallel_reminder_sweeps_send_one_reminder(pg, pg_url):
     from app.extensions import db
     from app.notify.models import Notification
 
-    supervisor = Client(pg_url, "supervisor")
-    assert supervisor.post("/api/v1/appointments/slots", json={
-        "hall": HALL, "item_code": ITEM, "date_from": "2026-12-02", "date_to": "2026-12-02",
-        "times": ["09:00-10:00"], "capacity": 5}).status_code == 201
-    slot_id = supervisor.get(f"/api/v1/appointments/slots?item_code={ITEM}").json()["items"][0]["id"]
+    slot_id = _slot(pg_url, 5, "2026-12-02", "2026-12-02")
     assert _book(Client(pg_url, "frontdesk"), threading.Barrier(1), slot_id, 5).status_code == 201
     clock.freeze(clock.now() + timedelta(days=1, minutes=1))  # Tuesday 09:01: the booking is within a day
     barrier = threading.Barrier(6, timeout=30)

@@ -27,14 +27,8 @@ def _decided(base_url: str) -> dict:
     return case
 
 
-def test_parallel_wrong_pickup_codes_are_each_counted_and_lock_once(pg, pg_url):
-    from app.cases.models import Case
-    from app.extensions import db
-
-    case = _decided(pg_url)
-    with pg.app_context():
-        code = db.session.get(Case, case["id"]).pickup_code
-        db.session.remove()
+def _wrong_codes_at_once(pg_url, case, code):
+    """PARALLEL pickup clerks each enter a different wrong code at the same moment."""
     task = next(t["id"] for t in case["open_tasks"] if t["name"] == "window_delivery")
     clerks = [Client(pg_url, "pickup") for _ in range(PARALLEL)]
     barrier = threading.Barrier(PARALLEL, timeout=30)
@@ -45,7 +39,18 @@ def test_parallel_wrong_pickup_codes_are_each_counted_and_lock_once(pg, pg_url):
         return clerks[n].post(f"/api/v1/tasks/{task}/complete",
                               json={"data": {"delivery_method": "window_pickup", "pickup_code": guess}})
 
-    responses = in_threads([partial(wrong, n) for n in range(PARALLEL)])
+    return in_threads([partial(wrong, n) for n in range(PARALLEL)])
+
+
+def test_parallel_wrong_pickup_codes_are_each_counted_and_lock_once(pg, pg_url):
+    from app.cases.models import Case
+    from app.extensions import db
+
+    case = _decided(pg_url)
+    with pg.app_context():
+        code = db.session.get(Case, case["id"]).pickup_code
+        db.session.remove()
+    responses = _wrong_codes_at_once(pg_url, case, code)
     assert Counter(r.status_code for r in responses) == Counter({422: PARALLEL - 1, 409: 1}), \
         [(r.status_code, r.text[:160]) for r in responses]
     with pg.app_context():
@@ -77,17 +82,7 @@ def test_parallel_wrong_codes_at_the_last_lockout_suspend_pickup_once(pg, pg_url
         row.pickup_code_lockouts, row.pickup_code_failures = PICKUP_CODE_LOCKOUTS - 1, PICKUP_CODE_ATTEMPTS - 1
         db.session.commit()
         db.session.remove()
-    task = next(t["id"] for t in case["open_tasks"] if t["name"] == "window_delivery")
-    clerks = [Client(pg_url, "pickup") for _ in range(PARALLEL)]
-    barrier = threading.Barrier(PARALLEL, timeout=30)
-
-    def wrong(n):
-        barrier.wait()
-        guess = f"{(int(code) + n + 1) % 10 ** 6:06d}"
-        return clerks[n].post(f"/api/v1/tasks/{task}/complete",
-                              json={"data": {"delivery_method": "window_pickup", "pickup_code": guess}})
-
-    responses = in_threads([partial(wrong, n) for n in range(PARALLEL)])
+    responses = _wrong_codes_at_once(pg_url, case, code)
     assert [(r.status_code, r.json()["message"]) for r in responses] == [(409, SUSPENDED)] * PARALLEL, \
         [(r.status_code, r.text[:160]) for r in responses]
     with pg.app_context():

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timezone
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -100,3 +100,14 @@ def unit_of_work(session: Session):
     except BaseException:
         session.rollback()
         raise
+
+
+def unreachable(session: Session) -> str | None:
+    """None if the database answers; otherwise the kind of failure (for a health check)."""
+    try:
+        session.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach the database is "unhealthy"
+        return type(exc).__name__
+    finally:
+        session.rollback()
+    return None

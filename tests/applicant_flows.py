@@ -3,8 +3,8 @@ import io
 import logging
 import re
 
-from app.applicants.idnumbers import with_check_digit_id_card, with_check_digit_uscc
 from app.demo import formpdf
+from app.parties.idnumbers import with_check_digit_id_card, with_check_digit_uscc
 
 PDF = formpdf.render("测试材料", "测试", False)
 PHONE = "13912345678"

@@ -30,11 +30,12 @@ def _migrated_app(database_url: str, instance: Path):
                       "MIGRATIONS_DIR": str(ROOT / "migrations")} | {"TESTING": True})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        from app.cli import deploy_limits, file_store
+        from app.bootstrap import runtime_of
+        from app.cli import deploy_limits
         from app.demo.seed import seed
 
         with app.test_request_context():
-            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits(), file_store())
+            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits(), runtime_of(app).settings)
             from app.calendar import service as calendar
 
             calendar.import_chinesecalendar(db.session, "test")
@@ -87,13 +88,13 @@ def _reset_policies(baseline) -> None:
 
 
 def _reset(app, baseline) -> None:
-    from app.applicants.models import Applicant
     from app.auth.models import Hall, UserRole
     from app.calendar import service as calendar
     from app.cases.models import Case, CaseEvent
     from app.catalog.models import GuideVersion, RetainedCertificate, ServiceItem, service_item_hall
     from app.files.models import StoredFile
-    from app.inbox.models import Task
+    from app.cases.tasks import Task
+    from app.parties.models import Applicant
     from app.processes.models import ProcessDefinition
     from app.timers.models import Job
 
@@ -175,6 +176,20 @@ def pg_app(tmp_path_factory):
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def reconfigure(monkeypatch):
+    """Change an app's configuration for one test. The runtime (settings, channels) is built from
+    the configuration once, at start-up, so it is built again here; both come back afterwards."""
+    from app.bootstrap import EXTENSION, build_runtime
+
+    def change(app, **values):
+        for key, value in values.items():
+            monkeypatch.setitem(app.config, key, value)
+        monkeypatch.setitem(app.extensions, EXTENSION, build_runtime(app.config))
+
+    return change
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,5 @@
 """Helpers that drive the standard flow through the HTTP API, as a clerk would."""
-from app.applicants.idnumbers import with_check_digit_id_card, with_check_digit_uscc
+from app.parties.idnumbers import with_check_digit_id_card, with_check_digit_uscc
 
 ITEM = "610118-SCJG-0001"  # 食品经营许可（新办）, runs standard_licence
 HALL = "HY-ZWFW"
@@ -65,12 +65,13 @@ def supplement(api, case: dict, materials, expect: int = 200, note=None) -> dict
 
 
 def fire_timers(app) -> dict:
+    from app.bootstrap import runtime_of
+    from app.cases.firing import run_due
     from app.extensions import db
-    from app.timers.service import run_due
 
     with app.app_context():
         try:
-            return run_due(db.session)
+            return run_due(db.session, runtime_of(app))
         finally:
             db.session.remove()
 

@@ -2,7 +2,7 @@
 import copy
 
 from app.catalog import guides, transfer
-from app.cli import file_store
+from app.http.runtime import settings
 from app.extensions import db
 
 
@@ -37,7 +37,7 @@ def publish_doc(app, doc: dict) -> int:
     from app.catalog.document import ItemDoc, load
 
     with app.app_context():
-        version, _ = transfer.import_document(db.session, load(ItemDoc(), copy.deepcopy(doc)), "test", file_store())
+        version, _ = transfer.import_document(db.session, load(ItemDoc(), copy.deepcopy(doc)), "test", settings().store)
         guides.publish(db.session, version, "test")
         db.session.commit()
         number = version.version

@@ -3,23 +3,20 @@ cases, download their own files. Staff tokens do not work here and applicant tok
 nowhere else."""
 import json
 
-from flask import current_app, g, request
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from app.api.files import document_response, file_response
 from app.api.schemas import StrictSchema, text
 from app.applicants import identity, online, signin
 from app.applicants.models import ApplicantAccount
-from app.cases.settings import CaseSettings
-from app.database import unit_of_work
 from app.documents import service as documents
 from app.errors import NotAuthenticated, ValidationFailed
 from app.evaluation import service as evaluation
-from app.extensions import db
-from app.notify.channels import sms_channel
-from app.web.context import allow_application_body, file_store, uploads
+from app.http.files import document_response, file_response
+from app.http.requests import allow_application_body, file_store, uploads
+from app.http.runtime import db_session, runtime, settings
 
 blp = Blueprint("applicant", __name__, url_prefix="/api/v1/applicant", description="申请人（网上办事）")
 
@@ -29,6 +26,10 @@ def account() -> ApplicantAccount:
     if current is None:
         raise NotAuthenticated("请先登录（手机号 + 验证码）")
     return current
+
+
+def _present(case, detail: bool = False) -> dict:
+    return online.present(db_session(), case, settings().warnings, detail=detail)
 
 
 def client_address() -> str:
@@ -62,10 +63,7 @@ class Codes(MethodView):
     def post(self, args):
         """Send a 6-digit sign-in code to a mobile phone (valid 5 minutes; rate-limited)."""
         rules = signin.SignInRules()
-        with unit_of_work(db.session):
-            send = signin.request_code(db.session, args["phone"], client_address(), current_app.config["SECRET_KEY"],
-                                       sms_channel(current_app.config["SMS_CHANNEL"]), rules)
-        send()
+        signin.send_code(db_session(), args["phone"], client_address(), settings().secret, runtime().sign_in_sms, rules)
         return {"sent": True, "expires_in": int(rules.code_ttl.total_seconds()),
                 "resend_after": int(rules.resend_after.total_seconds())}, 202
 
@@ -76,14 +74,9 @@ class Session(MethodView):
     @blp.arguments(SessionIn)
     def post(self, args):
         """Sign in with the code: returns a bearer token for the applicant API."""
-        try:
-            found = signin.verify_code(db.session, args["phone"], args["code"], current_app.config["SECRET_KEY"])
-            db.session.commit()
-        except ValidationFailed:
-            db.session.commit()  # a wrong try counts even though the request fails
-            raise
-        return {"token": signin.issue_token(found, current_app.config["SECRET_KEY"]), "token_type": "Bearer",
-                "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"], "account": online.profile_of(found)}
+        found = signin.sign_in(db_session(), args["phone"], args["code"], settings().secret)
+        return {"token": signin.issue_token(found, settings().secret), "token_type": "Bearer",
+                "expires_in": settings().token_max_age, "account": online.profile_of(found)}
 
 
 @blp.route("/me")
@@ -95,8 +88,7 @@ class Me(MethodView):
     @blp.arguments(PersonIn)
     def put(self, args):
         """Register who this phone belongs to (name and ID card number, GB 11643 checked)."""
-        with unit_of_work(db.session):
-            identity.set_person(db.session, account(), args["name"], args["id_number"])
+        identity.set_person(db_session(), account(), args["name"], args["id_number"])
         return online.profile_of(account())
 
 
@@ -105,8 +97,7 @@ class Companies(MethodView):
     @blp.arguments(CompanyIn)
     def post(self, args):
         """Put a company on file (USCC, GB 32100 checked) to apply on its behalf."""
-        with unit_of_work(db.session):
-            identity.add_company(db.session, account(), args["name"], args["uscc"])
+        identity.add_company(db_session(), account(), args["name"], args["uscc"])
         return online.profile_of(account()), 201
 
 
@@ -114,7 +105,7 @@ class Companies(MethodView):
 class ApplyForm(MethodView):
     def get(self, item_code):
         """The online application form of a published guide, with materials already on file."""
-        return online.application_form(db.session, account(), item_code, request.args.get("acting_for"))
+        return online.application_form(db_session(), account(), item_code, request.args.get("acting_for"))
 
 
 def _data_field() -> dict:
@@ -132,7 +123,7 @@ def _data_field() -> dict:
 class Cases(MethodView):
     def get(self):
         """My cases, newest first: status, current step, deadline, notices to answer."""
-        return {"items": [online.present(db.session, c) for c in online.my_cases(db.session, account())]}
+        return {"items": [_present(c) for c in online.my_cases(db_session(), account())]}
 
     def post(self):
         """Apply online (multipart): item_code, hall, acting_for (an id number on file), data (JSON of
@@ -146,16 +137,15 @@ class Cases(MethodView):
             acting_for=request.form.get("acting_for") or None, data=_data_field(),
             on_file=[c for v in request.form.getlist("on_file") for c in v.split(",") if c],
             uploads=files)
-        case = online.submit(db.session, account(), application, file_store(),
-                             CaseSettings.from_config(current_app.config))
-        return online.present(db.session, case, detail=True), 201
+        case = online.submit(db_session(), account(), application, runtime())
+        return _present(case, detail=True), 201
 
 
 @blp.route("/cases/<int(max=2147483647):case_id>")
 class OwnCase(MethodView):
     def get(self, case_id):
         """One of my cases: materials and where they came from, and the history as told to me."""
-        return online.present(db.session, online.own_case(db.session, account(), case_id), detail=True)
+        return _present(online.own_case(db_session(), account(), case_id), detail=True)
 
 
 @blp.route("/cases/<int(max=2147483647):case_id>/supplements")
@@ -164,15 +154,15 @@ class OwnSupplement(MethodView):
         """Answer a correction or tolerance notice: files.<material code> for each listed material."""
         allow_application_body()
         files = uploads()
-        case = online.supplement(db.session, account(), case_id, files, request.form.get("note"), file_store())
-        return online.present(db.session, case, detail=True)
+        case = online.supplement(db_session(), account(), case_id, files, request.form.get("note"), runtime())
+        return _present(case, detail=True)
 
 
 @blp.route("/cases/<int(max=2147483647):case_id>/materials/<int(max=2147483647):material_id>")
 class OwnFile(MethodView):
     def get(self, case_id, material_id):
         """Download one of my case's files (recorded in the case history)."""
-        row, content = online.download(db.session, account(), case_id, material_id, file_store())
+        row, content = online.download(db_session(), account(), case_id, material_id, file_store())
         return file_response(row, content)
 
 
@@ -181,8 +171,8 @@ class OwnFile(MethodView):
 class OwnDocument(MethodView):
     def get(self, case_id, document_id):
         """A document of one of my cases (receipt, notice, decision) as its signed PDF."""
-        case = online.own_case(db.session, account(), case_id)
-        return document_response(documents.of_case_by_id(db.session, case.id, document_id), file_store())
+        case = online.own_case(db_session(), account(), case_id)
+        return document_response(documents.of_case_by_id(db_session(), case.id, document_id), file_store())
 
 
 class RatingIn(StrictSchema):
@@ -195,6 +185,6 @@ class OwnEvaluation(MethodView):
     @blp.arguments(RatingIn)
     def post(self, args, case_id):
         """好差评: rate a finished case online (once per case)."""
-        case = online.own_case(db.session, account(), case_id)
-        row = evaluation.rate(db.session, case, args["level"], "web", args.get("comment"))
+        case = online.own_case(db_session(), account(), case_id)
+        row = evaluation.rate(db_session(), case, args["level"], "web", args.get("comment"), settings())
         return {"level": row.level, "channel": row.channel, "rectification": row.level in (1, 2)}, 201

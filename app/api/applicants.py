@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from app.api.security import principal
 from app.applicants.profile import profile
-from app.extensions import db
+from app.http.runtime import db_session
 
 blp = Blueprint("applicants", __name__, url_prefix="/api/v1/applicants", description="申请人")
 
@@ -14,4 +14,4 @@ class ApplicantProfile(MethodView):
     def get(self, id_number):
         """An applicant by ID card number or USCC: details, earlier cases in the caller's halls,
         and the materials they already provided."""
-        return profile(db.session, principal(), id_number)
+        return profile(db_session(), principal(), id_number)

@@ -1,7 +1,6 @@
 """预约 (art. 12): slots (published by a hall's supervisors, listed publicly), bookings made by
 clerks for a phone call or a visitor, the day's list at the front desk, cancel, check in
 (which receives the application). Applicants book through /api/v1/applicant/appointments."""
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -10,16 +9,14 @@ from app import clock
 from app.api.applicant import account
 from app.api.cases import ApplicantIn
 from app.api.outputs import CaseOut
-from app.api.present import present_case
 from app.api.schemas import StrictSchema, one_of, text
 from app.api.security import principal, require_roles
 from app.applicants import identity
 from app.appointments import service as appointments
-from app.appointments.models import CHANNELS, STATES, Appointment
+from app.appointments.models import CHANNELS, STATES
 from app.auth import roles as R
-from app.cases.settings import CaseSettings
-from app.errors import NotFound
-from app.extensions import db
+from app.http.present import present_case
+from app.http.runtime import db_session, runtime
 
 blp = Blueprint("appointments", __name__, url_prefix="/api/v1/appointments", description="预约")
 applicant_blp = Blueprint("applicant_appointments", __name__, url_prefix="/api/v1/applicant/appointments",
@@ -96,14 +93,14 @@ class Slots(MethodView):
     @blp.arguments(SlotQuery, location="query")
     def get(self, args):
         """Public: the coming slots for an item (its own windows and the halls' window groups), with free seats."""
-        slots = appointments.open_slots(db.session, args["item_code"], args["hall"], args["date_from"], args["days"])
+        slots = appointments.open_slots(db_session(), args["item_code"], args["hall"], args["date_from"], args["days"])
         return {"items": [present_slot(s) for s in slots]}
 
     @require_roles(R.SUPERVISOR, R.CHIEF_REPRESENTATIVE, R.ADMIN)
     @blp.arguments(SlotsIn)
     def post(self, args):
         """Publish slots for every working day of a date range (holidays skipped, adjusted workdays kept)."""
-        result = appointments.publish_slots(db.session, principal(), hall_code=args["hall"],
+        result = appointments.publish_slots(db_session(), principal(), hall_code=args["hall"],
                                             item_code=args["item_code"], window_group=args["window_group"],
                                             date_from=args["date_from"], date_to=args["date_to"],
                                             times=args["times"], capacity=args["capacity"])
@@ -116,7 +113,7 @@ class Slot(MethodView):
     @blp.arguments(CapacityIn)
     def patch(self, args, slot_id):
         """Change a slot's capacity (never below the seats already booked; 0 closes it)."""
-        return present_slot(appointments.set_capacity(db.session, principal(), slot_id, args["capacity"]))
+        return present_slot(appointments.set_capacity(db_session(), principal(), slot_id, args["capacity"]))
 
 
 @blp.route("")
@@ -125,8 +122,8 @@ class Appointments(MethodView):
     @blp.arguments(BookIn)
     def post(self, args):
         """Book for someone who phoned or came in (name, id number and phone are required)."""
-        slot = appointments.slot_for_staff(db.session, principal(), args["slot_id"])
-        row = appointments.book(db.session, slot_id=slot.id, item_code=args["item_code"], applicant=args["applicant"],
+        slot = appointments.slot_for_staff(db_session(), principal(), args["slot_id"])
+        row = appointments.book(db_session(), slot_id=slot.id, item_code=args["item_code"], applicant=args["applicant"],
                                 channel=args["channel"], booked_by=principal().username)
         return present(row), 201
 
@@ -135,7 +132,7 @@ class Appointments(MethodView):
     def get(self, args):
         """The day's bookings (default today) in your halls, by time."""
         day = args["day"] or clock.now().astimezone(clock.LOCAL_TZ).date()
-        rows = appointments.of_day(db.session, principal(), day, args["hall"], args["state"])
+        rows = appointments.of_day(db_session(), principal(), day, args["hall"], args["state"])
         return {"day": day.isoformat(), "items": [present(r) for r in rows]}
 
 
@@ -143,8 +140,8 @@ class Appointments(MethodView):
 class Cancel(MethodView):
     @require_roles(*R.HALL_ROLES, R.ADMIN)
     def post(self, appointment_id):
-        row = appointments.staff_get(db.session, principal(), appointment_id)
-        return present(appointments.cancel(db.session, row, principal().username))
+        row = appointments.staff_get(db_session(), principal(), appointment_id)
+        return present(appointments.cancel(db_session(), row, principal().username))
 
 
 @blp.route("/<int(max=2147483647):appointment_id>/check-in")
@@ -154,23 +151,23 @@ class CheckIn(MethodView):
     @blp.response(201, CaseOut)
     def post(self, args, appointment_id):
         """The visitor is here: check in and receive the application (收件) for the booked item."""
-        case = appointments.check_in(db.session, principal(), appointment_id, materials=args["materials"],
-                                     data=args["data"], settings=CaseSettings.from_config(current_app.config))
-        return present_case(case, db.session, detail=True)
+        case = appointments.check_in(db_session(), principal(), appointment_id, materials=args["materials"],
+                                     data=args["data"], runtime=runtime())
+        return present_case(case, db_session(), detail=True)
 
 
 @applicant_blp.route("")
 class MyAppointments(MethodView):
     def get(self):
         """My bookings, newest first."""
-        return {"items": [present(r, staff=False) for r in appointments.of_account(db.session, account().id)]}
+        return {"items": [present(r, staff=False) for r in appointments.of_account(db_session(), account().id)]}
 
     @applicant_blp.arguments(ApplicantBookIn)
     def post(self, args):
         """Book a slot for myself or a company on file; the booking is sent to my phone."""
         me = account()
         who = identity.acting_as(me, args["acting_for"])
-        row = appointments.book(db.session, slot_id=args["slot_id"], item_code=args["item_code"],
+        row = appointments.book(db_session(), slot_id=args["slot_id"], item_code=args["item_code"],
                                 applicant={"name": who.name, "id_type": who.id_type, "id_number": who.id_number,
                                            "phone": me.phone},
                                 channel="online", booked_by=f"applicant:{me.phone}", account_id=me.id)
@@ -181,7 +178,4 @@ class MyAppointments(MethodView):
 class MyCancel(MethodView):
     def post(self, appointment_id):
         me = account()
-        row = db.session.get(Appointment, appointment_id)
-        if row is None or row.account_id != me.id:
-            raise NotFound("预约不存在")
-        return present(appointments.cancel(db.session, row, f"applicant:{me.phone}"), staff=False)
+        return present(appointments.cancel_own(db_session(), me.id, appointment_id, f"applicant:{me.phone}"), staff=False)

@@ -1,5 +1,4 @@
 """POST /api/v1/auth/token and GET /api/v1/auth/me."""
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -9,7 +8,7 @@ from app.api.security import principal
 from app.auth import service as auth
 from app.auth.models import User
 from app.auth.roles import ROLE_LABELS
-from app.extensions import db
+from app.http.runtime import db_session, settings
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与令牌")
 
@@ -54,11 +53,11 @@ class Token(MethodView):
     @blp.doc(security=[])
     def post(self, creds):
         """Exchange a username and password for a bearer token."""
-        user = auth.authenticate(db.session, creds["username"], creds["password"])
+        user = auth.authenticate(db_session(), creds["username"], creds["password"])
         return {
-            "token": auth.issue_token(user, current_app.config["SECRET_KEY"]),
+            "token": auth.issue_token(user, settings().secret),
             "token_type": "Bearer",
-            "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"],
+            "expires_in": settings().token_max_age,
             "user": present_user(user),
         }
 
@@ -68,4 +67,4 @@ class CurrentUser(MethodView):
     @blp.response(200, Me)
     def get(self):
         """The signed-in user and the roles they hold in each hall."""
-        return present_user(db.session.get(User, principal().user_id))
+        return present_user(auth.user_by_id(db_session(), principal().user_id))

@@ -10,9 +10,8 @@ from app.api.security import principal, require_roles
 from app.auth import roles as R
 from app.calendar import service as calendar
 from app.cases import recompute
-from app.database import unit_of_work
 from app.errors import ValidationFailed
-from app.extensions import db
+from app.http.runtime import db_session, runtime, settings
 
 blp = Blueprint("calendar", __name__, url_prefix="/api/v1/calendar", description="工作日历（法定节假日与调休）")
 
@@ -68,17 +67,13 @@ class NoticeOut(Schema):
     recomputed = fields.Dict()
 
 
-def _recount(first: date, last: date, reason: str) -> dict:
-    return recompute.recompute(db.session, first, last, reason).to_dict()
-
-
 @blp.route("/days")
 class Days(MethodView):
     @blp.arguments(YearArgs, location="query")
     @blp.response(200, YearOut)
     def get(self, args):
         """Every day of a year: working or not, and where the information came from."""
-        return calendar.year_view(db.session, args["year"])
+        return calendar.year_view(db_session(), args["year"])
 
 
 @blp.route("/days/<string:day>")
@@ -89,10 +84,9 @@ class Day(MethodView):
     def put(self, payload, day):
         """Correct one day (a statutory holiday, or an adjusted workday); affected deadlines move."""
         when = _parse_day(day)
-        with unit_of_work(db.session):
-            calendar.set_day(db.session, when, payload["is_workday"], payload["name"], principal().username)
-        _recount(when, when, f"管理员调整 {when.isoformat()}")
-        view = calendar.year_view(db.session, when.year)
+        recompute.correct_day(db_session(), when, payload["is_workday"], payload["name"], principal().username,
+                              runtime())
+        view = calendar.year_view(db_session(), when.year)
         return next(d for d in view["days"] if d["date"] == when)
 
 
@@ -105,10 +99,8 @@ class Notices(MethodView):
         """Enter an official holiday notice: each year it covers becomes official (replacing its
         days), and every pending deadline reaching those years is recomputed."""
         rows = [calendar.DayRow(d["date"], d["is_workday"], d["name"]) for d in payload["days"]]
-        with unit_of_work(db.session):
-            years = calendar.load_notice(db.session, rows, principal().username)
-        counts = _recount(date(min(years), 1, 1), date(max(years), 12, 31), f"录入 {'、'.join(map(str, years))} 年节假日安排")
-        return {"years": years, "recomputed": counts}
+        years, counts = recompute.enter_notice(db_session(), rows, principal().username, runtime())
+        return {"years": years, "recomputed": counts.to_dict()}
 
 
 @blp.route("/add")
@@ -117,7 +109,7 @@ class Add(MethodView):
     @blp.response(200, AddOut)
     def get(self, args):
         """The deadline `days` working days after `start` (the start day is not counted)."""
-        return calendar.add(db.session, args["start"], args["days"])
+        return calendar.add(db_session(), args["start"], args["days"], settings().end_of_day)
 
 
 def _parse_day(text_value: str) -> date:

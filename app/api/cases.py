@@ -1,27 +1,27 @@
 """Cases: receive an application, list and read cases, deliver supplements."""
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from app.api.files import document_response, file_response
 from app.api.headers import expected_revision
 from app.api.outputs import CaseOut, CasePage
-from app.api.present import present_case
 from app.api.schemas import PageArgs, StrictSchema, one_of, page_of, text
 from app.api.security import principal
 from app.cases import materials as case_materials
 from app.cases import pauses
 from app.cases import service as cases
 from app.cases.models import STATUS_LABELS
-from app.cases.settings import CaseSettings
+from app.documents import delivery
 from app.documents import service as documents
 from app.errors import PermissionDenied, ValidationFailed
 from app.evaluation import service as evaluation
-from app.extensions import db
+from app.http.files import document_response, file_response
+from app.http.present import present_case
+from app.http.requests import file_store
+from app.http.runtime import db_session, runtime, settings
 from app.inbox import operations
 from app.notify import service as notify
-from app.web.context import file_store
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="办件")
 
@@ -72,8 +72,8 @@ class Cases(MethodView):
     @blp.response(201, CaseOut)
     def post(self, payload):
         """Receive an application (收件) and start its process."""
-        case = cases.start_case(db.session, principal(), payload, CaseSettings.from_config(current_app.config))
-        return present_case(case, db.session, detail=True)
+        case = cases.start_case(db_session(), principal(), payload, runtime())
+        return present_case(case, db_session(), detail=True)
 
     @blp.arguments(CaseQuery, location="query")
     @blp.response(200, CasePage)
@@ -81,9 +81,9 @@ class Cases(MethodView):
         """Cases of the halls you work in, newest first (admins see all)."""
         page, per_page = args.pop("page"), args.pop("per_page")
         open_only = args.pop("open", False)
-        rows, total = cases.search_cases(db.session, principal(), open_only=open_only, page=page,
+        rows, total = cases.search_cases(db_session(), principal(), open_only=open_only, page=page,
                                          per_page=per_page, **args)
-        return page_of([present_case(c, db.session) for c in rows], total, page, per_page)
+        return page_of([present_case(c, db_session()) for c in rows], total, page, per_page)
 
 
 @blp.route("/<int(max=2147483647):case_id>")
@@ -91,7 +91,7 @@ class CaseDetail(MethodView):
     @blp.response(200, CaseOut)
     def get(self, case_id):
         """A case with its open tasks and its full history (newest first)."""
-        return present_case(cases.visible_case(db.session, principal(), case_id), db.session, detail=True)
+        return present_case(cases.visible_case(db_session(), principal(), case_id), db_session(), detail=True)
 
 
 @blp.route("/<int(max=2147483647):case_id>/supplements")
@@ -100,9 +100,9 @@ class Supplements(MethodView):
     @blp.response(200, CaseOut)
     def post(self, payload, case_id):
         """Record materials supplied after a correction or tolerance notice (补正)."""
-        case = cases.deliver_supplement(db.session, principal(), case_id, payload["materials"],
-                                        payload.get("note"), expected_revision())
-        return present_case(case, db.session, detail=True)
+        case = cases.deliver_supplement(db_session(), principal(), case_id, payload["materials"],
+                                        payload.get("note"), runtime(), expected_revision())
+        return present_case(case, db_session(), detail=True)
 
 
 @blp.route("/<int(max=2147483647):case_id>/special-procedures")
@@ -111,8 +111,8 @@ class SpecialProcedures(MethodView):
     @blp.response(200, CaseOut)
     def post(self, payload, case_id):
         """Start a special procedure (听证、现场勘查、专家评审…): the clock stops until it ends."""
-        case = pauses.start(db.session, principal(), case_id, payload["kind"], payload["reason"])
-        return present_case(case, db.session, detail=True)
+        case = pauses.start(db_session(), principal(), case_id, payload["kind"], payload["reason"], runtime())
+        return present_case(case, db_session(), detail=True)
 
 
 @blp.route("/<int(max=2147483647):case_id>/special-procedures/end")
@@ -121,16 +121,16 @@ class SpecialProcedureEnd(MethodView):
     @blp.response(200, CaseOut)
     def post(self, payload, case_id):
         """End the running special procedure: every deadline moves by the working days it took."""
-        case = pauses.end(db.session, principal(), case_id, payload.get("note"))
-        return present_case(case, db.session, detail=True)
+        case = pauses.end(db_session(), principal(), case_id, payload.get("note"), runtime())
+        return present_case(case, db_session(), detail=True)
 
 
 @blp.route("/<int(max=2147483647):case_id>/materials")
 class Materials(MethodView):
     def get(self, case_id):
         """The case's materials and where each came from (upload, on file, shared)."""
-        case = cases.visible_case(db.session, principal(), case_id)
-        return {"items": [case_materials.describe(m, staff=True) for m in case_materials.of_case(db.session, case.id)]}
+        case = cases.visible_case(db_session(), principal(), case_id)
+        return {"items": [case_materials.describe(m, staff=True) for m in case_materials.of_case(db_session(), case.id)]}
 
     def post(self, case_id):
         """Upload a scan of a material (multipart: material_code, file; PDF/JPEG/PNG)."""
@@ -140,17 +140,16 @@ class Materials(MethodView):
         code = request.form.get("material_code") or ""
         if not code:
             raise ValidationFailed("请选择材料", {"material_code": ["必填项"]})
-        case = cases.add_material_file(db.session, principal(), case_id, code,
-                                       upload.read(current_app.config["MAX_UPLOAD_BYTES"] + 1), upload.filename,
-                                       file_store())
-        return {"items": [case_materials.describe(m, staff=True) for m in case_materials.of_case(db.session, case.id)]}, 201
+        case = cases.add_material_file(db_session(), principal(), case_id, code,
+                                       upload.read(file_store().max_bytes + 1), upload.filename, file_store())
+        return {"items": [case_materials.describe(m, staff=True) for m in case_materials.of_case(db_session(), case.id)]}, 201
 
 
 @blp.route("/<int(max=2147483647):case_id>/materials/<int(max=2147483647):material_id>")
 class MaterialFile(MethodView):
     def get(self, case_id, material_id):
         """Download a material file (staff of the case's hall; recorded in the case history)."""
-        row, content = cases.download_material(db.session, principal(), case_id, material_id, file_store())
+        row, content = cases.download_material(db_session(), principal(), case_id, material_id, file_store())
         return file_response(row, content)
 
 
@@ -165,32 +164,32 @@ class Comments(MethodView):
     @blp.response(201, CaseOut)
     def post(self, payload, case_id):
         """A staff comment on the case (internal: never shown to the applicant)."""
-        case = operations.comment(db.session, principal(), case_id, payload["text"])
-        return present_case(case, db.session, detail=True)
+        case = operations.comment(db_session(), principal(), case_id, payload["text"])
+        return present_case(case, db_session(), detail=True)
 
 
 @blp.route("/<int(max=2147483647):case_id>/documents")
 class CaseDocuments(MethodView):
     def get(self, case_id):
         """The documents the case has produced (受理凭证, 通知书, 决定书), signed."""
-        case = cases.visible_case(db.session, principal(), case_id)
-        return {"items": [documents.describe(d) | {"id": d.id} for d in documents.of_case(db.session, case.id)]}
+        case = cases.visible_case(db_session(), principal(), case_id)
+        return {"items": [documents.describe(d) | {"id": d.id} for d in documents.of_case(db_session(), case.id)]}
 
 
 @blp.route("/<int(max=2147483647):case_id>/documents/<int(max=2147483647):document_id>")
 class CaseDocument(MethodView):
     def get(self, case_id, document_id):
         """One document as its signed PDF."""
-        case = cases.visible_case(db.session, principal(), case_id)
-        return document_response(documents.of_case_by_id(db.session, case.id, document_id), file_store())
+        case = cases.visible_case(db_session(), principal(), case_id)
+        return document_response(documents.of_case_by_id(db_session(), case.id, document_id), file_store())
 
 
 @blp.route("/<int(max=2147483647):case_id>/notifications")
 class CaseNotifications(MethodView):
     def get(self, case_id):
         """What the applicant was told, by which channel, and whether it went out."""
-        case = cases.visible_case(db.session, principal(), case_id)
-        return {"items": [notify.describe(n) for n in notify.of_case(db.session, case.id)]}
+        case = cases.visible_case(db_session(), principal(), case_id)
+        return {"items": [notify.describe(n) for n in notify.of_case(db_session(), case.id)]}
 
 
 class PickupResetIn(StrictSchema):
@@ -204,10 +203,8 @@ class PickupCodeReset(MethodView):
     def post(self, payload, case_id):
         """Resume window pickup suspended after repeated wrong pickup codes (supervisors of the
         case's hall, administrators): a fresh code goes to the applicant; written into the history."""
-        from app.documents import delivery
-
-        case = delivery.reset_pickup_code(db.session, principal(), case_id, payload.get("note"))
-        return present_case(case, db.session, detail=True)
+        case = delivery.reset_pickup_code(db_session(), principal(), case_id, payload.get("note"))
+        return present_case(case, db_session(), detail=True)
 
 
 class TabletRatingIn(StrictSchema):
@@ -220,8 +217,8 @@ class WindowEvaluation(MethodView):
     @blp.arguments(TabletRatingIn)
     def post(self, args, case_id):
         """The window tablet: the applicant rates this visit (one rating per case and visit day)."""
-        case = cases.visible_case(db.session, principal(), case_id)
-        if case.hall_id not in principal().staff_halls():
+        case = cases.visible_case(db_session(), principal(), case_id)
+        if not cases.can_open_files(principal(), case):  # staff of the case's own hall
             raise PermissionDenied("只有本大厅窗口可以提交现场评价")
-        row = evaluation.rate(db.session, case, args["level"], "window_tablet", args.get("comment"))
+        row = evaluation.rate(db_session(), case, args["level"], "window_tablet", args.get("comment"), settings())
         return {"level": row.level, "channel": row.channel, "visit": row.visit}, 201

@@ -1,6 +1,6 @@
 """The catalogue: public reading of published guides; guide editing, linting and publishing for
 administrators and designers; guide files; the retained-certificate catalogue."""
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -8,15 +8,13 @@ from marshmallow import fields, validate
 from app.api.schemas import PageArgs, StrictSchema, one_of, text
 from app.api.security import principal, require_roles
 from app.auth import roles as R
-from app.catalog import certificates, guides, public, transfer
+from app.catalog import certificates, editing, guides, public, transfer
 from app.catalog import service as catalog
 from app.catalog.document import GuideDoc, ItemDoc
 from app.catalog.models import ITEM_TYPES
-from app.database import unit_of_work
 from app.errors import ValidationFailed
-from app.extensions import db
-from app.files import service as files
-from app.web.context import base_url, file_store
+from app.http.requests import base_url, file_store
+from app.http.runtime import db_session, runtime
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1/catalog", description="事项目录与办事指南")
 EDITORS = (R.ADMIN, R.DESIGNER)
@@ -57,7 +55,7 @@ def _version_out(version) -> dict:
 
 
 def _draft_out(version) -> dict:
-    return {**_version_out(version), "findings": guides.lint_version(db.session, version)}
+    return {**_version_out(version), "findings": guides.lint_version(db_session(), version)}
 
 
 @blp.route("/items")
@@ -66,7 +64,7 @@ class Items(MethodView):
     @blp.arguments(CatalogQuery, location="query")
     def get(self, args):
         """Published items (public): search by name or code, filter by type, department and hall."""
-        rows, total = catalog.search_published(db.session, **args)
+        rows, total = catalog.search_published(db_session(), **args)
         return {"items": [public.summary(v, base_url()) for v in rows], "total": total,
                 "page": args["page"], "per_page": args["per_page"]}
 
@@ -74,8 +72,7 @@ class Items(MethodView):
     @blp.arguments(ItemDoc)
     def post(self, doc):
         """Create an item with its first guide draft (returned with its lint findings)."""
-        with unit_of_work(db.session):
-            version = guides.create_item(db.session, doc, principal().username, file_store())
+        version = editing.create_item(db_session(), doc, principal().username, file_store())
         return _draft_out(version), 201
 
 
@@ -84,7 +81,8 @@ class Item(MethodView):
     @blp.doc(security=[])
     def get(self, code):
         """The published guide of one item (public); fields named as in the glossary."""
-        return public.public_record(db.session, catalog.published_guide(db.session, code), base_url())
+        return public.public_record(db_session(), catalog.published_guide(db_session(), code), base_url(),
+                                    runtime().public_extras)
 
 
 @blp.route("/items/<string:code>/halls")
@@ -93,9 +91,7 @@ class ItemHalls(MethodView):
     @blp.arguments(HallsIn)
     def put(self, args, code):
         """Set the halls that handle the item, and whether any hall may (同城通办)."""
-        with unit_of_work(db.session):
-            item = guides.item_by_code(db.session, code)
-            guides.set_halls(db.session, item, args["halls"], args["citywide"])
+        item = editing.set_halls(db_session(), code, args["halls"], args["citywide"])
         return {"item_code": code, "halls": [h.code for h in item.halls], "citywide": item.citywide}
 
 
@@ -104,22 +100,20 @@ class Versions(MethodView):
     @require_roles(*EDITORS)
     def get(self, code):
         """Every version of the item's guide, newest first."""
-        item = guides.item_by_code(db.session, code)
+        item = guides.item_by_code(db_session(), code)
         return {"item_code": code, "versions": [_version_out(v) for v in reversed(item.versions)]}
 
     @require_roles(*EDITORS)
     @blp.arguments(GuideDoc, required=False)
     def post(self, content, code):
         """Start a new draft version: from the body, or (empty body) a copy of the latest version."""
-        with unit_of_work(db.session):
-            item = guides.item_by_code(db.session, code)
-            body = content if request.get_data() else None  # no body: copy the latest version
-            version = guides.new_version(db.session, item, body, principal().username, file_store())
+        body = content if request.get_data() else None  # no body: copy the latest version
+        version = editing.new_version(db_session(), code, body, principal().username, file_store())
         return _draft_out(version), 201
 
 
 def _version(code: str, number: int):
-    return guides.version_of(db.session, guides.item_by_code(db.session, code), number)
+    return guides.version_of(db_session(), guides.item_by_code(db_session(), code), number)
 
 
 @blp.route("/items/<string:code>/versions/<int(max=100000):number>")
@@ -128,22 +122,20 @@ class Version(MethodView):
     def get(self, code, number):
         """One version as a guide document (drafts included)."""
         version = _version(code, number)
-        return {**transfer.export_document(db.session, version), "findings": guides.lint_version(db.session, version)}
+        return {**transfer.export_document(db_session(), version), "findings": guides.lint_version(db_session(), version)}
 
     @require_roles(*EDITORS)
     @blp.arguments(GuideDoc)
     def put(self, content, code, number):
         """Replace a draft's content; published and superseded versions never change (409)."""
-        with unit_of_work(db.session):
-            version = guides.save_draft(db.session, _version(code, number), content, principal().username, file_store())
+        version = editing.save_draft(db_session(), code, number, content, principal().username, file_store())
         return _draft_out(version)
 
     @require_roles(*EDITORS)
     @blp.response(204)
     def delete(self, code, number):
         """Discard a draft."""
-        with unit_of_work(db.session):
-            guides.delete_draft(db.session, _version(code, number))
+        editing.delete_draft(db_session(), code, number)
 
 
 @blp.route("/items/<string:code>/versions/<int(max=100000):number>/lint")
@@ -151,7 +143,7 @@ class Lint(MethodView):
     @require_roles(*EDITORS)
     def get(self, code, number):
         """The linter's findings for a version, without publishing (empty once published)."""
-        return {"findings": guides.lint_version(db.session, _version(code, number))}
+        return {"findings": guides.lint_version(db_session(), _version(code, number))}
 
 
 @blp.route("/items/<string:code>/versions/<int(max=100000):number>/publish")
@@ -160,8 +152,7 @@ class Publish(MethodView):
     def post(self, code, number):
         """Publish a draft: 422 with every finding if it breaks a rule; otherwise it becomes the
         guide every channel shows and the previous version is superseded."""
-        with unit_of_work(db.session):
-            version = guides.publish(db.session, _version(code, number), principal().username)
+        version = editing.publish(db_session(), code, number, principal().username)
         return _version_out(version)
 
 
@@ -172,7 +163,7 @@ class Export(MethodView):
     def get(self, args, code, number):
         """The version as an import document (README: "Guide documents")."""
         version = _version(code, number)
-        return transfer.export_document(db.session, version, file_store() if args["embed"] else None)
+        return transfer.export_document(db_session(), version, file_store() if args["embed"] else None)
 
 
 @blp.route("/import")
@@ -181,8 +172,7 @@ class Import(MethodView):
     @blp.arguments(ItemDoc)
     def post(self, doc):
         """Import a guide document: a new item with a first draft, or the item's next draft."""
-        with unit_of_work(db.session):
-            version, created = transfer.import_document(db.session, doc, principal().username, file_store())
+        version, created = editing.import_document(db_session(), doc, principal().username, file_store())
         return _draft_out(version), 201 if created else 200
 
 
@@ -194,9 +184,8 @@ class Files(MethodView):
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed("请上传文件", {"file": ["必填项（multipart 字段 file）"]})
-        with unit_of_work(db.session):
-            row = files.store(db.session, file_store(), upload.read(current_app.config["MAX_UPLOAD_BYTES"] + 1),
-                              upload.filename, by=principal().username)
+        row = editing.upload_file(db_session(), file_store(), upload.read(file_store().max_bytes + 1), upload.filename,
+                                  principal().username)
         return {"sha256": row.sha256, "filename": row.original_name, "media_type": row.media_type,
                 "size": row.size, "url": public.file_url(base_url(), row.sha256)}, 201
 
@@ -210,14 +199,13 @@ class Certificates(MethodView):
     @require_roles(*EDITORS)
     def get(self):
         """The retained-certificate catalogue (保留证明事项目录)."""
-        return {"certificates": [_certificate_out(c) for c in certificates.list_all(db.session)]}
+        return {"certificates": [_certificate_out(c) for c in certificates.list_all(db_session())]}
 
     @require_roles(R.ADMIN)
     @blp.arguments(CertificateIn)
     def post(self, args):
         """Add a certificate to the catalogue (administrators)."""
-        with unit_of_work(db.session):
-            row = certificates.add(db.session, **args)
+        row = editing.add_certificate(db_session(), **args)
         return _certificate_out(row), 201
 
 
@@ -227,5 +215,4 @@ class Certificate(MethodView):
     @blp.response(204)
     def delete(self, code):
         """Remove a certificate; refused (409) while a published guide relies on it."""
-        with unit_of_work(db.session):
-            certificates.remove(db.session, code)
+        editing.remove_certificate(db_session(), code)

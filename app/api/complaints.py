@@ -10,7 +10,7 @@ from app.auth import roles as R
 from app.cases import service as cases
 from app.evaluation import complaints
 from app.evaluation.models import COMPLAINT_CHANNELS
-from app.extensions import db
+from app.http.runtime import db_session, settings
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints", description="投诉举报")
 
@@ -42,15 +42,15 @@ class Complaints(MethodView):
     def post(self, args):
         """Record a complaint taken by a member of staff (linked to a case they can see)."""
         case_id = args.pop("case_id")
-        case = cases.visible_case(db.session, principal(), case_id) if case_id else None
-        row = complaints.lodge(db.session, case=case, hall_code=args.pop("hall"), recorded_by=principal().username,
-                               **args)
+        case = cases.visible_case(db_session(), principal(), case_id) if case_id else None
+        row = complaints.lodge(db_session(), case=case, hall_code=args.pop("hall"), recorded_by=principal().username,
+                               settings=settings(), **args)
         return _out(row), 201
 
     @require_roles(R.SUPERVISOR, R.ADMIN)
     def get(self):
         """Complaints of the halls you supervise, open ones first."""
-        return {"items": [_out(c) for c in complaints.visible(db.session, principal())]}
+        return {"items": [_out(c) for c in complaints.visible(db_session(), principal())]}
 
 
 @blp.route("/<int(max=2147483647):complaint_id>/answer")
@@ -59,4 +59,4 @@ class Answer(MethodView):
     @blp.arguments(AnswerIn)
     def post(self, args, complaint_id):
         """Answer a complaint: recorded, and sent to the complainant."""
-        return _out(complaints.answer(db.session, principal(), complaint_id, args["answer"]))
+        return _out(complaints.answer(db_session(), principal(), complaint_id, args["answer"]))

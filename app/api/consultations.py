@@ -10,7 +10,7 @@ from app.api.security import principal, require_roles
 from app.auth import roles as R
 from app.consultations import service as consultations
 from app.consultations.models import CHANNELS
-from app.extensions import db
+from app.http.runtime import db_session, settings
 
 blp = Blueprint("consultations", __name__, url_prefix="/api/v1/consultations", description="咨询（首问负责）")
 STAFF = (*R.HALL_ROLES, R.ADMIN)
@@ -66,10 +66,10 @@ class Consultations(MethodView):
     def post(self, args):
         """Record a consultation you took (window, phone, letter, or forwarded online); with
         `answer` it is recorded answered on the spot."""
-        row = consultations.record(db.session, principal(), channel=args["channel"], question=args["question"],
+        row = consultations.record(db_session(), principal(), channel=args["channel"], question=args["question"],
                                    item_code=args["item_code"], hall_code=args["hall"], name=args["name"],
                                    phone=args["phone"], email=args["email"], answer=args["answer"],
-                                   public=args["public"])
+                                   public=args["public"], settings=settings())
         return present(row), 201
 
     @require_roles(*STAFF)
@@ -78,7 +78,7 @@ class Consultations(MethodView):
         """scope=mine (default): yours; pool: online questions nobody has taken; all: your halls'.
         Unanswered first; `overdue` marks those past one working day."""
         now = clock.now()
-        rows = consultations.listing(db.session, principal(), scope=args["scope"], state=args["state"])
+        rows = consultations.listing(db_session(), principal(), scope=args["scope"], state=args["state"])
         return {"items": [present(r, now) for r in rows]}
 
 
@@ -87,14 +87,14 @@ class Statistics(MethodView):
     @require_roles(R.SUPERVISOR, R.ADMIN)
     def get(self):
         """Per department: asked, answered, answered within one working day, open, overdue."""
-        return consultations.statistics(db.session, principal())
+        return consultations.statistics(db_session(), principal())
 
 
 @blp.route("/<int(max=2147483647):consultation_id>")
 class Consultation(MethodView):
     @require_roles(*STAFF)
     def get(self, consultation_id):
-        return present(consultations.get(db.session, principal(), consultation_id))
+        return present(consultations.get(db_session(), principal(), consultation_id))
 
 
 @blp.route("/<int(max=2147483647):consultation_id>/take")
@@ -102,7 +102,7 @@ class Take(MethodView):
     @require_roles(*STAFF)
     def post(self, consultation_id):
         """Become the first responder of an online question (the first clerk wins; 409 after)."""
-        return present(consultations.take(db.session, principal(), consultation_id))
+        return present(consultations.take(db_session(), principal(), consultation_id))
 
 
 @blp.route("/<int(max=2147483647):consultation_id>/answer")
@@ -111,7 +111,7 @@ class Answer(MethodView):
     @blp.arguments(ConsultationAnswerIn)
     def post(self, args, consultation_id):
         """Answer (the first responder): sent to the asker; `public` puts it on the guide's FAQ."""
-        return present(consultations.answer(db.session, principal(), consultation_id, args["answer"],
+        return present(consultations.answer(db_session(), principal(), consultation_id, args["answer"],
                                             args["public"], args["item_code"]))
 
 
@@ -121,7 +121,7 @@ class Public(MethodView):
     @blp.arguments(PublicIn)
     def put(self, args, consultation_id):
         """Show an answered question on the guide page's FAQ, or take it down."""
-        return present(consultations.set_public(db.session, principal(), consultation_id, args["public"]))
+        return present(consultations.set_public(db_session(), principal(), consultation_id, args["public"]))
 
 
 @blp.route("/<int(max=2147483647):consultation_id>/reassign")
@@ -130,4 +130,4 @@ class Reassign(MethodView):
     @blp.arguments(ReassignIn)
     def post(self, args, consultation_id):
         """Hand an unanswered question to another clerk of the hall (supervisors)."""
-        return present(consultations.reassign(db.session, principal(), consultation_id, args["username"]))
+        return present(consultations.reassign(db_session(), principal(), consultation_id, args["username"]))

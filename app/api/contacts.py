@@ -10,7 +10,7 @@ from app.api.security import principal, require_roles
 from app.auth import roles as R
 from app.contacts import service as contacts
 from app.contacts.kinds import CONTACT_MODES
-from app.extensions import db
+from app.http.runtime import db_session
 
 blp = Blueprint("contacts", __name__, url_prefix="/api/v1", description="接触记录")
 
@@ -44,12 +44,12 @@ class CaseContacts(MethodView):
     @blp.arguments(ContactIn)
     def post(self, args, case_id):
         """Record a contact with the applicant; one at a step that allows none is flagged."""
-        row = contacts.record(db.session, principal(), case_id, **args)
+        row = contacts.record(db_session(), principal(), case_id, **args)
         return contacts.describe(row), 201
 
     def get(self, case_id):
         """The case's contacts with its applicant, latest first."""
-        return {"items": [contacts.describe(r) for r in contacts.of_case(db.session, principal(), case_id)]}
+        return {"items": [contacts.describe(r) for r in contacts.of_case(db_session(), principal(), case_id)]}
 
 
 @blp.route("/contacts/flagged")
@@ -58,7 +58,7 @@ class FlaggedContacts(MethodView):
     @blp.arguments(FlaggedContactsQuery, location="query")
     def get(self, args):
         """Flagged contacts of the halls you supervise (admins: all), awaiting review or reviewed."""
-        return {"items": [contacts.describe(r) for r in contacts.flagged(db.session, principal(), args["state"])]}
+        return {"items": [contacts.describe(r) for r in contacts.flagged(db_session(), principal(), args["state"])]}
 
 
 @blp.route("/contacts/<int(max=2147483647):contact_id>/review")
@@ -67,4 +67,4 @@ class ContactReview(MethodView):
     @blp.arguments(ContactReviewIn)
     def post(self, args, contact_id):
         """Review a flagged contact (once), written into the case history."""
-        return contacts.describe(contacts.review(db.session, principal(), contact_id, args["note"]))
+        return contacts.describe(contacts.review(db_session(), principal(), contact_id, args["note"]))

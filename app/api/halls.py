@@ -9,8 +9,7 @@ from app.auth import halls
 from app.auth import roles as R
 from app.auth.hallnames import LEVELS
 from app.catalog import service as catalog
-from app.database import unit_of_work
-from app.extensions import db
+from app.http.runtime import db_session
 
 blp = Blueprint("halls", __name__, url_prefix="/api/v1/halls", description="政务服务大厅")
 
@@ -26,14 +25,13 @@ class HallIn(StrictSchema):
 class Halls(MethodView):
     def get(self):
         """Every hall as a tree."""
-        return {"halls": halls.tree(db.session)}
+        return {"halls": halls.tree(db_session())}
 
     @require_roles(R.ADMIN)
     @blp.arguments(HallIn)
     def post(self, args):
         """Create a hall; its name must follow the uniform pattern (art. 21)."""
-        with unit_of_work(db.session):
-            hall = halls.create(db.session, args["code"], args["name"], args["level"], args["parent"])
+        hall = halls.create(db_session(), args["code"], args["name"], args["level"], args["parent"])
         return {"code": hall.code, "name": hall.name, "level": hall.level, "parent": args["parent"]}, 201
 
 
@@ -42,7 +40,7 @@ class Hall(MethodView):
     def get(self, code):
         """One hall and the published items it receives (its own, the citywide ones; for a
         community station, by proxy, those of the halls above it)."""
-        hall = halls.get(db.session, code)
+        hall = halls.get(db_session(), code)
         return {"code": hall.code, "name": hall.name, "level": hall.level,
                 "items": [{"code": v.item.code, "name": v.name, "citywide": v.item.citywide, "version": v.version}
-                          for v in catalog.items_of_hall(db.session, hall)]}
+                          for v in catalog.items_of_hall(db_session(), hall)]}

@@ -6,9 +6,8 @@ from marshmallow import Schema, fields, validate
 from app.api.schemas import StrictSchema
 from app.api.security import principal, require_roles
 from app.auth import roles as R
-from app.cases.models import Case
-from app.extensions import db
-from app.timers import incidents
+from app.cases import incidents
+from app.http.runtime import db_session
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1/incidents", description="期限处理故障")
 
@@ -35,8 +34,7 @@ class IncidentOut(Schema):
 
 
 def present(job) -> dict:
-    case = db.session.get(Case, job.case_id)
-    return {"id": job.id, "case_id": job.case_id, "case_no": case.case_no if case else None,
+    return {"id": job.id, "case_id": job.case_id, "case_no": incidents.case_no_of(db_session(), job),
             "element_id": job.element_id, "state": job.state, "due_at": job.due_at,
             "attempts": job.attempts, "last_error": job.last_error, "failed_at": job.finished_at,
             "resolution": job.resolution}
@@ -49,7 +47,7 @@ class Incidents(MethodView):
     @blp.response(200, IncidentOut(many=True))
     def get(self, args):
         """Timer jobs that failed every attempt (newest first)."""
-        return [present(j) for j in incidents.list_incidents(db.session, args["include_resolved"])]
+        return [present(j) for j in incidents.list_incidents(db_session(), args["include_resolved"])]
 
 
 @blp.route("/<int(max=2147483647):job_id>/retry")
@@ -58,7 +56,7 @@ class Retry(MethodView):
     @blp.response(200, IncidentOut)
     def post(self, job_id):
         """Queue the timer again, due now."""
-        return present(incidents.retry(db.session, job_id, principal().username))
+        return present(incidents.retry(db_session(), job_id, principal().username))
 
 
 @blp.route("/<int(max=2147483647):job_id>/resolve")
@@ -68,4 +66,4 @@ class Resolve(MethodView):
     @blp.response(200, IncidentOut)
     def post(self, payload, job_id):
         """Close the incident by hand, saying what was done."""
-        return present(incidents.resolve(db.session, job_id, payload["resolution"], principal().username))
+        return present(incidents.resolve(db_session(), job_id, payload["resolution"], principal().username))

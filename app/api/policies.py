@@ -1,7 +1,7 @@
 """政策文件 (art. 30): policy editors (administrators, designers) draft, illustrate and publish
 policy documents, each due for publication within 15 working days of being made; anyone reads
 the published ones."""
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
@@ -11,9 +11,9 @@ from app.api.schemas import StrictSchema, one_of, text
 from app.api.security import principal, require_roles
 from app.calendar import service as calendar
 from app.errors import ValidationFailed
-from app.extensions import db
+from app.http.requests import base_url, file_store
+from app.http.runtime import db_session, settings
 from app.policies import service as policies
-from app.web.context import base_url, file_store
 
 blp = Blueprint("policies", __name__, url_prefix="/api/v1/policies", description="政策文件（制定后 15 个工作日内公开）")
 public_blp = Blueprint("public_policies", __name__, url_prefix="/api/v1/public/policies",
@@ -44,7 +44,7 @@ class PolicyQuery(StrictSchema):
 
 
 def _staff(row) -> dict:
-    return policies.staff_record(row, calendar.current(db.session), clock.now(), base_url())
+    return policies.staff_record(row, calendar.current(db_session()), clock.now(), base_url())
 
 
 @blp.route("")
@@ -55,14 +55,14 @@ class Policies(MethodView):
         """Every policy with its status, deadline and working days left: unpublished ones first,
         soonest due first. `status`: draft, due_soon, overdue, unpublished, published,
         published_on_time, published_late."""
-        return {"items": [_staff(p) for p in policies.listing(db.session, args.get("status"), args.get("item_code"))]}
+        return {"items": [_staff(p) for p in policies.listing(db_session(), args.get("status"), args.get("item_code"))]}
 
     @require_roles(*EDITORS)
     @blp.arguments(PolicyIn)
     def post(self, args):
         """Record a policy as a draft; its publication deadline is counted from the day made."""
         me = principal()
-        return _staff(policies.create(db.session, args, me.user_id, me.username)), 201
+        return _staff(policies.create(db_session(), args, me.user_id, me.username, settings())), 201
 
 
 @blp.route("/<int(max=2147483647):policy_id>")
@@ -70,13 +70,13 @@ class Policy(MethodView):
     @require_roles(*EDITORS)
     def get(self, policy_id):
         """One policy, drafts included."""
-        return _staff(policies.get(db.session, policy_id))
+        return _staff(policies.get(db_session(), policy_id))
 
     @require_roles(*EDITORS)
     @blp.arguments(PolicyChanges(partial=True))
     def put(self, args, policy_id):
         """Change the fields given of a draft (a published policy never changes: 409)."""
-        return _staff(policies.update(db.session, policy_id, args))
+        return _staff(policies.update(db_session(), policy_id, args, settings()))
 
 
 @blp.route("/<int(max=2147483647):policy_id>/publish")
@@ -84,7 +84,7 @@ class Publish(MethodView):
     @require_roles(*EDITORS)
     def post(self, policy_id):
         """Publish a draft: it appears on the public pages and the guides it affects."""
-        return _staff(policies.publish(db.session, policy_id, principal().username))
+        return _staff(policies.publish(db_session(), policy_id, principal().username))
 
 
 @blp.route("/<int(max=2147483647):policy_id>/graphic")
@@ -95,8 +95,8 @@ class Graphic(MethodView):
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise ValidationFailed("请上传图解文件", {"file": ["必填项（multipart 字段 file）"]})
-        row = policies.set_graphic(db.session, file_store(), policy_id,
-                                   upload.read(current_app.config["MAX_UPLOAD_BYTES"] + 1), upload.filename,
+        row = policies.set_graphic(db_session(), file_store(), policy_id,
+                                   upload.read(file_store().max_bytes + 1), upload.filename,
                                    principal().username)
         return _staff(row)
 
@@ -106,7 +106,7 @@ class PublicPolicies(MethodView):
     @public_blp.doc(security=[])
     def get(self):
         """Published policies, newest first (no login)."""
-        return {"items": [policies.public_record(p, base_url()) for p in policies.published(db.session)]}
+        return {"items": [policies.public_record(p, base_url()) for p in policies.published(db_session())]}
 
 
 @public_blp.route("/<int(max=2147483647):policy_id>")
@@ -114,4 +114,4 @@ class PublicPolicy(MethodView):
     @public_blp.doc(security=[])
     def get(self, policy_id):
         """One published policy with its interpretation and the guides it affects; drafts are 404."""
-        return policies.public_record(policies.published_one(db.session, policy_id), base_url())
+        return policies.public_record(policies.published_one(db_session(), policy_id), base_url())

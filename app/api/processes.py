@@ -6,15 +6,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
-from sqlalchemy import func, select
 
 from app.api.schemas import StrictSchema
 from app.api.security import principal, require_roles
 from app.auth import roles as R
-from app.auth.models import User
-from app.cases.models import CLOSED_STATUSES, Case
+from app.cases import running
 from app.errors import NotFound
-from app.extensions import db
+from app.http.present import present_processes, present_version
+from app.http.runtime import db_session
 from app.processes import service as processes
 
 blp = Blueprint("processes", __name__, url_prefix="/api/v1/processes", description="流程定义与版本")
@@ -47,40 +46,12 @@ class Process(Schema):
     versions = fields.List(fields.Nested(VersionSummary))
 
 
-def _running_counts(definition_ids) -> dict[int, int]:
-    rows = db.session.execute(
-        select(Case.definition_id, func.count()).where(Case.definition_id.in_(definition_ids),
-                                                       Case.status.notin_(CLOSED_STATUSES))
-        .group_by(Case.definition_id))
-    return dict(rows.all())
-
-
-def present_version(definition, running: int) -> dict:
-    user = db.session.get(User, definition.deployed_by_id) if definition.deployed_by_id else None
-    return {
-        "key": definition.key, "version": definition.version, "name": definition.name,
-        "sha256": definition.sha256, "deployed_at": definition.deployed_at,
-        "deployed_by": user.username if user else None, "running_cases": running,
-        "user_tasks": definition.user_tasks, "forms": sorted(definition.forms or {}),
-    }
-
-
-def present_processes(definitions) -> list[dict]:
-    counts = _running_counts([d.id for d in definitions])
-    grouped: dict[str, dict] = {}
-    for d in definitions:
-        entry = grouped.setdefault(d.key, {"key": d.key, "versions": []})
-        entry["versions"].append(present_version(d, counts.get(d.id, 0)))
-        entry["name"], entry["latest_version"] = d.name, d.version
-    return list(grouped.values())
-
-
 @blp.route("")
 class Processes(MethodView):
     @blp.response(200, Process(many=True))
     def get(self):
         """Every process key with its versions and the number of running cases on each."""
-        return present_processes(processes.list_versions(db.session))
+        return present_processes(db_session(), processes.list_versions(db_session()))
 
     @require_roles(R.DESIGNER, R.ADMIN)
     @blp.arguments(DeployForm, location="files")
@@ -93,9 +64,9 @@ class Processes(MethodView):
         limits = _limits()
         bpmn = form["file"].read(config["MAX_BPMN_BYTES"] + 1)
         uploads = [(f.filename, f.read(config["MAX_FORM_BYTES"] + 1)) for f in form["forms"]]
-        definition, created = processes.deploy(db.session, bpmn, uploads, principal().user_id, limits)
-        running = _running_counts([definition.id]).get(definition.id, 0)
-        return present_version(definition, running), (201 if created else 200)
+        definition, created = processes.deploy(db_session(), bpmn, uploads, principal().user_id, limits)
+        count = running.counts_by_definition(db_session(), [definition.id]).get(definition.id, 0)
+        return present_version(definition, count), (201 if created else 200)
 
 
 @blp.route("/validate")
@@ -122,7 +93,7 @@ class ProcessVersions(MethodView):
     @blp.response(200, Process)
     def get(self, key):
         """One process and its versions."""
-        found = present_processes(processes.list_versions(db.session, key))
+        found = present_processes(db_session(), processes.list_versions(db_session(), key))
         if not found:
             raise NotFound(f"流程 {key} 不存在")
         return found[0]
@@ -133,8 +104,8 @@ class ProcessVersion(MethodView):
     @blp.response(200, Version)
     def get(self, key, version):
         """One version: its user tasks (role, form, due date) and forms."""
-        definition = processes.get_version(db.session, key, version)
-        return present_version(definition, _running_counts([definition.id]).get(definition.id, 0))
+        definition = processes.get_version(db_session(), key, version)
+        return present_version(definition, running.counts_by_definition(db_session(), [definition.id]).get(definition.id, 0))
 
 
 @blp.route("/<string:key>/versions/<int(max=2147483647):version>/xml")
@@ -142,7 +113,7 @@ class ProcessXml(MethodView):
     @blp.response(200, content_type="application/xml")
     def get(self, key, version):
         """The BPMN file exactly as it was deployed."""
-        definition = processes.get_version(db.session, key, version)
+        definition = processes.get_version(db_session(), key, version)
         # Designer-supplied XML may carry any extension content: serve it as a file, never as a page.
         return Response(bytes(definition.bpmn_xml), mimetype="application/xml", headers={
             "Content-Disposition": f'attachment; filename="{key}.v{version}.bpmn"',
@@ -156,7 +127,7 @@ class ProcessForm(MethodView):
     @blp.response(200)
     def get(self, key, version, form_key):
         """A form of a version (form-js JSON)."""
-        definition = processes.get_version(db.session, key, version)
+        definition = processes.get_version(db_session(), key, version)
         if form_key not in (definition.forms or {}):
             raise NotFound(f"版本 {key} v{version} 没有表单 {form_key}")
         return definition.forms[form_key]

@@ -2,14 +2,16 @@
 CSRF header for our own pages' scripts) and role checks for views."""
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import g, request
 
 from app.applicants import signin
 from app.auth import service as auth
 from app.auth.principal import Principal
 from app.auth.roles import ROLE_LABELS
 from app.errors import NotAuthenticated, PermissionDenied
-from app.extensions import csrf, db
+from app.extensions import csrf
+from app.http.principal import session_principal
+from app.http.runtime import db_session, settings
 
 API_PREFIX = "/api/v1/"
 # Endpoints reachable without a token (everything else under /api/v1 needs one).
@@ -33,8 +35,6 @@ def authenticate_request() -> None:
     if not header and request.blueprint not in APPLICANT_BLUEPRINTS and _same_origin():
         # The staff pages' scripts call the API with the page's session; a state-changing call
         # must carry the page's CSRF token (X-CSRFToken header).
-        from app.web.staff import session_principal
-
         found = session_principal()
         if found is not None:
             if request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -44,13 +44,13 @@ def authenticate_request() -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")
-    secret, max_age = current_app.config["SECRET_KEY"], current_app.config["TOKEN_MAX_AGE_SECONDS"]
+    secret, max_age = settings().secret, settings().token_max_age
     if request.blueprint in APPLICANT_BLUEPRINTS:
-        g.account = signin.account_from_token(db.session, token.strip(), secret, max_age)
+        g.account = signin.account_from_token(db_session(), token.strip(), secret, max_age)
         if g.account is None:
             raise NotAuthenticated("请使用申请人登录令牌（手机号 + 验证码登录）")
         return
-    g.principal = auth.principal_from_token(db.session, token.strip(), secret, max_age)
+    g.principal = auth.principal_from_token(db_session(), token.strip(), secret, max_age)
 
 
 def _same_origin() -> bool:

@@ -7,7 +7,7 @@ from app.api.schemas import StrictSchema
 from app.api.security import principal, require_roles
 from app.auth import roles as R
 from app.evaluation import statistics
-from app.extensions import db
+from app.http.runtime import db_session
 
 blp = Blueprint("statistics", __name__, url_prefix="/api/v1/statistics", description="好差评统计")
 
@@ -26,4 +26,4 @@ class EvaluationStatistics(MethodView):
         """Satisfaction, bad reviews rectified on time and cases decided on time, in total and
         per department (implementing body), hall (code) and item (code)."""
         start, end = statistics.period(args["start"], args["end"])
-        return statistics.statistics(db.session, principal(), start, end)
+        return statistics.statistics(db_session(), principal(), start, end)

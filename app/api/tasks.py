@@ -5,13 +5,13 @@ from marshmallow import fields
 
 from app.api.headers import expected_revision
 from app.api.outputs import CaseOut, TaskDetail, TaskOut, TaskPage
-from app.api.present import present_case, present_task
 from app.api.schemas import PageArgs, StrictSchema, one_of, page_of, text
 from app.api.security import principal
 from app.auth.roles import LANE_ROLES
 from app.calendar import service as calendar
 from app.cases import service as cases
-from app.extensions import db
+from app.http.present import present_case, present_task
+from app.http.runtime import db_session, runtime
 from app.inbox import operations
 from app.inbox import service as inbox
 
@@ -33,7 +33,7 @@ class CompleteIn(StrictSchema):
 
 
 def _present_detail(task) -> dict:
-    out = present_task(task, calendar.current(db.session))
+    out = present_task(task, calendar.current(db_session()))
     definition = task.case.definition
     out["documentation"] = (definition.user_tasks.get(task.spec_id) or {}).get("documentation")
     out["case_revision"] = task.case.revision
@@ -48,8 +48,8 @@ class Tasks(MethodView):
     def get(self, args):
         """Tasks you may work (by role and hall), soonest due first."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        rows, total = inbox.search_tasks(db.session, principal(), page=page, per_page=per_page, **args)
-        data = calendar.current(db.session)
+        rows, total = inbox.search_tasks(db_session(), principal(), page=page, per_page=per_page, **args)
+        data = calendar.current(db_session())
         return page_of([present_task(t, data) for t in rows], total, page, per_page)
 
 
@@ -58,7 +58,7 @@ class TaskItem(MethodView):
     @blp.response(200, TaskDetail)
     def get(self, task_id):
         """One task with its form (form-js JSON) and the data the form needs."""
-        return _present_detail(inbox.visible_task(db.session, principal(), task_id))
+        return _present_detail(inbox.visible_task(db_session(), principal(), task_id))
 
 
 @blp.route("/<string:task_id>/claim")
@@ -66,7 +66,7 @@ class Claim(MethodView):
     @blp.response(200, TaskOut)
     def post(self, task_id):
         """Take the task: others see it as yours until you complete or release it."""
-        return present_task(inbox.claim(db.session, principal(), task_id))
+        return present_task(inbox.claim(db_session(), principal(), task_id))
 
 
 @blp.route("/<string:task_id>/unclaim")
@@ -74,7 +74,7 @@ class Unclaim(MethodView):
     @blp.response(200, TaskOut)
     def post(self, task_id):
         """Release the task back to everyone of its role."""
-        return present_task(inbox.unclaim(db.session, principal(), task_id))
+        return present_task(inbox.unclaim(db_session(), principal(), task_id))
 
 
 @blp.route("/<string:task_id>/complete")
@@ -83,8 +83,8 @@ class Complete(MethodView):
     @blp.response(200, CaseOut)
     def post(self, payload, task_id):
         """Submit the task's form; the case moves on. Returns the case."""
-        case = cases.complete_task(db.session, principal(), task_id, payload["data"], expected_revision())
-        return present_case(case, db.session, detail=True)
+        case = cases.complete_task(db_session(), principal(), task_id, payload["data"], runtime(), expected_revision())
+        return present_case(case, db_session(), detail=True)
 
 
 class TransferIn(StrictSchema):
@@ -102,7 +102,7 @@ class Transfer(MethodView):
     @blp.response(200, TaskOut)
     def post(self, payload, task_id):
         """转办: hand the task to a colleague of the same role in the hall (its assignee or a supervisor)."""
-        return present_task(operations.transfer(db.session, principal(), task_id, payload["to"], payload.get("note")))
+        return present_task(operations.transfer(db_session(), principal(), task_id, payload["to"], payload.get("note")))
 
 
 @blp.route("/<string:task_id>/urge")
@@ -111,4 +111,4 @@ class Urge(MethodView):
     @blp.response(200, TaskOut)
     def post(self, payload, task_id):
         """催办: a supervisor of the hall urges an open task; the inbox marks it."""
-        return present_task(operations.urge(db.session, principal(), task_id, payload.get("note")))
+        return present_task(operations.urge(db_session(), principal(), task_id, payload.get("note")))

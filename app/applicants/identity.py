@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.applicants import service as applicants
-from app.applicants.models import AccountCompany, Applicant, ApplicantAccount
+from app.applicants.models import AccountCompany, ApplicantAccount
+from app.database import unit_of_work
 from app.errors import Conflict, ValidationFailed
+from app.parties import service as parties
+from app.parties.models import Applicant
 
 
 def _claim(session: Session, account: ApplicantAccount, details: dict) -> Applicant:
@@ -38,24 +40,26 @@ def _claim(session: Session, account: ApplicantAccount, details: dict) -> Applic
 
 
 def set_person(session: Session, account: ApplicantAccount, name: str, id_number: str) -> Applicant:
-    details = applicants.validate_applicant({"id_type": "id_card", "id_number": id_number, "name": name})
+    details = parties.validate_applicant({"id_type": "id_card", "id_number": id_number, "name": name})
     details = {k: details[k] for k in ("id_type", "id_number", "name")}
-    if account.person is not None and account.person.id_number != details["id_number"]:
-        raise Conflict("本账号已绑定其他身份证号", {"id_number": ["本账号已绑定其他身份证号"]})
-    account.person = _claim(session, account, details)
+    with unit_of_work(session):
+        if account.person is not None and account.person.id_number != details["id_number"]:
+            raise Conflict("本账号已绑定其他身份证号", {"id_number": ["本账号已绑定其他身份证号"]})
+        account.person = _claim(session, account, details)
     return account.person
 
 
 def add_company(session: Session, account: ApplicantAccount, name: str, uscc: str) -> Applicant:
     if account.person is None:
         raise Conflict("请先登记本人身份信息", {"id_number": ["请先登记本人身份证号"]})
-    details = applicants.validate_applicant({"id_type": "uscc", "id_number": uscc, "name": name})
+    details = parties.validate_applicant({"id_type": "uscc", "id_number": uscc, "name": name})
     details = {k: details[k] for k in ("id_type", "id_number", "name")}
-    company = _claim(session, account, details)
-    if company not in account.companies:
-        session.add(AccountCompany(account_id=account.id, company_id=company.id, created_at=clock.now()))
-        session.flush()
-        session.refresh(account)
+    with unit_of_work(session):
+        company = _claim(session, account, details)
+        if company not in account.companies:
+            session.add(AccountCompany(account_id=account.id, company_id=company.id, created_at=clock.now()))
+            session.flush()
+            session.refresh(account)
     return company
 
 

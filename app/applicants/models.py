@@ -1,23 +1,12 @@
-"""Applicants, keyed by their one id number (art. 17), and their online sign-in."""
+"""The online side of applicants: accounts signed in by phone, the companies they act for,
+sign-in codes and public progress lookups. The applicant itself is a party (app.parties)."""
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import Base, UTCDateTime
-
-
-class Applicant(Base):
-    __tablename__ = "applicant"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    id_type: Mapped[str] = mapped_column(String(16))  # id_card | uscc
-    id_number: Mapped[str] = mapped_column(String(18), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    email: Mapped[str | None] = mapped_column(String(254))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+from app.parties.models import Applicant
 
 
 class ApplicantAccount(Base):

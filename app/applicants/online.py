@@ -14,9 +14,10 @@ from app.cases import materials as case_materials
 from app.cases import receiving
 from app.cases import service as cases
 from app.cases.history import events
+from app.cases.hooks import CaseRuntime
 from app.cases.intake import check_materials, handling_halls
 from app.cases.models import AWAITING_CORRECTION, STATUS_LABELS, Case
-from app.cases.settings import CaseSettings
+from app.cases.tasks import OPEN, Task
 from app.cases.warnings import current_deadline
 from app.catalog import service as catalog
 from app.catalog.models import MATERIAL_TYPES, REQUIREMENTS, SPECIAL_PROCEDURE_KINDS
@@ -26,8 +27,8 @@ from app.documents import service as documents
 from app.errors import NotFound, ValidationFailed
 from app.evaluation.models import Evaluation
 from app.files.service import FileStore
-from app.inbox.models import OPEN, Task
 from app.processes import service as processes
+from app.settings import WarningThresholds
 
 ONLINE = "online"
 # What a citizen is told of each step; internal notes (who clicked what) are not shown.
@@ -119,8 +120,8 @@ def _check_choices(guide, application: Application, earlier: dict) -> None:
         raise ValidationFailed("材料有误：" + "；".join(v[0] for v in errors.values()), errors)
 
 
-def submit(session: Session, account: ApplicantAccount, application: Application, store: FileStore,
-           settings: CaseSettings) -> Case:
+def submit(session: Session, account: ApplicantAccount, application: Application, runtime: CaseRuntime) -> Case:
+    store = runtime.settings.store
     with unit_of_work(session):
         guide = catalog.published_guide(session, application.item_code)
         item = guide.item
@@ -157,7 +158,7 @@ def submit(session: Session, account: ApplicantAccount, application: Application
                    "phone": account.phone, "email": applicant.email}
         return receiving.open_case(session, receiving.Opening(hall=hall, proxy_hall=None, item=item, guide=guide),
                                    details=details, channel=ONLINE, materials=provided, data=application.data,
-                                   settings=settings, actor=by, created_by_id=None, attach=attach)
+                                   runtime=runtime, actor=by, created_by_id=None, attach=attach)
 
 
 def _mine(account: ApplicantAccount, case: Case | None, ids: set[int]) -> bool:
@@ -244,8 +245,8 @@ def citizen_history(session: Session, case: Case) -> list[dict]:
     return out
 
 
-def present(session: Session, case: Case, detail: bool = False) -> dict:
-    deadline = current_deadline(case, calendar.current(session))
+def present(session: Session, case: Case, thresholds: WarningThresholds, detail: bool = False) -> dict:
+    deadline = current_deadline(case, calendar.current(session), thresholds)
     if deadline:  # the staff's warning colour is theirs; the applicant gets the date and days left
         deadline = {"kind": deadline["kind"], "due_at": deadline["due_at"].isoformat(),
                     "working_days_left": deadline["working_days_left"]}
@@ -277,7 +278,8 @@ def present(session: Session, case: Case, detail: bool = False) -> dict:
 
 
 def supplement(session: Session, account: ApplicantAccount, case_id: int, uploads: dict[str, Upload],
-               note: str | None, store: FileStore) -> Case:
+               note: str | None, runtime: CaseRuntime) -> Case:
+    store = runtime.settings.store
     if note and len(note) > NOTE_MAX:
         raise ValidationFailed("说明过长", {"note": [f"不超过 {NOTE_MAX} 个字符"]})
     """Answer a correction or tolerance notice online: the files, then the same message the
@@ -294,7 +296,7 @@ def supplement(session: Session, account: ApplicantAccount, case_id: int, upload
                 upload = uploads[code]
                 case_materials.attach_upload(session, store, locked, code, upload.content, upload.filename, by)
 
-        return cases.supplement_step(session, case.id, by, list(uploads), note, attach=attach)
+        return cases.supplement_step(session, case.id, by, list(uploads), note, runtime, attach=attach)
 
 
 def download(session: Session, account: ApplicantAccount, case_id: int, material_id: int, store: FileStore):

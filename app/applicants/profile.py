@@ -5,11 +5,11 @@ import re
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.applicants.idnumbers import id_card_problem, uscc_problem
-from app.applicants.models import Applicant
 from app.auth.principal import Principal
 from app.cases.models import STATUS_LABELS, Case
 from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.parties.idnumbers import id_card_problem, uscc_problem
+from app.parties.models import Applicant
 
 _ID_CARD_SHAPE = re.compile(r"^\d{17}[\dX]$")
 

@@ -9,24 +9,27 @@ from app import clock
 from app.applicants.models import LookupAttempt
 from app.applicants.signin import client_bucket
 from app.cases.models import Case
+from app.database import unit_of_work
 from app.errors import NotFound, TooManyRequests, ValidationFailed
 
 
 def lookup(session: Session, case_no: str, id_number: str, address: str, per_hour: int) -> tuple[Case | None, str]:
-    """(case or None, message). The caller commits either way: a failed try must count."""
+    """(case or None, message), the try recorded (committed) either way: a failed try must count."""
     case_no, id_number = (case_no or "").strip().upper(), (id_number or "").strip().upper()
     if not case_no or not id_number:
         raise ValidationFailed("请输入办件编号和证件号码", {k: ["必填项"] for k, v in
                                                     (("case_no", case_no), ("id_number", id_number)) if not v})
     bucket, now = client_bucket(address), clock.now()
-    session.execute(delete(LookupAttempt).where(LookupAttempt.created_at < now - timedelta(days=1)))
-    failed = session.scalar(select(func.count()).where(LookupAttempt.address == bucket, LookupAttempt.found.is_(False),
-                                                        LookupAttempt.created_at > now - timedelta(hours=1)))
-    if failed >= per_hour:
-        raise TooManyRequests("查询失败次数过多，请一小时后再试", retry_after=3600)
-    case = session.scalar(select(Case).where(Case.case_no == case_no))
-    found = case is not None and (case.applicant or {}).get("id_number", "").upper() == id_number
-    session.add(LookupAttempt(address=bucket, found=found, created_at=now))
+    with unit_of_work(session):
+        session.execute(delete(LookupAttempt).where(LookupAttempt.created_at < now - timedelta(days=1)))
+        failed = session.scalar(select(func.count()).where(LookupAttempt.address == bucket,
+                                                            LookupAttempt.found.is_(False),
+                                                            LookupAttempt.created_at > now - timedelta(hours=1)))
+        if failed >= per_hour:
+            raise TooManyRequests("查询失败次数过多，请一小时后再试", retry_after=3600)
+        case = session.scalar(select(Case).where(Case.case_no == case_no))
+        found = case is not None and (case.applicant or {}).get("id_number", "").upper() == id_number
+        session.add(LookupAttempt(address=bucket, found=found, created_at=now))
     # One answer for an unknown number and a wrong id number: no way to probe which cases exist.
     return (case, "") if found else (None, "办件编号与证件号码不匹配")
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.applicants.models import ApplicantAccount, SignInCode
 from app.auth.service import ClockSigner
+from app.database import unit_of_work
 from app.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 from app.notify.channels import SmsChannel
 
@@ -139,6 +140,12 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=_TOKEN_SALT, signer=ClockSigner)
 
 
+def account_of_session(session: Session, account_id: object, version: object) -> ApplicantAccount | None:
+    """The account a page session names, if it was not signed out since."""
+    account = session.get(ApplicantAccount, account_id) if isinstance(account_id, int) else None
+    return account if account is not None and account.token_version == version else None
+
+
 def issue_token(account: ApplicantAccount, secret: str) -> str:
     return _serializer(secret).dumps({"a": account.id, "v": account.token_version})
 
@@ -155,3 +162,23 @@ def account_from_token(session: Session, token: str, secret: str, max_age: int) 
     if account is None or account.token_version != payload.get("v"):
         raise NotAuthenticated("登录已失效，请重新登录")
     return account
+
+
+def send_code(session: Session, phone: str, address: str, secret: str, sms: SmsChannel,
+              rules: SignInRules = SignInRules()) -> None:
+    """Record a code for `phone` and send it once that is committed."""
+    with unit_of_work(session):
+        send = request_code(session, phone, address, secret, sms, rules)
+    send()
+
+
+def sign_in(session: Session, phone: str, code: str, secret: str) -> ApplicantAccount:
+    """The account `phone` signs in to with `code`. A wrong try is committed before the error
+    goes out: it counts against the code even though the request fails."""
+    try:
+        found = verify_code(session, phone, code, secret)
+    except ValidationFailed:
+        session.commit()
+        raise
+    session.commit()
+    return found

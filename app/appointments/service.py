@@ -11,7 +11,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.applicants import service as applicants
 from app.appointments.models import BOOKED, CANCELLED, CHANNELS, CHECKED_IN, NO_SHOW_LABEL, STATES, Appointment, AppointmentSlot
 from app.auth import roles as R
 from app.auth.models import Hall
@@ -20,13 +19,14 @@ from app.calendar import service as calendar
 from app.calendar.days import is_working_day
 from app.cases import intake, receiving
 from app.cases.history import EventLog
+from app.cases.hooks import CaseRuntime
 from app.cases.models import Case
-from app.cases.settings import CaseSettings
 from app.catalog import guides
 from app.catalog.models import ServiceItem
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.notify import service as notify
+from app.parties import service as parties
 
 MAX_PUBLISH_DAYS = 92        # one quarter of slots at a time
 MAX_AHEAD_DAYS = 60          # how far ahead a booking may be made (and slots are listed)
@@ -69,7 +69,7 @@ def publish_slots(session: Session, principal: Principal, *, hall_code: str, ite
     """Create the slots of every working day in [date_from, date_to] (holidays skipped, adjusted
     weekend workdays included); slots that already exist are left as they are."""
     hall = _hall(session, hall_code)
-    if not (principal.is_admin or hall.id in principal.halls_for(*MANAGERS)):
+    if not principal.may(hall.id, *MANAGERS):
         raise PermissionDenied(f"只有“{hall.name}”的督办人员、首席代表或管理员可以发布预约时段")
     if hall.level == "community":
         raise ValidationFailed("便民服务站不设预约时段", {"hall": ["请选择区或街道政务服务中心"]})
@@ -117,7 +117,7 @@ def publish_slots(session: Session, principal: Principal, *, hall_code: str, ite
 def set_capacity(session: Session, principal: Principal, slot_id: int, capacity: int) -> AppointmentSlot:
     with unit_of_work(session):
         slot = session.get(AppointmentSlot, slot_id, with_for_update=True)
-        if slot is None or not (principal.is_admin or slot.hall_id in principal.halls_for(*MANAGERS)):
+        if slot is None or not principal.may(slot.hall_id, *MANAGERS):
             raise NotFound("预约时段不存在")
         if not 0 <= capacity <= 500 or capacity < slot.booked:
             raise ValidationFailed(f"可约人数不能少于已预约的 {slot.booked} 人", {"capacity": [f"应为 {slot.booked}–500"]})
@@ -161,7 +161,7 @@ def book(session: Session, *, slot_id: int, item_code: str, applicant: dict, cha
     booking per item and day. Raises Conflict when the slot is full or the person already booked."""
     if channel not in CHANNELS:
         raise ValidationFailed("预约渠道不正确", {"channel": ["online、phone 或 on_site"]})
-    details = applicants.validate_applicant(applicant)
+    details = parties.validate_applicant(applicant)
     if not details["phone"]:
         raise ValidationFailed("请留下联系电话", {"applicant.phone": ["预约须留联系电话，以便通知"]})
     item = _item(session, item_code)
@@ -212,7 +212,7 @@ def state_label(row: Appointment) -> str:
 
 
 def _may_handle(principal: Principal, row: Appointment) -> bool:
-    return principal.is_admin or row.hall_id in principal.halls_for(*R.HALL_ROLES)
+    return principal.may(row.hall_id, *R.HALL_ROLES)
 
 
 def staff_get(session: Session, principal: Principal, appointment_id: int) -> Appointment:
@@ -243,6 +243,14 @@ def cancel(session: Session, row: Appointment, actor: str) -> Appointment:
     return row
 
 
+def cancel_own(session: Session, account_id: int, appointment_id: int, actor: str) -> Appointment:
+    """An applicant cancels one of their own bookings (anyone else's is 404)."""
+    row = session.get(Appointment, appointment_id)
+    if row is None or row.account_id != account_id:
+        raise NotFound("预约不存在")
+    return cancel(session, row, actor)
+
+
 def of_day(session: Session, principal: Principal, day: date, hall_code: str | None = None,
            state: str | None = None) -> list[Appointment]:
     """The bookings the front desk expects on a day, in the halls the caller works in."""
@@ -263,11 +271,11 @@ def of_account(session: Session, account_id: int) -> list[Appointment]:
 
 
 def check_in(session: Session, principal: Principal, appointment_id: int, *, materials: list[str], data: dict,
-             settings: CaseSettings) -> Case:
+             runtime: CaseRuntime) -> Case:
     """The visitor arrived: on the booking's day the front desk checks them in, which receives
     the application (收件) for the booked item with the booked person as applicant."""
     row = staff_get(session, principal, appointment_id)
-    if not (principal.is_admin or row.hall_id in principal.halls_for(*R.INTAKE_ROLES)):
+    if not principal.may(row.hall_id, *R.INTAKE_ROLES):
         raise PermissionDenied("只有前台受理人员可以签到收件")
     if row.state != BOOKED:
         raise Conflict(f"预约{'已取消' if row.state == CANCELLED else '已签到'}", case_id=row.case_id)
@@ -281,11 +289,11 @@ def check_in(session: Session, principal: Principal, appointment_id: int, *, mat
             raise Conflict("预约已被签到或取消")
         hall, proxy_hall, item, guide = intake.receiving(session, principal, row.hall.code, row.item.code)
         chosen = intake.check_materials(guide, materials or [], "materials")
-        details = applicants.validate_applicant({"name": row.name, "id_type": row.id_type,
+        details = parties.validate_applicant({"name": row.name, "id_type": row.id_type,
                                                  "id_number": row.id_number, "phone": row.phone})
         case = receiving.open_case(session, receiving.Opening(hall=hall, proxy_hall=proxy_hall, item=item, guide=guide),
                                    details=details, channel="window", materials=chosen, data=data or {},
-                                   settings=settings, actor=principal.username, created_by_id=principal.user_id)
+                                   runtime=runtime, actor=principal.username, created_by_id=principal.user_id)
         session.execute(update(Appointment).where(Appointment.id == row.id).values(case_id=case.id)
                         .execution_options(synchronize_session=False))
         EventLog(session, case).append("appointment_checked_in", principal.username,
@@ -298,7 +306,7 @@ def check_in(session: Session, principal: Principal, appointment_id: int, *, mat
 def slot_for_staff(session: Session, principal: Principal, slot_id: int) -> AppointmentSlot:
     """A clerk books only into slots of a hall they work in."""
     slot = session.get(AppointmentSlot, slot_id)
-    if slot is None or not (principal.is_admin or slot.hall_id in principal.halls_for(*R.HALL_ROLES)):
+    if slot is None or not principal.may(slot.hall_id, *R.HALL_ROLES):
         raise ValidationFailed("预约时段不存在或不属于您的大厅", {"slot_id": ["请选择本大厅的预约时段"]})
     return slot
 

@@ -4,6 +4,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.hallnames import PARENT_LEVEL, name_problem
 from app.auth.models import Hall
+from app.auth.principal import Principal
+from app.database import unit_of_work
 from app.errors import Conflict, NotFound, ValidationFailed
 
 
@@ -14,7 +16,25 @@ def get(session: Session, code: str) -> Hall:
     return hall
 
 
+def all_halls(session: Session) -> list[Hall]:
+    return list(session.scalars(select(Hall).order_by(Hall.code)))
+
+
+def halls_of(session: Session, principal: Principal, *roles: str, receiving_only: bool = False) -> list[Hall]:
+    """The halls where the user holds one of `roles` (every hall for an administrator);
+    `receiving_only` leaves out community stations (they receive nothing themselves)."""
+    stmt = select(Hall).order_by(Hall.code)
+    if receiving_only:
+        stmt = stmt.where(Hall.level != "community")
+    if not principal.is_admin:
+        stmt = stmt.where(Hall.id.in_(principal.halls_for(*roles) or {-1}))
+    return list(session.scalars(stmt))
+
+
 def create(session: Session, code: str, name: str, level: str, parent_code: str | None) -> Hall:
+    """A new hall under its parent (one unit of work)."""
+    if level not in PARENT_LEVEL:
+        raise ValidationFailed(f"未知的大厅层级 {level}", {"level": ["必须是以下之一：" + "、".join(PARENT_LEVEL)]})
     errors = {}
     problem = name_problem(level, name.strip())
     if problem:
@@ -31,11 +51,12 @@ def create(session: Session, code: str, name: str, level: str, parent_code: str 
             errors["parent"] = [f"上级大厅“{parent.name}”的层级不对：应为{wanted}，实为{parent.level}"]
     if errors:
         raise ValidationFailed("大厅信息有误：" + "；".join(v[0] for v in errors.values()), errors)
-    if session.scalar(select(Hall.id).where(Hall.code == code)) is not None:
-        raise Conflict(f"大厅编码 {code} 已存在", {"code": ["编码已存在"]})
-    hall = Hall(code=code, name=name.strip(), level=level, parent_id=parent.id if parent else None)
-    session.add(hall)
-    session.flush()
+    with unit_of_work(session):
+        if session.scalar(select(Hall.id).where(Hall.code == code)) is not None:
+            raise Conflict(f"大厅编码 {code} 已存在", {"code": ["编码已存在"]})
+        hall = Hall(code=code, name=name.strip(), level=level, parent_id=parent.id if parent else None)
+        session.add(hall)
+        session.flush()
     return hall
 
 

@@ -42,8 +42,14 @@ class Principal:
     def staff_halls(self) -> set[int]:
         return self.halls_for(*R.HALL_ROLES)
 
+    def may(self, hall_id: int | None, *roles: str) -> bool:
+        """May this user act in `hall_id` as one of `roles` (any hall role when none is named)?
+        Administrators may everywhere."""
+        return self.is_admin or (hall_id is not None and hall_id in (self.halls_for(*roles) if roles
+                                                                       else self.staff_halls()))
+
     def can_view_hall(self, hall_id: int) -> bool:
-        return self.is_admin or hall_id in self.staff_halls()
+        return self.may(hall_id)
 
     def can_work(self, lane_role: str, hall_id: int) -> bool:
         """May this user complete/claim a task of `lane_role` in `hall_id`?"""

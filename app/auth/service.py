@@ -40,6 +40,19 @@ def authenticate(session: Session, username: str, password: str) -> User:
     return user
 
 
+def user_by_id(session: Session, user_id: object) -> User | None:
+    return session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+def sign_out_everywhere(session: Session, user_id: int) -> None:
+    """Move the user's token version on: every session cookie and API token issued before stops
+    working."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.token_version += 1
+        session.commit()
+
+
 def issue_token(user: User, secret: str) -> str:
     return _serializer(secret).dumps({"u": user.id, "v": user.token_version})
 

@@ -1,5 +1,6 @@
-"""Administering staff accounts: create, grant and revoke roles per hall, (de)activate.
-Deactivating or changing roles revokes the user's tokens and page sessions (token_version)."""
+"""Administering staff accounts: create, grant and revoke roles per hall, (de)activate, contact
+details. Deactivating or changing roles revokes the user's tokens and page sessions
+(token_version). Each public function is one unit of work."""
 import re
 
 from sqlalchemy import select
@@ -8,7 +9,9 @@ from sqlalchemy.orm import Session
 from app.auth import roles as R
 from app.auth import service as auth
 from app.auth.models import Hall, User, UserRole
+from app.database import unit_of_work
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.parties.service import PHONE
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 MIN_PASSWORD = 10
@@ -47,14 +50,36 @@ def create(session: Session, username: str, display_name: str, password: str, ro
         errors["password"] = [f"至少 {MIN_PASSWORD} 位"]
     if errors:
         raise ValidationFailed("用户信息有误", errors)
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"用户名 {username} 已存在", {"username": ["已存在"]})
-    user = auth.create_user(session, username, password, display_name.strip(), [_grant_of(session, role, hall_code)])
-    session.flush()
+    with unit_of_work(session):
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            raise Conflict(f"用户名 {username} 已存在", {"username": ["已存在"]})
+        user = auth.create_user(session, username, password, display_name.strip(),
+                                [_grant_of(session, role, hall_code)])
+        session.flush()
     return user
 
 
-def grant(session: Session, user: User, role: str, hall_code: str | None) -> User:
+ACTIONS = ("grant", "revoke", "activate", "deactivate")
+
+
+def change(session: Session, username: str, action: str, by_id: int, *, role: str = "",
+           hall_code: str | None = None, grant_id: int = 0) -> User:
+    """One of ACTIONS on a user, by the administrator `by_id` (who cannot take away their own
+    administrator role or account)."""
+    with unit_of_work(session):
+        user, by = get(session, username), session.get(User, by_id)
+        if action == "grant":
+            _grant(session, user, role, hall_code)
+        elif action == "revoke":
+            _revoke(user, grant_id, by)
+        elif action in ("activate", "deactivate"):
+            _set_active(user, action == "activate", by)
+        else:
+            raise ValidationFailed(f"未知操作 {action}", {"action": ["必须是以下之一：" + "、".join(ACTIONS)]})
+    return user
+
+
+def _grant(session: Session, user: User, role: str, hall_code: str | None) -> User:
     role, hall = _grant_of(session, role, hall_code)
     if any(g.role == role and g.hall_id == (hall.id if hall else None) for g in user.roles):
         raise Conflict("该用户已有此角色")
@@ -63,7 +88,7 @@ def grant(session: Session, user: User, role: str, hall_code: str | None) -> Use
     return user
 
 
-def revoke(session: Session, user: User, grant_id: int, by: User | None) -> User:
+def _revoke(user: User, grant_id: int, by: User | None) -> User:
     found = next((g for g in user.roles if g.id == grant_id), None)
     if found is None:
         raise NotFound("角色不存在")
@@ -74,10 +99,8 @@ def revoke(session: Session, user: User, grant_id: int, by: User | None) -> User
     return user
 
 
-def set_contact(session: Session, user: User, email: str | None, phone: str | None) -> User:
+def set_contact(session: Session, username: str, email: str | None, phone: str | None) -> User:
     """Where the user is told of their own deadlines (policy publication); both optional."""
-    from app.applicants.service import PHONE
-
     email, phone = (email or "").strip() or None, (phone or "").strip() or None
     errors = {}
     if email and (len(email) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
@@ -86,11 +109,13 @@ def set_contact(session: Session, user: User, email: str | None, phone: str | No
         errors["phone"] = ["电话号码格式不正确"]
     if errors:
         raise ValidationFailed("联系方式有误", errors)
-    user.email, user.phone = email, phone
+    with unit_of_work(session):
+        user = get(session, username)
+        user.email, user.phone = email, phone
     return user
 
 
-def set_active(session: Session, user: User, active: bool, by: User | None) -> User:
+def _set_active(user: User, active: bool, by: User | None) -> User:
     if by is not None and by.id == user.id and not active:
         raise Conflict("不能停用自己的账号")
     user.active = active

@@ -11,8 +11,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 # A bound on any single computation: ten years of days.
 _MAX_STEPS = 3660
-# When a deadline day ends; set from the DEADLINE_TIME setting at start-up.
-END_OF_DAY = {"time": time(23, 59, 59)}
+# When a deadline day ends unless the installation says otherwise (DEADLINE_TIME).
+DEFAULT_END_OF_DAY = time(23, 59, 59)
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,19 @@ def working_days_between(a: date, b: date, data: HolidayData) -> int:
     return sum(1 for k in range(1, (b - a).days + 1) if is_working_day(a + timedelta(days=k), data))
 
 
-def end_of(day: date, tz: tzinfo, at: time | None = None) -> datetime:
-    """The deadline instant of a day: its end (DEADLINE_TIME, 23:59:59 by default) in `tz`."""
-    return datetime.combine(day, at or END_OF_DAY["time"], tzinfo=tz)
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """What a deadline needs: the holiday data, the time zone and when a deadline day ends."""
 
+    data: HolidayData
+    tz: tzinfo
+    end_of_day: time = DEFAULT_END_OF_DAY
 
-def deadline(start: date, n: int, data: HolidayData, tz: tzinfo, at: time | None = None) -> tuple[datetime, bool]:
-    answer = add_working_days(start, n, data)
-    return end_of(answer.day, tz, at), answer.provisional
+    def end_of(self, day: date) -> datetime:
+        """The deadline instant of a day: its end in the calendar's time zone."""
+        return datetime.combine(day, self.end_of_day, tzinfo=self.tz)
+
+    def deadline(self, start: date, n: int) -> tuple[datetime, bool]:
+        """(the end of the n-th working day after `start`, whether that was provisional)."""
+        answer = add_working_days(start, n, self.data)
+        return self.end_of(answer.day), answer.provisional

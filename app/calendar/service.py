@@ -5,13 +5,14 @@ import io
 import json
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, time
 
+from chinese_calendar.constants import holidays, workdays
 from sqlalchemy import delete, extract, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.calendar.days import END_OF_DAY, HolidayData, deadline, is_working_day
+from app.calendar.days import HolidayData, WorkingCalendar, is_working_day
 from app.calendar.models import CalendarRevision, CalendarYear, Holiday
 from app.errors import ValidationFailed
 
@@ -56,6 +57,12 @@ def current(session: Session) -> HolidayData:
     return data
 
 
+def working(session: Session, end_of_day: time) -> WorkingCalendar:
+    """The calendar deadlines are counted on: the stored holidays, Asia/Shanghai, and the
+    installation's end of a deadline day (Settings.end_of_day)."""
+    return WorkingCalendar(current(session), clock.LOCAL_TZ, end_of_day)
+
+
 def _bump(session: Session) -> None:
     if session.get(CalendarRevision, 1) is None:
         session.add(CalendarRevision(id=1, revision=1))
@@ -86,8 +93,6 @@ def _store_year(session: Session, year: int, rows: list[DayRow], source: str, ac
 
 def import_chinesecalendar(session: Session, actor: str | None = None) -> list[int]:
     """(Re)seed every year the chinesecalendar package knows. Returns the years loaded."""
-    from chinese_calendar.constants import holidays, workdays
-
     by_year: dict[int, list[DayRow]] = {}
     for day, name in holidays.items():
         if day.weekday() < 5:  # weekend holidays are days off anyway
@@ -173,13 +178,7 @@ def year_view(session: Session, year: int) -> dict:
     return {"year": year, "official": year in data.official_years, "days": days}
 
 
-def add(session: Session, start: date, n: int) -> dict:
+def add(session: Session, start: date, n: int, end_of_day: time) -> dict:
     """The deadline n working days after `start` (the `calendar/add` API)."""
-    data = current(session)
-    when, provisional = deadline(start, n, data, clock.LOCAL_TZ)
+    when, provisional = working(session, end_of_day).deadline(start, n)
     return {"date": when.date(), "deadline": when, "provisional": provisional}
-
-
-def configure_end_of_day(text: str) -> None:
-    """Set when a deadline day ends (DEADLINE_TIME, "HH:MM:SS")."""
-    END_OF_DAY["time"] = datetime.strptime(text, "%H:%M:%S").time()

@@ -3,9 +3,11 @@
 `engine_step(...)` locks the case row (SELECT … FOR UPDATE on PostgreSQL; SQLite write
 transactions are serialized by BEGIN IMMEDIATE), checks the revision, deserializes with the
 cached spec and runs the caller's action with the working-day calendar in scope. On leaving
-it syncs task/job/case/event rows from the engine, serializes and bumps the revision — unless
-the caller set `step.save = False` or raised. The caller commits inside `unit_of_work`, which
-rolls everything back on any error; the in-memory workflow is then simply dropped.
+it syncs task/job/case/event rows from the engine, runs the after-step hooks, serializes and
+bumps the revision — unless the caller set `step.save = False` or raised. The caller commits
+inside `unit_of_work`, which rolls everything back on any error; the in-memory workflow is then
+simply dropped. The step carries the installation's settings and hooks (cases.hooks), so the
+features that plug into it need no globals.
 """
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,29 +17,28 @@ from sqlalchemy.orm import Session, lazyload, undefer
 
 from app import clock, engine
 from app.calendar import service as calendar
-from app.calendar.days import deadline
+from app.calendar.days import WorkingCalendar
 from app.cases.history import EventLog
+from app.cases.hooks import CaseRuntime, StepHooks
 from app.cases.models import Case
 from app.cases.sync import sync_from_engine
 from app.engine.deadlines import calendar_context
 from app.errors import Conflict, NotFound
 from app.processes import service as processes
+from app.settings import Settings
 
 
 @dataclass
 class Step:
     session: Session
     case: Case
-    instance: engine.ProcessInstance | None
+    instance: engine.ProcessInstance
     log: EventLog
+    settings: Settings
+    hooks: StepHooks
     deadlines: list = field(default_factory=list)  # DeadlineRecords computed in this step
     save: bool = True
     status_changes: list = field(default_factory=list)  # (old, new) statuses of this step
-
-
-# Called with the step after it is synced and before it is stored (e.g. documents issued at a
-# decision); registered at app start so the case core imports none of them.
-AFTER_STEP: list = []
 
 
 def lock_case(session: Session, case_id: int) -> Case:
@@ -51,42 +52,43 @@ def lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
-def working_calendar(session: Session):
-    """(start, n) -> (deadline, provisional) over the calendar as stored now."""
-    data = calendar.current(session)
-    return lambda start, n: deadline(start, n, data, clock.LOCAL_TZ)
+def working_calendar(session: Session, settings: Settings) -> WorkingCalendar:
+    """The calendar as stored now, with the installation's end of a deadline day."""
+    return calendar.working(session, settings.end_of_day)
 
 
 @contextmanager
-def engine_step(session: Session, case_id: int, actor: str, expected_revision: int | None = None):
+def engine_step(session: Session, case_id: int, actor: str, runtime: CaseRuntime,
+                expected_revision: int | None = None):
     case = lock_case(session, case_id)
     if expected_revision is not None and case.revision != expected_revision:
         raise Conflict(f"办件已更新（当前版本 {case.revision}，请求基于 {expected_revision}），请刷新后重试",
                        revision=case.revision)
-    with calendar_context(working_calendar(session)) as records:
+    with calendar_context(working_calendar(session, runtime.settings)) as records:
         instance = engine.ProcessInstance.load(processes.loaded(case.definition), case.state)
         # A deadline that passed wins over whatever comes now: fire what is due before acting
         # (if that takes away the task a clerk wanted to complete, the clerk gets a 409).
         instance.fire_due_timers()
-        step = Step(session, case, instance, EventLog(session, case), records)
+        step = Step(session, case, instance, EventLog(session, case), runtime.settings, runtime.hooks, records)
         yield step
         if step.save:
             close_step(step, actor)
 
 
 @contextmanager
-def first_step(session: Session, case: Case, definition, data: dict, actor: str, log: EventLog):
+def first_step(session: Session, case: Case, definition, data: dict, actor: str, log: EventLog,
+               runtime: CaseRuntime):
     """Start a new case's instance (the case row is new, so nothing to lock)."""
-    with calendar_context(working_calendar(session)) as records:
-        step = Step(session, case, None, log, records)
-        step.instance = engine.ProcessInstance.start(processes.loaded(definition), data)
+    with calendar_context(working_calendar(session, runtime.settings)) as records:
+        instance = engine.ProcessInstance.start(processes.loaded(definition), data)
+        step = Step(session, case, instance, log, runtime.settings, runtime.hooks, records)
         yield step
         close_step(step, actor)
 
 
 def close_step(step: Step, actor: str) -> None:
     sync_from_engine(step, actor)
-    for hook in AFTER_STEP:
+    for hook in step.hooks.after_step:
         hook(step, actor)
     step.case.state = step.instance.dump()
     step.case.updated_at = clock.now()

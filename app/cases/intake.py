@@ -33,7 +33,7 @@ def receiving(session: Session, principal: Principal, hall_code: str, item_code:
     hall = session.scalar(select(Hall).where(Hall.code == hall_code))
     if hall is None:
         raise ValidationFailed(f"大厅 {hall_code} 不存在", {"hall": [f"大厅 {hall_code} 不存在"]})
-    if not (principal.is_admin or hall.id in principal.halls_for(*R.INTAKE_ROLES)):
+    if not principal.may(hall.id, *R.INTAKE_ROLES):
         raise PermissionDenied(f"您不是“{hall.name}”的受理人员，不能在该大厅收件")
     item = session.scalar(select(ServiceItem).where(ServiceItem.code == item_code))
     if item is None:

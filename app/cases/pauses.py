@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.auth import roles as R
 from app.auth.principal import Principal
-from app.calendar import service as calendar
-from app.calendar.days import working_days_between
+from app.calendar.days import WorkingCalendar, working_days_between
 from app.cases import cycle, reschedule
+from app.cases.hooks import CaseRuntime
 from app.cases.models import UNDER_REVIEW, Case
+from app.cases.tasks import OPEN, Task
 from app.catalog.models import SPECIAL_PROCEDURE_KINDS
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.inbox.models import OPEN, Task
 from app.timers.models import OUT_OF_REACH, PENDING, SUSPENDED, Job
 
 KINDS = SPECIAL_PROCEDURE_KINDS
@@ -34,7 +34,7 @@ def _authorize(session: Session, principal: Principal, case_id: int):
     case = session.get(Case, case_id)
     if case is None or not principal.can_view_hall(case.hall_id):
         raise NotFound(f"办件 {case_id} 不存在")
-    if not (principal.is_admin or case.hall_id in principal.halls_for(*DECIDING_ROLES)):
+    if not principal.may(case.hall_id, *DECIDING_ROLES):
         raise PermissionDenied("只有本大厅的审批人员（后台或首席代表）可以启动或结束特别程序")
 
 
@@ -52,14 +52,14 @@ def _listed_in_guide(case: Case, kind: str) -> None:
                                {"kind": ["办事指南规定该特别程序计入办结时限"]})
 
 
-def start(session: Session, principal: Principal, case_id: int, kind: str, reason: str):
+def start(session: Session, principal: Principal, case_id: int, kind: str, reason: str, runtime: CaseRuntime):
     if kind not in KINDS:
         raise ValidationFailed(f"未知的特别程序 {kind}", {"kind": ["必须是以下之一：" + "、".join(KINDS)]})
     if not (reason or "").strip():
         raise ValidationFailed("请说明启动特别程序的理由", {"reason": ["必填项"]})
     with unit_of_work(session):
         _authorize(session, principal, case_id)
-        with cycle.engine_step(session, case_id, principal.username) as step:
+        with cycle.engine_step(session, case_id, principal.username, runtime) as step:
             case = step.case
             if case.special_procedure:
                 raise Conflict(f"办件正在进行特别程序：{case.special_procedure['label']}")
@@ -78,17 +78,17 @@ def start(session: Session, principal: Principal, case_id: int, kind: str, reaso
     return step.case
 
 
-def end(session: Session, principal: Principal, case_id: int, note: str | None):
+def end(session: Session, principal: Principal, case_id: int, note: str | None, runtime: CaseRuntime):
     with unit_of_work(session):
         _authorize(session, principal, case_id)
-        with cycle.engine_step(session, case_id, principal.username) as step:
+        with cycle.engine_step(session, case_id, principal.username, runtime) as step:
             case = step.case
             if not case.special_procedure:
                 raise Conflict("办件当前没有进行中的特别程序")
-            data = calendar.current(session)
+            working = cycle.working_calendar(session, step.settings)
             began = datetime.fromisoformat(case.special_procedure["started_at"]).astimezone(clock.LOCAL_TZ).date()
-            paused = max(0, working_days_between(began, clock.today(), data))
-            changes = _move_deadlines(step, began, data)
+            paused = max(0, working_days_between(began, clock.today(), working.data))
+            changes = _move_deadlines(step, began, working)
             procedure = case.special_procedure
             case.special_procedure, case.paused_days = None, (case.paused_days or 0) + paused
             step.log.append("special_procedure_ended", principal.username,
@@ -106,16 +106,17 @@ def _paused_since(since: datetime, began: date, data) -> int:
     return max(0, working_days_between(start, clock.today(), data))
 
 
-def _move_deadlines(step, began: date, data) -> list[str]:
+def _move_deadlines(step, began: date, working: WorkingCalendar) -> list[str]:
+    data = working.data
     session, case, changes = step.session, step.case, []
     for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == SUSPENDED)):
         rule = {**job.due_rule, "days": job.due_rule["days"] + _paused_since(job.created_at, began, data)}
         job.state, job.locked_by, job.locked_until = PENDING, None, None
-        changes.append(reschedule.timer(step, job, rule, data))
+        changes.append(reschedule.timer(step, job, rule, working))
     for task in session.scalars(select(Task).where(Task.case_id == case.id, Task.state == OPEN,
                                                    Task.due_rule.is_not(None))):
         rule = {**task.due_rule, "days": task.due_rule["days"] + _paused_since(task.created_at, began, data)}
-        changes.append(reschedule.task(task, rule, data))
+        changes.append(reschedule.task(task, rule, working))
     paused = max(0, working_days_between(began, clock.today(), data))
     rules = dict(case.deadline_rules or {})
     for kind in ("decision", "legal"):

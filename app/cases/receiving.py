@@ -1,16 +1,16 @@
 """Opening a case: the one way an application becomes a case, at a window or online."""
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.applicants import service as applicants
 from app.cases import cycle, taskforms
 from app.cases.history import EventLog
+from app.cases.hooks import CaseRuntime
 from app.cases.models import SUBMITTED, Case
-from app.cases.settings import CaseSettings
 from app.errors import ValidationFailed
+from app.parties import service as parties
 from app.processes import service as processes
 from app.taskforms.schema import validate_submission
 
@@ -45,7 +45,7 @@ def _application_data(definition, data) -> dict:
 
 
 def open_case(session: Session, opening: Opening, *, details: dict, channel: str, materials: list[str], data: dict,
-              settings: CaseSettings, actor: str, created_by_id: int | None,
+              runtime: CaseRuntime, actor: str, created_by_id: int | None,
               attach: Callable[[Case], None] | None = None) -> Case:
     """Create the case and take its first engine step, inside the caller's unit of work.
     `attach` adds rows that need the case's id (uploaded materials) before the step runs."""
@@ -55,7 +55,7 @@ def open_case(session: Session, opening: Opening, *, details: dict, channel: str
         raise ValidationFailed(f"事项“{item.name}”的流程 {guide.process_key} 尚未部署",
                                {"item_code": [f"流程 {guide.process_key} 尚未部署"]})
     application_data = _application_data(definition, data)
-    applicant = applicants.find_or_create(session, details)
+    applicant = parties.find_or_create(session, details)
     now = clock.now()
     case = Case(item_id=item.id, guide_version_id=guide.id, hall_id=hall.id, applicant_id=applicant.id,
                 applicant=details, proxy_hall_id=proxy_hall.id if proxy_hall else None,
@@ -77,16 +77,17 @@ def open_case(session: Session, opening: Opening, *, details: dict, channel: str
                {"channel": channel, "materials": materials, "guide_version": guide.version,
                 "proxy_hall": proxy_hall.code if proxy_hall else None,
                 "process": {"key": definition.key, "version": definition.version}})
+    rules = runtime.settings.cases
     with cycle.first_step(session, case, definition, {
         "case_id": case.id, "case_no": case.case_no, "item_code": item.code,
         "channel": channel, "hall": hall.code, "submitted_materials": materials,
         "case_status": SUBMITTED, "correction_round": 0,
-        "max_correction_rounds": settings.max_correction_rounds,
-        "correction_limit_days": settings.correction_limit_days,
-        "tolerance_limit_days": settings.tolerance_limit_days,
+        "max_correction_rounds": rules.max_correction_rounds,
+        "correction_limit_days": rules.correction_limit_days,
+        "tolerance_limit_days": rules.tolerance_limit_days,
         "legal_limit_days": guide.legal_limit_days,
         "promised_limit_days": guide.promised_limit_days,
         **application_data,
-    }, actor, log):
+    }, actor, log, runtime):
         pass
     return case

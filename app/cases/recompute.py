@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.calendar import service as calendar
 from app.cases import cycle, reschedule
+from app.cases.hooks import CaseRuntime
 from app.cases.models import CLOSED_STATUSES, Case
+from app.cases.tasks import OPEN, Task
 from app.database import unit_of_work
-from app.inbox.models import OPEN, Task
 from app.timers.models import PENDING, Job
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,11 @@ def _case_ids(session: Session, first: date, last: date) -> set[int]:
     return ids
 
 
-def _recompute_case(session: Session, case_id: int, first: date, last: date, reason: str, counts: Counts):
-    data = calendar.current(session)
+def _recompute_case(session: Session, case_id: int, first: date, last: date, reason: str, counts: Counts,
+                    runtime: CaseRuntime):
     changes = []
-    with cycle.engine_step(session, case_id, "calendar") as step:
+    with cycle.engine_step(session, case_id, "calendar", runtime) as step:
+        data = cycle.working_calendar(session, step.settings)
         case = step.case
         for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == PENDING)):
             if _touches(job.due_rule, job.due_at, first, last) and (change := reschedule.timer(step, job, job.due_rule, data)):
@@ -81,7 +83,7 @@ def _recompute_case(session: Session, case_id: int, first: date, last: date, rea
         counts.cases += 1
 
 
-def recompute(session: Session, first: date, last: date, reason: str) -> Counts:
+def recompute(session: Session, first: date, last: date, reason: str, runtime: CaseRuntime) -> Counts:
     """Recount every pending deadline whose span touches [first, last]."""
     counts = Counts()
     with unit_of_work(session):
@@ -89,8 +91,36 @@ def recompute(session: Session, first: date, last: date, reason: str) -> Counts:
     for case_id in ids:
         try:
             with unit_of_work(session):
-                _recompute_case(session, case_id, first, last, reason, counts)
+                _recompute_case(session, case_id, first, last, reason, counts, runtime)
         except Exception:  # one broken case must not keep the others on old deadlines
             log.exception("could not recompute the deadlines of case %s", case_id)
             counts.failed.append(case_id)
     return counts
+
+
+# --- calendar changes and what they move ------------------------------------------------
+
+def correct_day(session: Session, day: date, is_workday: bool, name: str, actor: str, runtime: CaseRuntime) -> Counts:
+    """An administrator's correction of one day; the deadlines it touches move."""
+    with unit_of_work(session):
+        calendar.set_day(session, day, is_workday, name, actor)
+    return recompute(session, day, day, f"管理员调整 {day.isoformat()}", runtime)
+
+
+def enter_notice(session: Session, rows: list[calendar.DayRow], actor: str, runtime: CaseRuntime) -> tuple[list[int], Counts]:
+    """An official holiday notice: each year it covers becomes official; the deadlines reaching
+    those years are recounted."""
+    with unit_of_work(session):
+        years = calendar.load_notice(session, rows, actor)
+    return years, _recount_years(session, years, f"录入 {'、'.join(map(str, years))} 年节假日安排", runtime)
+
+
+def import_official(session: Session, actor: str, runtime: CaseRuntime) -> tuple[list[int], Counts]:
+    """(Re)seed the holidays from the chinesecalendar package and recount what they touch."""
+    with unit_of_work(session):
+        years = calendar.import_chinesecalendar(session, actor)
+    return years, _recount_years(session, years, "导入 chinesecalendar 节假日数据", runtime)
+
+
+def _recount_years(session: Session, years: list[int], reason: str, runtime: CaseRuntime) -> Counts:
+    return recompute(session, date(min(years), 1, 1), date(max(years), 12, 31), reason, runtime)

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from app import clock
-from app.calendar.days import deadline
+from app.calendar.days import WorkingCalendar
 from app.cases.sync import apply_deadline_rules
 from app.engine.deadlines import DeadlineRecord
 
@@ -14,11 +14,11 @@ def local_day(when: datetime) -> str:
     return f"{when.astimezone(clock.LOCAL_TZ):%Y-%m-%d}"
 
 
-def timer(step, job, rule: dict, data) -> str | None:
+def timer(step, job, rule: dict, calendar: WorkingCalendar) -> str | None:
     """Count the job's deadline by `rule` and move its waiting engine timer there (the step's
     sync then updates the job). Returns what changed, for the history."""
     start = date.fromisoformat(rule["start"])
-    when, provisional = deadline(start, rule["days"], data, clock.LOCAL_TZ)
+    when, provisional = calendar.deadline(start, rule["days"])
     job.provisional = provisional
     if not step.instance.set_timer_due(job.engine_task_id, when):
         return None
@@ -26,9 +26,9 @@ def timer(step, job, rule: dict, data) -> str | None:
     return None if when == job.due_at else f"期限 {local_day(job.due_at)} → {local_day(when)}"
 
 
-def task(row, rule: dict, data) -> str | None:
+def task(row, rule: dict, calendar: WorkingCalendar) -> str | None:
     """Count an open task's due date by `rule`."""
-    when, provisional = deadline(date.fromisoformat(rule["start"]), rule["days"], data, clock.LOCAL_TZ)
+    when, provisional = calendar.deadline(date.fromisoformat(rule["start"]), rule["days"])
     change = None if when == row.due_at else f"“{row.title}”办理期限 {local_day(row.due_at)} → {local_day(when)}"
     row.due_at, row.due_rule, row.due_provisional = when, rule, provisional
     return change

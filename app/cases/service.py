@@ -7,21 +7,19 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import clock, engine
-from app.applicants import service as applicants
-from app.applicants.models import Applicant
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
 from app.cases import cycle, intake, materials, receiving, taskforms
 from app.cases.history import EventLog
+from app.cases.hooks import CaseRuntime, RefusedInStep
 from app.cases.models import CLOSED_STATUSES, Case
-from app.cases.settings import CaseSettings
+from app.cases.tasks import COMPLETED, OPEN, Task
 from app.catalog.models import ServiceItem
 from app.database import unit_of_work
-from app.documents import delivery
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.inbox import service as inbox
-from app.inbox.models import COMPLETED, OPEN, Task
+from app.parties import service as parties
+from app.parties.models import Applicant
 from app.processes import service as processes
 from app.taskforms.schema import describe, validate_submission
 
@@ -29,17 +27,23 @@ CHANNELS = receiving.CHANNELS
 SUPPLEMENT_MESSAGE = "supplement"
 
 
-def start_case(session: Session, principal: Principal, payload: dict, settings: CaseSettings) -> Case:
+def start_case(session: Session, principal: Principal, payload: dict, runtime: CaseRuntime) -> Case:
     """Receive an application at a window (收件) and start its process."""
     with unit_of_work(session):
         hall, proxy_hall, item, guide = intake.receiving(session, principal, payload["hall"], payload["item_code"])
         materials = intake.check_materials(guide, payload.get("materials", []), "materials")
-        details = applicants.validate_applicant(payload.get("applicant") or {})
+        details = parties.validate_applicant(payload.get("applicant") or {})
         case = receiving.open_case(
             session, receiving.Opening(hall=hall, proxy_hall=proxy_hall, item=item, guide=guide),
             details=details, channel=payload["channel"], materials=materials, data=payload.get("data") or {},
-            settings=settings, actor=principal.username, created_by_id=principal.user_id)
+            runtime=runtime, actor=principal.username, created_by_id=principal.user_id)
     return case
+
+
+def require_worker(principal: Principal, task: Task) -> None:
+    """403 unless the user's roles work this task's lane in its hall."""
+    if not principal.can_work(task.role, task.hall_id):
+        raise PermissionDenied(f"您在“{task.hall.name}”没有“{R.ROLE_LABELS.get(task.role, task.role)}”角色，不能办理此任务")
 
 
 def _tolerance_guard(case: Case, cleaned: dict) -> None:
@@ -53,19 +57,19 @@ def _tolerance_guard(case: Case, cleaned: dict) -> None:
                        outstanding_materials=list(case.outstanding_materials))
 
 
-def complete_task(session: Session, principal: Principal, task_id: str, data,
+def complete_task(session: Session, principal: Principal, task_id: str, data, runtime: CaseRuntime,
                   expected_revision: int | None = None) -> Case:
     try:
         with unit_of_work(session):
             task = session.get(Task, task_id)
             if task is None:
                 raise NotFound(f"任务 {task_id} 不存在")
-            inbox.require_worker(principal, task)
-            with cycle.engine_step(session, task.case_id, principal.username, expected_revision) as step:
+            require_worker(principal, task)
+            with cycle.engine_step(session, task.case_id, principal.username, runtime, expected_revision) as step:
                 _complete(session, principal, step, task, data)
-    except delivery.WrongPickupCode as wrong:
-        # The step is rolled back whole; the wrong try is counted after it, on its own.
-        raise delivery.record_wrong_code(session, wrong.case_id, principal.username) from None
+    except RefusedInStep as refused:
+        # The step is rolled back whole; what the refusal must record is written after it, on its own.
+        raise refused.settle(session, principal.username) from None
     return step.case
 
 
@@ -82,7 +86,8 @@ def _complete(session: Session, principal: Principal, step, task: Task, data) ->
     context = taskforms.context_of(step.instance, task, case.guide)
     cleaned = validate_submission(spec, data, context)
     _tolerance_guard(case, cleaned)
-    delivery.check_pickup(case, cleaned)
+    for hook in step.hooks.before_complete:  # e.g. the pickup code at the window (documents.delivery)
+        hook(step, task, cleaned)
     step.instance.complete_user_task(task.id, cleaned)
     now = clock.now()
     task.state, task.completed_at, task.completed_by_id = COMPLETED, now, principal.user_id
@@ -93,22 +98,22 @@ def _complete(session: Session, principal: Principal, step, task: Task, data) ->
 
 
 def deliver_supplement(session: Session, principal: Principal, case_id: int, materials, note: str | None,
-                       expected_revision: int | None = None) -> Case:
+                       runtime: CaseRuntime, expected_revision: int | None = None) -> Case:
     """Record materials the applicant brought to the window (补正) and hand them to the flow."""
     with unit_of_work(session):
         case = session.get(Case, case_id)
-        if case is None or not (principal.is_admin or case.hall_id in principal.staff_halls()):
+        if case is None or not principal.may(case.hall_id):
             raise NotFound(f"办件 {case_id} 不存在")
-        if not (principal.is_admin or case.hall_id in principal.halls_for(*R.INTAKE_ROLES)):
+        if not principal.may(case.hall_id, *R.INTAKE_ROLES):
             raise PermissionDenied("只有本大厅的受理人员可以登记补正材料")
-        return supplement_step(session, case_id, principal.username, materials, note, expected_revision)
+        return supplement_step(session, case_id, principal.username, materials, note, runtime, expected_revision)
 
 
-def supplement_step(session: Session, case_id: int, actor: str, materials, note: str | None,
+def supplement_step(session: Session, case_id: int, actor: str, materials, note: str | None, runtime: CaseRuntime,
                     expected_revision: int | None = None, attach=None) -> Case:
     """The supplement itself, inside the caller's unit of work: the same message whether it
     came to the window or online. `attach(case, codes)` stores uploaded files first."""
-    with cycle.engine_step(session, case_id, actor, expected_revision) as step:
+    with cycle.engine_step(session, case_id, actor, runtime, expected_revision) as step:
         case = step.case
         if case.closed:
             raise Conflict("办件已结束，不能再补正")
@@ -158,6 +163,16 @@ def open_tasks(session: Session, case_id: int) -> list[Task]:
                                 .order_by(Task.created_at)))
 
 
+def tasks_of(session: Session, case_id: int) -> list[Task]:
+    """Every task of the case, oldest first."""
+    return list(session.scalars(select(Task).where(Task.case_id == case_id).order_by(Task.created_at)))
+
+
+def completed_steps(session: Session, case_id: int) -> list[str]:
+    """The BPMN ids of the steps completed so far (green on the diagram)."""
+    return sorted(set(session.scalars(select(Task.spec_id).where(Task.case_id == case_id, Task.state == COMPLETED))))
+
+
 def task_form(task: Task) -> tuple[dict | None, dict]:
     """The task's form and the data the form viewer needs (the answer, once completed)."""
     if not task.form_key:
@@ -202,8 +217,7 @@ def add_material_file(session: Session, principal: Principal, case_id: int, code
     """A clerk scans a paper material of a window case into it (same checks as online)."""
     with unit_of_work(session):
         case = visible_case(session, principal, case_id)
-        intake_halls = principal.halls_for(*R.INTAKE_ROLES)
-        if not (principal.is_admin or case.hall_id in intake_halls or case.proxy_hall_id in intake_halls):
+        if not (principal.may(case.hall_id, *R.INTAKE_ROLES) or principal.may(case.proxy_hall_id, *R.INTAKE_ROLES)):
             raise PermissionDenied("只有受理人员可以上传办件材料")
         if case.closed:
             raise Conflict("办件已结束，不能再上传材料")

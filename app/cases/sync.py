@@ -10,9 +10,9 @@ from sqlalchemy import select
 from app import clock
 from app.auth.roles import ROLE_LABELS
 from app.cases import models as C
+from app.cases.tasks import CANCELLED, OPEN, Task
 from app.engine import deadlines
 from app.errors import ProcessFailure
-from app.inbox.models import CANCELLED, OPEN, Task
 from app.timers import models as J
 from app.timers import wakeup
 

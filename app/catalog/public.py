@@ -1,5 +1,9 @@
 """The one published record every channel renders (art. 8): the guide page, the JSON API and
 the QR code all start from `public_view`, so they cannot drift apart."""
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.orm import Session
+
 from app.catalog.models import (
     HANDLING_CHANNELS,
     ITEM_TYPES,
@@ -11,12 +15,14 @@ from app.catalog.models import (
     SERVICE_OBJECTS,
     SOURCES,
     GuideVersion,
+    ServiceItem,
 )
 
 # Other features add their public parts to a guide's record (the FAQ of answered consultations,
-# related policies): functions (session, item, base_url) -> dict registered at app start, so the
-# page and the JSON stay one record while the catalog imports none of those features.
-PUBLIC_EXTRAS: list = []
+# related policies): functions (session, item, base_url) -> dict that the bootstrap lists and
+# the faces pass in, so the page and the JSON stay one record while the catalog imports none
+# of those features.
+PublicExtra = Callable[[Session, ServiceItem, str], dict]
 
 
 def guide_url(base_url: str, code: str) -> str:
@@ -75,10 +81,10 @@ def public_view(version: GuideVersion, base_url: str) -> dict:
     }
 
 
-def public_record(session, version: GuideVersion, base_url: str) -> dict:
-    """The guide's public record with every registered extra (what the page and the API show)."""
+def public_record(session: Session, version: GuideVersion, base_url: str, extras: Sequence[PublicExtra]) -> dict:
+    """The guide's public record with every extra (what the page and the API show)."""
     view = public_view(version, base_url)
-    for extra in PUBLIC_EXTRAS:
+    for extra in extras:
         view.update(extra(session, version.item, base_url))
     return view
 

@@ -3,8 +3,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import Hall
-from app.catalog.models import PUBLISHED, GuideVersion, ServiceItem, service_item_hall
+from app.catalog.models import PUBLISHED, GuideMaterial, GuideVersion, ServiceItem, service_item_hall
 from app.errors import NotFound
+from app.files import service as files
+from app.files.models import StoredFile
 
 
 def published_guide(session: Session, code: str) -> GuideVersion:
@@ -63,3 +65,23 @@ def material_options(guide: GuideVersion) -> list[dict]:
     """Materials a clerk may ask for, as form options ({label, value}) for checklists: what the
     government obtains by sharing is never asked of the applicant (art. 7(5))."""
     return [{"label": m.name, "value": m.code} for m in guide.materials if m.asked_of_applicant]
+
+
+def item_choices(session: Session) -> list[tuple[str, str]]:
+    """(code, name) of every item, for filter lists."""
+    return [(code, name) for code, name in session.execute(select(ServiceItem.code, ServiceItem.name)
+                                                           .order_by(ServiceItem.code))]
+
+
+def public_file(session: Session, sha256: str) -> StoredFile:
+    """A blank form or sample of a published guide. Other stored files (applicants' materials)
+    are never reachable this way: 404."""
+    published = select(GuideVersion.id).where(GuideVersion.status == PUBLISHED)
+    used = (session.scalar(select(GuideMaterial.id).where(GuideMaterial.guide_id.in_(published),
+                                                          (GuideMaterial.blank_template == sha256)
+                                                          | (GuideMaterial.sample == sha256)).limit(1))
+            or session.scalar(select(GuideVersion.id).where(GuideVersion.status == PUBLISHED,
+                                                            GuideVersion.result_sample == sha256).limit(1)))
+    if not used:
+        raise NotFound("文件不存在")
+    return files.get(session, sha256)

@@ -1,32 +1,32 @@
 """咨询 (art. 11): record a question by channel, give it a first responder who owns it until it
 is answered (首问负责制), answer it (back to the asker; into the guide's FAQ when public), and
 count how many were answered within one working day."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.applicants.service import PHONE
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
 from app.calendar import service as calendar
-from app.calendar.days import deadline
 from app.cases import intake
 from app.catalog.models import ServiceItem
 from app.consultations.models import ANSWERED, CHANNELS, OPEN, Consultation
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from app.notify import service as notify
+from app.parties.service import PHONE
+from app.settings import Settings
 
 ANSWER_DAYS = 1  # art. 11: the first responder answers within one working day
 STAFF_ROLES = tuple(R.HALL_ROLES)
 
 
-def due_for(session: Session, created_at) -> object:
-    due, _ = deadline(created_at.astimezone(clock.LOCAL_TZ).date(), ANSWER_DAYS, calendar.current(session),
-                      clock.LOCAL_TZ)
+def due_for(session: Session, created_at: datetime, settings: Settings) -> datetime:
+    due, _ = calendar.working(session, settings.end_of_day).deadline(created_at.astimezone(clock.LOCAL_TZ).date(),
+                                                                     ANSWER_DAYS)
     return due
 
 
@@ -68,17 +68,17 @@ def _item_and_hall(session: Session, item_code: str | None, hall_code: str | Non
 
 def record(session: Session, principal: Principal, *, channel: str, question: str, item_code: str | None,
            hall_code: str, name: str | None = None, phone: str | None = None, email: str | None = None,
-           answer: str | None = None, public: bool = False) -> Consultation:
+           settings: Settings, answer: str | None = None, public: bool = False) -> Consultation:
     """A question a member of staff took (window, phone, letter…): they are its first responder;
     one answered on the spot is recorded answered."""
     details = _details(channel, question, name, phone, email)
     item, hall = _item_and_hall(session, item_code, hall_code)
-    if not (principal.is_admin or hall.id in principal.halls_for(*STAFF_ROLES)):
+    if not principal.may(hall.id, *STAFF_ROLES):
         raise PermissionDenied(f"您不是“{hall.name}”的工作人员")
     now = clock.now()
     with unit_of_work(session):
         row = Consultation(**details, item_id=item.id if item else None, hall_id=hall.id, state=OPEN,
-                           first_responder=principal.username, taken_at=now, due_at=due_for(session, now),
+                           first_responder=principal.username, taken_at=now, due_at=due_for(session, now, settings),
                            created_at=now, recorded_by=principal.username, public=False)
         session.add(row)
         if (answer or "").strip():
@@ -87,7 +87,7 @@ def record(session: Session, principal: Principal, *, channel: str, question: st
 
 
 def ask_online(session: Session, *, question: str, item_code: str | None, hall_code: str | None, name: str | None,
-               phone: str | None, email: str | None, bucket: str, per_hour: int) -> Consultation:
+               phone: str | None, email: str | None, bucket: str, settings: Settings) -> Consultation:
     """A question asked on the public site without signing in: rate-limited per client address
     (IPv6 per /64); it waits in the hall's pool until a clerk takes it."""
     details = _details("online", question, name, phone, email)
@@ -101,16 +101,16 @@ def ask_online(session: Session, *, question: str, item_code: str | None, hall_c
             session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"consult:{bucket}"})
         recent = session.scalar(select(func.count()).select_from(Consultation).where(
             Consultation.client_bucket == bucket, Consultation.created_at > now - timedelta(hours=1)))
-        if recent >= per_hour:
+        if recent >= settings.consultations_per_hour:
             raise TooManyRequests("提问过于频繁，请一小时后再试，或拨打咨询电话", retry_after=3600)
         row = Consultation(**details, item_id=item.id if item else None, hall_id=hall.id, state=OPEN,
-                           due_at=due_for(session, now), created_at=now, client_bucket=bucket, public=False)
+                           due_at=due_for(session, now, settings), created_at=now, client_bucket=bucket, public=False)
         session.add(row)
     return row
 
 
 def _visible(principal: Principal, row: Consultation | None) -> Consultation:
-    if row is None or not (principal.is_admin or row.hall_id in principal.halls_for(*STAFF_ROLES)):
+    if row is None or not principal.may(row.hall_id, *STAFF_ROLES):
         raise NotFound("咨询不存在")
     return row
 
@@ -138,7 +138,7 @@ def reassign(session: Session, principal: Principal, consultation_id: int, usern
 
     with unit_of_work(session):
         row = _visible(principal, session.get(Consultation, consultation_id, with_for_update=True))
-        if not (principal.is_admin or row.hall_id in principal.halls_for(R.SUPERVISOR)):
+        if not principal.may(row.hall_id, R.SUPERVISOR):
             raise PermissionDenied("只有督办人员可以改派咨询")
         if row.state != OPEN:
             raise Conflict("咨询已答复")
@@ -186,8 +186,7 @@ def set_public(session: Session, principal: Principal, consultation_id: int, pub
             raise Conflict("答复后才能公开")
         if public and row.item_id is None:
             raise ValidationFailed("未关联事项的咨询不能公开到办事指南", {"public": ["请先关联事项"]})
-        if not (principal.is_admin or row.answered_by == principal.username
-                or row.hall_id in principal.halls_for(R.SUPERVISOR)):
+        if not (row.answered_by == principal.username or principal.may(row.hall_id, R.SUPERVISOR)):
             raise PermissionDenied("只有答复人或督办人员可以修改公开状态")
         row.public = bool(public)
     return row
@@ -246,7 +245,7 @@ def statistics(session: Session, principal: Principal) -> dict:
 
 
 def public_faq(session: Session, item: ServiceItem, base_url: str) -> dict:
-    """The guide's 常见问题 (catalog.public.PUBLIC_EXTRAS): answers their responders made public."""
+    """The guide's 常见问题 (a public extra of catalog.public): answers their responders made public."""
     return {"faq": [{"question": c.question, "answer": c.answer,
                      "answered_at": c.answered_at.astimezone(clock.LOCAL_TZ).date().isoformat()}
                     for c in faq(session, item.id)]}

@@ -18,11 +18,11 @@ from app.cases import cycle
 from app.cases.history import EventLog
 from app.cases.models import AWAITING_CORRECTION, Case
 from app.cases.service import open_tasks, visible_case
+from app.cases.tasks import Task
 from app.contacts.kinds import CONTACT_MODES, PROCEDURE_CONTACTS, contact_label
 from app.contacts.models import ContactRecord
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.inbox.models import Task
 
 MAX_SUMMARY = MAX_NOTE = 2000
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a contact time may name

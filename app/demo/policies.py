@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.auth.models import User
 from app.calendar import service as calendar
-from app.calendar.days import is_working_day, working_days_between
+from app.calendar.days import WorkingCalendar, is_working_day, working_days_between
 from app.catalog.models import ServiceItem
 from app.demo.formpdf import FONT
 from app.files import service as files
 from app.files.service import FileStore
 from app.policies.models import DRAFT, PUBLISHED, Policy
 from app.policies.service import apply_deadlines
+from app.settings import Settings
 
 ELDERLY = {
     "title": "西安市鄠邑区高龄老人生活补贴发放管理办法", "issuing_body": "西安市鄠邑区民政局",
@@ -77,13 +78,13 @@ def _working_days_ago(n: int, today: date, data) -> date:
     return day
 
 
-def _add(session: Session, spec: dict, made_on: date, owner: User, data, store: FileStore) -> Policy:
+def _add(session: Session, spec: dict, made_on: date, owner: User, working: WorkingCalendar, store: FileStore) -> Policy:
     items = list(session.scalars(select(ServiceItem).where(ServiceItem.code.in_(spec["items"]))))
     now = clock.now()
     row = Policy(title=spec["title"], issuing_body=spec["issuing_body"], document_number=spec["document_number"],
                  made_on=made_on, full_text=spec["full_text"], qa=spec["qa"], video_url=spec.get("video_url"),
                  owner=owner, items=items, state=DRAFT, created_at=now, created_by="seed", updated_at=now)
-    apply_deadlines(row, data, now)
+    apply_deadlines(row, working, now)
     if spec.get("graphic"):
         row.graphic_sha256 = files.store(session, store, _graphic(spec["graphic"]), f"{spec['graphic'][0]}.pdf",
                                          by="seed").sha256
@@ -93,16 +94,18 @@ def _add(session: Session, spec: dict, made_on: date, owner: User, data, store: 
     return row
 
 
-def seed_policies(session: Session, store: FileStore) -> list[str]:
+def seed_policies(session: Session, settings: Settings) -> list[str]:
+    store = settings.store
     owner = session.scalar(select(User).where(User.username == "designer"))
     if not calendar.current(session).official_years:  # deadlines need the holidays (`flask calendar import`)
         calendar.import_chinesecalendar(session, "seed")
         session.flush()
-    data, lines = calendar.current(session), []
+    working, lines = calendar.working(session, settings.end_of_day), []
+    data = working.data
     for spec in (ELDERLY, FOOD, HYGIENE):
         if owner is None or session.scalar(select(Policy.id).where(Policy.title == spec["title"])) is not None:
             continue
         made_on = spec.get("made_on") or _working_days_ago(12, clock.today(), data)
-        row = _add(session, spec, made_on, owner, data, store)
+        row = _add(session, spec, made_on, owner, working, store)
         lines.append(f"{'published' if row.published_at else 'drafted'} policy {row.title} (made {made_on})")
     return lines

@@ -21,6 +21,7 @@ from app.demo.policies import seed_policies
 from app.files import service as files
 from app.files.service import FileStore
 from app.processes import service as processes
+from app.settings import Settings
 
 DEMO_PASSWORD = "onewindow-demo"
 GUIDES_DIR = Path(__file__).parent / "guides"
@@ -91,8 +92,9 @@ def seed_catalogue(session: Session, store: FileStore) -> list[str]:
     return lines
 
 
-def seed(session: Session, processes_dir: Path, limits: processes.DeployLimits, store: FileStore) -> list[str]:
+def seed(session: Session, processes_dir: Path, limits: processes.DeployLimits, settings: Settings) -> list[str]:
     """Create what is missing; returns lines describing the result."""
+    store = settings.store
     district = _hall(session, *DISTRICT_HALL)
     street = _hall(session, *STREET_HALL, parent=district)
     _hall(session, *COMMUNITY_STATION, parent=street)
@@ -108,6 +110,6 @@ def seed(session: Session, processes_dir: Path, limits: processes.DeployLimits, 
         definition, created = processes.deploy(session, path.read_bytes(), [], None, limits)
         lines.append(f"{'deployed' if created else 'kept'} process {definition.key} v{definition.version}")
     lines += seed_catalogue(session, store)
-    lines += seed_policies(session, store)
+    lines += seed_policies(session, settings)
     session.commit()
     return lines

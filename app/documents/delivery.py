@@ -15,6 +15,7 @@ from app.auth.service import ClockSigner
 from app.cases import models as C
 from app.cases.cycle import lock_case
 from app.cases.history import EventLog
+from app.cases.hooks import RefusedInStep
 from app.database import unit_of_work
 from app.documents import service as documents
 from app.documents.models import Document
@@ -30,33 +31,33 @@ PICKUP_SUSPENDED_NOTICE = "pickup_suspended"  # the message to the hall's superv
 
 
 def after_step(step, actor: str) -> None:
-    """cycle.AFTER_STEP hook: a pickup code when the result is ready; the download link once it
-    was delivered online."""
+    """After-step hook: a pickup code when the result is ready; the download link once it was
+    delivered online."""
     case = step.case
     for old, new in step.status_changes:
         if new == C.AWAITING_DELIVERY and case.pickup_code is None:
             case.pickup_code = _new_code(None)
             step.log.append("pickup_code_issued", actor, "已生成取件码（申请人凭取件码到综合窗口领取）", {})
         if old == C.AWAITING_DELIVERY and case.delivery_method == "e_delivery" and not case.e_delivery_token:
-            if _key_known(step.session) and issue_link(step.session, case, documents.settings_for(step.session).secret):
+            if issue_link(step.session, case, step.settings.secret):
                 step.log.append("e_delivered", actor, "已网上送达：申请人可在办件页面下载决定书", {})
 
 
-def _key_known(session: Session) -> bool:
-    try:
-        documents.settings_for(session)
-        return True
-    except KeyError:
-        return False
+def before_complete(step, task, cleaned: dict) -> None:
+    """Before-complete hook: the pickup window's form must carry the applicant's code."""
+    check_pickup(step.case, cleaned)
 
 
-class WrongPickupCode(ValidationFailed):
+class WrongPickupCode(RefusedInStep, ValidationFailed):
     """A wrong code at the window. Raised inside the engine step, which is then rolled back as
-    a whole; the caller counts the try afterwards in a transaction of its own (record_wrong_code)."""
+    a whole; the try is counted afterwards in a transaction of its own (record_wrong_code)."""
 
     def __init__(self, case_id: int):
         super().__init__("取件码不正确", {"pickup_code": ["取件码不正确"]})
         self.case_id = case_id
+
+    def settle(self, session: Session, actor: str) -> DomainError:
+        return record_wrong_code(session, self.case_id, actor)
 
 
 def _new_code(old: str | None) -> str:
@@ -166,7 +167,7 @@ def reset_pickup_code(session: Session, principal: Principal, case_id: int, note
         case = lock_case(session, case_id)
         if not principal.can_view_hall(case.hall_id):
             raise NotFound(f"办件 {case_id} 不存在")
-        if not (principal.is_admin or case.hall_id in principal.halls_for(R.SUPERVISOR)):
+        if not principal.may(case.hall_id, R.SUPERVISOR):
             raise PermissionDenied("只有本大厅的督办人员或系统管理员可以重置取件码")
         if case.status != C.AWAITING_DELIVERY or not case.pickup_code or not pickup_suspended(case):
             raise Conflict("该办件未暂停窗口领取，无需重置取件码")

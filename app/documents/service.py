@@ -1,56 +1,31 @@
 """Issuing the documents of a case at its decisions (art. 13–14, 28): composed from the case and
 its guide version, drawn as a PDF, stored, signed with the office's seal, listed on the case.
 
-Runs inside the engine step that made the decision (cycle.AFTER_STEP), so a document exists
-exactly when its decision does; a failed step leaves no document behind.
+Runs inside the engine step that made the decision (an after-step hook the bootstrap registers:
+`Issuer(key_file).after_step`), so a document exists exactly when its decision does; a failed
+step leaves no document behind.
 """
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timezone
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.auth.models import User
 from app.cases import models as C
+from app.cases.tasks import COMPLETED, Task
 from app.catalog.models import MATERIAL_TYPES
 from app.documents import keys, render, seal
 from app.documents.models import KINDS, Document
 from app.errors import NotFound
 from app.files import service as files
 from app.files.service import FileStore
-from app.inbox.models import COMPLETED, Task
 
 RIGHTS = ("如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，"
           "或者在六个月内依法向人民法院提起行政诉讼。")
-
-
-@dataclass(frozen=True)
-class Settings:
-    store: FileStore
-    key_file: seal.KeyFile  # re-read when rotated; verification: pinned keys + the table (keys.trusted)
-    base_url: str
-    secret: str = ""  # signs e-delivery links
-
-
-_SETTINGS: dict[str, Settings] = {}
-
-
-def configure(database_url: str, store: FileStore, key_path: Path, office: str, base_url: str,
-              secret: str = "") -> None:
-    """Per database (an installation): where files go, the seal, the public address."""
-    key_file = seal.KeyFile(key_path, office)
-    key_file.current()  # made (or read) at start, so a key that cannot be read fails here, not in a step
-    _SETTINGS[database_url] = Settings(store, key_file, base_url.rstrip("/"), secret)
-
-
-def _key(session: Session) -> str:
-    return session.get_bind().url.render_as_string(hide_password=False)
-
-
-def settings_for(session: Session) -> Settings:
-    return _SETTINGS[_key(session)]
 
 
 def _day(moment) -> str:
@@ -70,8 +45,6 @@ def _last_answer(session: Session, case: C.Case, element: str) -> dict:
 
 
 def _clerk(session: Session, actor: str) -> str:
-    from app.auth.models import User
-
     user = session.scalar(select(User).where(User.username == actor))
     return user.display_name if user else actor
 
@@ -135,11 +108,11 @@ def compose(session: Session, case: C.Case, kind: str, actor: str, base_url: str
     return letterhead, body, data
 
 
-def issue(session: Session, case: C.Case, kind: str, actor: str, log) -> Document:
-    config = settings_for(session)
-    signing = keys.signing_key(session, config.key_file)
+def issue(session: Session, case: C.Case, kind: str, actor: str, log, key_file: seal.KeyFile, store: FileStore,
+          base_url: str) -> Document:
+    signing = keys.signing_key(session, key_file)
     title, prefix = KINDS[kind]
-    letterhead, paragraphs, data = compose(session, case, kind, actor, config.base_url)
+    letterhead, paragraphs, data = compose(session, case, kind, actor, base_url)
     document = Document(case_id=case.id, kind=kind, title=title, signer=signing.office, issued_by=actor, data=data)
     session.add(document)
     session.flush()
@@ -148,8 +121,8 @@ def issue(session: Session, case: C.Case, kind: str, actor: str, log) -> Documen
     document.verify_key = secrets.token_urlsafe(16)[:22]
     pdf = render.render(letterhead=letterhead, title=title, document_no=document.document_no, paragraphs=paragraphs,
                         office=signing.office, date_text=_day(now),
-                        verify_url=f"{config.base_url}/verify/{document.verify_key}")
-    stored = files.store(session, config.store, pdf, f"{title}{document.document_no}.pdf", by=actor)
+                        verify_url=f"{base_url}/verify/{document.verify_key}")
+    stored = files.store(session, store, pdf, f"{title}{document.document_no}.pdf", by=actor)
     document.file_id, document.sha256, document.signed_at = stored.id, stored.sha256, now
     document.key_id = signing.key_id
     document.signature = signing.sign(seal.signed_message(document.document_no, stored.sha256, now.isoformat()))
@@ -175,13 +148,18 @@ def kinds_for(case: C.Case, old: str, new: str) -> list[str]:
     return []
 
 
-def after_step(step, actor: str) -> None:
-    """cycle.AFTER_STEP hook: issue what this step's decisions call for."""
-    if not step.status_changes or _key(step.session) not in _SETTINGS:
-        return
-    for old, new in step.status_changes:
-        for kind in kinds_for(step.case, old, new):
-            issue(step.session, step.case, kind, actor, step.log)
+@dataclass(frozen=True)
+class Issuer:
+    """The after-step hook that issues what a step's decisions call for, signed with this
+    installation's seal (the bootstrap registers `Issuer(key_file).after_step`)."""
+
+    key_file: seal.KeyFile
+
+    def after_step(self, step, actor: str) -> None:
+        for old, new in step.status_changes:
+            for kind in kinds_for(step.case, old, new):
+                issue(step.session, step.case, kind, actor, step.log, self.key_file, step.settings.store,
+                      step.settings.document_base_url)
 
 
 def of_case(session: Session, case_id: int) -> list[Document]:
@@ -202,13 +180,11 @@ def by_verify_key(session: Session, key: str) -> Document:
     return document
 
 
-def verify_file(session: Session, content: bytes) -> Document | None:
+def verify_file(session: Session, content: bytes, key_file: seal.KeyFile) -> Document | None:
     """The document this exact file is, if it is a signed original (hash known, signature good)."""
-    import hashlib
-
     digest = hashlib.sha256(content).hexdigest()
     document = session.scalar(select(Document).where(Document.sha256 == digest))
-    if document is None or not signature_valid(session, document):
+    if document is None or not signature_valid(session, document, key_file):
         return None
     return document
 
@@ -225,7 +201,7 @@ SIGNATURE_STATES = {
 }
 
 
-def signature_state(session: Session, document: Document) -> str:
+def signature_state(session: Session, document: Document, key_file: seal.KeyFile) -> str:
     """VALID, or why not (a key of SIGNATURE_STATES). Checked with the public key this host
     trusts under the document's own key id (keys.trusted: pinned outside the database and
     registered), so documents signed before a key rotation stay valid; a key id this host has
@@ -233,7 +209,7 @@ def signature_state(session: Session, document: Document) -> str:
     leaked retired key could make)."""
     if not (document.signature and document.signed_at and document.sha256 and document.document_no):
         return BAD_SIGNATURE
-    key, why = keys.trusted(session, document.key_id, settings_for(session).key_file)
+    key, why = keys.trusted(session, document.key_id, key_file)
     if key is None:
         return why
     stamp = document.signed_at.astimezone(timezone.utc).isoformat()
@@ -245,8 +221,8 @@ def signature_state(session: Session, document: Document) -> str:
     return VALID
 
 
-def signature_valid(session: Session, document: Document) -> bool:
-    return signature_state(session, document) == VALID
+def signature_valid(session: Session, document: Document, key_file: seal.KeyFile) -> bool:
+    return signature_state(session, document, key_file) == VALID
 
 
 def describe(document: Document) -> dict:

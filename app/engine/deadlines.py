@@ -5,17 +5,13 @@ calendar comes from the step that is running (`calendar_context`, set by app.cas
 each call is recorded with the engine task that asked, so a deadline computed on a
 provisional calendar can be recomputed once the year's official schedule is entered.
 """
-from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app import clock
-from app.calendar.days import HolidayData, deadline, end_of
-
-# (start, n) -> (deadline, provisional)
-Calendar = Callable[[date, int], tuple[datetime, bool]]
+from app.calendar.days import HolidayData, WorkingCalendar
 
 
 @dataclass(frozen=True)
@@ -27,18 +23,21 @@ class DeadlineRecord:
     provisional: bool
 
 
-_calendar: ContextVar[Calendar | None] = ContextVar("onewindow_calendar", default=None)
+_calendar: ContextVar[WorkingCalendar | None] = ContextVar("onewindow_calendar", default=None)
 _records: ContextVar[list | None] = ContextVar("onewindow_deadline_records", default=None)
 asking_task: ContextVar[str | None] = ContextVar("onewindow_asking_task", default=None)
 
 
-def weekends_only(start: date, n: int) -> tuple[datetime, bool]:
-    """The fallback outside a step: weekends off, everything provisional."""
-    return deadline(start, n, HolidayData(), clock.LOCAL_TZ)
+# The fallback outside a step: weekends off, everything provisional.
+WEEKENDS_ONLY = WorkingCalendar(HolidayData(), clock.LOCAL_TZ)
+
+
+def _active() -> WorkingCalendar:
+    return _calendar.get() or WEEKENDS_ONLY
 
 
 @contextmanager
-def calendar_context(calendar: Calendar):
+def calendar_context(calendar: WorkingCalendar):
     """Run engine work with this calendar; yields the list of deadlines computed meanwhile."""
     records: list[DeadlineRecord] = []
     tokens = (_calendar.set(calendar), _records.set(records))
@@ -51,7 +50,7 @@ def calendar_context(calendar: Calendar):
 
 def compute(start: date, n: int) -> tuple[datetime, bool]:
     """(deadline, provisional) n working days after `start` on the active calendar."""
-    return (_calendar.get() or weekends_only)(start, n)
+    return _active().deadline(start, n)
 
 
 def workdays_from(start, n) -> str:
@@ -77,7 +76,7 @@ def workdays_from(start, n) -> str:
 
 def day_end(day) -> str:
     """The end of a calendar day (an ISO date), e.g. a licence's expiry: not a working-day count."""
-    return end_of(date.fromisoformat(str(day).strip()[:10]), clock.LOCAL_TZ).isoformat()
+    return _active().end_of(date.fromisoformat(str(day).strip()[:10])).isoformat()
 
 
 def workdays(n) -> str:
@@ -89,7 +88,7 @@ def calendar_days(n) -> str:
     """Deprecated (process versions deployed before working days existed still call it):
     the end of the n-th calendar day after today."""
     day = clock.today() + timedelta(days=int(n))
-    return end_of(day, clock.LOCAL_TZ).isoformat()
+    return _active().end_of(day).isoformat()
 
 
 HELPERS = {"workdays": workdays, "workdays_from": workdays_from, "day_end": day_end, "calendar_days": calendar_days}

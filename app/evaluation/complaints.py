@@ -5,18 +5,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.applicants.service import PHONE
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
 from app.calendar import service as calendar
-from app.calendar.days import deadline
 from app.cases.history import EventLog
 from app.cases.models import Case
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.evaluation.models import COMPLAINT_CHANNELS, Complaint
 from app.notify import service as notify
+from app.parties.service import PHONE
+from app.settings import Settings
 
 ANSWER_DAYS = 5
 
@@ -40,11 +40,12 @@ def _check(channel: str, name: str, phone: str | None, email: str | None, conten
 
 
 def lodge(session: Session, *, channel: str, name: str, phone: str | None, email: str | None, content: str,
-          case: Case | None = None, hall_code: str | None = None, recorded_by: str | None = None) -> Complaint:
+          settings: Settings, case: Case | None = None, hall_code: str | None = None,
+          recorded_by: str | None = None) -> Complaint:
     details = _check(channel, name, phone, email, content)
     now = clock.now()
     hall = case.hall if case else (session.scalar(select(Hall).where(Hall.code == hall_code)) if hall_code else None)
-    due, _ = deadline(now.astimezone(clock.LOCAL_TZ).date(), ANSWER_DAYS, calendar.current(session), clock.LOCAL_TZ)
+    due, _ = calendar.working(session, settings.end_of_day).deadline(now.astimezone(clock.LOCAL_TZ).date(), ANSWER_DAYS)
     with unit_of_work(session):
         row = Complaint(**details, case_id=case.id if case else None, hall_id=hall.id if hall else None,
                         state="open", due_at=due, created_at=now, recorded_by=recorded_by)
@@ -69,7 +70,7 @@ def answer(session: Session, principal: Principal, complaint_id: int, text: str)
         raise ValidationFailed("请填写答复", {"answer": ["必填项"]})
     with unit_of_work(session):
         row = session.get(Complaint, complaint_id)
-        if row is None or not (principal.is_admin or row.hall_id in principal.halls_for(R.SUPERVISOR)):
+        if row is None or not principal.may(row.hall_id, R.SUPERVISOR):
             raise NotFound("投诉不存在")
         if row.state != "open":
             raise Conflict("投诉已答复")

@@ -7,18 +7,18 @@ from app import clock
 from app.auth import roles as R
 from app.auth.principal import Principal
 from app.calendar import service as calendar
-from app.calendar.days import deadline
 from app.cases.history import EventLog
 from app.cases.models import Case
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.evaluation.models import BAD, CHANNELS, LEVELS, ONSITE, Evaluation, Rectification
 from app.notify import service as notify
+from app.settings import Settings
 
 RECTIFY_DAYS = 5
 
 
-def rate(session: Session, case: Case, level: int, channel: str, comment: str | None) -> Evaluation:
+def rate(session: Session, case: Case, level: int, channel: str, comment: str | None, settings: Settings) -> Evaluation:
     errors = {}
     if level not in LEVELS:
         errors["level"] = ["必须是 1（非常不满意）到 5（非常满意）"]
@@ -44,8 +44,8 @@ def rate(session: Session, case: Case, level: int, channel: str, comment: str | 
         log.append("evaluated", "applicant", f"申请人评价：{LEVELS[level]}（{CHANNELS[channel]}）",
                    {"level": level, "channel": channel})
         if level in BAD:
-            due, _ = deadline(now.astimezone(clock.LOCAL_TZ).date(), RECTIFY_DAYS, calendar.current(session),
-                              clock.LOCAL_TZ)
+            due, _ = calendar.working(session, settings.end_of_day).deadline(
+                now.astimezone(clock.LOCAL_TZ).date(), RECTIFY_DAYS)
             session.add(Rectification(evaluation=evaluation, case_id=case.id, hall_id=case.hall_id, due_at=due,
                                       state="open"))
             log.append("rectification_opened", "system", f"差评转督办整改，{RECTIFY_DAYS} 个工作日内完成",
@@ -67,7 +67,7 @@ def close(session: Session, principal: Principal, rectification_id: int, outcome
         raise ValidationFailed("请填写整改情况", {"result": ["必填项"]})
     with unit_of_work(session):
         row = session.get(Rectification, rectification_id)
-        if row is None or not (principal.is_admin or row.hall_id in principal.halls_for(R.SUPERVISOR)):
+        if row is None or not principal.may(row.hall_id, R.SUPERVISOR):
             raise NotFound("整改任务不存在")
         if row.state != "open":
             raise Conflict("整改任务已办结")

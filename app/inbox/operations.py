@@ -11,10 +11,10 @@ from app.auth.principal import Principal
 from app.cases import cycle
 from app.cases.models import Case
 from app.cases.service import visible_case
+from app.cases.tasks import OPEN, Task
 from app.database import unit_of_work
 from app.errors import Conflict, PermissionDenied, ValidationFailed
 from app.inbox import service as inbox
-from app.inbox.models import OPEN, Task
 
 NOTE_MAX = 500
 
@@ -29,7 +29,7 @@ def _note(text: str | None, field: str, required: bool = False) -> str:
 
 
 def supervises(principal: Principal, hall_id: int) -> bool:
-    return principal.is_admin or hall_id in principal.halls_for(R.SUPERVISOR)
+    return principal.may(hall_id, R.SUPERVISOR)
 
 
 def colleagues(session: Session, task: Task) -> list[User]:

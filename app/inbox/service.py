@@ -8,10 +8,11 @@ from app.auth.models import Hall, User
 from app.auth.principal import Principal
 from app.cases import cycle
 from app.cases.models import Case
+from app.cases.service import require_worker
+from app.cases.tasks import COMPLETED, OPEN, Task
 from app.catalog.models import ServiceItem
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied
-from app.inbox.models import COMPLETED, OPEN, Task
 
 
 def _visibility(principal: Principal):
@@ -75,12 +76,6 @@ def visible_task(session: Session, principal: Principal, task_id: str) -> Task:
     return task
 
 
-def require_worker(principal: Principal, task: Task) -> None:
-    """403 unless the user's roles work this task's lane in its hall."""
-    if not principal.can_work(task.role, task.hall_id):
-        raise PermissionDenied(f"您在“{task.hall.name}”没有“{R.ROLE_LABELS.get(task.role, task.role)}”角色，不能办理此任务")
-
-
 def _task(session: Session, task_id: str) -> Task:
     task = session.get(Task, task_id)
     if task is None:
@@ -112,7 +107,7 @@ def claim(session: Session, principal: Principal, task_id: str) -> Task:
 def unclaim(session: Session, principal: Principal, task_id: str) -> Task:
     with unit_of_work(session):
         task = _task(session, task_id)
-        supervising = principal.is_admin or task.hall_id in principal.halls_for(R.SUPERVISOR)
+        supervising = principal.may(task.hall_id, R.SUPERVISOR)
         if not supervising:
             require_worker(principal, task)
         step_case = cycle.lock_case(session, task.case_id)

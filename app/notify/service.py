@@ -1,5 +1,5 @@
 """Telling applicants what happened (art. 15): messages are queued in the step that made the
-event (cycle.AFTER_STEP) and sent by the scheduler with retries; a channel that is down loses
+event (an after-step hook the bootstrap registers) and sent by the scheduler with retries; a channel that is down loses
 nothing — its messages wait and go out when it is back."""
 from datetime import timedelta
 
@@ -61,7 +61,7 @@ def queue(session: Session, *, kind: str, text: str, phone: str | None, email: s
 
 
 def after_step(step, actor: str) -> None:
-    """cycle.AFTER_STEP hook: queue the step's messages to the applicant's phone and e-mail."""
+    """After-step hook: queue the step's messages to the applicant's phone and e-mail."""
     case = step.case
     for kind, text, params in _messages(step):
         queue(step.session, kind=kind, text=text, phone=(case.applicant or {}).get("phone"),

@@ -12,14 +12,16 @@ from app import clock
 from app.auth import roles as R
 from app.auth.models import User, UserRole
 from app.calendar import service as calendar
-from app.calendar.days import HolidayData, deadline, working_days_between
+from app.calendar.days import HolidayData, WorkingCalendar, working_days_between
 from app.catalog.models import PUBLISHED as PUBLISHED_GUIDE
 from app.catalog.models import ServiceItem
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.files import service as files
+from app.files.models import StoredFile
 from app.files.service import FileStore
 from app.policies.models import DRAFT, PUBLISHED, STATUS_LABELS, STATUS_WARNING, Policy
+from app.settings import Settings
 
 EDITOR_ROLES = (R.ADMIN, R.DESIGNER)  # who drafts and publishes policies, and may own one
 WARN_DAYS = 12  # the owner is warned when working day 12 after the day made has ended
@@ -39,17 +41,17 @@ FIELD_LABELS = {"title": "标题", "issuing_body": "发文机关", "document_num
 
 # --- deadlines and status -------------------------------------------------------------
 
-def deadlines(made_on: date, data: HolidayData) -> tuple[datetime, datetime, bool]:
+def deadlines(made_on: date, working: WorkingCalendar) -> tuple[datetime, datetime, bool]:
     """(warn_at, publish_due, provisional): the ends of working days 12 and 15 after the day made."""
-    warn_at, early = deadline(made_on, WARN_DAYS, data, clock.LOCAL_TZ)
-    due, late = deadline(made_on, PUBLISH_DAYS, data, clock.LOCAL_TZ)
+    warn_at, early = working.deadline(made_on, WARN_DAYS)
+    due, late = working.deadline(made_on, PUBLISH_DAYS)
     return warn_at, due, early or late
 
 
-def apply_deadlines(policy: Policy, data: HolidayData, now: datetime) -> bool:
+def apply_deadlines(policy: Policy, working: WorkingCalendar, now: datetime) -> bool:
     """Set the deadline columns from the day made; a warning or flag that no longer holds (the
     day made or the calendar changed) is withdrawn so it can be given again. True if anything moved."""
-    warn_at, due, provisional = deadlines(policy.made_on, data)
+    warn_at, due, provisional = deadlines(policy.made_on, working)
     moved = (policy.warn_at, policy.publish_due, policy.provisional) != (warn_at, due, provisional)
     policy.warn_at, policy.publish_due, policy.provisional = warn_at, due, provisional
     if policy.warned_at is not None and now < warn_at:
@@ -191,6 +193,18 @@ def get(session: Session, policy_id: int) -> Policy:
     return row
 
 
+def draft_or_none(session: Session, policy_id: int) -> Policy | None:
+    """The draft to edit, if `policy_id` names one (a published policy is not edited)."""
+    row = session.get(Policy, policy_id) if policy_id else None
+    return row if row is not None and row.state == DRAFT else None
+
+
+def graphic_of(session: Session, row: Policy) -> StoredFile:
+    if not row.graphic_sha256:
+        raise NotFound("没有图解")
+    return files.get(session, row.graphic_sha256)
+
+
 def _draft(session: Session, policy_id: int) -> Policy:
     """The policy re-read under a row lock (SELECT … FOR UPDATE; on SQLite the write transaction
     serialises): a concurrent update or publish waits, and the state checked is the committed one."""
@@ -203,7 +217,7 @@ def _draft(session: Session, policy_id: int) -> Policy:
     return row
 
 
-def create(session: Session, data: dict, actor_id: int, actor: str) -> Policy:
+def create(session: Session, data: dict, actor_id: int, actor: str, settings: Settings) -> Policy:
     values = _clean(session, data, partial=False)
     now = clock.now()
     with unit_of_work(session):
@@ -211,12 +225,12 @@ def create(session: Session, data: dict, actor_id: int, actor: str) -> Policy:
         items = values.pop("items", [])
         row = Policy(**values, owner=owner, items=items, state=DRAFT, created_at=now, created_by=actor,
                      updated_at=now)
-        apply_deadlines(row, calendar.current(session), now)
+        apply_deadlines(row, calendar.working(session, settings.end_of_day), now)
         session.add(row)
     return row
 
 
-def update(session: Session, policy_id: int, data: dict) -> Policy:
+def update(session: Session, policy_id: int, data: dict, settings: Settings) -> Policy:
     """Change the fields given of a draft; a new day made moves its deadlines (refused once the
     owner was warned or the policy flagged overdue: the record of that must stay true)."""
     now = clock.now()
@@ -226,7 +240,7 @@ def update(session: Session, policy_id: int, data: dict) -> Policy:
         for name, value in values.items():
             setattr(row, name, value)
         if "made_on" in values:
-            apply_deadlines(row, calendar.current(session), now)
+            apply_deadlines(row, calendar.working(session, settings.end_of_day), now)
         row.updated_at = now
     return row
 
@@ -279,7 +293,7 @@ def policy_url(base_url: str, policy_id: int) -> str:
 
 
 def related_policies(session: Session, item: ServiceItem, base_url: str) -> dict:
-    """The guide's 相关政策 (catalog.public.PUBLIC_EXTRAS): published policies affecting the item."""
+    """The guide's 相关政策 (a public extra of catalog.public): published policies affecting the item."""
     return {"related_policies": [
         {"id": p.id, "title": p.title, "issuing_body": p.issuing_body, "document_number": p.document_number,
          "made_on": p.made_on.isoformat(), "url": policy_url(base_url, p.id)} for p in published(session, item.id)]}

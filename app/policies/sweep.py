@@ -18,11 +18,12 @@ from app.database import unit_of_work
 from app.notify import service as notify
 from app.policies.models import DRAFT, Policy
 from app.policies.service import PUBLISH_DAYS, apply_deadlines, working_days_left
+from app.settings import Settings
 
 
-def sweep(session: Session) -> dict:
+def sweep(session: Session, settings: Settings) -> dict:
     now = clock.now()
-    counts = {"recounted": _recount(session, now), "warned": 0, "overdue": 0}
+    counts = {"recounted": _recount(session, now, settings), "warned": 0, "overdue": 0}
     due_soon = select(Policy.id).where(Policy.state == DRAFT, Policy.warned_at.is_(None), Policy.warn_at <= now,
                                        Policy.publish_due >= now)
     for policy_id in list(session.scalars(due_soon)):
@@ -33,17 +34,17 @@ def sweep(session: Session) -> dict:
     return counts
 
 
-def _recount(session: Session, now: datetime) -> int:
+def _recount(session: Session, now: datetime, settings: Settings) -> int:
     """Deadlines of unpublished policies follow the calendar: after a correction or a newly
     entered year they are counted again (a withdrawn warning may then be given again).
     Each draft is locked first: a publish or an edit under way is never overwritten with
     deadlines counted from what it replaced; a row locked now is recounted on the next round."""
-    data, moved = calendar.current(session), 0
+    working, moved = calendar.working(session, settings.end_of_day), 0
     drafts = (select(Policy).where(Policy.state == DRAFT).order_by(Policy.id)
               .with_for_update(of=Policy, skip_locked=True).execution_options(populate_existing=True))
     with unit_of_work(session):
         for row in session.scalars(drafts):
-            moved += apply_deadlines(row, data, now)
+            moved += apply_deadlines(row, working, now)
     return moved
 
 

@@ -1,2 +1,28 @@
-"""Server-rendered pages (Jinja). This issue brings the public guide pages; the clerk, designer
-and administrator pages follow."""
+"""Server-rendered pages (Jinja), by audience: `public` (no sign-in), `staff`, `applicant`."""
+from flask import Flask
+
+from app.web.applicant import booking, pages
+from app.web.pages import localtime
+from app.web.public import complaints, guides, progress, verify
+from app.web.public import consultations as public_consultations
+from app.web.public import policies as public_policies
+from app.web.staff import (
+    admin,
+    appointments,
+    cases,
+    consultations,
+    contacts,
+    inbox,
+    policies,
+    processes,
+    rectifications,
+    signin,
+)
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(localtime, "localtime")
+    for blueprint in (public_consultations.bp, consultations.bp, booking.bp, appointments.bp, policies.bp,
+                      public_policies.bp, guides.bp, pages.bp, signin.bp, inbox.bp, cases.bp, processes.bp, admin.bp,
+                      verify.bp, verify.deliver_bp, progress.bp, rectifications.bp, complaints.bp, contacts.bp):
+        app.register_blueprint(blueprint)

@@ -1,13 +1,18 @@
 """What every page blueprint shares: CSRF on each form post, errors shown as pages (never raw
-JSON or a traceback), bounded numbers from query strings, redirects that stay on this site."""
-import re
-from urllib.parse import urlparse
+JSON or a traceback). Request helpers (bounded numbers, safe redirects) are in app.http.requests."""
+from datetime import datetime
+from pathlib import Path
 
-from flask import render_template, request, url_for
+from flask import render_template, url_for
 from flask_wtf.csrf import CSRFError
 
+from app import clock
 from app.errors import Conflict, DomainError, NotAuthenticated, NotFound, PermissionDenied, TooManyRequests
 from app.extensions import csrf
+
+# Every page blueprint renders from one template folder and the guides serve the one static folder.
+TEMPLATES = str(Path(__file__).resolve().parent / "templates")
+STATIC = str(Path(__file__).resolve().parent / "static")
 
 _STATUS = [(NotFound, 404), (PermissionDenied, 403), (NotAuthenticated, 401), (Conflict, 409),
            (TooManyRequests, 429)]
@@ -32,32 +37,13 @@ def guard(bp, template: str = "staff/message.html", before=None) -> None:
         return render_template(template, title="未能完成", message=exc.message), status
 
 
-def int_arg(name: str, default: int, lo: int = 1, hi: int = 100000) -> int:
-    """A bounded integer from the query string; anything else is the default."""
-    value = request.args.get(name) or ""
-    return min(max(int(value), lo), hi) if re.fullmatch(r"[0-9]{1,9}", value) else default
-
-
-def form_int(value: str | None) -> int:
-    """A whole number typed into a form; anything else is 0 (which the service refuses by name)."""
-    value = value or ""
-    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else 0
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only paths on this site: a form or link must not send the user elsewhere."""
-    target = target or ""
-    parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith(("//", "/\\")) \
-            or any(c in target for c in "\t\r\n\\"):
-        return fallback
-    return target
-
-
-def query_without(*drop: str) -> dict:
-    """The query string for pager links, minus `drop` and anything url_for would take as an option."""
-    return {k: v for k, v in request.args.items() if k not in drop and not k.startswith("_")}
-
-
 def home_url() -> str:
     return url_for("staff.home")
+
+
+def localtime(value) -> str:
+    """Template filter: a moment (or its ISO text) as the hall's local date and time."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return f"{moment.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M}"

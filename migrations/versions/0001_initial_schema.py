@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 16:23:19.106128
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -69,7 +68,8 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('required', sa.Boolean(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['item_id'], ['service_item.id'], name=op.f('fk_item_material_item_id_service_item'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['item_id'], ['service_item.id'], name=op.f('fk_item_material_item_id_service_item'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_item_material')),
     sa.UniqueConstraint('item_id', 'code', name=op.f('uq_item_material_item_id'))
     )
@@ -85,7 +85,8 @@ def upgrade():
     sa.Column('element_names', sa.JSON(), nullable=False),
     sa.Column('deployed_by_id', sa.Integer(), nullable=True),
     sa.Column('deployed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['deployed_by_id'], ['user_account.id'], name=op.f('fk_process_definition_deployed_by_id_user_account')),
+    sa.ForeignKeyConstraint(['deployed_by_id'], ['user_account.id'],
+                            name=op.f('fk_process_definition_deployed_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_definition')),
     sa.UniqueConstraint('key', 'version', name=op.f('uq_process_definition_key'))
     )
@@ -97,7 +98,8 @@ def upgrade():
     sa.Column('service_item_id', sa.Integer(), nullable=False),
     sa.Column('hall_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['hall_id'], ['hall.id'], name=op.f('fk_service_item_hall_hall_id_hall'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['service_item_id'], ['service_item.id'], name=op.f('fk_service_item_hall_service_item_id_service_item'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_item_id'], ['service_item.id'],
+                            name=op.f('fk_service_item_hall_service_item_id_service_item'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('service_item_id', 'hall_id', name=op.f('pk_service_item_hall'))
     )
     op.create_table('user_role',

@@ -7,9 +7,8 @@ Revises: 0001
 Create Date: 2026-11-28 17:11:59.813812
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0002'

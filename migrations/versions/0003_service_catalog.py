@@ -12,9 +12,8 @@ Create Date: 2026-11-28 18:32:08.377279
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003'
@@ -80,13 +79,15 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('published_by', sa.String(length=64), nullable=True),
-    sa.ForeignKeyConstraint(['item_id'], ['service_item.id'], name=op.f('fk_guide_version_item_id_service_item'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['item_id'], ['service_item.id'], name=op.f('fk_guide_version_item_id_service_item'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_guide_version')),
     sa.UniqueConstraint('item_id', 'version', name=op.f('uq_guide_version_item_id'))
     )
     with op.batch_alter_table('guide_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_guide_version_item_id'), ['item_id'], unique=False)
-        batch_op.create_index('uq_guide_version_published', ['item_id'], unique=True, sqlite_where=sa.text("status = 'published'"), postgresql_where=sa.text("status = 'published'"))
+        batch_op.create_index('uq_guide_version_published', ['item_id'], unique=True,
+                              sqlite_where=sa.text("status = 'published'"), postgresql_where=sa.text("status = 'published'"))
 
     op.create_table('guide_material',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -109,7 +110,8 @@ def upgrade():
     sa.Column('sample', sa.String(length=64), nullable=True),
     sa.Column('tolerable', sa.Boolean(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['guide_id'], ['guide_version.id'], name=op.f('fk_guide_material_guide_id_guide_version'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['guide_id'], ['guide_version.id'], name=op.f('fk_guide_material_guide_id_guide_version'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_guide_material')),
     sa.UniqueConstraint('guide_id', 'code', name=op.f('uq_guide_material_guide_id'))
     )
@@ -155,7 +157,8 @@ def upgrade():
         batch_op.alter_column('guide_version_id', existing_type=sa.Integer(), nullable=False)
         batch_op.create_index(batch_op.f('ix_case_guide_version_id'), ['guide_version_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_case_proxy_by_id_user_account'), 'user_account', ['proxy_by_id'], ['id'])
-        batch_op.create_foreign_key(batch_op.f('fk_case_guide_version_id_guide_version'), 'guide_version', ['guide_version_id'], ['id'])
+        batch_op.create_foreign_key(batch_op.f('fk_case_guide_version_id_guide_version'),
+                                    'guide_version', ['guide_version_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_case_proxy_hall_id_hall'), 'hall', ['proxy_hall_id'], ['id'])
 
     with op.batch_alter_table('service_item', schema=None) as batch_op:
@@ -199,7 +202,8 @@ def downgrade():
     sa.Column('name', sa.VARCHAR(length=200), nullable=False),
     sa.Column('required', sa.BOOLEAN(), nullable=False),
     sa.Column('position', sa.INTEGER(), nullable=False),
-    sa.ForeignKeyConstraint(['item_id'], ['service_item.id'], name=op.f('fk_item_material_item_id_service_item'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['item_id'], ['service_item.id'], name=op.f('fk_item_material_item_id_service_item'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_item_material')),
     sa.UniqueConstraint('item_id', 'code', name=op.f('uq_item_material_item_id'))
     )
@@ -214,7 +218,8 @@ def downgrade():
 
     op.drop_table('guide_material')
     with op.batch_alter_table('guide_version', schema=None) as batch_op:
-        batch_op.drop_index('uq_guide_version_published', sqlite_where=sa.text("status = 'published'"), postgresql_where=sa.text("status = 'published'"))
+        batch_op.drop_index('uq_guide_version_published',
+                            sqlite_where=sa.text("status = 'published'"), postgresql_where=sa.text("status = 'published'"))
         batch_op.drop_index(batch_op.f('ix_guide_version_item_id'))
 
     op.drop_table('guide_version')

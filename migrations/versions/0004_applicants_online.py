@@ -5,9 +5,8 @@ Revises: 0003
 Create Date: 2026-11-28 18:53:06.406038
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004'
@@ -49,8 +48,10 @@ def upgrade():
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['account_id'], ['applicant_account.id'], name=op.f('fk_account_company_account_id_applicant_account'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['company_id'], ['applicant.id'], name=op.f('fk_account_company_company_id_applicant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['account_id'], ['applicant_account.id'],
+                            name=op.f('fk_account_company_account_id_applicant_account'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['company_id'], ['applicant.id'], name=op.f('fk_account_company_company_id_applicant'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('account_id', 'company_id', name=op.f('pk_account_company'))
     )
     op.create_table('case_material',

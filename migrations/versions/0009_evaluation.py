@@ -5,9 +5,8 @@ Revises: 0008
 Create Date: 2026-11-28 20:07:47.074945
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009'
@@ -44,7 +43,8 @@ def upgrade():
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_by', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_rectification_case_id_case'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], name=op.f('fk_rectification_evaluation_id_evaluation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], name=op.f('fk_rectification_evaluation_id_evaluation'),
+                            ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['hall_id'], ['hall.id'], name=op.f('fk_rectification_hall_id_hall')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rectification')),
     sa.UniqueConstraint('evaluation_id', name=op.f('uq_rectification_evaluation_id'))

@@ -5,9 +5,8 @@ Revises: 0009
 Create Date: 2026-11-28 20:11:27.874939
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010'
@@ -48,7 +47,8 @@ def upgrade():
                existing_type=sa.INTEGER(),
                nullable=True)
         batch_op.create_index(batch_op.f('ix_notification_complaint_id'), ['complaint_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_notification_complaint_id_complaint'), 'complaint', ['complaint_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_foreign_key(batch_op.f('fk_notification_complaint_id_complaint'), 'complaint', ['complaint_id'], ['id'],
+                                    ondelete='CASCADE')
 
     # ### end Alembic commands ###
 

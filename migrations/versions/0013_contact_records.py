@@ -9,9 +9,8 @@ Revises: 0012
 Create Date: 2026-11-28 21:15:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013'

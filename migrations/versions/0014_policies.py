@@ -5,9 +5,8 @@ Revises: 0013
 Create Date: 2026-11-28 21:15:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0014'
@@ -50,7 +49,8 @@ def upgrade():
     sa.Column('policy_id', sa.Integer(), nullable=False),
     sa.Column('service_item_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['policy_id'], ['policy.id'], name=op.f('fk_policy_item_policy_id_policy'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['service_item_id'], ['service_item.id'], name=op.f('fk_policy_item_service_item_id_service_item'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_item_id'], ['service_item.id'], name=op.f('fk_policy_item_service_item_id_service_item'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('policy_id', 'service_item_id', name=op.f('pk_policy_item'))
     )
     with op.batch_alter_table('policy_item', schema=None) as batch_op:

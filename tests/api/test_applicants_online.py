@@ -93,17 +93,17 @@ def test_an_online_application_runs_the_same_flow_to_completed(app, codes, as_us
     assert not any("王敏" in h["message"] or "李强" in h["message"] for h in history)  # no internal notes
 
 
-def test_bad_files_are_refused_and_nothing_is_stored(app, codes, monkeypatch):
+def test_bad_files_are_refused_and_nothing_is_stored(app, codes, reconfigure):
     applicant = Applicant(app, codes).register()
     exe = b"MZ\x90\x00\x03" + b"\x00" * 200  # a Windows program renamed .pdf
     refused = applicant.apply(files=("SQS", "YYZZ", "FDDBR"), content=exe, expect=422)
     assert "files.SQS" in refused["errors"] and "PDF" in refused["errors"]["files.SQS"][0]
     climbing = applicant.apply(names={"SQS": "../../etc/passwd.pdf"}, expect=422)
     assert "files.SQS" in climbing["errors"] and "文件名不合法" in climbing["errors"]["files.SQS"][0]
-    monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", 1024)
+    reconfigure(app, MAX_UPLOAD_BYTES=1024)
     big = applicant.apply(expect=422)
     assert "files.SQS" in big["errors"] and "文件过大" in big["errors"]["files.SQS"][0]
-    monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+    reconfigure(app, MAX_UPLOAD_BYTES=20 * 1024 * 1024)
     missing = applicant.apply(files=("SQS",), expect=422)
     assert {"files.YYZZ", "files.FDDBR"} <= set(missing["errors"])
     assert applicant.get("/api/v1/applicant/cases").get_json()["items"] == []

@@ -6,7 +6,7 @@ from datetime import timedelta
 import lxml.html
 
 from app import clock
-from app.applicants.idnumbers import with_check_digit_id_card
+from app.parties.idnumbers import with_check_digit_id_card
 from tests.api.test_staff_pages import signed_in, token_of
 from tests.applicant_flows import Applicant
 from tests.flows import HALL, ITEM

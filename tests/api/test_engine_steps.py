@@ -81,17 +81,18 @@ def test_jobs_follow_waiting_timers(app, as_user):
 
 
 def test_embedded_scheduler_sweep_fires_due_timers(app, as_user):
-    from app.timers.scheduler import TimerScheduler
+    from app.bootstrap import scheduler_for
 
     frontdesk = as_user("frontdesk")
     case = start(frontdesk)
     complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"]})
     clock.advance(timedelta(days=8))
-    TimerScheduler(app).fire()
+    scheduler_for(app).fire()
     assert frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["status"] == "not_accepted"
 
 
 def test_state_is_stored_without_the_spec(app, as_user):
+    from app.bootstrap import runtime_of
     from app.cases import cycle
     from app.engine import serializer
 
@@ -100,7 +101,7 @@ def test_state_is_stored_without_the_spec(app, as_user):
         row = db.session.get(Case, case["id"])
         state = json.loads(row.state)
         assert "spec" not in state and "subprocess_specs" not in state
-        with cycle.engine_step(db.session, row.id, "test") as step:
+        with cycle.engine_step(db.session, row.id, "test", runtime_of(app)) as step:
             step.save = False
             full = serializer.dumps_with_spec(step.instance.workflow)
         assert len(row.state) < len(full) / 2

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_catalog_migration_round_trip_keeps_cases(tmp_path):
-    from app.cli import deploy_limits, file_store
+    from app.bootstrap import runtime_of
+    from app.cli import deploy_limits
     from app.demo.seed import seed
     from tests.conftest import Api
 
@@ -24,7 +25,7 @@ def test_catalog_migration_round_trip_keeps_cases(tmp_path):
     with app.app_context():
         upgrade(directory=migrations)
         with app.test_request_context():
-            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits(), file_store())
+            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits(), runtime_of(app).settings)
         db.session.remove()
     frontdesk = Api(app, "frontdesk")
     case = complete(frontdesk, start(frontdesk), "front_desk_acceptance", {"outcome": "accept"})

@@ -58,12 +58,10 @@ class Gateway:
 
 
 @pytest.fixture
-def channels(app, monkeypatch):
+def channels(app, reconfigure):
     smtp_port, http_port = free_port(), free_port()
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", smtp_port)
-    monkeypatch.setitem(app.config, "SMS_GATEWAY_URL", f"http://127.0.0.1:{http_port}/send")
-    monkeypatch.setitem(app.config, "SMS_TEMPLATES", json.dumps({"submitted": "SMS_0001", "correction": "SMS_0003"}))
+    reconfigure(app, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_port, SMS_GATEWAY_URL=f"http://127.0.0.1:{http_port}/send",
+                SMS_TEMPLATES=json.dumps({"submitted": "SMS_0001", "correction": "SMS_0003"}))
     inbox = Inbox()
     state = {}
 

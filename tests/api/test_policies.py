@@ -309,6 +309,7 @@ def test_a_row_made_long_ago_never_breaks_the_lists(app, as_user):
     from app.auth.models import User
     from app.calendar import service as calendar
     from app.policies.models import DRAFT, Policy
+    from app.bootstrap import runtime_of
     from app.policies.service import apply_deadlines
 
     with app.app_context():
@@ -316,7 +317,7 @@ def test_a_row_made_long_ago_never_breaks_the_lists(app, as_user):
         owner = db.session.scalar(select(User).where(User.username == "designer"))
         row = Policy(title="十多年前的政策", issuing_body="西安市户县人民政府", made_on=datetime(2010, 1, 4).date(),
                      full_text="正文", owner=owner, state=DRAFT, created_at=now, created_by="designer", updated_at=now)
-        apply_deadlines(row, calendar.current(db.session), now)
+        apply_deadlines(row, calendar.working(db.session, runtime_of(app).settings.end_of_day), now)
         db.session.add(row)
         db.session.commit()
         pid = row.id

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app import clock
 from app.cases.models import CaseEvent
 from app.extensions import db
-from app.timers.scheduler import TimerScheduler
+from app.bootstrap import scheduler_for
 from tests.flows import application, person_applicant
 from tests.timing import deploy_short_timer
 
@@ -17,7 +17,7 @@ def test_timers_fire_on_time_without_waiting_for_the_sweep(app, as_user):
     clock.reset()  # real time: APScheduler waits for it
     app.config["SCHEDULER_SWEEP_SECONDS"] = 3600  # the sweep must not be what fires them
     item = deploy_short_timer(app, as_user("designer"))
-    scheduler = TimerScheduler(app).start()
+    scheduler = scheduler_for(app).start()
     try:
         frontdesk = as_user("frontdesk")
         created = []

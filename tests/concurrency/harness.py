@@ -16,7 +16,7 @@ from functools import partial
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from app.applicants.idnumbers import with_check_digit_id_card
+from app.parties.idnumbers import with_check_digit_id_card
 from tests.flows import application
 
 PASSWORD = "onewindow-demo"
@@ -270,7 +270,7 @@ def check_store(app, expected_paths: dict[int, str]) -> None:
     from app.cases import history
     from app.cases.models import Case, CaseEvent
     from app.extensions import db
-    from app.inbox.models import COMPLETED, Task
+    from app.cases.tasks import COMPLETED, Task
     from app.timers.models import CANCELLED, PENDING, Job
 
     with app.app_context():

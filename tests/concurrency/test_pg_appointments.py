@@ -6,7 +6,7 @@ from functools import partial
 
 from sqlalchemy import func, select
 
-from app.applicants.idnumbers import with_check_digit_id_card
+from app.parties.idnumbers import with_check_digit_id_card
 from tests.concurrency.harness import Client, in_threads
 from tests.flows import HALL, ITEM
 

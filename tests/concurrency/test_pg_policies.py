@@ -19,6 +19,7 @@ PARALLEL = 6
 
 
 def _sweep_at_once(app) -> list[dict]:
+    from app.bootstrap import runtime_of
     from app.policies.sweep import sweep
 
     barrier = threading.Barrier(PARALLEL, timeout=30)
@@ -27,7 +28,7 @@ def _sweep_at_once(app) -> list[dict]:
         with app.app_context():
             barrier.wait()
             try:
-                return sweep(db.session)
+                return sweep(db.session, runtime_of(app).settings)
             finally:
                 db.session.remove()
 

@@ -24,8 +24,8 @@ def test_parallel_code_requests_send_one_code(pg, pg_url):
 
 
 def test_parallel_claims_of_one_id_number_leave_one_owner(pg, pg_url):
-    from app.applicants.idnumbers import with_check_digit_id_card
     from app.extensions import db
+    from app.parties.idnumbers import with_check_digit_id_card
 
     number = with_check_digit_id_card("61012419700101555")
     sessions = []

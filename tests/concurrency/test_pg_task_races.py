@@ -9,11 +9,11 @@ from functools import partial
 from sqlalchemy import select
 
 from app import clock
-from app.applicants.models import Applicant
 from app.cases import history
 from app.cases.models import Case, CaseEvent
 from app.extensions import db
-from app.inbox.models import COMPLETED, OPEN, Task
+from app.cases.tasks import COMPLETED, OPEN, Task
+from app.parties.models import Applicant
 from app.timers.models import CANCELLED, DONE, Job
 from tests.concurrency.harness import Client, assert_error_body, body_of, in_threads, person, race_to_complete
 from tests.flows import application, fire_timers

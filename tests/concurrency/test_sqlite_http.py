@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.cases.models import CaseEvent
 from app.extensions import db
-from app.inbox.models import COMPLETED, OPEN, Task
+from app.cases.tasks import COMPLETED, OPEN, Task
 from tests.concurrency.harness import Client, body_of, check_store, drive_cases, in_threads, race_to_complete
 from tests.flows import application
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, time
 import pytest
 
 from app import clock
-from app.calendar.days import HolidayData, add_working_days, deadline, is_working_day, working_days_between
+from app.calendar.days import HolidayData, WorkingCalendar, add_working_days, is_working_day, working_days_between
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +50,9 @@ def test_working_days_between(official):
 
 
 def test_deadline_is_the_end_of_the_day_in_shanghai(official):
-    when, provisional = deadline(date(2026, 9, 30), 1, official, clock.LOCAL_TZ)
+    when, provisional = WorkingCalendar(official, clock.LOCAL_TZ).deadline(date(2026, 9, 30), 1)
     assert when == datetime(2026, 10, 8, 23, 59, 59, tzinfo=clock.LOCAL_TZ) and not provisional
-    early, _ = deadline(date(2026, 9, 30), 1, official, clock.LOCAL_TZ, time(17, 30))
+    early, _ = WorkingCalendar(official, clock.LOCAL_TZ, time(17, 30)).deadline(date(2026, 9, 30), 1)
     assert early.isoformat() == "2026-10-08T17:30:00+08:00"
 
 

@@ -1,0 +1,44 @@
+"""Human tasks (the `task` table), materialized from the engine after every step (cases.sync);
+inboxes read only this table and never deserialize workflows."""
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.database import Base, UTCDateTime
+
+OPEN, COMPLETED, CANCELLED = "open", "completed", "cancelled"
+
+
+class Task(Base):
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_inbox", "state", "role", "hall_id", "due_at"),
+        Index("ix_task_case_state", "case_id", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine's task id
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    spec_id: Mapped[str] = mapped_column(String(128))   # BPMN element id
+    title: Mapped[str] = mapped_column(String(200))      # BPMN element name, shown to clerks
+    role: Mapped[str] = mapped_column(String(32))
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
+    form_key: Mapped[str | None] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16), default=OPEN)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_rule: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # {"start": date, "days": n} of workdays()
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    data: Mapped[dict | None] = mapped_column(JSON)
+    urged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 催办 by a supervisor
+    urge_note: Mapped[str | None] = mapped_column(Text)
+    # Art. 18: the applicant contact the step allows, as its BPMN declares (None: no contact).
+    applicant_contact: Mapped[str | None] = mapped_column(String(32))
+
+    case = relationship("Case", back_populates="tasks", lazy="joined")
+    hall = relationship("Hall", lazy="joined")
+    assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
+    completed_by = relationship("User", foreign_keys=[completed_by_id], lazy="joined")

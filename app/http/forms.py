@@ -1,0 +1,22 @@
+"""The form-handler pattern of the staff pages: run a service, then either flash what was done
+and go back to the list, or show the service's refusal with each field's message."""
+from collections.abc import Callable
+
+from flask import flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from app.errors import DomainError
+
+
+def form_action(action: Callable[[], object], *, done: str, back: str, failed: str,
+                **values) -> Response | tuple[str, int]:
+    """Call `action` (a service call that commits); on success flash `done` and redirect to the
+    endpoint `back`; on a refusal render the message page titled `failed` (422)."""
+    try:
+        action()
+    except DomainError as exc:
+        details = "；".join(f"{k}：{v[0]}" for k, v in (exc.errors or {}).items())
+        return render_template("staff/message.html", title=failed,
+                               message=exc.message + (f"（{details}）" if details else "")), 422
+    flash(done)
+    return redirect(url_for(back, **values))

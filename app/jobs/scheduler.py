@@ -1,0 +1,177 @@
+"""The scheduler: APScheduler holds one date job for the earliest time a registered job wants to
+run (the next due timer), plus a periodic sweep as a safety net; each round runs every
+registered job in turn.
+
+It learns about new, earlier timers without polling: from PostgreSQL NOTIFY (other processes'
+steps) and from this process's commits (app.timers.wakeup). After each round it asks the jobs
+when they want to run next and sets the date job again. Any number of schedulers may run: the
+jobs claim their work with FOR UPDATE SKIP LOCKED or conditional UPDATEs, so nothing runs twice.
+`make run` embeds one in the web process; `flask scheduler run` runs one on its own.
+"""
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.timers import wakeup
+
+log = logging.getLogger(__name__)
+# SpiffWorkflow fires a timer once its due time has passed; wake just after it.
+_AFTER_DUE = timedelta(milliseconds=5)
+_RETRY_FLOOR = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """One thing the scheduler does on every round."""
+
+    name: str
+    run: Callable[[Session], object]  # one round; what it returns is logged when it did something
+    next_due: Callable[[Session], datetime | None] | None = None  # when it wants the next round
+
+
+def _did_something(result: object) -> bool:
+    return bool(result) and (not isinstance(result, dict) or any(result.values()))
+
+
+class Scheduler:
+    def __init__(self, app: Flask, jobs: Sequence[PeriodicJob]):
+        self.app, self.jobs = app, tuple(jobs)
+        self.scheduler = BackgroundScheduler(timezone=timezone.utc, daemon=True)
+        self._lock = threading.Lock()
+        self._next: datetime | None = None
+        self._stop = threading.Event()
+        self._listener: threading.Thread | None = None
+        self._running = self._dirty = False
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> "Scheduler":
+        seconds = self.app.config["SCHEDULER_SWEEP_SECONDS"]
+        self.scheduler.add_job(self.fire, "interval", seconds=seconds, id="sweep",
+                               max_instances=1, coalesce=True)
+        self.scheduler.start()
+        event.listen(Session, "after_commit", self._committed)
+        if self.app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            self._listener = threading.Thread(target=self._listen_postgresql, name="timer-listen", daemon=True)
+            self._listener.start()
+        self.fire()  # whatever fell due while no scheduler ran
+        log.info("scheduler started (sweep every %ss): %s", seconds, ", ".join(j.name for j in self.jobs))
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if event.contains(Session, "after_commit", self._committed):
+            event.remove(Session, "after_commit", self._committed)
+        self.scheduler.shutdown(wait=True)
+
+    def _committed(self, session: Session) -> None:
+        due = wakeup.announced(session)
+        if due is not None:
+            self.notify(due)
+
+    # --- a round -------------------------------------------------------------------------
+
+    def fire(self) -> dict:
+        """Run every job once, then set the date job for the earliest next due time. One round
+        at a time per scheduler: a call (or wake-up) meanwhile makes the running one go round
+        again. Returns what each job did, by name."""
+        with self._lock:
+            if self._running:
+                self._dirty = True
+                return {}
+            self._running = True
+        results: dict = {}
+        earliest = None
+        try:
+            while True:
+                with self._lock:
+                    self._dirty = False
+                with self.app.app_context():
+                    try:
+                        for job in self.jobs:
+                            results[job.name] = self._run(job)
+                        earliest = self._earliest()
+                    finally:
+                        db.session.remove()
+                with self._lock:
+                    if not self._dirty:
+                        self._running = False
+                        break
+        except BaseException:
+            with self._lock:
+                self._running = False
+            raise
+        if earliest is not None:
+            now = datetime.now(timezone.utc)
+            # what is due already was just tried: look again in a moment, not in a loop
+            self.notify(earliest if earliest > now else now + _RETRY_FLOOR)
+        return results
+
+    def _run(self, job: PeriodicJob) -> object:
+        """One job's round: a failure there is logged and must not stop the other jobs."""
+        try:
+            result = job.run(db.session)
+        except Exception:  # noqa: BLE001
+            db.session.rollback()
+            log.exception("%s failed", job.name)
+            return None
+        if _did_something(result):
+            log.info("%s: %s", job.name, result)
+        return result
+
+    def _earliest(self) -> datetime | None:
+        dues = [due for job in self.jobs if job.next_due is not None
+                if (due := job.next_due(db.session)) is not None]
+        return min(dues, default=None)
+
+    def notify(self, due_at: datetime) -> None:
+        """Something is due at `due_at`: make sure the date job runs no later than that."""
+        if self._stop.is_set():
+            return
+        now = datetime.now(timezone.utc)
+        run_at = max(due_at + _AFTER_DUE, now)
+        with self._lock:
+            if self._running and run_at <= now:
+                self._dirty = True  # a round is under way: it goes round once more
+                return
+            if self._next is not None and now < self._next <= run_at:
+                return  # an earlier wake-up is already set (a past one has run already)
+            self._next = run_at
+            self.scheduler.add_job(self.fire, "date", run_date=run_at, id="next-due",
+                                   replace_existing=True, misfire_grace_time=None)
+
+    # --- PostgreSQL LISTEN ---------------------------------------------------------------
+
+    def _listen_postgresql(self) -> None:
+        with self.app.app_context():
+            url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {wakeup.CHANNEL}")
+                    self.fire()  # whatever was committed while we were not listening
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=1.0):
+                            self.notify(datetime.fromisoformat(note.payload))
+            except Exception:  # the database restarted: listen again, the sweep covers the gap
+                log.exception("timer LISTEN connection lost; reconnecting")
+                self._stop.wait(2)
+
+
+def run_blocking(scheduler: Scheduler) -> None:
+    scheduler.start()
+    try:
+        threading.Event().wait()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        scheduler.stop()

@@ -1,0 +1,39 @@
+"""Leasing due timer jobs to a scheduler: a short transaction that marks them as one worker's
+(FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite is serialized anyway), so that several
+schedulers never fire one job twice. Firing itself is the case core's (app.cases.firing)."""
+import os
+import socket
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.database import unit_of_work
+from app.timers.models import PENDING, Job
+
+LEASE = timedelta(minutes=5)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_due(session: Session, worker: str, limit: int = 100, skip: set[int] | None = None) -> list[int]:
+    """Lease up to `limit` due jobs to `worker`; returns their ids. Due means strictly before
+    now, as SpiffWorkflow decides (a timer at exactly now has not fired yet)."""
+    now = clock.now()
+    with unit_of_work(session):
+        stmt = (select(Job.id).where(Job.state == PENDING, Job.due_at < now,
+                                     or_(Job.locked_until.is_(None), Job.locked_until < now))
+                .order_by(Job.due_at).limit(limit))
+        if skip:
+            stmt = stmt.where(Job.id.notin_(skip))
+        if session.get_bind().dialect.name != "sqlite":
+            stmt = stmt.with_for_update(skip_locked=True)
+        ids = list(session.scalars(stmt))
+        if ids:
+            session.execute(update(Job).where(Job.id.in_(ids))
+                            .values(locked_by=worker, locked_until=now + LEASE)
+                            .execution_options(synchronize_session=False))
+    return ids

@@ -22,7 +22,17 @@ On the standard flow (processes/standard_licence.bpmn) it measures, in one run:
 Paths: happy = start -> front desk accept -> back office approve -> window_pickup (4 actions);
 correction = start -> correct -> supplement (message) -> accept -> approve -> window_pickup (6).
 "start" counts as an action everywhere (POST /api/v1/cases over HTTP; a new workflow that is
-run to its first wait and serialized in-process).
+run to its first wait and serialized in-process). Over HTTP every action must answer its
+expected status and leave the case in its expected status, or the run stops (exit 1).
+The pickup window needs the applicant's 6-digit pickup code: the bench reads it from the
+case's row (SQL, before the timed request, like the applicant reading it off the progress page).
+
+--smoke: 2 happy and 1 correction case per mode, 2 HTTP clients, both backends (seconds).
+
+Imports from app/: `app.create_app` (bench/common.py) and the engine adapter (app_engine()
+below: `app.engine.ProcessInstance`, `app.engine.load_definition`,
+`app.engine.serializer.dumps_with_spec`), which (a') and (c) measure. The rest goes through
+the HTTP API, the `flask` commands and SQL on the `case` and `process_definition` tables.
 """
 from __future__ import annotations
 
@@ -31,8 +41,6 @@ import gc
 import gzip
 import logging
 import os
-import secrets
-import signal
 import statistics
 import sys
 import tempfile
@@ -41,15 +49,43 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import (  # noqa: E402
+    DEFAULT_PG_URL,
+    DEMO_PASSWORD,
+    HALL,
+    ITEM,
+    BenchError,
+    PgDatabase,
+    Server,
+    add_smoke,
+    engine_of,
+    exit_on_signals,
+    id_card,
+    make_app,
+    parse,
+)
+
 BPMN_PATH = ROOT / "processes" / "standard_licence.bpmn"
 PROCESS_KEY = "standard_licence"
-DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SUPPLEMENT = "supplement"
+SMOKE = {"cases": 2, "correction_cases": 1, "clients": 2, "warmup": 1}
+
+
+def app_engine() -> SimpleNamespace:
+    """The only imports from app/ besides create_app: OneWindow's engine adapter, measured by
+    (a') and used by (c) to restore a stored state. Imported late: importing it patches
+    SpiffWorkflow's timer clock, so (a) runs before."""
+    from app.engine import ProcessInstance, load_definition
+    from app.engine.serializer import dumps_with_spec
+
+    return SimpleNamespace(ProcessInstance=ProcessInstance, load_definition=load_definition,
+                           dumps_with_spec=dumps_with_spec)
 
 
 # --- the scenarios ---------------------------------------------------------------------------
@@ -64,21 +100,25 @@ class Step:
     cleaned: dict | None = None  # what the engine receives (the server's cleaned form data)
     materials: tuple = ()
     note: str | None = None
+    status: str = ""             # the case's status after the step (HTTP runs check it)
+    pickup_code: bool = False    # the clerk also types the applicant's pickup code
 
 
-START = Step("start", "start", "frontdesk")
+START = Step("start", "start", "frontdesk", status="submitted")
 ACCEPT = Step("accept", "task", "frontdesk", "front_desk_acceptance",
               {"outcome": "accept", "missing_materials": [], "reason": ""},
-              {"outcome": "accept", "missing_materials": [], "reason": None})
+              {"outcome": "accept", "missing_materials": [], "reason": None}, status="under_review")
 CORRECT = Step("correct", "task", "frontdesk", "front_desk_acceptance",
                {"outcome": "correct", "missing_materials": ["PMT", "GLZD"]},
-               {"outcome": "correct", "missing_materials": ["PMT", "GLZD"], "reason": None})
-SUPPLY = Step("supplement", "message", "frontdesk", materials=("PMT", "GLZD"), note="申请人现场补交")
+               {"outcome": "correct", "missing_materials": ["PMT", "GLZD"], "reason": None},
+               status="awaiting_correction")
+SUPPLY = Step("supplement", "message", "frontdesk", materials=("PMT", "GLZD"), note="申请人现场补交",
+              status="submitted")
 APPROVE = Step("approve", "task", "backoffice", "back_office_review",
-               {"decision": "approve"}, {"decision": "approve", "reason": None})
+               {"decision": "approve"}, {"decision": "approve", "reason": None}, status="awaiting_delivery")
 DELIVER = Step("deliver", "task", "pickup", "window_delivery",
                {"delivery_method": "window_pickup"},
-               {"delivery_method": "window_pickup", "tracking_no": None})
+               {"delivery_method": "window_pickup", "tracking_no": None}, status="completed", pickup_code=True)
 
 PATHS = {
     "happy": ([START, ACCEPT, APPROVE, DELIVER], "start → accept → approve → window_pickup"),
@@ -117,17 +157,19 @@ class Result:
     latencies: dict = field(default_factory=dict)  # kind -> [seconds]
     retries: int = 0
     failures: list = field(default_factory=list)
+    untimed: float = 0.0  # pickup-code lookups: outside the action latencies, inside `wall`
 
     def record(self, kind: str, seconds: float) -> None:
         self.latencies.setdefault(kind, []).append(seconds)
 
-    def merge(self, other: "Result") -> None:
+    def merge(self, other: Result) -> None:
         for kind, values in other.latencies.items():
             self.latencies.setdefault(kind, []).extend(values)
         self.actions += other.actions
         self.cases += other.cases
         self.retries += other.retries
         self.failures.extend(other.failures)
+        self.untimed += other.untimed
 
     @property
     def rate(self) -> float:
@@ -143,10 +185,6 @@ def pct(values, q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
     return ordered[index]
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 # --- (a) SpiffWorkflow alone -----------------------------------------------------------------
@@ -239,15 +277,13 @@ def run_plain(path: str, cases: int, warmup: int) -> tuple[Result, dict]:
 def adapter_definition():
     import hashlib
 
-    from app.engine import specs
-
     xml = BPMN_PATH.read_bytes()
     # Only the spec matters here; the snapshot falls back to the BPMN names without metadata.
-    return specs.load(-1, hashlib.sha256(xml).hexdigest(), PROCESS_KEY, lambda: xml, {}, {})
+    return app_engine().load_definition(-1, hashlib.sha256(xml).hexdigest(), PROCESS_KEY, lambda: xml, {}, {})
 
 
 def run_adapter(path: str, cases: int, warmup: int) -> Result:
-    from app.engine import ProcessInstance
+    ProcessInstance = app_engine().ProcessInstance
 
     steps, _ = PATHS[path]
     definition = adapter_definition()
@@ -289,57 +325,6 @@ def run_adapter(path: str, cases: int, warmup: int) -> Result:
 
 # --- (b) the HTTP API ------------------------------------------------------------------------
 
-def make_app(database_url: str, instance: Path):
-    """Like tests/conftest.py `_migrated_app`: create, migrate, seed the demo data."""
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.cli import deploy_limits, file_store
-    from app.demo.seed import seed
-    from app.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
-                      "MIGRATIONS_DIR": str(ROOT / "migrations"), "SCHEDULER_ENABLED": False,
-                      "SECRET_KEY": secrets.token_hex(32)})
-    with app.app_context():
-        logging.disable(logging.INFO)  # migrations/env.py turns alembic's INFO lines back on
-        try:
-            upgrade(directory=str(ROOT / "migrations"))
-        finally:
-            logging.disable(logging.NOTSET)
-        with app.test_request_context():
-            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits(), file_store())
-        db.session.remove()
-    return app
-
-
-class Server:
-    """The Flask app behind werkzeug's threaded server, in a background thread."""
-
-    def __init__(self, app):
-        from werkzeug.serving import make_server
-
-        self.app = app
-        self.httpd = make_server("127.0.0.1", 0, app, threaded=True)
-        self.base = f"http://127.0.0.1:{self.httpd.server_port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="bench-http", daemon=True)
-
-    def __enter__(self):
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
-        from app.extensions import db
-
-        with self.app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-
 class IdNumbers:
     """Distinct, valid resident ID numbers (GB 11643 check digit), one per application."""
 
@@ -348,15 +333,29 @@ class IdNumbers:
         self._next = 0
 
     def take(self) -> str:
-        from app.applicants.idnumbers import id_card_problem, with_check_digit_id_card
-
         with self._lock:
             n = self._next
             self._next += 1
         born = date(1960, 1, 1) + timedelta(days=n // 900)
-        number = with_check_digit_id_card(f"610118{born:%Y%m%d}{100 + n % 900:03d}")
-        assert id_card_problem(number) is None, number
-        return number
+        return id_card(f"610118{born:%Y%m%d}{100 + n % 900:03d}")
+
+
+class PickupCodes:
+    """The applicant's 6-digit pickup code of a case, as the pickup window is shown it. The
+    applicant reads it off the public progress page; the bench reads the case's row instead
+    (one indexed SELECT, about 1–2 ms), so no extra HTTP request competes with the timed ones."""
+
+    def __init__(self, app):
+        self.engine = engine_of(app)
+
+    def __call__(self, case_id: int) -> str:
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            code = conn.execute(text('SELECT pickup_code FROM "case" WHERE id = :id'), {"id": case_id}).scalar()
+        if not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
+            raise BenchError(f"case {case_id}: no 6-digit pickup code in its row (found {code!r})")
+        return code
 
 
 class Client:
@@ -364,12 +363,11 @@ class Client:
 
     RETRY_STATUSES = {409, 503}
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, pickup_codes: PickupCodes):
         import requests
 
-        from app.demo.seed import DEMO_PASSWORD
-
         self.base = base
+        self.pickup_codes = pickup_codes
         self.http = requests.Session()
         self.http.trust_env = False  # never through a proxy
         self.tokens = {}
@@ -393,9 +391,9 @@ class Client:
             raise BenchError(f"POST {path} as {user}: HTTP {response.status_code} {response.text[:400]}")
         raise AssertionError("unreachable")
 
-    def act(self, case: dict | None, step: Step, ids: IdNumbers, result: Result) -> dict:
+    def act(self, case: dict | None, step: Step, ids: IdNumbers, result: Result, extra: dict) -> dict:
         if step.action == "start":
-            body = {"item_code": "610118-SCJG-0001", "channel": "window", "hall": "HY-ZWFW",
+            body = {"item_code": ITEM, "channel": "window", "hall": HALL,
                     "materials": ["SQS", "YYZZ", "FDDBR"],
                     "applicant": {"name": "鄠邑区申请人", "id_type": "id_card", "id_number": ids.take(),
                                   "phone": "13800000000"}}
@@ -405,21 +403,29 @@ class Client:
             if not open_ids:
                 raise BenchError(f"case {case['id']}: no open {step.spec_id}; "
                                  f"open: {[t['name'] for t in case['open_tasks']]}")
-            return self.post(step.user, f"/api/v1/tasks/{open_ids[0]}/complete", {"data": step.submit}, 200, result)
+            return self.post(step.user, f"/api/v1/tasks/{open_ids[0]}/complete",
+                             {"data": {**step.submit, **extra}}, 200, result)
         return self.post(step.user, f"/api/v1/cases/{case['id']}/supplements",
                          {"materials": list(step.materials), "note": step.note}, 200, result)
 
     def run_case(self, steps, ids: IdNumbers, result: Result, on_step=None) -> dict:
         case = None
         for step in steps:
+            extra = {}
+            if step.pickup_code:  # the applicant shows the code: not part of the timed request
+                t0 = time.perf_counter()
+                extra["pickup_code"] = self.pickup_codes(case["id"])
+                result.untimed += time.perf_counter() - t0
             t0 = time.perf_counter()
-            case = self.act(case, step, ids, result)
+            case = self.act(case, step, ids, result, extra)
             result.record(step.kind, time.perf_counter() - t0)
             result.actions += 1
+            if case.get("status") != step.status:
+                raise BenchError(f"case {case.get('id')}: status {case.get('status')!r} after {step.kind}, "
+                                 f"expected {step.status!r}; open tasks: "
+                                 f"{[t['name'] for t in case.get('open_tasks', [])]}")
             if on_step is not None:
                 on_step(step, case)
-        if case["status"] != "completed":
-            result.failures.append(f"case {case['id']}: ended {case['status']!r}")
         result.cases += 1
         return case
 
@@ -479,8 +485,9 @@ def run_backend(app, backend: str, paths: list, counts: dict, args, ids: IdNumbe
                 size_rows: list | None, plain_sizes: dict) -> list:
     """Serve `app`, run every path with 1 and with --clients terminals; returns stored averages."""
     client_counts = [1] + ([args.clients] if args.clients > 1 else [])
+    codes = PickupCodes(app)
     with Server(app) as server:
-        terminals = [Client(server.base) for _ in range(max(client_counts))]  # logins are not timed
+        terminals = [Client(server.base, codes) for _ in range(max(client_counts))]  # logins are not timed
         try:
             warm_up(terminals, paths, args.warmup, ids)
             for p in paths:
@@ -491,7 +498,7 @@ def run_backend(app, backend: str, paths: list, counts: dict, args, ids: IdNumbe
                 terminal.close()
         if size_rows is not None:
             for p in paths:
-                size_rows.extend(probe_sizes(server, p, ids, plain_sizes[p]))
+                size_rows.extend(probe_sizes(server, codes, p, ids, plain_sizes[p]))
         return stored_averages(app, backend)
 
 
@@ -510,34 +517,30 @@ class SizeRow:
     plain_full: int | None  # (a)'s own full serialization at the same point
 
 
-def probe_sizes(server: Server, path: str, ids: IdNumbers, plain_sizes: dict) -> list[SizeRow]:
+def probe_sizes(server: Server, codes: PickupCodes, path: str, ids: IdNumbers, plain_sizes: dict) -> list[SizeRow]:
     """Drive one case through HTTP and weigh its stored state after every action."""
     from sqlalchemy import text
 
-    from app.cases.models import Case
-    from app.engine import ProcessInstance
-    from app.engine.serializer import dumps_with_spec
-    from app.extensions import db
-    from app.processes import service as processes
-
+    engine = app_engine()
+    db = engine_of(server.app)
     steps, _ = PATHS[path]
     rows = []
 
     def weigh(step, case_json):
-        with server.app.app_context():
-            try:
-                case = db.session.get(Case, case_json["id"])
-                column = db.session.execute(text('SELECT length(state) FROM "case" WHERE id = :id'),
-                                            {"id": case.id}).scalar_one()
-                instance = ProcessInstance.load(processes.loaded(case.definition), case.state)
-                full = dumps_with_spec(instance.workflow)
-                rows.append(SizeRow(path, f"after {step.kind}", case.status, column, len(case.state.encode()),
-                                    len(full.encode()), len(gzip.compress(case.state.encode())),
-                                    len(gzip.compress(full.encode())), plain_sizes.get(step.kind)))
-            finally:
-                db.session.remove()
+        with db.connect() as conn:
+            row = conn.execute(text(
+                'SELECT c.status, c.state, length(c.state), d.id, d.sha256, d.key, d.bpmn_xml '
+                'FROM "case" c JOIN process_definition d ON d.id = c.definition_id WHERE c.id = :id'),
+                {"id": case_json["id"]}).one()
+        status, state, column, definition_id, sha256, key, xml = row
+        # A cache key of its own (negative id): the server's cached definition keeps its metadata.
+        definition = engine.load_definition(-definition_id, sha256, key, lambda: xml, {}, {})
+        full = engine.dumps_with_spec(engine.ProcessInstance.load(definition, state).workflow)
+        rows.append(SizeRow(path, f"after {step.kind}", status, column, len(state.encode()),
+                            len(full.encode()), len(gzip.compress(state.encode())),
+                            len(gzip.compress(full.encode())), plain_sizes.get(step.kind)))
 
-    terminal = Client(server.base)
+    terminal = Client(server.base, codes)
     try:
         terminal.run_case(steps, ids, Result("probe", path, 1), on_step=weigh)
     finally:
@@ -550,63 +553,11 @@ def stored_averages(app, backend: str) -> list:
     included), split by path: correction-path cases have correction_round 1."""
     from sqlalchemy import text
 
-    from app.extensions import db
-
-    with app.app_context():
-        try:
-            rows = db.session.execute(text(
-                "SELECT correction_round, count(*), avg(length(state)) FROM \"case\" "
-                "WHERE status = 'completed' GROUP BY correction_round ORDER BY correction_round")).all()
-        finally:
-            db.session.remove()
+    with engine_of(app).connect() as conn:
+        rows = conn.execute(text(
+            "SELECT correction_round, count(*), avg(length(state)) FROM \"case\" "
+            "WHERE status = 'completed' GROUP BY correction_round ORDER BY correction_round")).all()
     return [(backend, "happy" if rnd == 0 else "correction", int(n), float(avg)) for rnd, n, avg in rows]
-
-
-# --- PostgreSQL database of this run ---------------------------------------------------------
-
-class PgDatabase:
-    """CREATE DATABASE onewindow_bench_<random> on enter; DROP ... WITH (FORCE) on exit,
-    on any exception, on Ctrl-C and on SIGTERM/SIGHUP (turned into SystemExit)."""
-
-    def __init__(self, admin_url: str):
-        from sqlalchemy import create_engine
-
-        if admin_url.startswith("postgresql://"):
-            admin_url = admin_url.replace("postgresql://", "postgresql+psycopg://", 1)
-        self.admin_url = admin_url
-        self.name = f"onewindow_bench_{secrets.token_hex(4)}"
-        self.url = admin_url.rsplit("/", 1)[0] + f"/{self.name}"
-        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        self.created = False
-
-    def __enter__(self):
-        from sqlalchemy import text
-
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-        self.created = True
-        return self
-
-    def drop(self):
-        from sqlalchemy import text
-
-        if not self.created:
-            return
-        with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        self.created = False
-        self.admin.dispose()
-
-    def __exit__(self, *exc):
-        try:
-            self.drop()
-        except Exception as error:  # never hide the original failure
-            print(f"!! could not drop database {self.name}: {error}", file=sys.stderr)
-
-
-def _exit_on_signal(signum, frame):
-    print(f"\n!! stopped by signal {signum}; cleaning up", file=sys.stderr)
-    raise SystemExit(128 + signum)
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -621,7 +572,7 @@ def print_table(headers: list[str], rows: list[list[str]], align: str) -> None:
 
     def line(cells):
         parts = []
-        for cell, width, how in zip(cells, widths, align):
+        for cell, width, how in zip(cells, widths, align, strict=False):
             parts.append(str(cell).ljust(width) if how == "l" else str(cell).rjust(width))
         return "  ".join(parts).rstrip()
 
@@ -632,6 +583,7 @@ def print_table(headers: list[str], rows: list[list[str]], align: str) -> None:
 
 
 def report_throughput(path: str, results: list[Result], baseline: Result) -> None:
+    lookups = [r for r in results if r.untimed]
     steps, description = PATHS[path]
     print(f"\nThroughput — path '{path}': {description} ({len(steps)} actions per case)")
     headers = ["mode", "clients", "cases", "actions", "wall s", "actions/s", "cases/s",
@@ -645,6 +597,9 @@ def report_throughput(path: str, results: list[Result], baseline: Result) -> Non
                      f"{pct(values, .95) * 1000:.2f}",
                      "1" if r is baseline else f"{r.rate / baseline.rate:.4f}", r.retries])
     print_table(headers, rows, "lrrrrrrrrrrr")
+    for r in lookups:
+        print(f"  {r.label}, {r.clients} client(s): pickup-code lookups (SQL, not in the latencies, in wall s) "
+              f"{r.untimed / r.cases * 1000:.2f} ms per case")
 
     kinds = [k for k in KIND_ORDER if any(k in r.latencies for r in results)]
     print(f"\nMean latency per action (ms) — path '{path}'  [single client rows are service times; "
@@ -702,9 +657,11 @@ def main(argv=None) -> int:
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--warmup", type=int, default=2,
                         help="untimed warm-up cases per path, mode and HTTP client (default 2)")
-    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_ADMIN_URL),
-                        help="PostgreSQL server (admin database) to create the bench database on")
-    args = parser.parse_args(argv)
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
+                        help="PostgreSQL server (admin database) to create the bench database on "
+                             "(default $TEST_DATABASE_URL or postgresql://postgres@127.0.0.1:5432/postgres)")
+    add_smoke(parser, ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in SMOKE.items()))
+    args = parse(parser, argv, SMOKE)
     if args.correction_cases is None:
         args.correction_cases = max(1, args.cases // 4)
     counts = {"happy": args.cases, "correction": args.correction_cases}
@@ -714,13 +671,13 @@ def main(argv=None) -> int:
             any(b not in ("sqlite", "postgresql") for b in backends):
         parser.error("bad --cases, --correction-cases, --warmup or --backends")
 
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    signal.signal(signal.SIGHUP, _exit_on_signal)
+    exit_on_signals()
     logging.basicConfig(level=logging.WARNING)
 
     from importlib.metadata import version
 
-    print(f"OneWindow engine overhead — SpiffWorkflow {version('SpiffWorkflow')}, Python "
+    print(("SMOKE RUN (correctness only; figures of a few cases mean nothing)\n" if args.smoke else "")
+          + f"OneWindow engine overhead — SpiffWorkflow {version('SpiffWorkflow')}, Python "
           f"{sys.version.split()[0]}, {os.cpu_count()} CPU(s); cases per mode: "
           + ", ".join(f"{p} {counts[p]}" for p in paths))
     print("HTTP: werkzeug threaded server in this process, clients = threads with one requests.Session "
@@ -769,4 +726,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from bench.common import run
+
+    run(main)

@@ -7,7 +7,7 @@ FLASK = $(VENV)/bin/flask --app wsgi
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_DATABASE_URL
 
-.PHONY: run test install assets bench clean
+.PHONY: run test lint install assets bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ run: $(VENV)/.installed assets
 
 test: $(VENV)/.installed assets
 	$(VENV)/bin/python -m pytest -q
+
+# ruff (style and bugs), mypy (types of app/), import-linter (the architecture's contracts).
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/engine_overhead.py

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.appointments.reminders import remind_due
 from app.cases import firing
-from app.cases.hooks import StepHooks
+from app.cases.cycle import StepHooks
 from app.catalog.public import PublicExtra
 from app.consultations.service import public_faq
 from app.documents import delivery

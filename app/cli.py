@@ -63,7 +63,7 @@ def seed_demo():
 @scheduler_cli.command("run")
 def scheduler_run():
     """Run a scheduler process in the foreground."""
-    run_blocking(scheduler_for(current_app._get_current_object()))  # type: ignore[attr-defined]
+    run_blocking(scheduler_for(current_app._get_current_object()))
 
 
 @timers_cli.command("fire")

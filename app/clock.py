@@ -4,7 +4,7 @@ Everything that asks "what time is it" (deadlines, timers, audit rows, the engin
 checks) goes through `now()`, so a test can jump days ahead and see timers fall due.
 """
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -19,7 +19,7 @@ def now() -> datetime:
     with _lock:
         if _frozen is not None:
             return _frozen
-        return datetime.now(timezone.utc) + _offset
+        return datetime.now(UTC) + _offset
 
 
 def local_now() -> datetime:
@@ -37,7 +37,7 @@ def freeze(at: datetime) -> None:
     if at.tzinfo is None:
         raise ValueError("freeze() needs an aware datetime")
     with _lock:
-        _frozen = at.astimezone(timezone.utc)
+        _frozen = at.astimezone(UTC)
 
 
 def advance(delta: timedelta) -> datetime:

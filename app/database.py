@@ -5,10 +5,11 @@ SQLAlchemy session; Flask-SQLAlchemy is handed the same base in `extensions`.
 """
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timezone
+from datetime import UTC
+from typing import Any, cast
 
 from sqlalchemy import DateTime, MetaData, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,15 +41,15 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime stored; use app.clock.now()")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 @event.listens_for(Engine, "connect")
@@ -100,6 +101,12 @@ def unit_of_work(session: Session):
     except BaseException:
         session.rollback()
         raise
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE statement matched. Session.execute() types what it returns as
+    a Result; for such a statement it is a CursorResult, which holds the count."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def unreachable(session: Session) -> str | None:

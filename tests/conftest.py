@@ -91,9 +91,9 @@ def _reset(app, baseline) -> None:
     from app.auth.models import Hall, UserRole
     from app.calendar import service as calendar
     from app.cases.models import Case, CaseEvent
+    from app.cases.tasks import Task
     from app.catalog.models import GuideVersion, RetainedCertificate, ServiceItem, service_item_hall
     from app.files.models import StoredFile
-    from app.cases.tasks import Task
     from app.parties.models import Applicant
     from app.processes.models import ProcessDefinition
     from app.timers.models import Job

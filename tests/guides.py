@@ -2,8 +2,8 @@
 import copy
 
 from app.catalog import guides, transfer
-from app.http.runtime import settings
 from app.extensions import db
+from app.http.runtime import settings
 
 
 def material(code: str, name: str, **over) -> dict:

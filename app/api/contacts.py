@@ -9,8 +9,8 @@ from app.api.schemas import StrictSchema, one_of, text
 from app.api.security import principal, require_roles
 from app.auth import roles as R
 from app.contacts import service as contacts
-from app.contacts.kinds import CONTACT_MODES
 from app.http.runtime import db_session
+from app.processes.contact_kinds import CONTACT_MODES
 
 blp = Blueprint("contacts", __name__, url_prefix="/api/v1", description="接触记录")
 

@@ -33,6 +33,8 @@ def _claim(session: Session, account: ApplicantAccount, details: dict) -> Applic
         except IntegrityError:  # someone else registered it a moment ago: their row decides
             existing = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"])
                                       .with_for_update())
+            if existing is None:  # not that race: the insert failed for another reason
+                raise
     if existing.phone != account.phone or existing.name != details["name"]:
         raise Conflict("该证件号码已在窗口或其他手机号登记，请携带证件到窗口核验后办理",
                        {"id_number": ["无法在线核验：请到窗口办理"]})

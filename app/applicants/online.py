@@ -13,10 +13,10 @@ from app.calendar.days import working_days_between
 from app.cases import materials as case_materials
 from app.cases import receiving
 from app.cases import service as cases
+from app.cases.cycle import CaseRuntime
 from app.cases.history import events
-from app.cases.hooks import CaseRuntime
 from app.cases.intake import check_materials, handling_halls
-from app.cases.models import AWAITING_CORRECTION, STATUS_LABELS, Case
+from app.cases.models import AWAITING_CORRECTION, STATUS_LABELS, Case, CaseEvent
 from app.cases.tasks import OPEN, Task
 from app.cases.warnings import current_deadline
 from app.catalog import service as catalog
@@ -138,7 +138,7 @@ def submit(session: Session, account: ApplicantAccount, application: Application
                    and not m.tolerable and m.code not in application.uploads
                    and not (m.code in application.on_file and m.code in earlier)]
         if missing:
-            raise ValidationFailed("缺少必要材料：" + "、".join(m.name for m in missing),
+            raise ValidationFailed("缺少必要材料：" + "、".join(m.name or m.code for m in missing),
                                    {f"files.{m.code}": [f"请上传“{m.name}”"] for m in missing})
         provided = [m.code for m in guide.materials if m.code in application.uploads
                     or (m.code in application.on_file and m.code in earlier)]
@@ -169,7 +169,7 @@ def _mine(account: ApplicantAccount, case: Case | None, ids: set[int]) -> bool:
 
 def own_case(session: Session, account: ApplicantAccount, case_id: int) -> Case:
     case = session.get(Case, case_id)
-    if not _mine(account, case, {a.id for a in identity.identities(account)}):
+    if case is None or not _mine(account, case, {a.id for a in identity.identities(account)}):
         raise NotFound("办件不存在")
     return case
 
@@ -217,20 +217,23 @@ def current_step(session: Session, case: Case) -> str:
     return "、".join(dict.fromkeys(steps)) or STATUS_LABELS.get(case.status, case.status)
 
 
-def _citizen_message(case: Case, event) -> str | None:
+def _citizen_message(case: Case, event: CaseEvent) -> str | None:
     """What the applicant is told of an event, written from its structured data: staff's
     free-text notes and names never reach the applicant."""
     data = event.data or {}
     if event.kind == "case_submitted":
         return f"提交申请：{case.item.name}（{receiving.CHANNELS.get(case.channel, case.channel)}）"
     if event.kind == "status_changed":
-        label = STATUS_LABELS.get(data.get("to"), data.get("to"))
+        to = data.get("to")
+        label = STATUS_LABELS.get(to, to) if isinstance(to, str) else to
         return f"办件状态：{label}"
     if event.kind == "supplement_received":
         names = case.guide.material_names()
         return "收到补正材料：" + "、".join(names.get(c, c) for c in data.get("materials", []))
     if event.kind == "special_procedure_started":
-        return f"进入特别程序：{SPECIAL_PROCEDURE_KINDS.get(data.get('kind'), '特别程序')}（期间不计入办理时限）"
+        kind = data.get("kind")
+        named = SPECIAL_PROCEDURE_KINDS.get(kind, "特别程序") if isinstance(kind, str) else "特别程序"
+        return f"进入特别程序：{named}（期间不计入办理时限）"
     if event.kind == "special_procedure_ended":
         return f"特别程序结束，不计时 {data.get('paused_working_days', 0)} 个工作日"
     return None

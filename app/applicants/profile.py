@@ -28,7 +28,7 @@ def check_id_number(number: str) -> tuple[str, str]:
 
 def profile(session: Session, principal: Principal, number: str) -> dict:
     id_type, number = check_id_number(number)
-    if not (principal.is_admin or principal.staff_halls()):
+    if not principal.is_staff():
         raise PermissionDenied("只有大厅工作人员可以查询申请人")
     applicant = session.scalar(select(Applicant).where(Applicant.id_number == number))
     if applicant is None or applicant.id_type != id_type:

@@ -22,9 +22,9 @@ def lookup(session: Session, case_no: str, id_number: str, address: str, per_hou
     bucket, now = client_bucket(address), clock.now()
     with unit_of_work(session):
         session.execute(delete(LookupAttempt).where(LookupAttempt.created_at < now - timedelta(days=1)))
-        failed = session.scalar(select(func.count()).where(LookupAttempt.address == bucket,
-                                                            LookupAttempt.found.is_(False),
-                                                            LookupAttempt.created_at > now - timedelta(hours=1)))
+        failed = session.execute(select(func.count()).where(LookupAttempt.address == bucket,
+                                                             LookupAttempt.found.is_(False),
+                                                             LookupAttempt.created_at > now - timedelta(hours=1))).scalar_one()
         if failed >= per_hour:
             raise TooManyRequests("查询失败次数过多，请一小时后再试", retry_after=3600)
         case = session.scalar(select(Case).where(Case.case_no == case_no))

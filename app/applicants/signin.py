@@ -84,10 +84,10 @@ def request_code(session: Session, phone: str, address: str, secret: str, sms: S
     if last is not None and now - last.created_at < rules.resend_after:
         wait = max(1, math.ceil((rules.resend_after - (now - last.created_at)).total_seconds()))
         raise TooManyRequests(f"验证码已发送，请 {wait} 秒后再试", retry_after=wait)
-    sent_to_phone = session.scalar(select(func.count()).where(SignInCode.phone == phone,
-                                                              SignInCode.created_at > hour_ago))
-    sent_from_address = session.scalar(select(func.count()).where(SignInCode.address == address,
-                                                                  SignInCode.created_at > hour_ago))
+    sent_to_phone = session.execute(select(func.count()).where(SignInCode.phone == phone,
+                                                               SignInCode.created_at > hour_ago)).scalar_one()
+    sent_from_address = session.execute(select(func.count()).where(SignInCode.address == address,
+                                                                   SignInCode.created_at > hour_ago)).scalar_one()
     if sent_to_phone >= rules.per_phone_per_hour or sent_from_address >= rules.per_address_per_hour:
         raise TooManyRequests("获取验证码过于频繁，请一小时后再试", retry_after=3600)
     code = f"{secrets.randbelow(10 ** 6):06d}"

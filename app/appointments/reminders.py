@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.appointments.models import BOOKED, Appointment
 from app.appointments.service import starts_at
-from app.database import unit_of_work
+from app.database import rowcount, unit_of_work
 from app.notify import service as notify
 
 REMIND_BEFORE = timedelta(hours=24)
@@ -29,9 +29,10 @@ def remind_due(session: Session) -> int:
         if not (now < starts <= now + REMIND_BEFORE) or row.created_at >= starts - REMIND_BEFORE:
             continue
         with unit_of_work(session):
-            claimed = session.execute(update(Appointment).where(Appointment.id == row.id, Appointment.state == BOOKED,
-                                                                Appointment.reminded_at.is_(None))
-                                      .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount
+            claimed = rowcount(session.execute(
+                update(Appointment).where(Appointment.id == row.id, Appointment.state == BOOKED,
+                                          Appointment.reminded_at.is_(None))
+                .values(reminded_at=now).execution_options(synchronize_session=False)))
             if claimed == 1:
                 notify.queue(session, kind="appointment_reminder", phone=row.phone, email=None,
                              params={"booking_no": row.booking_no},

@@ -18,12 +18,12 @@ from app.auth.principal import Principal
 from app.calendar import service as calendar
 from app.calendar.days import is_working_day
 from app.cases import intake, receiving
+from app.cases.cycle import CaseRuntime
 from app.cases.history import EventLog
-from app.cases.hooks import CaseRuntime
 from app.cases.models import Case
 from app.catalog import guides
 from app.catalog.models import ServiceItem
-from app.database import unit_of_work
+from app.database import rowcount, unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.notify import service as notify
 from app.parties import service as parties
@@ -50,7 +50,7 @@ def _item(session: Session, code: str, field: str = "item_code") -> ServiceItem:
 
 
 def _times(ranges: list[str]) -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for i, value in enumerate(ranges or []):
         value = (value or "").strip()
         if not _TIME_RANGE.match(value) or value[:5] >= value[6:]:
@@ -73,9 +73,10 @@ def publish_slots(session: Session, principal: Principal, *, hall_code: str, ite
         raise PermissionDenied(f"只有“{hall.name}”的督办人员、首席代表或管理员可以发布预约时段")
     if hall.level == "community":
         raise ValidationFailed("便民服务站不设预约时段", {"hall": ["请选择区或街道政务服务中心"]})
-    if window_group and len(window_group.strip()) > 64:
+    group = (window_group or "").strip()
+    if len(group) > 64:
         raise ValidationFailed("窗口组名称最多 64 个字符", {"window_group": ["最多 64 个字符"]})
-    if bool(item_code) == bool((window_group or "").strip()):
+    if bool(item_code) == bool(group):
         raise ValidationFailed("请指定事项或窗口组（二选一）", {"item_code": ["事项编码与窗口组须二选一"]})
     item = None
     if item_code:
@@ -92,7 +93,7 @@ def publish_slots(session: Session, principal: Principal, *, hall_code: str, ite
     if date_to < date_from or (date_to - date_from).days >= MAX_PUBLISH_DAYS:
         raise ValidationFailed(f"日期范围应在 {MAX_PUBLISH_DAYS} 天以内且结束不早于开始", {"date_to": ["日期范围不正确"]})
     ranges = _times(times)
-    scope = f"item:{item.code}" if item else f"group:{window_group.strip()}"
+    scope = f"item:{item.code}" if item else f"group:{group}"
     data = calendar.current(session)
     existing = {(s.day, s.starts) for s in session.scalars(select(AppointmentSlot).where(
         AppointmentSlot.hall_id == hall.id, AppointmentSlot.scope == scope,
@@ -106,7 +107,7 @@ def publish_slots(session: Session, principal: Principal, *, hall_code: str, ite
                 for starts, ends in ranges:
                     if (day, starts) not in existing:
                         session.add(AppointmentSlot(hall_id=hall.id, scope=scope, item_id=item.id if item else None,
-                                                    window_group=None if item else window_group.strip(), day=day,
+                                                    window_group=None if item else group, day=day,
                                                     starts=starts, ends=ends, capacity=capacity, booked=0,
                                                     created_by=principal.username, created_at=now))
                         created += 1
@@ -183,10 +184,10 @@ def book(session: Session, *, slot_id: int, item_code: str, applicant: dict, cha
     # Two requests of one person at the same moment both pass the check above: the partial
     # unique index decides, and the loser gets unit_of_work's Conflict (409).
     with unit_of_work(session):
-        taken = session.execute(update(AppointmentSlot)
-                                .where(AppointmentSlot.id == slot.id, AppointmentSlot.booked < AppointmentSlot.capacity)
-                                .values(booked=AppointmentSlot.booked + 1)
-                                .execution_options(synchronize_session=False)).rowcount
+        taken = rowcount(session.execute(update(AppointmentSlot)
+                                         .where(AppointmentSlot.id == slot.id, AppointmentSlot.booked < AppointmentSlot.capacity)
+                                         .values(booked=AppointmentSlot.booked + 1)
+                                         .execution_options(synchronize_session=False)))
         if taken != 1:
             raise Conflict("该时段已约满，请选择其他时段", {"slot_id": ["已约满"]})
         row = Appointment(slot_id=slot.id, hall_id=slot.hall_id, item_id=item.id, day=slot.day,
@@ -229,9 +230,9 @@ def cancel(session: Session, row: Appointment, actor: str) -> Appointment:
     if starts_at(row.slot) <= clock.now():
         raise Conflict("预约时段已开始，不能取消")
     with unit_of_work(session):
-        done = session.execute(update(Appointment).where(Appointment.id == row.id, Appointment.state == BOOKED)
-                               .values(state=CANCELLED, cancelled_at=clock.now(), cancelled_by=actor)
-                               .execution_options(synchronize_session=False)).rowcount
+        done = rowcount(session.execute(update(Appointment).where(Appointment.id == row.id, Appointment.state == BOOKED)
+                                        .values(state=CANCELLED, cancelled_at=clock.now(), cancelled_by=actor)
+                                        .execution_options(synchronize_session=False)))
         if done != 1:
             raise Conflict("预约已被取消或已签到")
         session.execute(update(AppointmentSlot).where(AppointmentSlot.id == row.slot_id, AppointmentSlot.booked > 0)
@@ -282,9 +283,9 @@ def check_in(session: Session, principal: Principal, appointment_id: int, *, mat
     if row.day != clock.now().astimezone(clock.LOCAL_TZ).date():
         raise Conflict(f"预约日期为 {row.day:%Y-%m-%d}，只能在当天签到")
     with unit_of_work(session):
-        done = session.execute(update(Appointment).where(Appointment.id == row.id, Appointment.state == BOOKED)
-                               .values(state=CHECKED_IN, checked_in_at=clock.now(), checked_in_by=principal.username)
-                               .execution_options(synchronize_session=False)).rowcount
+        done = rowcount(session.execute(update(Appointment).where(Appointment.id == row.id, Appointment.state == BOOKED)
+                                        .values(state=CHECKED_IN, checked_in_at=clock.now(), checked_in_by=principal.username)
+                                        .execution_options(synchronize_session=False)))
         if done != 1:
             raise Conflict("预约已被签到或取消")
         hall, proxy_hall, item, guide = intake.receiving(session, principal, row.hall.code, row.item.code)

@@ -63,8 +63,9 @@ def create(session: Session, code: str, name: str, level: str, parent_code: str 
 def tree(session: Session) -> list[dict]:
     """Every hall as nested dicts, the district centres at the top."""
     halls = list(session.scalars(select(Hall).order_by(Hall.code)))
-    nodes = {h.id: {"code": h.code, "name": h.name, "level": h.level, "children": []} for h in halls}
-    roots = []
+    children: dict[int, list[dict]] = {h.id: [] for h in halls}
+    nodes = {h.id: {"code": h.code, "name": h.name, "level": h.level, "children": children[h.id]} for h in halls}
+    roots: list[dict] = []
     for h in halls:
-        (nodes[h.parent_id]["children"] if h.parent_id in nodes else roots).append(nodes[h.id])
+        (children[h.parent_id] if h.parent_id is not None and h.parent_id in children else roots).append(nodes[h.id])
     return roots

@@ -14,7 +14,8 @@ class Principal:
 
     @classmethod
     def of(cls, user) -> "Principal":
-        global_roles, hall_roles = set(), {}
+        global_roles: set[str] = set()
+        hall_roles: dict[str, set[int]] = {}
         for grant in user.roles:
             if grant.hall_id is None:
                 global_roles.add(grant.role)
@@ -47,6 +48,10 @@ class Principal:
         Administrators may everywhere."""
         return self.is_admin or (hall_id is not None and hall_id in (self.halls_for(*roles) if roles
                                                                        else self.staff_halls()))
+
+    def is_staff(self) -> bool:
+        """Works in some hall (or administers them all)."""
+        return self.is_admin or bool(self.staff_halls())
 
     def can_view_hall(self, hall_id: int) -> bool:
         return self.may(hall_id)

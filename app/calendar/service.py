@@ -42,7 +42,7 @@ def revision(session: Session) -> int:
 
 def current(session: Session) -> HolidayData:
     """The calendar as stored now (one cheap query when nothing changed)."""
-    revision_now = (str(session.get_bind().url), revision(session))  # per database, per change
+    revision_now = (str(session.get_bind().engine.url), revision(session))  # per database, per change
     with _cache_lock:
         if _cache["revision"] == revision_now:
             return _cache["data"]

@@ -6,11 +6,14 @@ cached spec and runs the caller's action with the working-day calendar in scope.
 it syncs task/job/case/event rows from the engine, runs the after-step hooks, serializes and
 bumps the revision — unless the caller set `step.save = False` or raised. The caller commits
 inside `unit_of_work`, which rolls everything back on any error; the in-memory workflow is then
-simply dropped. The step carries the installation's settings and hooks (cases.hooks), so the
+simply dropped. The step carries the installation's settings and hooks (below), so the
 features that plug into it need no globals.
 """
+from abc import abstractmethod
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, undefer
@@ -19,13 +22,49 @@ from app import clock, engine
 from app.calendar import service as calendar
 from app.calendar.days import WorkingCalendar
 from app.cases.history import EventLog
-from app.cases.hooks import CaseRuntime, StepHooks
 from app.cases.models import Case
 from app.cases.sync import sync_from_engine
+from app.cases.tasks import Task
 from app.engine.deadlines import calendar_context
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, DomainError, NotFound
 from app.processes import service as processes
 from app.settings import Settings
+
+# --- how features take part in a step --------------------------------------------------
+# The bootstrap builds one StepHooks (documents issued at a decision, the pickup code and its
+# check, the messages to the applicant) and hands it, with the settings, to every service that
+# runs a step: the case core imports none of those features. CaseRuntime is what such a
+# service needs of the app's runtime.
+
+BeforeComplete = Callable[["Step", Task, dict], None]
+AfterStep = Callable[["Step", str], None]
+
+
+@dataclass(frozen=True)
+class StepHooks:
+    # Called with (step, task, cleaned form data) before a task is completed; may refuse.
+    before_complete: tuple[BeforeComplete, ...] = ()
+    # Called with (step, actor) after the step is synced and before it is stored.
+    after_step: tuple[AfterStep, ...] = ()
+
+
+class CaseRuntime(Protocol):
+    """What a service that runs engine steps needs of the app's runtime."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def hooks(self) -> StepHooks: ...
+
+
+class RefusedInStep(DomainError):
+    """A refusal (raised by a before-complete hook) whose consequence must outlive the step: the
+    step is rolled back whole, then `settle` runs in a transaction of its own (e.g. counting a
+    wrong pickup code, which a rollback must not undo) and returns the error for the user."""
+
+    @abstractmethod
+    def settle(self, session: Session, actor: str) -> DomainError: ...
 
 
 @dataclass

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.cases import cycle
-from app.cases.hooks import CaseRuntime
+from app.cases.cycle import CaseRuntime
 from app.database import unit_of_work
 from app.timers import wakeup
 from app.timers.leases import claim_due, worker_id

@@ -26,7 +26,8 @@ class EventLog:
         last = session.execute(select(CaseEvent.seq, CaseEvent.hash)
                                .where(CaseEvent.case_id == case.id)
                                .order_by(CaseEvent.seq.desc()).limit(1)).first()
-        self.seq, self.hash = (last.seq, last.hash) if last else (0, GENESIS)
+        self.seq: int = last.seq if last else 0
+        self.hash: str = last.hash if last else GENESIS
 
     def append(self, kind: str, actor: str, message: str, data: dict | None = None) -> CaseEvent:
         data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))

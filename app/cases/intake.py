@@ -82,12 +82,12 @@ def check_requested(guide: GuideVersion, data) -> None:
     by_code = {m.code: m for m in guide.materials}
     shared = [by_code[c] for c in codes if c in by_code and not by_code[c].asked_of_applicant]
     if shared:
-        names = "、".join(m.name for m in shared)
+        names = "、".join(m.name or m.code for m in shared)
         raise ValidationFailed(f"{names}由部门共享获取，不得要求申请人补正",
                                {"missing_materials": [f"{names}可通过共享获取，不得要求申请人提交（第七条第五项）"]})
     if data["outcome"] == "tolerate":
         firm = [by_code[c] for c in codes if c in by_code and not by_code[c].tolerable]
         if firm:
-            names = "、".join(m.name for m in firm)
+            names = "、".join(m.name or m.code for m in firm)
             raise ValidationFailed(f"{names}不属于办事指南中可容缺的材料，不能容缺受理",
                                    {"missing_materials": [f"不可容缺的材料：{names}；请选择补齐补正或不予受理"]})

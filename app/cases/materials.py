@@ -80,13 +80,13 @@ def on_file(session: Session, applicant_id: int, guide) -> dict[str, CaseMateria
     for row in rows:
         by_code.setdefault((row.case.item_id, row.material_code), row)
         by_name.setdefault(row.material_name, row)
-    found = {}
+    found: dict[str, CaseMaterial] = {}
     for m in guide.materials:
         if not m.asked_of_applicant or m.category == "form":
             continue
-        row = by_code.get((guide.item_id, m.code)) or by_name.get(m.name)
-        if row is not None:
-            found[m.code] = row
+        earlier = by_code.get((guide.item_id, m.code)) or by_name.get(m.name)
+        if earlier is not None:
+            found[m.code] = earlier
     return found
 
 

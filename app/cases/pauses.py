@@ -18,7 +18,7 @@ from app.auth import roles as R
 from app.auth.principal import Principal
 from app.calendar.days import WorkingCalendar, working_days_between
 from app.cases import cycle, reschedule
-from app.cases.hooks import CaseRuntime
+from app.cases.cycle import CaseRuntime
 from app.cases.models import UNDER_REVIEW, Case
 from app.cases.tasks import OPEN, Task
 from app.catalog.models import SPECIAL_PROCEDURE_KINDS

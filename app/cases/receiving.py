@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.auth.models import Hall
 from app.cases import cycle, taskforms
+from app.cases.cycle import CaseRuntime
 from app.cases.history import EventLog
-from app.cases.hooks import CaseRuntime
 from app.cases.models import SUBMITTED, Case
+from app.catalog.models import GuideVersion, ServiceItem
 from app.errors import ValidationFailed
 from app.parties import service as parties
 from app.processes import service as processes
@@ -20,10 +22,10 @@ CHANNELS = {"online": "网上申请", "window": "窗口申请"}
 @dataclass
 class Opening:
     """Where and under what the case opens (see intake.receiving)."""
-    hall: object
-    proxy_hall: object
-    item: object
-    guide: object
+    hall: Hall
+    proxy_hall: Hall | None  # the community station receiving it for `hall` (proxy), if any
+    item: ServiceItem
+    guide: GuideVersion
 
 
 def _case_no(case: Case) -> str:
@@ -50,7 +52,7 @@ def open_case(session: Session, opening: Opening, *, details: dict, channel: str
     """Create the case and take its first engine step, inside the caller's unit of work.
     `attach` adds rows that need the case's id (uploaded materials) before the step runs."""
     hall, proxy_hall, item, guide = opening.hall, opening.proxy_hall, opening.item, opening.guide
-    definition = processes.latest_version(session, guide.process_key)
+    definition = processes.latest_version(session, guide.process_key) if guide.process_key is not None else None
     if definition is None:
         raise ValidationFailed(f"事项“{item.name}”的流程 {guide.process_key} 尚未部署",
                                {"item_code": [f"流程 {guide.process_key} 尚未部署"]})

@@ -9,6 +9,7 @@ moved and why.
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.calendar import service as calendar
 from app.cases import cycle, reschedule
-from app.cases.hooks import CaseRuntime
+from app.cases.cycle import CaseRuntime
 from app.cases.models import CLOSED_STATUSES, Case
 from app.cases.tasks import OPEN, Task
 from app.database import unit_of_work
@@ -36,7 +37,8 @@ class Counts:
         return {"cases": self.cases, "timers": self.timers, "tasks": self.tasks, "failed": self.failed}
 
 
-def _touches(rule: dict | None, due: datetime | None, first: date, last: date) -> bool:
+def _touches(rule: dict | None, due: datetime | None, first: date, last: date) -> TypeGuard[dict]:
+    """Whether a deadline counted by `rule` and due at `due` meets [first, last] (then it has a rule)."""
     if not rule or due is None:
         return False
     start = date.fromisoformat(rule["start"])

@@ -11,8 +11,8 @@ from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
 from app.cases import cycle, intake, materials, receiving, taskforms
+from app.cases.cycle import CaseRuntime, RefusedInStep
 from app.cases.history import EventLog
-from app.cases.hooks import CaseRuntime, RefusedInStep
 from app.cases.models import CLOSED_STATUSES, Case
 from app.cases.tasks import COMPLETED, OPEN, Task
 from app.catalog.models import ServiceItem

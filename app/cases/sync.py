@@ -3,7 +3,7 @@
 Inboxes and schedulers read these rows and never deserialize workflows, so this is the one
 place where the engine's view becomes the platform's.
 """
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -52,7 +52,7 @@ def _due_at(step, row: Task, expression: str | None) -> None:
     if due.tzinfo is None:
         return
     record = _record_for(step, row.id)
-    row.due_at = due.astimezone(timezone.utc)
+    row.due_at = due.astimezone(UTC)
     row.due_provisional, row.due_rule = bool(record and record.provisional), _rule(record)
 
 

@@ -11,7 +11,7 @@ from app import clock
 from app.auth.hallnames import name_problem
 from app.auth.models import Hall
 from app.catalog import linter
-from app.catalog.document import GuideDoc
+from app.catalog.document import GuideDoc, MaterialDoc
 from app.catalog.models import DRAFT, LEVELS, PUBLISHED, SUPERSEDED, GuideMaterial, GuideVersion, RetainedCertificate, ServiceItem
 from app.errors import Conflict, GuideRejected, NotFound, ValidationFailed
 from app.files import service as files_service
@@ -21,7 +21,7 @@ from app.processes.models import ProcessDefinition
 
 _GUIDE_SCHEMA = GuideDoc()
 GUIDE_FIELDS = [name for name in _GUIDE_SCHEMA.fields if name != "materials"]
-MATERIAL_FIELDS = [name for name in _GUIDE_SCHEMA.fields["materials"].inner.schema.fields if name != "code"]
+MATERIAL_FIELDS = [name for name in MaterialDoc().fields if name != "code"]  # GuideDoc.materials' items
 # Art. 6 (2): a lower level's guide follows the upper level's for the same base code.
 LEVEL_RANK = {"district": 0, "street": 1, "community": 2}
 FILE_FIELDS = {"result_sample", "blank_template", "sample"}
@@ -182,8 +182,8 @@ def delete_draft(session: Session, version: GuideVersion) -> None:
 def lint_context(session: Session, version: GuideVersion) -> linter.LintContext:
     item = version.item
     peers = []
-    others = [] if not item.base_code else session.scalars(select(ServiceItem).where(
-        ServiceItem.base_code == item.base_code, ServiceItem.id != item.id))
+    others = [] if not item.base_code else list(session.scalars(select(ServiceItem).where(
+        ServiceItem.base_code == item.base_code, ServiceItem.id != item.id)))
     for other in others:
         if LEVEL_RANK.get(other.level, 0) >= LEVEL_RANK.get(item.level, 0):
             continue  # the upper level leads; the same level elsewhere is not this guide's reference
@@ -222,6 +222,8 @@ def publish(session: Session, version: GuideVersion, by: str) -> GuideVersion:
     if version.status != DRAFT:
         raise Conflict(f"第 {version.version} 版不是草稿（{version.status}），不能发布")
     item = session.scalar(select(ServiceItem).where(ServiceItem.id == version.item_id).with_for_update())
+    if item is None:
+        raise NotFound("事项不存在")
     findings = lint_version(session, version)
     if findings:
         raise GuideRejected(f"办事指南有 {len(findings)} 处不符合规范，不能发布", findings)

@@ -1,6 +1,6 @@
 """The one published record every channel renders (art. 8): the guide page, the JSON API and
 the QR code all start from `public_view`, so they cannot drift apart."""
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,11 @@ from app.catalog.models import (
 # the faces pass in, so the page and the JSON stay one record while the catalog imports none
 # of those features.
 PublicExtra = Callable[[Session, ServiceItem, str], dict]
+
+
+def _label(labels: Mapping[str, str], key: str | None) -> str | None:
+    """The label of `key` (None for no value, as for a value without a label)."""
+    return labels.get(key) if key is not None else None
 
 
 def guide_url(base_url: str, code: str) -> str:
@@ -58,10 +63,10 @@ def public_view(version: GuideVersion, base_url: str) -> dict:
         "version": version.version,
         "effective_from": version.effective_from.isoformat() if version.effective_from else None,
         "name": version.name,
-        "item_type": version.item_type, "item_type_label": ITEM_TYPES.get(version.item_type),
+        "item_type": version.item_type, "item_type_label": _label(ITEM_TYPES, version.item_type),
         "implementing_body": version.implementing_body,
         "legal_basis": version.legal_basis,
-        "service_object": version.service_object, "service_object_label": SERVICE_OBJECTS.get(version.service_object),
+        "service_object": version.service_object, "service_object_label": _label(SERVICE_OBJECTS, version.service_object),
         "acceptance_conditions": version.acceptance_conditions,
         "legal_limit_days": version.legal_limit_days, "promised_limit_days": version.promised_limit_days,
         "fee_charged": version.fee_charged, "fee_standard": version.fee_standard, "fee_basis": version.fee_basis,
@@ -92,7 +97,7 @@ def public_record(session: Session, version: GuideVersion, base_url: str, extras
 def summary(version: GuideVersion, base_url: str) -> dict:
     item = version.item
     return {"item_code": item.code, "base_code": item.base_code, "name": version.name,
-            "item_type": version.item_type, "item_type_label": ITEM_TYPES.get(version.item_type),
+            "item_type": version.item_type, "item_type_label": _label(ITEM_TYPES, version.item_type),
             "implementing_body": version.implementing_body, "level": item.level, "citywide": item.citywide,
             "promised_limit_days": version.promised_limit_days, "version": version.version,
             "halls": [h.code for h in item.halls], "guide_url": guide_url(base_url, item.code)}

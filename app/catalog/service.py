@@ -35,7 +35,7 @@ def search_published(session: Session, *, q: str | None = None, item_type: str |
         offered = (select(service_item_hall.c.service_item_id).join(Hall, Hall.id == service_item_hall.c.hall_id)
                    .where(Hall.code == hall))
         stmt = stmt.where(or_(ServiceItem.id.in_(offered), ServiceItem.citywide.is_(True)))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     rows = session.scalars(stmt.order_by(ServiceItem.item_type, ServiceItem.code)
                            .limit(per_page).offset((page - 1) * per_page))
     return list(rows), total
@@ -44,7 +44,8 @@ def search_published(session: Session, *, q: str | None = None, item_type: str |
 def items_of_hall(session: Session, hall: Hall) -> list[GuideVersion]:
     """Published items a hall receives: its own and the citywide ones; a community station
     receives (by proxy) what the halls above it handle."""
-    ids, current = [], hall
+    ids: list[int] = []
+    current: Hall | None = hall
     while current is not None:
         ids.append(current.id)
         current = session.get(Hall, current.parent_id) if (current.level == "community" and current.parent_id) else None

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.auth import roles as R
-from app.auth.models import Hall
+from app.auth.models import Hall, User
 from app.auth.principal import Principal
 from app.calendar import service as calendar
 from app.cases import intake
@@ -81,7 +81,7 @@ def record(session: Session, principal: Principal, *, channel: str, question: st
                            first_responder=principal.username, taken_at=now, due_at=due_for(session, now, settings),
                            created_at=now, recorded_by=principal.username, public=False)
         session.add(row)
-        if (answer or "").strip():
+        if answer is not None and answer.strip():
             _answer(session, row, principal, answer, public)
     return row
 
@@ -99,8 +99,8 @@ def ask_online(session: Session, *, question: str, item_code: str | None, hall_c
         # parallel questions from one address take turns, so they cannot all pass the count
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"consult:{bucket}"})
-        recent = session.scalar(select(func.count()).select_from(Consultation).where(
-            Consultation.client_bucket == bucket, Consultation.created_at > now - timedelta(hours=1)))
+        recent = session.execute(select(func.count()).select_from(Consultation).where(
+            Consultation.client_bucket == bucket, Consultation.created_at > now - timedelta(hours=1))).scalar_one()
         if recent >= settings.consultations_per_hour:
             raise TooManyRequests("提问过于频繁，请一小时后再试，或拨打咨询电话", retry_after=3600)
         row = Consultation(**details, item_id=item.id if item else None, hall_id=hall.id, state=OPEN,
@@ -134,8 +134,6 @@ def take(session: Session, principal: Principal, consultation_id: int) -> Consul
 def reassign(session: Session, principal: Principal, consultation_id: int, username: str) -> Consultation:
     """A supervisor hands an unanswered question to another clerk of the hall (the first
     responder is away): ownership moves, it never lapses."""
-    from app.auth.models import User
-
     with unit_of_work(session):
         row = _visible(principal, session.get(Consultation, consultation_id, with_for_update=True))
         if not principal.may(row.hall_id, R.SUPERVISOR):
@@ -225,14 +223,15 @@ def statistics(session: Session, principal: Principal) -> dict:
     stmt = select(Consultation, ServiceItem.implementing_body).outerjoin(ServiceItem, ServiceItem.id == Consultation.item_id)
     if not principal.is_admin:  # the halls one supervises, not every hall one works in
         stmt = stmt.where(Consultation.hall_id.in_(principal.halls_for(R.SUPERVISOR) or {-1}))
-    now, out = clock.now(), {}
+    now = clock.now()
+    out: dict[str, dict] = {}
     for row, body in session.execute(stmt):
         entry = out.setdefault(body or "综合咨询", {"asked": 0, "answered": 0, "answered_in_time": 0, "open": 0,
                                                   "overdue": 0})
         entry["asked"] += 1
         if row.state == ANSWERED:
             entry["answered"] += 1
-            entry["answered_in_time"] += row.answered_at <= row.due_at
+            entry["answered_in_time"] += row.answered_at is not None and row.answered_at <= row.due_at
         else:
             entry["open"] += 1
             entry["overdue"] += now > row.due_at
@@ -247,5 +246,5 @@ def statistics(session: Session, principal: Principal) -> dict:
 def public_faq(session: Session, item: ServiceItem, base_url: str) -> dict:
     """The guide's 常见问题 (a public extra of catalog.public): answers their responders made public."""
     return {"faq": [{"question": c.question, "answer": c.answer,
-                     "answered_at": c.answered_at.astimezone(clock.LOCAL_TZ).date().isoformat()}
+                     "answered_at": c.answered_at.astimezone(clock.LOCAL_TZ).date().isoformat() if c.answered_at else None}
                     for c in faq(session, item.id)]}

@@ -19,10 +19,10 @@ from app.cases.history import EventLog
 from app.cases.models import AWAITING_CORRECTION, Case
 from app.cases.service import open_tasks, visible_case
 from app.cases.tasks import Task
-from app.contacts.kinds import CONTACT_MODES, PROCEDURE_CONTACTS, contact_label
 from app.contacts.models import ContactRecord
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.processes.contact_kinds import CONTACT_MODES, PROCEDURE_CONTACTS, contact_label
 
 MAX_SUMMARY = MAX_NOTE = 2000
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a contact time may name
@@ -85,7 +85,7 @@ def _allowance(case: Case, task: Task | None, occurred_at: datetime, now: dateti
     A step allows the contact it declares only while it runs: naming an earlier step for a
     contact made later does not make the contact that step's."""
     during = task is not None and _during(task, occurred_at, now)
-    if during and task.applicant_contact:
+    if task is not None and during and task.applicant_contact:
         return task.applicant_contact, None
     procedure = case.special_procedure or {}
     if procedure.get("kind") in PROCEDURE_CONTACTS \

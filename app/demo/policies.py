@@ -3,6 +3,7 @@ and one draft made twelve working days ago, so the editors' list shows a deadlin
 Idempotent: a policy whose title exists is left alone."""
 import io
 from datetime import date, datetime, timedelta
+from typing import Required, TypedDict
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
@@ -21,7 +22,23 @@ from app.policies.models import DRAFT, PUBLISHED, Policy
 from app.policies.service import apply_deadlines
 from app.settings import Settings
 
-ELDERLY = {
+
+class PolicySpec(TypedDict, total=False):
+    """A demo policy: what `_add` makes a Policy of."""
+
+    title: Required[str]
+    issuing_body: Required[str]
+    document_number: Required[str | None]
+    made_on: date  # default: twelve working days ago
+    full_text: Required[str]
+    qa: Required[str | None]
+    video_url: str
+    items: Required[list[str]]  # service item codes
+    published_at: datetime  # absent: a draft
+    graphic: list[str]  # the lines of its one-page graphic
+
+
+ELDERLY: PolicySpec = {
     "title": "西安市鄠邑区高龄老人生活补贴发放管理办法", "issuing_body": "西安市鄠邑区民政局",
     "document_number": "鄠民发〔2026〕15号", "made_on": date(2026, 9, 28),
     "full_text": "第一条 为规范高龄老人生活补贴发放，根据有关规定，制定本办法。\n"
@@ -36,7 +53,7 @@ ELDERLY = {
     "graphic": ["一图读懂高龄老人生活补贴", "对象：本区户籍、年满八十周岁", "标准：每月100元 / 200元 / 500元",
                 "申领：窗口或网上，户籍年龄共享核验"],
 }
-FOOD = {
+FOOD: PolicySpec = {
     "title": "鄠邑区食品经营许可“证照联办”实施方案", "issuing_body": "西安市鄠邑区市场监督管理局",
     "document_number": "鄠市监发〔2026〕32号", "made_on": date(2026, 11, 2),
     "full_text": "一、营业执照与食品经营许可一次申请、一窗受理、同步审批。\n"
@@ -45,7 +62,7 @@ FOOD = {
     "items": ["610118-SCJG-0001", "610118-SCJG-0003"],
     "published_at": datetime(2026, 11, 12, 16, 30, tzinfo=clock.LOCAL_TZ),
 }
-HYGIENE = {
+HYGIENE: PolicySpec = {
     "title": "鄠邑区公共场所卫生许可告知承诺制实施细则", "issuing_body": "西安市鄠邑区卫生健康局",
     "document_number": None,
     "full_text": "一、对申请公共场所卫生许可（新办）的经营者实行告知承诺制。\n"
@@ -78,7 +95,7 @@ def _working_days_ago(n: int, today: date, data) -> date:
     return day
 
 
-def _add(session: Session, spec: dict, made_on: date, owner: User, working: WorkingCalendar, store: FileStore) -> Policy:
+def _add(session: Session, spec: PolicySpec, made_on: date, owner: User, working: WorkingCalendar, store: FileStore) -> Policy:
     items = list(session.scalars(select(ServiceItem).where(ServiceItem.code.in_(spec["items"]))))
     now = clock.now()
     row = Policy(title=spec["title"], issuing_body=spec["issuing_body"], document_number=spec["document_number"],

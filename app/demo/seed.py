@@ -32,7 +32,7 @@ COMMUNITY_STATION = ("HY-GTDJ", "甘亭街道东街社区便民服务站", "comm
 # A hall registered before art. 21's uniform names; kept to show the linter's hall-name rule.
 LEGACY_HALL = ("HY-DFSQ-OLD", "东风路办事处服务大厅", "street")
 
-DEMO_USERS = [
+DEMO_USERS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
     ("admin", "系统管理员", [(R.ADMIN, None)]),
     ("designer", "流程设计员", [(R.DESIGNER, None)]),
     ("frontdesk", "前台受理员 王敏", [(R.FRONT_DESK, "HY-ZWFW")]),

@@ -13,9 +13,8 @@ from app.auth.models import User, UserRole
 from app.auth.principal import Principal
 from app.auth.service import ClockSigner
 from app.cases import models as C
-from app.cases.cycle import lock_case
+from app.cases.cycle import RefusedInStep, lock_case
 from app.cases.history import EventLog
-from app.cases.hooks import RefusedInStep
 from app.database import unit_of_work
 from app.documents import service as documents
 from app.documents.models import Document
@@ -38,9 +37,9 @@ def after_step(step, actor: str) -> None:
         if new == C.AWAITING_DELIVERY and case.pickup_code is None:
             case.pickup_code = _new_code(None)
             step.log.append("pickup_code_issued", actor, "已生成取件码（申请人凭取件码到综合窗口领取）", {})
-        if old == C.AWAITING_DELIVERY and case.delivery_method == "e_delivery" and not case.e_delivery_token:
-            if issue_link(step.session, case, step.settings.secret):
-                step.log.append("e_delivered", actor, "已网上送达：申请人可在办件页面下载决定书", {})
+        if (old == C.AWAITING_DELIVERY and case.delivery_method == "e_delivery" and not case.e_delivery_token
+                and issue_link(step.session, case, step.settings.secret)):
+            step.log.append("e_delivered", actor, "已网上送达：申请人可在办件页面下载决定书", {})
 
 
 def before_complete(step, task, cleaned: dict) -> None:

@@ -45,6 +45,14 @@ def _insert(session: Session, current: seal.Seal) -> bool:
         return False
 
 
+def _registered(session: Session, key_id: str, **options) -> SealKey:
+    """The key's row, read again (`options` as for Session.get), which `_register` put in place."""
+    row = session.get(SealKey, key_id, populate_existing=True, **options)
+    if row is None:  # neither this process's insert nor another's is visible
+        raise Conflict(f"电子印章密钥 {key_id} 未登记，请重试")
+    return row
+
+
 def _register(session: Session, current: seal.Seal) -> SealKey:
     row = session.get(SealKey, current.key_id)
     if row is not None:
@@ -53,7 +61,7 @@ def _register(session: Session, current: seal.Seal) -> SealKey:
     # violation only means another one was first.
     if not _insert(session, current):
         logger.info("seal key %s was registered by another process first", current.key_id)
-    return session.get(SealKey, current.key_id, populate_existing=True)
+    return _registered(session, current.key_id)
 
 
 def signing_key(session: Session, key_file: seal.KeyFile) -> seal.Seal:
@@ -63,13 +71,13 @@ def signing_key(session: Session, key_file: seal.KeyFile) -> seal.Seal:
     committed (their signing time is then never after the retirement)."""
     current = key_file.current()
     _register(session, current)
-    row = session.get(SealKey, current.key_id, with_for_update={"read": True}, populate_existing=True)
+    row = _registered(session, current.key_id, with_for_update={"read": True})
     if row.retired_at is not None or key_file.retired_at(current.key_id) is not None:
         raise Conflict(f"电子印章密钥 {current.key_id} 已停用，不能再用于签章；请管理员执行 flask seal rotate 启用新密钥")
     return current
 
 
-def trusted(session: Session, key_id: str | None, key_file: seal.KeyFile) -> tuple[TrustedKey | None, str | None]:
+def trusted(session: Session, key_id: str | None, key_file: seal.KeyFile) -> tuple[TrustedKey, None] | tuple[None, str]:
     """(the key `key_id` names, None) if this host trusts it, else (None, UNREGISTERED or MISMATCH).
     Trusted: pinned on this host, and registered in the table with that same public key (the
     current key counts as registered before its first use)."""
@@ -107,7 +115,7 @@ def rotate(session: Session, key_file: seal.KeyFile) -> tuple[SealKey, SealKey]:
     with key_file.replacing() as (old, new), unit_of_work(session):
         _register(session, old)
         new_row = _register(session, new)
-        old_row = session.get(SealKey, old.key_id, with_for_update=True, populate_existing=True)
+        old_row = _registered(session, old.key_id, with_for_update=True)
         if old_row.retired_at is None:
             old_row.retired_at = clock.now()
         key_file.pin_retirement(old.key_id, old_row.retired_at)

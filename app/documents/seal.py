@@ -6,6 +6,7 @@ is the public key registered under the document's key id (documents/keys.py) and
 host in `public/<key id>.pem`, so a key can be rotated without making the documents signed before
 unreadable, and a key added to the database alone verifies nothing."""
 import base64
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -13,7 +14,7 @@ import re
 import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -83,6 +84,8 @@ def _write_new_key(path: Path) -> Path:
 
 def _load(path: Path, office: str) -> Seal:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
     return Seal(key, fingerprint(key.public_key()), office)
 
 
@@ -193,7 +196,7 @@ class KeyFile:
         """Record outside the database when `key_id` stopped signing (the first record stays)."""
         if self.retired_at(key_id) is None:
             self.public_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
-            _write_whole(self.public_dir / f"{key_id}.retired", when.astimezone(timezone.utc).isoformat().encode(),
+            _write_whole(self.public_dir / f"{key_id}.retired", when.astimezone(UTC).isoformat().encode(),
                          0o644)
 
     def retired_at(self, key_id: str) -> datetime | None:
@@ -203,7 +206,7 @@ class KeyFile:
             moment = datetime.fromisoformat((self.public_dir / f"{key_id}.retired").read_text().strip())
         except (OSError, ValueError, UnicodeDecodeError):
             return None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
     def _adopt_archive(self) -> None:
         """Installations rotated before keys were pinned kept retired private keys in
@@ -221,10 +224,8 @@ class KeyFile:
             if isinstance(key, Ed25519PrivateKey):
                 self.pin(key.public_key())
                 file.unlink(missing_ok=True)
-        try:
+        with contextlib.suppress(OSError):
             self.legacy_archive.rmdir()  # only if now empty
-        except OSError:
-            pass
 
     @contextmanager
     def replacing(self):

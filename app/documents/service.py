@@ -8,7 +8,7 @@ step leaves no document behind.
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -116,7 +116,7 @@ def issue(session: Session, case: C.Case, kind: str, actor: str, log, key_file: 
     document = Document(case_id=case.id, kind=kind, title=title, signer=signing.office, issued_by=actor, data=data)
     session.add(document)
     session.flush()
-    now = clock.now().astimezone(timezone.utc).replace(microsecond=0)  # what the signature covers, exactly
+    now = clock.now().astimezone(UTC).replace(microsecond=0)  # what the signature covers, exactly
     document.document_no = f"鄠政务{prefix}〔{now.astimezone(clock.LOCAL_TZ).year}〕{document.id:06d}号"
     document.verify_key = secrets.token_urlsafe(16)[:22]
     pdf = render.render(letterhead=letterhead, title=title, document_no=document.document_no, paragraphs=paragraphs,
@@ -209,10 +209,11 @@ def signature_state(session: Session, document: Document, key_file: seal.KeyFile
     leaked retired key could make)."""
     if not (document.signature and document.signed_at and document.sha256 and document.document_no):
         return BAD_SIGNATURE
-    key, why = keys.trusted(session, document.key_id, key_file)
-    if key is None:
-        return why
-    stamp = document.signed_at.astimezone(timezone.utc).isoformat()
+    trust = keys.trusted(session, document.key_id, key_file)
+    if trust[0] is None:
+        return trust[1]
+    key = trust[0]
+    stamp = document.signed_at.astimezone(UTC).isoformat()
     if not seal.verify_with(key.public, seal.signed_message(document.document_no, document.sha256, stamp),
                             document.signature):
         return BAD_SIGNATURE

@@ -70,8 +70,7 @@ def _ids_by_line(tree) -> dict[int, str]:
     return ids
 
 
-def _check_schema(result: Inspection) -> None:
-    tree = result.tree
+def _check_schema(result: Inspection, tree: etree._ElementTree) -> None:
     # bpmn-js writes correlation retrieval expressions in a form the XSD rejects; SpiffWorkflow's
     # own validator renames them before validating, and so do we (on a copy).
     copy = deepcopy(tree.getroot())  # keeps source lines, so errors point at the right element
@@ -120,7 +119,7 @@ def _check_user_tasks(result: Inspection, model: ProcessModel) -> None:
             result.add(meta.id, "form_key", f"表单名“{meta.form_key}”只能包含字母、数字、下划线和连字符")
         if meta.due_expression:
             problems = scripting.check_source(meta.due_expression, "eval") or _unquoted_literal(meta.due_expression)
-            for rule, message in problems:
+            for _rule, message in problems:
                 result.add(meta.id, "due_date_expression", f"办理期限表达式有误：{message}")
     for el in bpmn_model.elements_with_tags(model.element, _UNSUPPORTED):
         result.add(el.get("id"), "unsupported_element",
@@ -157,8 +156,9 @@ def _check_lengths(result: Inspection, process) -> None:
             result.add(el_id or None, "name_length", f"元素名称超过 {MAX_NAME} 个字符：{name[:30]}…")
 
 
-def _check_processes(result: Inspection, known_roles: set[str], contact_kinds: dict[str, str]) -> None:
-    root = result.tree.getroot()
+def _check_processes(result: Inspection, tree: etree._ElementTree, known_roles: set[str],
+                      contact_kinds: dict[str, str]) -> None:
+    root = tree.getroot()
     mains, called = bpmn_model.executable_processes(root)
     if not mains:
         first = root.find(bpmn_model.bpmn("process"))
@@ -187,10 +187,10 @@ def _check_processes(result: Inspection, known_roles: set[str], contact_kinds: d
 
 def _check_expressions(result: Inspection, process) -> None:
     for flow_id, text in bpmn_model.conditions(process):
-        for rule, message in scripting.check_source(text, "eval"):
+        for _rule, message in scripting.check_source(text, "eval"):
             result.add(flow_id, "condition_expression", f"条件表达式有误：{message}")
     for event_id, kind, text in bpmn_model.timers(process):
-        for rule, message in scripting.check_source(text, "eval") or _unquoted_literal(text):
+        for _rule, message in scripting.check_source(text, "eval") or _unquoted_literal(text):
             result.add(event_id, "timer_expression", f"计时器表达式（{kind}）有误：{message}")
     for task_id, script_format, text in bpmn_model.scripts(process):
         if script_format and script_format.lower() not in ("python", "python3", "text/x-python"):
@@ -207,10 +207,10 @@ def build_parser(tree: etree._ElementTree) -> BpmnParser:
     return parser
 
 
-def _check_with_spiff(result: Inspection) -> None:
-    key = result.process.key
+def _check_with_spiff(result: Inspection, tree: etree._ElementTree, process: ProcessModel) -> None:
+    key = process.key
     try:
-        parser = build_parser(result.tree)
+        parser = build_parser(tree)
         parser.get_spec(key)
         parser.get_subprocess_specs(key)
     except ValidationException as exc:
@@ -224,20 +224,21 @@ def inspect(data: bytes, known_roles: set[str], max_bytes: int, *, contact_kinds
     applicant contacts a user task may declare; the vocabulary is the platform's, not the engine's."""
     result = Inspection()
     try:
-        result.tree = xmlsafe.parse(data, max_bytes)
+        tree = result.tree = xmlsafe.parse(data, max_bytes)
     except xmlsafe.UnsafeXml as exc:
         result.add(None, exc.rule, exc.message)
         return result
-    root = result.tree.getroot()
+    root = tree.getroot()
     if root.tag != bpmn_model.bpmn("definitions"):
         result.add(root.get("id"), "bpmn_root", f"根元素应为 BPMN 2.0 的 definitions，而不是 {etree.QName(root).localname}")
         return result
-    _check_schema(result)
-    _check_processes(result, known_roles, contact_kinds)
-    if result.process is None:
+    _check_schema(result, tree)
+    _check_processes(result, tree, known_roles, contact_kinds)
+    model = result.process
+    if model is None:
         return result
     for process in result.runnable:
         _check_expressions(result, process)
     if result.ok:
-        _check_with_spiff(result)
+        _check_with_spiff(result, tree, model)
     return result

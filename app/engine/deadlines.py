@@ -59,11 +59,9 @@ def workdays_from(start, n) -> str:
     if not isinstance(start, datetime):
         text = str(start).strip()
         start = datetime.fromisoformat(text) if "T" in text and len(text) > 10 else date.fromisoformat(text[:10])
-    if isinstance(start, datetime):
-        # a time without a zone is the service centre's local time
-        start_day = (start.astimezone(clock.LOCAL_TZ) if start.tzinfo else start).date()
-    else:
-        start_day = start
+    # a time without a zone is the service centre's local time
+    start_day = (start.astimezone(clock.LOCAL_TZ) if start.tzinfo else start).date() if isinstance(start, datetime) \
+        else start
     days = int(n)
     if days < 0:
         raise ValueError("workdays: n must be ≥ 0")

@@ -5,7 +5,7 @@ succeeds or raises a domain error; after an error the caller must discard the in
 (SpiffWorkflow leaves a failed step half-applied in memory).
 """
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -76,7 +76,7 @@ def _parse_due(value) -> datetime | None:
         due = TimerEventDefinition.get_datetime(value)
     except ValueError:
         return None
-    return due.astimezone(timezone.utc)
+    return due.astimezone(UTC)
 
 
 def _timer_element(task) -> str:
@@ -85,7 +85,7 @@ def _timer_element(task) -> str:
     definition = getattr(task.task_spec, "event_definition", None)
     if isinstance(definition, MultipleEventDefinition):
         # The gateway took over its children's definitions, in the order it connected them.
-        for output, child in zip(task.task_spec.outputs, definition.event_definitions):
+        for output, child in zip(task.task_spec.outputs, definition.event_definitions, strict=False):
             if isinstance(child, TimerEventDefinition):
                 return getattr(output, "bpmn_id", None) or output.name
     return _bpmn_id(task)
@@ -237,7 +237,7 @@ class ProcessInstance:
         return {t.task_id for t in self._timers()}
 
     def snapshot_waiting_messages(self) -> set[str]:
-        names = set()
+        names: set[str] = set()
         for task in list(self.workflow.event_manager.tasks.values()):
             if task.has_state(TaskState.WAITING):
                 names.update(d.name for d in _event_definitions(task)

@@ -153,5 +153,4 @@ def scripts(process: etree._Element):
 
 def elements_with_tags(process: etree._Element, tags: tuple[str, ...]):
     for tag in tags:
-        for el in process.iter(bpmn(tag)):
-            yield el
+        yield from process.iter(bpmn(tag))

@@ -78,7 +78,7 @@ def answer(session: Session, principal: Principal, complaint_id: int, text: str)
         notify.queue(session, kind="complaint_answer", text=f"您的投诉已处理：{row.answer}", phone=row.phone,
                      email=row.email, params={"complaint": row.id}, case_id=row.case_id, complaint_id=row.id,
                      subject="【鄠邑政务服务】投诉处理答复")
-        if row.case_id:
-            EventLog(session, session.get(Case, row.case_id)).append(
-                "complaint_answered", principal.username, "投诉已答复", {"complaint_id": row.id})
+        case = session.get(Case, row.case_id) if row.case_id else None
+        if case is not None:
+            EventLog(session, case).append("complaint_answered", principal.username, "投诉已答复", {"complaint_id": row.id})
     return row

@@ -75,6 +75,8 @@ def close(session: Session, principal: Principal, rectification_id: int, outcome
             raise PermissionDenied("只有督办人员可以办结整改")
         row.state, row.result, row.closed_at, row.closed_by = outcome, result.strip(), clock.now(), principal.username
         case = session.get(Case, row.case_id)
+        if case is None:
+            raise NotFound("办件不存在")
         verdict = "已整改" if outcome == "rectified" else "经核实不成立"
         EventLog(session, case).append("rectification_closed", principal.username, f"差评整改办结：{verdict}。{row.result}",
                                        {"outcome": outcome})

@@ -27,7 +27,8 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 def period(start_text: str | None, end_text: str | None) -> tuple[date | None, date | None]:
     """The period asked for (local days, both included); ValidationFailed naming the field."""
-    errors, days = {}, {}
+    errors: dict[str, list[str]] = {}
+    days: dict[str, date | None] = {}
     for field, text in (("from", start_text), ("to", end_text)):
         text = (text or "").strip()
         if not text:
@@ -36,11 +37,12 @@ def period(start_text: str | None, end_text: str | None) -> tuple[date | None, d
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
                 raise ValueError(text)
-            days[field] = date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             errors[field] = ["日期格式应为 YYYY-MM-DD，例如 2026-12-01"]
             continue
-        if not FIRST_DAY <= days[field] <= LAST_DAY:
+        days[field] = day
+        if not FIRST_DAY <= day <= LAST_DAY:
             errors[field] = [f"日期须在 {FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()} 之间"]
     if not errors and days["from"] and days["to"] and days["to"] < days["from"]:
         errors["to"] = ["结束日期不能早于开始日期"]
@@ -127,7 +129,8 @@ def statistics(session: Session, principal: Principal, start: date | None = None
         .join(ServiceItem, ServiceItem.id == C.Case.item_id)
         .where(*where(C.Case.hall_id), *_within(C.CaseEvent.at, low, high))).all()
 
-    total, groups = _empty(), {g: {} for g in GROUPINGS}
+    total = _empty()
+    groups: dict[str, dict[str, dict]] = {g: {} for g in GROUPINGS}
 
     def entries(row, hall_id: int):
         code, hall_name = names.get(hall_id, (str(hall_id), str(hall_id)))
@@ -142,15 +145,16 @@ def statistics(session: Session, principal: Principal, start: date | None = None
         for entry in entries(row, row.hall_id):
             entry["ratings"] += 1
             entry["satisfied"] += row.level >= 3  # 基本满意 and better
-    for row in rectifications:
-        for entry in entries(row, row.hall_id):
+    for rect in rectifications:
+        for entry in entries(rect, rect.hall_id):
             entry["bad_reviews"] += 1
-            entry["open_rectifications"] += row.state == "open"
+            entry["open_rectifications"] += rect.state == "open"
             # closed either way (rectified, or found unfounded) by the deadline
-            entry["rectified_on_time"] += row.state != "open" and row.closed_at is not None and row.closed_at <= row.due_at
-    for row in decisions:
-        good = on_time(row.data.get("to"), row.data.get("from"), row.at, row.decision_due, row.acceptance_due)
-        for entry in entries(row, row.hall_id):
+            entry["rectified_on_time"] += rect.state != "open" and rect.closed_at is not None and rect.closed_at <= rect.due_at
+    for decision in decisions:
+        good = on_time(decision.data.get("to"), decision.data.get("from"), decision.at, decision.decision_due,
+                       decision.acceptance_due)
+        for entry in entries(decision, decision.hall_id):
             entry["cases_decided"] += 1
             entry["decided_on_time"] += good
     levels = {LEVELS[n]: sum(r.level == n for r in ratings) for n in sorted(LEVELS, reverse=True)}

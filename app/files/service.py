@@ -97,7 +97,10 @@ def store(session: Session, files: FileStore, content: bytes, name: str | None, 
         with session.begin_nested():
             session.add(row)
     except IntegrityError:  # the same content stored concurrently
-        row = session.scalar(select(StoredFile).where(StoredFile.sha256 == sha256))
+        stored = session.scalar(select(StoredFile).where(StoredFile.sha256 == sha256))
+        if stored is None:  # not that race: the insert failed for another reason
+            raise
+        row = stored
     return row
 
 

@@ -19,7 +19,7 @@ def file_response(row, content: bytes) -> Response:
 def document_response(document: Document, store: FileStore) -> Response:
     """A signed document: inline (a PDF viewer shows it), the exact bytes that were signed."""
     return Response(files.read(store, document.file), mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename*=UTF-8''{quote(document.title + document.document_no)}.pdf",
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(document.title + (document.document_no or ''))}.pdf",
         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 

@@ -10,8 +10,8 @@ from app.cases.models import STATUS_LABELS, Case
 from app.cases.service import open_tasks
 from app.cases.tasks import Task
 from app.cases.warnings import assess, current_deadline
-from app.contacts.kinds import contact_label
 from app.http.runtime import settings
+from app.processes.contact_kinds import contact_label
 from app.processes.models import ProcessDefinition
 
 

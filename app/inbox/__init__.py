@@ -1,1 +1,2 @@
-"""Task inboxes: task queries for the clerks and the task operations (claim, release, transfer, urge)."""
+"""Task inboxes: task queries for the clerks and the task operations (claim, release, transfer,
+urge)."""

@@ -11,7 +11,7 @@ from app.cases.models import Case
 from app.cases.service import require_worker
 from app.cases.tasks import COMPLETED, OPEN, Task
 from app.catalog.models import ServiceItem
-from app.database import unit_of_work
+from app.database import rowcount, unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied
 
 
@@ -33,7 +33,7 @@ def _visibility(principal: Principal):
 
 def search_tasks(session: Session, principal: Principal, *, role=None, hall=None, state=OPEN,
                  assignee=None, item_code=None, case_no=None, overdue=None, page=1, per_page=50):
-    if not principal.is_admin and not principal.staff_halls():
+    if not principal.is_staff():
         raise PermissionDenied("您没有办理任务的角色")
     stmt = select(Task)
     visible = _visibility(principal)
@@ -88,11 +88,11 @@ def claim(session: Session, principal: Principal, task_id: str) -> Task:
         task = _task(session, task_id)
         require_worker(principal, task)
         step_case = cycle.lock_case(session, task.case_id)
-        changed = session.execute(
+        changed = rowcount(session.execute(
             update(Task).where(Task.id == task_id, Task.state == OPEN,
                                or_(Task.assignee_id.is_(None), Task.assignee_id == principal.user_id))
             .values(assignee_id=principal.user_id)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)))
         session.refresh(task)
         if not changed:
             if task.state != OPEN:

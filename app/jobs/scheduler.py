@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -45,7 +45,7 @@ def _did_something(result: object) -> bool:
 class Scheduler:
     def __init__(self, app: Flask, jobs: Sequence[PeriodicJob]):
         self.app, self.jobs = app, tuple(jobs)
-        self.scheduler = BackgroundScheduler(timezone=timezone.utc, daemon=True)
+        self.scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
         self._lock = threading.Lock()
         self._next: datetime | None = None
         self._stop = threading.Event()
@@ -111,7 +111,7 @@ class Scheduler:
                 self._running = False
             raise
         if earliest is not None:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             # what is due already was just tried: look again in a moment, not in a loop
             self.notify(earliest if earliest > now else now + _RETRY_FLOOR)
         return results
@@ -119,7 +119,7 @@ class Scheduler:
     def _run(self, job: PeriodicJob) -> object:
         """One job's round: a failure there is logged and must not stop the other jobs."""
         try:
-            result = job.run(db.session)
+            result = job.run(db.session())  # this app context's session, resolved
         except Exception:  # noqa: BLE001
             db.session.rollback()
             log.exception("%s failed", job.name)
@@ -129,15 +129,16 @@ class Scheduler:
         return result
 
     def _earliest(self) -> datetime | None:
+        session = db.session()
         dues = [due for job in self.jobs if job.next_due is not None
-                if (due := job.next_due(db.session)) is not None]
+                if (due := job.next_due(session)) is not None]
         return min(dues, default=None)
 
     def notify(self, due_at: datetime) -> None:
         """Something is due at `due_at`: make sure the date job runs no later than that."""
         if self._stop.is_set():
             return
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         run_at = max(due_at + _AFTER_DUE, now)
         with self._lock:
             if self._running and run_at <= now:

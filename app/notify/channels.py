@@ -1,8 +1,12 @@
-"""How messages leave the platform. This issue needs one: the sign-in code by SMS. The
-development channel writes the message to the log (the SMS gateway adapter comes with the
-notification issue and plugs in behind the same interface)."""
+"""How messages leave the platform: an HTTP SMS gateway and an SMTP server, or (development,
+tests) the log. `configured(config)` picks them from the configuration at start-up."""
+import json
 import logging
+import smtplib
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Protocol
 
 log = logging.getLogger("onewindow.notify")
@@ -10,6 +14,10 @@ log = logging.getLogger("onewindow.notify")
 
 class SmsChannel(Protocol):
     def send_sms(self, phone: str, template: str, params: dict) -> None: ...
+
+
+class MailChannel(Protocol):
+    def send_mail(self, to: str, subject: str, body: str) -> None: ...
 
 
 class LogSms:
@@ -52,9 +60,6 @@ class SmsGateway:
         self.url, self.templates, self.token, self.timeout = url, templates, token, timeout
 
     def send_sms(self, phone: str, template: str, params: dict) -> None:
-        import json
-        import urllib.error
-        import urllib.request
 
         body = json.dumps({"phone": phone, "template_id": self.templates.get(template, template), "params": params},
                           ensure_ascii=False).encode()
@@ -81,8 +86,6 @@ class SmtpMail:
         self.user, self.password, self.starttls, self.timeout = user, password, starttls, timeout
 
     def send_mail(self, to: str, subject: str, body: str) -> None:
-        import smtplib
-        from email.message import EmailMessage
 
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
@@ -102,14 +105,12 @@ class SmtpMail:
 
 @dataclass
 class Channels:
-    sms: object | None = None  # .send_sms(phone, template, params)
-    email: object | None = None  # .send_mail(to, subject, body)
+    sms: SmsChannel | None = None
+    email: MailChannel | None = None
 
 
 def configured(config) -> Channels:
     """The channels this installation sends notifications through (see README, Notifications)."""
-    import json
-
     # Unconfigured channels write to the log only where that is the point (development, tests);
     # in production a message with no channel is marked failed, never "sent" to nobody.
     to_log = bool(config.get("NOTIFY_TO_LOG", True))

@@ -3,7 +3,7 @@ event (an after-step hook the bootstrap registers) and sent by the scheduler wit
 nothing — its messages wait and go out when it is back."""
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -21,7 +21,8 @@ BACKOFF_MAX = timedelta(hours=1)
 
 def _messages(step) -> list[tuple[str, str, dict]]:
     """(kind, text, params) the step calls for."""
-    case, out = step.case, []
+    case = step.case
+    out: list[tuple[str, str, dict]] = []
     item, due = case.guide.name, clock.chinese_date(case.supplement_due_at)
     if not case.revision:  # the case's first step
         out.append(("submitted", f"您的“{item}”申请已提交，办件编号 {case.case_no}。", {}))
@@ -72,7 +73,7 @@ def _claim_one(session: Session, down: set[str]) -> Notification | None:
     """The next due message, locked while it is sent (PostgreSQL: SKIP LOCKED, so two
     schedulers never send one message twice; SQLite: one writer at a time)."""
     stmt = (select(Notification).where(Notification.state == PENDING, Notification.next_attempt_at <= clock.now(),
-                                       Notification.channel.notin_(down) if down else True)
+                                       Notification.channel.notin_(down) if down else true())
             .order_by(Notification.next_attempt_at, Notification.id).limit(1))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
@@ -109,8 +110,9 @@ def _postpone_channel(session: Session, channel: str, error: str) -> int:
 
 
 def _send_one(session: Session, row: Notification, channels: Channels, down: set[str]) -> str:
-    channel = channels.sms if row.channel == "sms" else channels.email
-    if channel is None:
+    sms = channels.sms if row.channel == "sms" else None
+    mail = channels.email if row.channel != "sms" else None
+    if sms is None and mail is None:
         row.state, row.last_error = FAILED, f"没有配置 {row.channel} 渠道"
         return FAILED
     params, body = dict(row.params), row.body
@@ -118,10 +120,10 @@ def _send_one(session: Session, row: Notification, channels: Channels, down: set
         code = session.scalar(select(C.Case.pickup_code).where(C.Case.id == row.case_id)) or ""
         params["pickup_code"], body = code, body.replace(PICKUP_PLACEHOLDER, code)
     try:
-        if row.channel == "sms":
-            channel.send_sms(row.recipient, row.template, params)
-        else:
-            channel.send_mail(row.recipient, row.subject, body)
+        if sms is not None:
+            sms.send_sms(row.recipient, row.template, params)
+        elif mail is not None:
+            mail.send_mail(row.recipient, row.subject, body)
     except Undeliverable as exc:  # this recipient, not the channel: give up on this one
         row.state, row.last_error, row.attempts = FAILED, str(exc)[:500], row.attempts + 1
         return FAILED

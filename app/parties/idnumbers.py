@@ -19,7 +19,7 @@ def id_card_problem(number: str) -> str | None:
         date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return "居民身份证号码中的出生日期无效"
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != number[17]:
         return "居民身份证号码校验码不正确"
     return None
@@ -29,14 +29,14 @@ def uscc_problem(code: str) -> str | None:
     """None if `code` is a valid unified social credit code, else what is wrong (Chinese)."""
     if len(code) != 18 or any(c not in _USCC_CHARS for c in code):
         return "统一社会信用代码应为 18 位，由数字和大写字母（不含 I、O、Z、S、V）组成"
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS))
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
     check = (31 - total % 31) % 31
     if _USCC_CHARS[check] != code[17]:
         return "统一社会信用代码校验码不正确"
     return None
 
 
-def id_problem(id_type: str, number: str) -> str | None:
+def id_problem(id_type: str | None, number: str) -> str | None:
     if id_type == "id_card":
         return id_card_problem(number)
     if id_type == "uscc":
@@ -46,10 +46,10 @@ def id_problem(id_type: str, number: str) -> str | None:
 
 def with_check_digit_id_card(first17: str) -> str:
     """Complete 17 digits with their check character (for demo and test data)."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
     return first17 + _ID_CHECK[total % 11]
 
 
 def with_check_digit_uscc(first17: str) -> str:
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
     return first17 + _USCC_CHARS[(31 - total % 31) % 31]

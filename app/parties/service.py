@@ -6,9 +6,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.applicants.models import Applicant
 from app.errors import ValidationFailed
 from app.parties.idnumbers import id_problem
+from app.parties.models import Applicant
 
 PHONE = re.compile(r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -51,6 +51,8 @@ def find_or_create(session: Session, details: dict) -> Applicant:
             return applicant
         except IntegrityError:
             applicant = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"]))
+            if applicant is None:  # not the race above: the insert failed for another reason
+                raise
     if applicant.id_type != details["id_type"]:
         raise ValidationFailed("证件类型与已登记的申请人不一致",
                                {"applicant.id_type": ["证件类型与该号码已登记的类型不一致"]})

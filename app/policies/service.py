@@ -165,7 +165,7 @@ def _clean(session: Session, data: dict, partial: bool, current: Policy | None =
             out["made_on"] = made_on
     if data.get("owner"):
         unchanged = current is not None and data["owner"] == current.owner.username
-        owner = current.owner if unchanged else _editor(session, data["owner"])
+        owner = current.owner if current is not None and unchanged else _editor(session, data["owner"])
         if owner is None:
             errors["owner"] = [f"责任人须为在职的政策文件编辑人员（系统管理员或流程设计人员）：{data['owner']}"]
         else:

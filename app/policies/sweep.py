@@ -14,7 +14,7 @@ from app import clock
 from app.auth import roles as R
 from app.auth.models import User, UserRole
 from app.calendar import service as calendar
-from app.database import unit_of_work
+from app.database import rowcount, unit_of_work
 from app.notify import service as notify
 from app.policies.models import DRAFT, Policy
 from app.policies.service import PUBLISH_DAYS, apply_deadlines, working_days_left
@@ -52,7 +52,7 @@ def _flag(session: Session, policy_id: int, column, now: datetime, tell) -> int:
     with unit_of_work(session):
         taken = session.execute(update(Policy).where(Policy.id == policy_id, Policy.state == DRAFT, column.is_(None))
                                 .values({column.key: now}).execution_options(synchronize_session=False))
-        if taken.rowcount != 1:
+        if rowcount(taken) != 1:
             return 0  # another scheduler got there first
         row = session.get(Policy, policy_id, populate_existing=True)
         tell(session, row, now)

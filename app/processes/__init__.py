@@ -1,1 +1,2 @@
-"""Process definitions: deployment of BPMN versions, their forms, and the running-case counts per version."""
+"""Process definitions: deployment of BPMN versions and their forms, and the vocabulary a user
+task declares (the applicant contact of art. 18)."""

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from app import clock, engine
 from app.auth import roles as R
-from app.contacts.kinds import CONTACT_KINDS
 from app.database import unit_of_work
 from app.engine.checks import FORM_KEY
 from app.errors import DeploymentRejected, NotFound, TooLarge
+from app.processes.contact_kinds import CONTACT_KINDS
 from app.processes.models import ProcessDefinition
 from app.taskforms.schema import compile_form
 

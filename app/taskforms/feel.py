@@ -19,10 +19,11 @@ class FeelError(ValueError):
 
 
 def _tokenize(text: str) -> list[tuple[str, object]]:
-    tokens, pos, text = [], 0, text.strip()
+    tokens: list[tuple[str, object]] = []
+    pos, text = 0, text.strip()
     while pos < len(text):
         match = _TOKEN.match(text, pos)
-        if not match or match.end() == pos:
+        if not match or match.end() == pos or match.lastgroup is None:
             raise FeelError(f"无法识别的表达式片段：{text[pos:pos + 12]!r}")
         pos = match.end()
         kind = match.lastgroup

@@ -229,7 +229,7 @@ def _check_datetime(spec: Field, value, label: str) -> tuple[object, str | None]
     except ValueError:
         shape = {"date": "YYYY-MM-DD", "time": "HH:MM", "datetime": "YYYY-MM-DDTHH:MM"}[spec.subtype or "datetime"]
         return value, f"{label}格式应为 {shape}"
-    if spec.not_before_today and spec.subtype == "date" and parsed < clock.today():
+    if spec.not_before_today and spec.subtype == "date" and isinstance(parsed, date) and parsed < clock.today():
         return value, f"{label}不能早于今天"
     return value.strip(), None
 
@@ -280,9 +280,7 @@ def describe(spec: FormSpec, cleaned: dict, context: dict) -> str:
             continue
         raw = context.get(fspec.values_key) if fspec.values_key else fspec.values
         labels = {o.get("value"): o.get("label") for o in raw or [] if isinstance(o, dict)}
-        if isinstance(value, list):
-            shown = "、".join(str(labels.get(v, v)) for v in value)
-        else:
-            shown = str(labels.get(value, value))
+        shown = "、".join(str(labels.get(v, v)) for v in value) if isinstance(value, list) \
+            else str(labels.get(value, value))
         parts.append(f"{fspec.label}：{shown}")
     return "；".join(parts)

@@ -1,1 +1,2 @@
-"""Timer jobs: one row per waiting timer (the source of truth for due times), leases, and the wake-up announcements schedulers listen for."""
+"""Timer jobs: one row per waiting timer (the source of truth for due times), leases, and the
+wake-up announcements schedulers listen for."""

@@ -1,5 +1,5 @@
 """Jobs: one row per waiting timer, the source of truth for when something falls due."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,7 +10,7 @@ PENDING, DONE, CANCELLED, FAILED = "pending", "done", "cancelled", "failed"
 SUSPENDED = "suspended"  # while the case is in a special procedure (clock pause)
 RESOLVED = "resolved"    # a failed job an administrator closed by hand
 # Where a suspended timer's engine due time is parked: no step will ever fire it.
-OUT_OF_REACH = datetime(9999, 12, 30, tzinfo=timezone.utc)
+OUT_OF_REACH = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 class Job(Base):

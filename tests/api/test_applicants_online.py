@@ -231,8 +231,8 @@ def test_malformed_uploads_get_clear_errors(app, codes):
     stray = applicant.post("/api/v1/applicant/cases", data={"item_code": "610118-SCJG-0001",
                                                             "upload": (io.BytesIO(PDF), "a.pdf")})
     assert stray.status_code == 422 and "upload" in stray.get_json()["errors"]
-    body = ("--b\r\nContent-Disposition: form-data; name=\"item_code\"\r\n\r\n610118\r\n"
-            "--b\r\nContent-Disposition: form-data; name=\"files.SQS\"; filename=\"").encode() + \
+    body = (b"--b\r\nContent-Disposition: form-data; name=\"item_code\"\r\n\r\n610118\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=\"files.SQS\"; filename=\"") + \
         "申请书.pdf".encode("gbk") + b"\"\r\nContent-Type: application/pdf\r\n\r\n" + PDF + b"\r\n--b--\r\n"
     gbk = applicant.client.post("/api/v1/applicant/cases", data=body, headers=applicant.headers,
                                 content_type="multipart/form-data; boundary=b")

@@ -97,7 +97,7 @@ def test_the_third_lockout_suspends_window_pickup_until_a_supervisor_of_the_hall
     url = f"/api/v1/cases/{case['id']}/pickup-code/reset"
     assert supervisor.post(url, json={}).status_code == 409  # nothing to reset yet
 
-    for lockout in (1, 2):  # the first two lockouts send a new code each
+    for _lockout in (1, 2):  # the first two lockouts send a new code each
         code = pickup_code(app, case)
         assert _lock(pickup, case, code, 1)["message"] == "取件码已锁定"
         assert pickup_code(app, case) != code

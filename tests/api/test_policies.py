@@ -307,9 +307,9 @@ def test_a_row_made_long_ago_never_breaks_the_lists(app, as_user):
     """A row from before made_on was bounded (or entered around the API) still lists: beyond the
     calendar's reach the working days left are counted as weekdays."""
     from app.auth.models import User
+    from app.bootstrap import runtime_of
     from app.calendar import service as calendar
     from app.policies.models import DRAFT, Policy
-    from app.bootstrap import runtime_of
     from app.policies.service import apply_deadlines
 
     with app.app_context():

@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app import clock
+from app.bootstrap import scheduler_for
 from app.cases.models import CaseEvent
 from app.extensions import db
-from app.bootstrap import scheduler_for
 from tests.flows import application, person_applicant
 from tests.timing import deploy_short_timer
 

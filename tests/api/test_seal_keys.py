@@ -8,7 +8,7 @@ import io
 import os
 import re
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -87,7 +87,7 @@ def _forge(app, doc: dict, private_key, key_id: str) -> None:
     database and holds that key would)."""
     from app.documents.seal import signed_message
 
-    signed_at = datetime.fromisoformat(doc["signed_at"]).astimezone(timezone.utc).isoformat()
+    signed_at = datetime.fromisoformat(doc["signed_at"]).astimezone(UTC).isoformat()
     signature = base64.b64encode(private_key.sign(signed_message(doc["document_no"], doc["sha256"], signed_at)))
     _sql(app, "UPDATE document SET key_id = :k, signature = :s WHERE verify_key = :v", k=key_id,
          s=signature.decode(), v=doc["verify_path"].rsplit("/", 1)[1])

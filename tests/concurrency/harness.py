@@ -269,8 +269,8 @@ def check_store(app, expected_paths: dict[int, str]) -> None:
 
     from app.cases import history
     from app.cases.models import Case, CaseEvent
-    from app.extensions import db
     from app.cases.tasks import COMPLETED, Task
+    from app.extensions import db
     from app.timers.models import CANCELLED, PENDING, Job
 
     with app.app_context():

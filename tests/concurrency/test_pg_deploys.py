@@ -17,7 +17,7 @@ def test_concurrent_deployments_get_consecutive_versions(pg, pg_url):
         for round_no in range(3):
             barrier = threading.Barrier(DESIGNERS, timeout=30)
 
-            def deploy(client: Client, index: int):
+            def deploy(client: Client, index: int, round_no=round_no, barrier=barrier):
                 # two different contents per round, each sent by four designers
                 xml = STANDARD.replace("标准许可事项办理流程".encode(), f"标准流程 r{round_no} c{index % 2}".encode())
                 barrier.wait()

@@ -46,7 +46,7 @@ def test_saves_and_deletes_racing_a_publish_never_touch_the_published_version(pg
             original = guide_doc(code)["guide"]
             barrier = threading.Barrier(EDITORS, timeout=30)
 
-            def act(client, index):
+            def act(client, index, barrier=barrier, code=code, original=original):
                 barrier.wait()
                 url = f"/api/v1/catalog/items/{code}/versions/1"
                 if index == 0:

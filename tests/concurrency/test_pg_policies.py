@@ -80,7 +80,7 @@ def test_one_of_many_concurrent_publishes_wins(pg, pg_url):
             pid = _draft(clients[0], f"并发公开 {round_no}")["id"]
             barrier = threading.Barrier(PARALLEL, timeout=30)
 
-            def publish(client):
+            def publish(client, barrier=barrier, pid=pid):
                 barrier.wait()
                 return client.post(f"/api/v1/policies/{pid}/publish")
 
@@ -106,7 +106,7 @@ def test_saves_racing_a_publish_never_change_the_published_text(pg, pg_url):
             barrier = threading.Barrier(PARALLEL, timeout=30)
             publisher = round_no % PARALLEL  # the publish leaves first, last or in between
 
-            def act(client, index):
+            def act(client, index, barrier=barrier, pid=pid, publisher=publisher):
                 barrier.wait()
                 if index == publisher:
                     return "publish", client.post(f"/api/v1/policies/{pid}/publish")

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from app import clock
 from app.cases import history
 from app.cases.models import Case, CaseEvent
-from app.extensions import db
 from app.cases.tasks import COMPLETED, OPEN, Task
+from app.extensions import db
 from app.parties.models import Applicant
 from app.timers.models import CANCELLED, DONE, Job
 from tests.concurrency.harness import Client, assert_error_body, body_of, in_threads, person, race_to_complete
@@ -99,7 +99,7 @@ def test_first_applications_of_one_new_applicant_all_received(pg, pg_url):
         for _ in range(2):  # first as a new applicant, then as an existing one
             barrier = threading.Barrier(len(clients), timeout=30)
 
-            def receive(client: Client):
+            def receive(client: Client, barrier=barrier):
                 barrier.wait()
                 return client.post("/api/v1/cases", json=application(applicant=applicant))
 
@@ -143,13 +143,13 @@ def test_timer_racing_a_clerk_has_one_winner(pg, pg_url):
             # stagger the two a little either way so both orders get their chance
             skew = ((round_no % 5) - 2) * 0.004
 
-            def supplement():
+            def supplement(barrier=barrier, skew=skew, clerk=clerk, case=case):
                 barrier.wait()
                 if skew > 0:
                     time.sleep(skew)
                 return clerk.post(f"/api/v1/cases/{case['id']}/supplements", json={"materials": ["PMT"]})
 
-            def timer():
+            def timer(barrier=barrier, skew=skew):
                 barrier.wait()
                 if skew < 0:
                     time.sleep(-skew)

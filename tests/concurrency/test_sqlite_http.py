@@ -6,8 +6,8 @@ from functools import partial
 from sqlalchemy import select
 
 from app.cases.models import CaseEvent
-from app.extensions import db
 from app.cases.tasks import COMPLETED, OPEN, Task
+from app.extensions import db
 from tests.concurrency.harness import Client, body_of, check_store, drive_cases, in_threads, race_to_complete
 from tests.flows import application
 

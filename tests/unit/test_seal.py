@@ -2,7 +2,7 @@
 worker notices a rotation; public keys are pinned beside the key and a rotation leaves no old
 private key behind."""
 import multiprocessing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -58,13 +58,13 @@ def test_the_current_key_is_pinned_and_a_rotation_deletes_the_old_private_key(tm
     assert seal.fingerprint(key_file.pinned(first.key_id)) == first.key_id
     with key_file.replacing() as (old, new):
         assert old.key_id == first.key_id and new.key_id != old.key_id
-    key_file.pin_retirement(old.key_id, datetime(2026, 11, 30, 1, tzinfo=timezone.utc))
+    key_file.pin_retirement(old.key_id, datetime(2026, 11, 30, 1, tzinfo=UTC))
     privates = [p for p in path.parent.rglob("*") if p.is_file() and b"PRIVATE KEY" in p.read_bytes()]
     assert privates == [path] and key_file.current().key_id == new.key_id
     assert key_file.pinned(old.key_id) is not None and key_file.pinned(new.key_id) is not None
-    assert key_file.retired_at(old.key_id) == datetime(2026, 11, 30, 1, tzinfo=timezone.utc)
-    key_file.pin_retirement(old.key_id, datetime(2026, 12, 30, 1, tzinfo=timezone.utc))  # the first record stays
-    assert key_file.retired_at(old.key_id) == datetime(2026, 11, 30, 1, tzinfo=timezone.utc)
+    assert key_file.retired_at(old.key_id) == datetime(2026, 11, 30, 1, tzinfo=UTC)
+    key_file.pin_retirement(old.key_id, datetime(2026, 12, 30, 1, tzinfo=UTC))  # the first record stays
+    assert key_file.retired_at(old.key_id) == datetime(2026, 11, 30, 1, tzinfo=UTC)
     assert key_file.retired_at(new.key_id) is None
 
 

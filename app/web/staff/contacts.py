@@ -8,9 +8,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from app.auth import roles as R
 from app.cases import service as cases
 from app.contacts import service as contacts
-from app.contacts.kinds import CONTACT_MODES
 from app.errors import ValidationFailed
 from app.http.runtime import db_session
+from app.processes.contact_kinds import CONTACT_MODES
 from app.web.pages import TEMPLATES, guard
 from app.web.staff.signin import page
 

@@ -23,7 +23,8 @@ EDITORS = policies.EDITOR_ROLES
 def _form() -> dict:
     """The form's fields as the service takes them (a blank optional field clears it)."""
     f = request.form
-    data = {k: f.get(k, "") for k in ("title", "issuing_body", "document_number", "full_text", "qa", "video_url")}
+    data: dict[str, object] = {k: f.get(k, "") for k in ("title", "issuing_body", "document_number", "full_text", "qa",
+                                                          "video_url")}
     raw = f.get("made_on", "").strip()
     try:
         data["made_on"] = date.fromisoformat(raw) if raw else None

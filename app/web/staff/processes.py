@@ -17,7 +17,8 @@ guard(bp)
 @bp.get("/processes")
 @page(R.DESIGNER, R.ADMIN)
 def versions():
-    return render_template("staff/processes.html", processes=present_processes(db_session(), processes.list_versions(db_session())))
+    listing = present_processes(db_session(), processes.list_versions(db_session()))
+    return render_template("staff/processes.html", processes=listing)
 
 
 @bp.get("/modeler")

@@ -1,5 +1,6 @@
 """The vocabulary of art. 18: at which steps staff may meet the applicant, and how a contact
-took place. The engine's deploy checks are handed CONTACT_KINDS; nothing here imports anything."""
+took place. Part of the process model: a user task declares its kind (checked at deployment); nothing
+here imports anything."""
 
 # What a user task may declare as camunda:property applicantContact (the only values accepted).
 CONTACT_KINDS = {

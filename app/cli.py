@@ -44,16 +44,11 @@ def _session() -> Session:
     return db.session()
 
 
-def deploy_limits(app: Flask | None = None) -> DeployLimits:
-    config = (app or current_app).config
-    return DeployLimits(config["MAX_BPMN_BYTES"], config["MAX_FORM_BYTES"], Path(config["FORMS_DIR"]))
-
-
 @seed_cli.command("demo")
 def seed_demo():
     """Create the demo hall, users, items and processes (idempotent)."""
     settings = _runtime().settings
-    for line in seed(_session(), Path(current_app.config["PROCESSES_DIR"]), deploy_limits(), settings):
+    for line in seed(_session(), Path(current_app.config["PROCESSES_DIR"]), DeployLimits.of(settings), settings):
         click.echo(line)
     for line in seed_front_office(_session(), settings):
         click.echo(line)
@@ -63,7 +58,7 @@ def seed_demo():
 @scheduler_cli.command("run")
 def scheduler_run():
     """Run a scheduler process in the foreground."""
-    run_blocking(scheduler_for(current_app._get_current_object()))
+    run_blocking(scheduler_for(current_app._get_current_object()))  # type: ignore[attr-defined]  # a proxy
 
 
 @timers_cli.command("fire")
@@ -138,7 +133,7 @@ def _moment(value) -> str:
 def seal_rotate():
     """Put a new signing key in place; the old one is retired and its private key deleted
     (documents it signed still verify: both public keys are pinned in the key's public/ folder)."""
-    key_file = _runtime().seal
+    key_file = _runtime().key_file
     old, new = keys.rotate(_session(), key_file)
     click.echo(f"retired key {old.key_id} (private key deleted; public key pinned in {key_file.public_dir})")
     click.echo(f"signing key {new.key_id}")
@@ -148,7 +143,7 @@ def seal_rotate():
 def seal_keys():
     """List the seal's keys: id, office, created, retired; keys whose documents do not verify on
     this host (not pinned here, or the table's key differs from the pinned one) are marked."""
-    key_file = _runtime().seal
+    key_file = _runtime().key_file
     rows, current = keys.listing(_session(), key_file)
     click.echo("key_id            office  created  retired")
     for row in rows:

@@ -103,6 +103,12 @@ def unit_of_work(session: Session):
         raise
 
 
+def commit(session: Session) -> None:
+    """Commit what the session holds, with the storage races translated as unit_of_work does."""
+    with unit_of_work(session):
+        pass
+
+
 def rowcount(result: Result[Any]) -> int:
     """The rows an UPDATE or DELETE statement matched. Session.execute() types what it returns as
     a Result; for such a statement it is a CursorResult, which holds the count."""

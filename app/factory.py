@@ -11,7 +11,7 @@ from app import (
     models,  # noqa: F401 - every table known to the metadata
     web,
 )
-from app.bootstrap import EXTENSION, build_runtime, scheduler_for
+from app.bootstrap import EXTENSION, SCHEDULER_EXTENSION, build_runtime, scheduler_for
 from app.cli import register as register_commands
 from app.config import CONFIGS, resolve_secret
 from app.database import write_intent
@@ -42,7 +42,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     web.register(app)
     register_commands(app)
     if app.config.get("SCHEDULER_ENABLED"):  # `make run`: one scheduler inside the web process
-        app.extensions[EXTENSION + ".scheduler"] = scheduler_for(app).start()
+        app.extensions[SCHEDULER_EXTENSION] = scheduler_for(app).start()
     return app
 
 

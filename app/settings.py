@@ -4,9 +4,11 @@ The bootstrap builds it once from the configuration (`Settings.from_config`) and
 the services that need it: the engine step carries it, routes and jobs pass it in. Nothing
 reads settings from module globals, so two apps in one process (tests) never see each other's.
 """
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
+from typing import Any
 
 from app.files.service import FileStore
 
@@ -41,7 +43,11 @@ class Settings:
     cases: CaseSettings = field(default_factory=CaseSettings)
     timer_max_attempts: int = 5
     e_delivery_days: int = 30
-    token_max_age: int = 8 * 3600
+    token_max_age: int = 8 * 3600          # API tokens and page sessions, from signing in
+    staff_idle_seconds: int = 2 * 3600     # a staff page session ends after this long idle
+    max_bpmn_bytes: int = 2 * 1024 * 1024  # one deployed BPMN file
+    max_form_bytes: int = 256 * 1024       # one deployed form
+    forms_dir: Path = Path("forms")        # the shipped task forms a deployment may use
     progress_lookups_per_hour: int = 10
     consultations_per_hour: int = 5
     max_application_bytes: int = 200 * 1024 * 1024
@@ -52,7 +58,7 @@ class Settings:
         return (self.public_base_url or "http://127.0.0.1:5000").rstrip("/")
 
     @classmethod
-    def from_config(cls, config) -> "Settings":
+    def from_config(cls, config: Mapping[str, Any]) -> "Settings":
         instance = Path(config["INSTANCE_PATH"])
         return cls(
             store=FileStore(Path(config["FILES_DIR"]), int(config["MAX_UPLOAD_BYTES"])),
@@ -67,6 +73,10 @@ class Settings:
             timer_max_attempts=int(config["TIMER_MAX_ATTEMPTS"]),
             e_delivery_days=int(config["E_DELIVERY_DAYS"]),
             token_max_age=int(config["TOKEN_MAX_AGE_SECONDS"]),
+            staff_idle_seconds=int(config["STAFF_IDLE_SECONDS"]),
+            max_bpmn_bytes=int(config["MAX_BPMN_BYTES"]),
+            max_form_bytes=int(config["MAX_FORM_BYTES"]),
+            forms_dir=Path(config["FORMS_DIR"]),
             progress_lookups_per_hour=int(config["PROGRESS_LOOKUPS_PER_HOUR"]),
             consultations_per_hour=int(config["CONSULTATIONS_PER_HOUR"]),
             max_application_bytes=int(config["MAX_APPLICATION_BYTES"]),

@@ -31,11 +31,12 @@ def _migrated_app(database_url: str, instance: Path):
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         from app.bootstrap import runtime_of
-        from app.cli import deploy_limits
         from app.demo.seed import seed
+        from app.processes.service import DeployLimits
 
         with app.test_request_context():
-            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits(), runtime_of(app).settings)
+            settings = runtime_of(app).settings
+            seed(db.session, Path(app.config["PROCESSES_DIR"]), DeployLimits.of(settings), settings)
             from app.calendar import service as calendar
 
             calendar.import_chinesecalendar(db.session, "test")

@@ -33,7 +33,7 @@ def _present(case, detail: bool = False) -> dict:
 
 
 def client_address() -> str:
-    # Behind a proxy, PROXY_FIX_HOPS makes remote_addr the client's (app/__init__.py).
+    # Behind a proxy, PROXY_FIX_HOPS makes remote_addr the client's (app/factory.py).
     return request.remote_addr or "unknown"
 
 

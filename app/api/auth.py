@@ -8,6 +8,7 @@ from app.api.security import principal
 from app.auth import service as auth
 from app.auth.models import User
 from app.auth.roles import ROLE_LABELS
+from app.errors import NotAuthenticated
 from app.http.runtime import db_session, settings
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与令牌")
@@ -67,4 +68,7 @@ class CurrentUser(MethodView):
     @blp.response(200, Me)
     def get(self):
         """The signed-in user and the roles they hold in each hall."""
-        return present_user(auth.user_by_id(db_session(), principal().user_id))
+        user = auth.user_by_id(db_session(), principal().user_id)
+        if user is None:  # deleted since the token was checked
+            raise NotAuthenticated("令牌已失效，请重新登录")
+        return present_user(user)

@@ -11,7 +11,7 @@ from app.auth import roles as R
 from app.catalog import certificates, editing, guides, public, transfer
 from app.catalog import service as catalog
 from app.catalog.document import GuideDoc, ItemDoc
-from app.catalog.models import ITEM_TYPES
+from app.catalog.models import ITEM_TYPES, GuideVersion
 from app.errors import ValidationFailed
 from app.http.requests import base_url, file_store
 from app.http.runtime import db_session, runtime
@@ -112,8 +112,8 @@ class Versions(MethodView):
         return _draft_out(version), 201
 
 
-def _version(code: str, number: int):
-    return guides.version_of(db_session(), guides.item_by_code(db_session(), code), number)
+def _version(code: str, number: int) -> GuideVersion:
+    return editing.version(db_session(), code, number)
 
 
 @blp.route("/items/<string:code>/versions/<int(max=100000):number>")

@@ -1,7 +1,6 @@
 """Process versions: deploy (designer, admin), list, read the BPMN back."""
-from pathlib import Path
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
@@ -13,7 +12,7 @@ from app.auth import roles as R
 from app.cases import running
 from app.errors import NotFound
 from app.http.present import present_processes, present_version
-from app.http.runtime import db_session
+from app.http.runtime import db_session, settings
 from app.processes import service as processes
 
 blp = Blueprint("processes", __name__, url_prefix="/api/v1/processes", description="流程定义与版本")
@@ -60,10 +59,8 @@ class Processes(MethodView):
     @blp.alt_response(422, description="校验未通过：problems 列出每个问题 {element_id, rule, message}")
     def post(self, form):
         """Deploy a BPMN file (and its forms) as a new version of its process."""
-        config = current_app.config
-        limits = _limits()
-        bpmn = form["file"].read(config["MAX_BPMN_BYTES"] + 1)
-        uploads = [(f.filename, f.read(config["MAX_FORM_BYTES"] + 1)) for f in form["forms"]]
+        limits = processes.DeployLimits.of(settings())
+        bpmn, uploads = _read(form, limits)
         definition, created = processes.deploy(db_session(), bpmn, uploads, principal().user_id, limits)
         count = running.counts_by_definition(db_session(), [definition.id]).get(definition.id, 0)
         return present_version(definition, count), (201 if created else 200)
@@ -75,17 +72,17 @@ class Validate(MethodView):
     @blp.arguments(DeployForm, location="files")
     def post(self, form):
         """Check a BPMN file as a deployment would, without deploying: {valid, problems}."""
-        limits = _limits()
-        bpmn = form["file"].read(current_app.config["MAX_BPMN_BYTES"] + 1)
-        uploads = [(f.filename, f.read(current_app.config["MAX_FORM_BYTES"] + 1)) for f in form["forms"]]
+        limits = processes.DeployLimits.of(settings())
+        bpmn, uploads = _read(form, limits)
         inspection, _, problems = processes.check(bpmn, uploads, limits)
         return {"valid": not problems, "problems": problems,
                 "key": inspection.process.key if inspection.process else None}
 
 
-def _limits() -> processes.DeployLimits:
-    config = current_app.config
-    return processes.DeployLimits(config["MAX_BPMN_BYTES"], config["MAX_FORM_BYTES"], Path(config["FORMS_DIR"]))
+def _read(form: dict, limits: processes.DeployLimits) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The uploaded BPMN and forms, each read one byte past its limit (so an oversize one is told)."""
+    return (form["file"].read(limits.max_bpmn_bytes + 1),
+            [(f.filename, f.read(limits.max_form_bytes + 1)) for f in form["forms"]])
 
 
 @blp.route("/<string:key>")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.applicants.models import ApplicantAccount, SignInCode
 from app.auth.service import ClockSigner
-from app.database import unit_of_work
+from app.database import commit, unit_of_work
 from app.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 from app.notify.channels import SmsChannel
 
@@ -178,7 +178,7 @@ def sign_in(session: Session, phone: str, code: str, secret: str) -> ApplicantAc
     try:
         found = verify_code(session, phone, code, secret)
     except ValidationFailed:
-        session.commit()
+        commit(session)
         raise
-    session.commit()
+    commit(session)
     return found

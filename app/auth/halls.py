@@ -20,13 +20,15 @@ def all_halls(session: Session) -> list[Hall]:
     return list(session.scalars(select(Hall).order_by(Hall.code)))
 
 
-def halls_of(session: Session, principal: Principal, *roles: str, receiving_only: bool = False) -> list[Hall]:
-    """The halls where the user holds one of `roles` (every hall for an administrator);
-    `receiving_only` leaves out community stations (they receive nothing themselves)."""
+def halls_of(session: Session, principal: Principal, *roles: str, receiving_only: bool = False,
+             admin_everywhere: bool = True) -> list[Hall]:
+    """The halls where the user holds one of `roles` (every hall for an administrator, unless
+    `admin_everywhere` is off); `receiving_only` leaves out community stations (they receive
+    nothing themselves)."""
     stmt = select(Hall).order_by(Hall.code)
     if receiving_only:
         stmt = stmt.where(Hall.level != "community")
-    if not principal.is_admin:
+    if not (principal.is_admin and admin_everywhere):
         stmt = stmt.where(Hall.id.in_(principal.halls_for(*roles) or {-1}))
     return list(session.scalars(stmt))
 

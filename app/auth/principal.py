@@ -43,18 +43,22 @@ class Principal:
     def staff_halls(self) -> set[int]:
         return self.halls_for(*R.HALL_ROLES)
 
-    def may(self, hall_id: int | None, *roles: str) -> bool:
-        """May this user act in `hall_id` as one of `roles` (any hall role when none is named)?
-        Administrators may everywhere."""
-        return self.is_admin or (hall_id is not None and hall_id in (self.halls_for(*roles) if roles
-                                                                       else self.staff_halls()))
+    def may(self, hall_id: int | None, role: str, *roles: str) -> bool:
+        """May this user act in `hall_id` as one of the roles named? Administrators may everywhere.
+        (At least one role is required: an empty role list must never mean "any".)"""
+        return self.is_admin or (hall_id is not None and hall_id in self.halls_for(role, *roles))
+
+    def works_in(self, hall_id: int) -> bool:
+        """Holds some role in this hall (administrators included only if they do)."""
+        return hall_id in self.staff_halls()
 
     def is_staff(self) -> bool:
         """Works in some hall (or administers them all)."""
         return self.is_admin or bool(self.staff_halls())
 
     def can_view_hall(self, hall_id: int) -> bool:
-        return self.may(hall_id)
+        """Sees what happens in this hall: works there, or administers every hall."""
+        return self.is_admin or self.works_in(hall_id)
 
     def can_work(self, lane_role: str, hall_id: int) -> bool:
         """May this user complete/claim a task of `lane_role` in `hall_id`?"""

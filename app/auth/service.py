@@ -8,6 +8,7 @@ from app import clock
 from app.auth import roles as R
 from app.auth.models import Hall, User, UserRole
 from app.auth.principal import Principal
+from app.database import unit_of_work
 from app.errors import NotAuthenticated, ValidationFailed
 
 _TOKEN_SALT = "onewindow-api-token"
@@ -47,10 +48,10 @@ def user_by_id(session: Session, user_id: object) -> User | None:
 def sign_out_everywhere(session: Session, user_id: int) -> None:
     """Move the user's token version on: every session cookie and API token issued before stops
     working."""
-    user = session.get(User, user_id)
-    if user is not None:
-        user.token_version += 1
-        session.commit()
+    with unit_of_work(session):
+        user = session.get(User, user_id)
+        if user is not None:
+            user.token_version += 1
 
 
 def issue_token(user: User, secret: str) -> str:

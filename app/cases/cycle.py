@@ -9,7 +9,6 @@ inside `unit_of_work`, which rolls everything back on any error; the in-memory w
 simply dropped. The step carries the installation's settings and hooks (below), so the
 features that plug into it need no globals.
 """
-from abc import abstractmethod
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -63,8 +62,8 @@ class RefusedInStep(DomainError):
     step is rolled back whole, then `settle` runs in a transaction of its own (e.g. counting a
     wrong pickup code, which a rollback must not undo) and returns the error for the user."""
 
-    @abstractmethod
-    def settle(self, session: Session, actor: str) -> DomainError: ...
+    def settle(self, session: Session, actor: str) -> DomainError:
+        raise NotImplementedError  # each refusal says what it records
 
 
 @dataclass
@@ -75,6 +74,7 @@ class Step:
     log: EventLog
     settings: Settings
     hooks: StepHooks
+    calendar: WorkingCalendar  # the holidays as stored now and the installation's end of day
     deadlines: list = field(default_factory=list)  # DeadlineRecords computed in this step
     save: bool = True
     status_changes: list = field(default_factory=list)  # (old, new) statuses of this step
@@ -103,12 +103,13 @@ def engine_step(session: Session, case_id: int, actor: str, runtime: CaseRuntime
     if expected_revision is not None and case.revision != expected_revision:
         raise Conflict(f"办件已更新（当前版本 {case.revision}，请求基于 {expected_revision}），请刷新后重试",
                        revision=case.revision)
-    with calendar_context(working_calendar(session, runtime.settings)) as records:
+    working = working_calendar(session, runtime.settings)
+    with calendar_context(working) as records:
         instance = engine.ProcessInstance.load(processes.loaded(case.definition), case.state)
         # A deadline that passed wins over whatever comes now: fire what is due before acting
         # (if that takes away the task a clerk wanted to complete, the clerk gets a 409).
         instance.fire_due_timers()
-        step = Step(session, case, instance, EventLog(session, case), runtime.settings, runtime.hooks, records)
+        step = Step(session, case, instance, EventLog(session, case), runtime.settings, runtime.hooks, working, records)
         yield step
         if step.save:
             close_step(step, actor)
@@ -118,9 +119,10 @@ def engine_step(session: Session, case_id: int, actor: str, runtime: CaseRuntime
 def first_step(session: Session, case: Case, definition, data: dict, actor: str, log: EventLog,
                runtime: CaseRuntime):
     """Start a new case's instance (the case row is new, so nothing to lock)."""
-    with calendar_context(working_calendar(session, runtime.settings)) as records:
+    working = working_calendar(session, runtime.settings)
+    with calendar_context(working) as records:
         instance = engine.ProcessInstance.start(processes.loaded(definition), data)
-        step = Step(session, case, instance, log, runtime.settings, runtime.hooks, records)
+        step = Step(session, case, instance, log, runtime.settings, runtime.hooks, working, records)
         yield step
         close_step(step, actor)
 

@@ -85,7 +85,7 @@ def end(session: Session, principal: Principal, case_id: int, note: str | None, 
             case = step.case
             if not case.special_procedure:
                 raise Conflict("办件当前没有进行中的特别程序")
-            working = cycle.working_calendar(session, step.settings)
+            working = step.calendar
             began = datetime.fromisoformat(case.special_procedure["started_at"]).astimezone(clock.LOCAL_TZ).date()
             paused = max(0, working_days_between(began, clock.today(), working.data))
             changes = _move_deadlines(step, began, working)

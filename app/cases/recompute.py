@@ -66,14 +66,15 @@ def _recompute_case(session: Session, case_id: int, first: date, last: date, rea
                     runtime: CaseRuntime):
     changes = []
     with cycle.engine_step(session, case_id, "calendar", runtime) as step:
-        data = cycle.working_calendar(session, step.settings)
         case = step.case
         for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == PENDING)):
-            if _touches(job.due_rule, job.due_at, first, last) and (change := reschedule.timer(step, job, job.due_rule, data)):
+            if _touches(job.due_rule, job.due_at, first, last) \
+                    and (change := reschedule.timer(step, job, job.due_rule, step.calendar)):
                 changes.append(change)
                 counts.timers += 1
         for task in session.scalars(select(Task).where(Task.case_id == case.id, Task.state == OPEN)):
-            if _touches(task.due_rule, task.due_at, first, last) and (change := reschedule.task(task, task.due_rule, data)):
+            if _touches(task.due_rule, task.due_at, first, last) \
+                    and (change := reschedule.task(task, task.due_rule, step.calendar)):
                 changes.append(change)
                 counts.tasks += 1
         changes += reschedule.case_deadlines(case)

@@ -25,7 +25,7 @@ def counts_by_version(session: Session) -> list[tuple[str, int, int]]:
     return [(key, version, count) for key, version, count in rows]
 
 
-def running_cases(session: Session, *, key: str | None = None, version: int | None = None, status: str | None = None,
+def listing(session: Session, *, key: str | None = None, version: int | None = None, status: str | None = None,
                   limit: int = 200) -> list[Case]:
     """The newest running cases, filtered by process key, version and status."""
     stmt = select(Case).join(ProcessDefinition, Case.definition_id == ProcessDefinition.id).where(_RUNNING)

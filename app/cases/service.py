@@ -102,7 +102,7 @@ def deliver_supplement(session: Session, principal: Principal, case_id: int, mat
     """Record materials the applicant brought to the window (补正) and hand them to the flow."""
     with unit_of_work(session):
         case = session.get(Case, case_id)
-        if case is None or not principal.may(case.hall_id):
+        if case is None or not principal.can_view_hall(case.hall_id):
             raise NotFound(f"办件 {case_id} 不存在")
         if not principal.may(case.hall_id, *R.INTAKE_ROLES):
             raise PermissionDenied("只有本大厅的受理人员可以登记补正材料")
@@ -231,7 +231,7 @@ def add_material_file(session: Session, principal: Principal, case_id: int, code
 
 def can_open_files(principal: Principal, case: Case) -> bool:
     """Only the staff of the case's hall open its files (and the applicant, on their side)."""
-    return case.hall_id in principal.staff_halls()
+    return principal.works_in(case.hall_id)
 
 
 def download_material(session: Session, principal: Principal, case_id: int, material_id: int, store):

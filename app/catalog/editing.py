@@ -11,7 +11,8 @@ from app.files.models import StoredFile
 from app.files.service import FileStore
 
 
-def _version(session: Session, code: str, number: int) -> GuideVersion:
+def version(session: Session, code: str, number: int) -> GuideVersion:
+    """Version `number` of the item `code` (404 naming what is missing)."""
     return guides.version_of(session, guides.item_by_code(session, code), number)
 
 
@@ -28,17 +29,17 @@ def new_version(session: Session, code: str, content: dict | None, by: str, stor
 
 def save_draft(session: Session, code: str, number: int, content: dict, by: str, store: FileStore) -> GuideVersion:
     with unit_of_work(session):
-        return guides.save_draft(session, _version(session, code, number), content, by, store)
+        return guides.save_draft(session, version(session, code, number), content, by, store)
 
 
 def delete_draft(session: Session, code: str, number: int) -> None:
     with unit_of_work(session):
-        guides.delete_draft(session, _version(session, code, number))
+        guides.delete_draft(session, version(session, code, number))
 
 
 def publish(session: Session, code: str, number: int, by: str) -> GuideVersion:
     with unit_of_work(session):
-        return guides.publish(session, _version(session, code, number), by)
+        return guides.publish(session, version(session, code, number), by)
 
 
 def import_document(session: Session, doc: dict, by: str, store: FileStore,

@@ -53,6 +53,14 @@ def rate(session: Session, case: Case, level: int, channel: str, comment: str | 
     return evaluation
 
 
+def rate_at_window(session: Session, principal: Principal, case: Case, level: int, comment: str | None,
+                   settings: Settings) -> Evaluation:
+    """The window tablet: the applicant rates this visit, at a window of the case's own hall."""
+    if not principal.works_in(case.hall_id):
+        raise PermissionDenied("只有本大厅窗口可以提交现场评价")
+    return rate(session, case, level, "window_tablet", comment, settings)
+
+
 def open_rectifications(session: Session, principal: Principal) -> list[Rectification]:
     stmt = select(Rectification).order_by(Rectification.state != "open", Rectification.due_at)
     if not principal.is_admin:

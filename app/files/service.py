@@ -25,13 +25,10 @@ from app.files.models import StoredFile
 
 @dataclass(frozen=True)
 class FileStore:
-    """Where files go and how big one may be (from the app's config)."""
+    """Where files go and how big one may be (Settings.store)."""
     root: Path
     max_bytes: int
 
-    @classmethod
-    def of(cls, config) -> "FileStore":
-        return cls(Path(config["FILES_DIR"]), config["MAX_UPLOAD_BYTES"])
 
 
 ALLOWED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}

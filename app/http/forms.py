@@ -9,14 +9,17 @@ from app.errors import DomainError
 
 
 def form_action(action: Callable[[], object], *, done: str, back: str, failed: str,
-                **values) -> Response | tuple[str, int]:
-    """Call `action` (a service call that commits); on success flash `done` and redirect to the
-    endpoint `back`; on a refusal render the message page titled `failed` (422)."""
+                then: Callable[[object], None] | None = None, **values) -> Response | tuple[str, int]:
+    """Call `action` (a service call that commits); on success call `then` with its result, flash
+    `done` and redirect to the endpoint `back`; on a refusal render the message page titled
+    `failed` (422)."""
     try:
-        action()
+        result = action()
     except DomainError as exc:
         details = "；".join(f"{k}：{v[0]}" for k, v in (exc.errors or {}).items())
         return render_template("staff/message.html", title=failed,
                                message=exc.message + (f"（{details}）" if details else "")), 422
+    if then is not None:
+        then(result)
     flash(done)
     return redirect(url_for(back, **values))

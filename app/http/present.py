@@ -18,8 +18,8 @@ from app.processes.models import ProcessDefinition
 def present_task(task: Task, data: HolidayData | None = None) -> dict:
     """A task; with the calendar, its working days left and warning colour."""
     case = task.case
-    running = data is not None and task.state == "open" and not case.special_procedure  # paused: no warning
-    timing = assess(task.due_at, None, data, settings().warnings) if running and data is not None else None
+    counting = task.state == "open" and not case.special_procedure  # paused: no warning
+    timing = assess(task.due_at, None, data, settings().warnings) if counting and data is not None else None
     return {
         "id": task.id, "case_id": task.case_id, "case_no": case.case_no, "name": task.spec_id,
         "title": task.title, "role": task.role, "role_label": ROLE_LABELS.get(task.role, task.role),

@@ -1,11 +1,12 @@
 """The signed-in member of staff of a page session (a signed cookie): the pages use it, and so
 does the REST API for the pages' own scripts (with a CSRF header)."""
-from flask import current_app, session
+from flask import session
 
 from app import clock
+from app.auth import service as auth
 from app.auth.models import User
 from app.auth.principal import Principal
-from app.extensions import db
+from app.http.runtime import db_session, settings
 
 
 def session_principal() -> Principal | None:
@@ -16,10 +17,9 @@ def session_principal() -> Principal | None:
     if not ident:
         return None
     now = int(clock.now().timestamp())
-    config = current_app.config
-    user = db.session.get(User, ident.get("id"))
-    stale = (now - int(ident.get("at", 0)) > config["TOKEN_MAX_AGE_SECONDS"]
-             or now - int(ident.get("seen", 0)) > config["STAFF_IDLE_SECONDS"])
+    user = auth.user_by_id(db_session(), ident.get("id"))
+    stale = (now - int(ident.get("at", 0)) > settings().token_max_age
+             or now - int(ident.get("seen", 0)) > settings().staff_idle_seconds)
     if user is None or not user.active or user.token_version != ident.get("v") or stale:
         session.pop("staff", None)
         return None

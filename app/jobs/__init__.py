@@ -1,3 +1,4 @@
-"""The periodic runner: one scheduler per process runs the jobs the bootstrap registered (timer
-firing, the notification outbox, policy deadlines, appointment reminders) on every round, and
-wakes early when a timer falls due. It imports none of the jobs it runs."""
+"""The periodic runner: a scheduler runs the jobs the bootstrap registered (timer firing, policy
+deadlines, appointment reminders, the notification outbox) on every round, and wakes early when
+a timer falls due. It imports none of the jobs it runs. Any number may run, in one process or
+many: the jobs claim their work so that nothing runs twice."""

@@ -42,6 +42,15 @@ def _did_something(result: object) -> bool:
     return bool(result) and (not isinstance(result, dict) or any(result.values()))
 
 
+def _merged(before: object, now: object) -> object:
+    """What a job did over the passes of one round: counts add up."""
+    if isinstance(before, dict) and isinstance(now, dict):
+        return {key: before.get(key, 0) + now.get(key, 0) for key in before.keys() | now.keys()}
+    if isinstance(before, int) and isinstance(now, int):
+        return before + now
+    return now if now is not None else before
+
+
 class Scheduler:
     def __init__(self, app: Flask, jobs: Sequence[PeriodicJob]):
         self.app, self.jobs = app, tuple(jobs)
@@ -74,6 +83,8 @@ class Scheduler:
         self.scheduler.shutdown(wait=True)
 
     def _committed(self, session: Session) -> None:
+        if session.in_nested_transaction():  # a savepoint released: the real commit comes later
+            return
         due = wakeup.announced(session)
         if due is not None:
             self.notify(due)
@@ -89,7 +100,7 @@ class Scheduler:
                 self._dirty = True
                 return {}
             self._running = True
-        results: dict = {}
+        results: dict[str, object] = {}
         earliest = None
         try:
             while True:
@@ -98,7 +109,7 @@ class Scheduler:
                 with self.app.app_context():
                     try:
                         for job in self.jobs:
-                            results[job.name] = self._run(job)
+                            results[job.name] = _merged(results.get(job.name), self._run(job))
                         earliest = self._earliest()
                     finally:
                         db.session.remove()

@@ -5,8 +5,10 @@ import logging
 import smtplib
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
+from types import MappingProxyType
 from typing import Protocol
 
 log = logging.getLogger("onewindow.notify")
@@ -34,14 +36,15 @@ class LogMail:
         log.info("MAIL to %s: %s", to, subject)
 
 
-CHANNELS = {"log": LogSms}
+# The sign-in code channels SMS_CHANNEL may name (read-only: nothing registers itself here).
+CHANNELS: Mapping[str, type[LogSms]] = MappingProxyType({"log": LogSms})
 
 
 def sms_channel(name: str) -> SmsChannel:
     try:
         return CHANNELS[name]()
     except KeyError:
-        raise RuntimeError(f"unknown SMS channel {name!r}; known: {', '.join(CHANNELS)}") from None
+        raise RuntimeError(f"SMS_CHANNEL: unknown channel {name!r}; known: {', '.join(CHANNELS)}") from None
 
 
 class ChannelDown(Exception):
@@ -114,8 +117,14 @@ def configured(config) -> Channels:
     # Unconfigured channels write to the log only where that is the point (development, tests);
     # in production a message with no channel is marked failed, never "sent" to nobody.
     to_log = bool(config.get("NOTIFY_TO_LOG", True))
-    sms = (SmsGateway(config["SMS_GATEWAY_URL"], json.loads(config.get("SMS_TEMPLATES") or "{}"),
-                      config.get("SMS_GATEWAY_TOKEN")) if config.get("SMS_GATEWAY_URL") else
+    try:
+        templates = json.loads(config.get("SMS_TEMPLATES") or "{}")
+    except ValueError:
+        raise RuntimeError("SMS_TEMPLATES must be a JSON object: message kind -> gateway template id") from None
+    if not isinstance(templates, dict):
+        raise RuntimeError("SMS_TEMPLATES must be a JSON object: message kind -> gateway template id")
+    sms = (SmsGateway(config["SMS_GATEWAY_URL"], templates, config.get("SMS_GATEWAY_TOKEN"))
+           if config.get("SMS_GATEWAY_URL") else
            (LogSms() if to_log else None))
     mail = (SmtpMail(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25), config.get("MAIL_FROM") or "noreply@localhost",
                      config.get("SMTP_USER"), config.get("SMTP_PASSWORD"), bool(config.get("SMTP_STARTTLS")))

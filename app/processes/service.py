@@ -15,6 +15,7 @@ from app.engine.checks import FORM_KEY
 from app.errors import DeploymentRejected, NotFound, TooLarge
 from app.processes.contact_kinds import CONTACT_KINDS
 from app.processes.models import ProcessDefinition
+from app.settings import Settings
 from app.taskforms.schema import compile_form
 
 _FORM_NAME = re.compile(r"^([A-Za-z0-9_\-]+)\.form$")
@@ -26,6 +27,10 @@ class DeployLimits:
     max_bpmn_bytes: int
     max_form_bytes: int
     forms_dir: Path
+
+    @classmethod
+    def of(cls, settings: Settings) -> "DeployLimits":
+        return cls(settings.max_bpmn_bytes, settings.max_form_bytes, settings.forms_dir)
 
 
 def _parse_uploaded_forms(uploads: list[tuple[str, bytes]], limits: DeployLimits, problems: list):

@@ -3,9 +3,9 @@
 schedulers never fire one job twice. Firing itself is the case core's (app.cases.firing)."""
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -37,3 +37,10 @@ def claim_due(session: Session, worker: str, limit: int = 100, skip: set[int] | 
                             .values(locked_by=worker, locked_until=now + LEASE)
                             .execution_options(synchronize_session=False))
     return ids
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the next pending timer is due; a job leased by another scheduler is its business
+    until the lease ends."""
+    wake_at = case((Job.locked_until > Job.due_at, Job.locked_until), else_=Job.due_at)
+    return session.scalar(select(func.min(wake_at)).where(Job.state == PENDING))

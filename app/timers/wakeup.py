@@ -22,7 +22,8 @@ def announce(session: Session, due_at: datetime) -> None:
 
 def announced(session: Session) -> datetime | None:
     """The earliest due time announced in the transaction being committed (for after-commit
-    listeners)."""
+    listeners of the outermost transaction; a time announced in a savepoint that was rolled back
+    stays until then, which at worst wakes a scheduler early for nothing)."""
     dues = session.info.get(_KEY)
     return min(dues) if dues else None
 

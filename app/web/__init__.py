@@ -1,7 +1,7 @@
 """Server-rendered pages (Jinja), by audience: `public` (no sign-in), `staff`, `applicant`."""
 from flask import Flask
 
-from app.web.applicant import booking, pages
+from app.web.applicant import booking, portal
 from app.web.pages import localtime
 from app.web.public import complaints, guides, progress, verify
 from app.web.public import consultations as public_consultations
@@ -23,6 +23,6 @@ from app.web.staff import (
 def register(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     for blueprint in (public_consultations.bp, consultations.bp, booking.bp, appointments.bp, policies.bp,
-                      public_policies.bp, guides.bp, pages.bp, signin.bp, inbox.bp, cases.bp, processes.bp, admin.bp,
+                      public_policies.bp, guides.bp, portal.bp, signin.bp, inbox.bp, cases.bp, processes.bp, admin.bp,
                       verify.bp, verify.deliver_bp, progress.bp, rectifications.bp, complaints.bp, contacts.bp):
         app.register_blueprint(blueprint)

@@ -37,6 +37,14 @@ def guard(bp, template: str = "staff/message.html", before=None) -> None:
         return render_template(template, title="未能完成", message=exc.message), status
 
 
+def public_errors(bp) -> None:
+    """Domain errors of a public read-only blueprint as its error page: 404 when not found, else 400."""
+    @bp.errorhandler(DomainError)
+    def _domain(exc):
+        status = 404 if isinstance(exc, NotFound) else 400
+        return render_template("guides/error.html", message=exc.message, status=status), status
+
+
 def home_url() -> str:
     return url_for("staff.home")
 

@@ -124,18 +124,9 @@ def designer(as_user):
 
 
 @pytest.fixture
-def config_override(app):
+def config_override(app, reconfigure):
     """Set app.config values for one test; the old values come back afterwards."""
-    saved = {}
-
-    def override(**values):
-        for key, value in values.items():
-            saved.setdefault(key, app.config.get(key))
-            app.config[key] = value
-
-    yield override
-    for key, value in saved.items():
-        app.config[key] = value
+    return lambda **values: reconfigure(app, **values)
 
 
 # --- every rule ------------------------------------------------------------------------------

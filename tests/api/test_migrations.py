@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_catalog_migration_round_trip_keeps_cases(tmp_path):
     from app.bootstrap import runtime_of
-    from app.cli import deploy_limits
     from app.demo.seed import seed
+    from app.processes.service import DeployLimits
     from tests.conftest import Api
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}", "INSTANCE_PATH": tmp_path,
@@ -25,7 +25,8 @@ def test_catalog_migration_round_trip_keeps_cases(tmp_path):
     with app.app_context():
         upgrade(directory=migrations)
         with app.test_request_context():
-            seed(db.session, Path(app.config["PROCESSES_DIR"]), deploy_limits(), runtime_of(app).settings)
+            settings = runtime_of(app).settings
+            seed(db.session, Path(app.config["PROCESSES_DIR"]), DeployLimits.of(settings), settings)
         db.session.remove()
     frontdesk = Api(app, "frontdesk")
     case = complete(frontdesk, start(frontdesk), "front_desk_acceptance", {"outcome": "accept"})

@@ -46,3 +46,33 @@ def test_timers_fire_on_time_without_waiting_for_the_sweep(app, as_user):
     finally:
         scheduler.stop()
         app.config["SCHEDULER_SWEEP_SECONDS"] = 60
+
+
+def test_a_wake_up_comes_with_the_outer_commit_not_with_a_savepoint(app):
+    """A timer written inside a savepoint (a nested step) wakes this process's scheduler only
+    when the whole transaction commits: before that, nothing is due for anyone else."""
+    from datetime import timedelta
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from app.timers import wakeup
+
+    scheduler = scheduler_for(app)
+    seen: list = []
+    scheduler.notify = seen.append  # record the wake-ups instead of scheduling them
+    event.listen(Session, "after_commit", scheduler._committed)
+    try:
+        with app.app_context():
+            session = db.session()
+            due = clock.now() + timedelta(hours=1)
+            with session.begin_nested():
+                wakeup.announce(session, due)
+            assert seen == []  # the savepoint was released, the transaction is still open
+            session.commit()
+            assert seen == [due]
+            session.commit()  # the next transaction announces nothing
+            assert seen == [due]
+            db.session.remove()
+    finally:
+        event.remove(Session, "after_commit", scheduler._committed)

@@ -10,7 +10,7 @@ from app.catalog import service as catalog
 from app.errors import DomainError, ValidationFailed
 from app.http.requests import form_int
 from app.http.runtime import db_session
-from app.web.applicant.pages import load_account, signed_in
+from app.web.applicant.portal import load_account, signed_in
 from app.web.pages import TEMPLATES, guard
 
 bp = Blueprint("booking", __name__, template_folder=TEMPLATES)

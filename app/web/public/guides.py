@@ -9,26 +9,17 @@ from flask import Blueprint, Response, render_template, request
 from app.catalog import public
 from app.catalog import service as catalog
 from app.catalog.models import ITEM_TYPES
-from app.errors import DomainError, NotFound
 from app.http.files import stored_file_response
-from app.http.requests import base_url, file_store
+from app.http.requests import base_url, file_store, int_arg
 from app.http.runtime import db_session, runtime
-from app.web.pages import STATIC, TEMPLATES
+from app.web.pages import STATIC, TEMPLATES, public_errors
 
 bp = Blueprint("guides", __name__, url_prefix="/guides", template_folder=TEMPLATES,
                static_folder=STATIC, static_url_path="/static")
 PER_PAGE = 50
 
 
-@bp.errorhandler(DomainError)
-def _error(exc: DomainError):
-    status = 404 if isinstance(exc, NotFound) else 400
-    return render_template("guides/error.html", message=exc.message, status=status), status
-
-
-def _int_arg(name: str, default: int) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) < 100000 else default
+public_errors(bp)
 
 
 @bp.get("")
@@ -36,7 +27,7 @@ def catalogue():
     args = {k: (request.args.get(k) or "").strip()[:100] or None for k in ("q", "item_type", "implementing_body", "hall")}
     if args["item_type"] not in ITEM_TYPES:
         args["item_type"] = None
-    page = _int_arg("page", 1)
+    page = int_arg("page", 1, hi=99999)
     rows, total = catalog.search_published(db_session(), **args, page=page, per_page=PER_PAGE)
     items = [public.summary(v, base_url()) for v in rows]
     return render_template("guides/catalogue.html", items=items, total=total, page=page,

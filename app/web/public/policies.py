@@ -2,20 +2,16 @@
 interpretation and links to the guides they affect."""
 from flask import Blueprint, render_template
 
-from app.errors import DomainError, NotFound
 from app.http.files import stored_file_response
 from app.http.requests import base_url, file_store
 from app.http.runtime import db_session
 from app.policies import service as policies
-from app.web.pages import TEMPLATES
+from app.web.pages import TEMPLATES, public_errors
 
 bp = Blueprint("policy_pages", __name__, url_prefix="/policies", template_folder=TEMPLATES)
 
 
-@bp.errorhandler(DomainError)
-def _error(exc: DomainError):
-    status = 404 if isinstance(exc, NotFound) else 400
-    return render_template("guides/error.html", message=exc.message, status=status), status
+public_errors(bp)
 
 
 @bp.get("")

@@ -24,7 +24,7 @@ def _masked(name: str) -> str:
 @bp.get("/<string:key>")
 def show(key: str):
     document = documents.by_verify_key(db_session(), key)
-    state = documents.signature_state(db_session(), document, runtime().seal)
+    state = documents.signature_state(db_session(), document, runtime().key_file)
     return render_template("verify/show.html", d=document, valid=state == documents.VALID,
                            state=documents.SIGNATURE_STATES[state],
                            applicant=_masked(document.data.get("applicant", "")), result=None)
@@ -36,7 +36,7 @@ def check():
     if upload is None or not upload.filename:
         raise ValidationFailed("请选择要核验的 PDF 文件", {"file": ["必填项"]})
     content = upload.read(file_store().max_bytes + 1)
-    document = documents.verify_file(db_session(), content, runtime().seal)
+    document = documents.verify_file(db_session(), content, runtime().key_file)
     return render_template("verify/result.html", d=document,
                            applicant=_masked(document.data.get("applicant", "")) if document else ""), 200
 

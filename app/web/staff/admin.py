@@ -50,13 +50,15 @@ def user_create():
 @page(R.ADMIN)
 def user_action(username: str, action: str):
     f = request.form
-    response = form_action(lambda: users.change(db_session(), username, action, g.principal.user_id,
-                                                role=f.get("role", ""), hall_code=f.get("hall") or None,
-                                                grant_id=form_int(f.get("grant_id"))),
-                           done=f"已更新用户 {username}", back="admin.user_list", failed="操作未完成")
-    if username == g.principal.username:  # changing one's own roles must not sign oneself out
-        remember(users.get(db_session(), username))
-    return response
+
+    def stay_signed_in(user) -> None:
+        if user.id == g.principal.user_id:  # changing one's own roles must not sign oneself out
+            remember(user)
+
+    return form_action(lambda: users.change(db_session(), username, action, g.principal.user_id,
+                                            role=f.get("role", ""), hall_code=f.get("hall") or None,
+                                            grant_id=form_int(f.get("grant_id"))),
+                       done=f"已更新用户 {username}", back="admin.user_list", failed="操作未完成", then=stay_signed_in)
 
 
 @bp.post("/users/<string:username>/contact")
@@ -124,7 +126,7 @@ def running():
     version = int_arg("version", 0, lo=0) or None
     status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
     counts = running_cases.counts_by_version(db_session())
-    rows = running_cases.running_cases(db_session(), key=key, version=version, status=status)
+    rows = running_cases.listing(db_session(), key=key, version=version, status=status)
     return render_template("staff/admin_running.html", counts=counts, cases=rows, key=key, version=version,
                            status=status, statuses={k: v for k, v in STATUS_LABELS.items() if k not in CLOSED_STATUSES})
 

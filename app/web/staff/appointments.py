@@ -34,7 +34,7 @@ def _date_arg(name: str, default: date | None) -> date | None:
 @bp.get("/appointments")
 @page(*R.HALL_ROLES)
 def day_list():
-    day = _date_arg("day", _today())
+    day = _date_arg("day", None) or _today()
     rows = appointments.of_day(db_session(), g.principal, day)
     materials = {}
     for row in rows:
@@ -56,9 +56,9 @@ def _my_halls():
 def _bookable(item_code: str | None):
     if not item_code:
         return []
-    halls = {h.id for h in _my_halls()}
+    mine = {h.id for h in _my_halls()}
     try:
-        return [s for s in appointments.open_slots(db_session(), item_code.strip()) if s.hall_id in halls]
+        return [s for s in appointments.open_slots(db_session(), item_code.strip()) if s.hall_id in mine]
     except ValidationFailed:
         return []
 

@@ -18,7 +18,8 @@ guard(bp)
 @bp.get("/consultations")
 @page(*R.HALL_ROLES)
 def consultation_list():
-    scope = request.args.get("scope") if request.args.get("scope") in ("mine", "pool", "all") else "mine"
+    wanted = request.args.get("scope") or ""
+    scope = wanted if wanted in ("mine", "pool", "all") else "mine"
     rows = consultations.listing(db_session(), g.principal, scope=scope)
     stats = consultations.statistics(db_session(), g.principal) if g.principal.has_role(R.SUPERVISOR, R.ADMIN) else None
     return render_template("staff/consultations.html", rows=rows, scope=scope, now=clock.now(), stats=stats,
@@ -27,7 +28,8 @@ def consultation_list():
 
 
 def _my_halls():
-    return halls.halls_of(db_session(), g.principal, *R.HALL_ROLES)
+    # the halls one records a question for: where one works (an administrator too)
+    return halls.halls_of(db_session(), g.principal, *R.HALL_ROLES, admin_everywhere=False)
 
 
 @bp.post("/consultations")

@@ -36,8 +36,10 @@ run: $(VENV)/.installed assets
 	@echo "applicant sign-in codes are printed below (SMS_CHANNEL=log)"
 	SCHEDULER_ENABLED=1 $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload --with-threads
 
+# Everything on SQLite and PostgreSQL as each test chooses, then the API tests again on PostgreSQL.
 test: $(VENV)/.installed assets
 	$(VENV)/bin/python -m pytest -q
+	TEST_BACKEND=postgresql $(VENV)/bin/python -m pytest -q tests/api
 
 # ruff (style and bugs), mypy (types of app/), import-linter (the architecture's contracts).
 lint: $(VENV)/.installed

@@ -9,6 +9,7 @@ it does not take part.
 """
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -21,6 +22,7 @@ from app.consultations.service import public_faq
 from app.documents import delivery
 from app.documents.seal import KeyFile
 from app.documents.service import Issuer
+from app.files import service as files
 from app.jobs.scheduler import PeriodicJob, Scheduler
 from app.notify import channels as notify_channels
 from app.notify import service as notify
@@ -51,6 +53,7 @@ def _jobs(runtime: Runtime) -> tuple[PeriodicJob, ...]:
         PeriodicJob("policy sweep", lambda session: sweep_policies(session, runtime.settings)),
         PeriodicJob("appointment reminders", remind_due),
         PeriodicJob("notifications", lambda session: notify.dispatch_due(session, runtime.channels)),
+        PeriodicJob("file sweep", lambda session: files.sweep(session, runtime.settings.store), every=timedelta(hours=1)),
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.appointments.reminders import remind_due
+from app.audit import checks
 from app.bootstrap import Runtime, runtime_of, scheduler_for
 from app.calendar import service as calendar
 from app.cases import recompute
@@ -20,6 +21,7 @@ from app.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed
 from app.documents import keys
 from app.errors import DomainError
 from app.extensions import db
+from app.files import service as files
 from app.jobs.scheduler import run_blocking
 from app.notify import service as notify
 from app.policies.sweep import sweep
@@ -34,6 +36,8 @@ notify_cli = AppGroup("notify", help="Notifications to applicants.")
 seal_cli = AppGroup("seal", help="The office seal's signing keys.")
 policies_cli = AppGroup("policies", help="Policy documents (art. 30).")
 appointments_cli = AppGroup("appointments", help="Appointments (art. 12).")
+files_cli = AppGroup("files", help="The file store.")
+audit_cli = AppGroup("audit", help="Consistency checks of the stored cases, timers, messages and files.")
 
 
 def _runtime() -> Runtime:
@@ -168,7 +172,28 @@ def appointments_remind():
     click.echo(f"{remind_due(_session())} reminders queued")
 
 
+@files_cli.command("sweep")
+def files_sweep():
+    """Delete stored files no row refers to and interrupted writes, older than a day, once (the
+    scheduler does this every hour)."""
+    click.echo(files.sweep(_session(), _runtime().settings.store))
+
+
+@audit_cli.command("check")
+def audit_check():
+    """Print every inconsistency found (one per line: check, subject, what is wrong); exit 1 if any."""
+    found = 0
+    for violation in checks.run(_session(), _runtime().settings.store):
+        found += 1
+        click.echo(str(violation))
+    cases = checks.case_count(_session())
+    if found:
+        click.echo(f"{found} violation(s) in {cases} case(s)", err=True)
+        raise SystemExit(1)
+    click.echo(f"no violations ({cases} cases checked)")
+
+
 def register(app: Flask) -> None:
     for group in (seed_cli, scheduler_cli, timers_cli, calendar_cli, catalog_cli, notify_cli, seal_cli, policies_cli,
-                  appointments_cli):
+                  appointments_cli, files_cli, audit_cli):
         app.cli.add_command(group)

@@ -48,6 +48,7 @@ class Config:
     E_DELIVERY_DAYS = int(os.environ.get("E_DELIVERY_DAYS", 30))  # how long an e-delivery link works
     PROGRESS_LOOKUPS_PER_HOUR = int(os.environ.get("PROGRESS_LOOKUPS_PER_HOUR", 10))  # failed, per address
     CONSULTATIONS_PER_HOUR = int(os.environ.get("CONSULTATIONS_PER_HOUR", 5))  # online questions per address
+    COMPLAINTS_PER_HOUR = int(os.environ.get("COMPLAINTS_PER_HOUR", 5))  # online complaints per address
     # Notifications (art. 15): an HTTP SMS gateway and an SMTP server; unset = written to the log.
     SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL")
     SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN")
@@ -79,6 +80,18 @@ class Config:
     WARNING_FRACTION = float(os.environ.get("WARNING_FRACTION", 0.2))
     SCHEDULER_SWEEP_SECONDS = int(os.environ.get("SCHEDULER_SWEEP_SECONDS", 60))  # safety net only
     TIMER_MAX_ATTEMPTS = 5
+    TIMER_BACKOFF_SECONDS = float(os.environ.get("TIMER_BACKOFF_SECONDS", 60))  # retries after 1, 2, 4 … × this
+    # What process scripts and expressions may use (app.settings.ScriptLimits).
+    SCRIPT_MAX_OPCODES = int(os.environ.get("SCRIPT_MAX_OPCODES", 1_000_000))  # per script or expression
+    SCRIPT_STEP_SECONDS = float(os.environ.get("SCRIPT_STEP_SECONDS", 2.0))  # all scripts of one engine step
+    SCRIPT_MAX_INT_BITS = int(os.environ.get("SCRIPT_MAX_INT_BITS", 4096))
+    SCRIPT_MAX_ITEMS = int(os.environ.get("SCRIPT_MAX_ITEMS", 1_000_000))  # characters or elements
+    SCRIPT_MAX_FORMAT_WIDTH = int(os.environ.get("SCRIPT_MAX_FORMAT_WIDTH", 10_000))
+    CASE_STATE_MAX_BYTES = int(os.environ.get("CASE_STATE_MAX_BYTES", 5 * 1024 * 1024))
+    # PostgreSQL sessions of the app (app.database): no statement runs, and no transaction stays
+    # open and idle, longer than this (milliseconds; 0 = no limit).
+    DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", 30_000))
+    DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = int(os.environ.get("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60_000))
 
     API_TITLE = "OneWindow 政务服务一窗通办平台 API"
     API_VERSION = "v1"
@@ -87,6 +100,7 @@ class Config:
     OPENAPI_JSON_PATH = "v1/openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
+    OPENAPI_SWAGGER_UI_CONFIG = {"validatorUrl": None}  # no badge from validator.swagger.io (CSP: img-src 'self')
     API_SPEC_OPTIONS = {
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
@@ -102,12 +116,14 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret-not-for-production"
+    SECRET_KEY = "test-secret-not-for-production-use"  # 32+ characters: production's test runs accept it
     SCHEDULER_ENABLED = False
 
 
 class ProductionConfig(Config):
     REQUIRE_SECRET_KEY = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")  # no SQLite fallback: unset is refused
+    STRICT_TRANSPORT_SECURITY = os.environ.get("STRICT_TRANSPORT_SECURITY", "max-age=31536000; includeSubDomains")
     NOTIFY_TO_LOG = False  # unconfigured notification channels fail visibly instead of logging
     SESSION_COOKIE_SECURE = True  # behind HTTPS only
     PERMANENT_SESSION_LIFETIME = 8 * 3600
@@ -120,13 +136,40 @@ CONFIGS = {
 }
 
 
+def config_class(name: str) -> type[Config]:
+    """The configuration named by ONEWINDOW_ENV; an unknown name stops the start with one line."""
+    if name not in CONFIGS:
+        raise RuntimeError(f"ONEWINDOW_ENV={name!r} is not a known environment: use one of "
+                           f"{', '.join(CONFIGS)}")
+    return CONFIGS[name]
+
+
+MIN_SECRET_CHARACTERS = 32  # bytes; secrets.token_hex(32) gives 64
+MIN_SECRET_DISTINCT = 8
+
+
+def weak_secret(secret: str | bytes) -> bool:
+    """Too short, too few different characters, or a pattern repeated ("x", "aaaa…", "abcabc…"):
+    what a key needs to carry 32 bytes of entropy, short of measuring how it was made."""
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return (len(raw) < MIN_SECRET_CHARACTERS or len(set(raw)) < MIN_SECRET_DISTINCT
+            or any(raw[period:] == raw[:-period] for period in range(1, len(raw) // 2 + 1)))
+
+
 def resolve_secret(config: dict) -> None:
     Path(config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     config["FILES_DIR"] = Path(config.get("FILES_DIR") or Path(config["INSTANCE_PATH"]) / "files")
     if config.get("REQUIRE_SECRET_KEY") and not config.get("PUBLIC_BASE_URL"):
         raise RuntimeError("PUBLIC_BASE_URL must be set in production (guide links and QR codes would "
                            "otherwise follow whatever Host header a client sends)")
+    if config.get("REQUIRE_SECRET_KEY") and not config.get("SQLALCHEMY_DATABASE_URI"):
+        raise RuntimeError("DATABASE_URL must be set in production (postgresql+psycopg://…; production "
+                           "never falls back to a SQLite file in instance/)")
     if config.get("SECRET_KEY"):
+        if config.get("REQUIRE_SECRET_KEY") and weak_secret(config["SECRET_KEY"]):
+            raise RuntimeError(f"SECRET_KEY is too weak for production: it needs at least {MIN_SECRET_CHARACTERS} "
+                               f"characters, {MIN_SECRET_DISTINCT} of them different and not a repeated pattern "
+                               "(generate one: python -c 'import secrets; print(secrets.token_hex(32))')")
         return
     if config.get("REQUIRE_SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (tokens signed with a per-host key "

@@ -6,16 +6,19 @@ SQLAlchemy session; Flask-SQLAlchemy is handed the same base in `extensions`.
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import DateTime, MetaData, event, inspect, select, text
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
+from app.config import Config
 from app.errors import Conflict
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -68,6 +71,24 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+def postgresql_options(statement_ms: int | None = None, idle_in_transaction_ms: int | None = None) -> str:
+    """libpq `options` that bound a PostgreSQL session: no statement runs longer than
+    DB_STATEMENT_TIMEOUT_MS and no transaction stays open and idle longer than
+    DB_IDLE_IN_TRANSACTION_TIMEOUT_MS (the server then ends the session, rolling back and freeing
+    its row locks: a worker stuck in Python cannot hold a case lock or a pooled connection long)."""
+    statement = Config.DB_STATEMENT_TIMEOUT_MS if statement_ms is None else statement_ms
+    idle = Config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS if idle_in_transaction_ms is None else idle_in_transaction_ms
+    return f"-c statement_timeout={int(statement)} -c idle_in_transaction_session_timeout={int(idle)}"
+
+
+@event.listens_for(Engine, "do_connect")
+def _postgresql_timeouts(dialect, connection_record, cargs, cparams):
+    # Every connection of an app's engine (PostgreSQL only; SQLite has its busy timeout above).
+    # Options a DATABASE_URL already carries (?options=…) come first; ours win where both set one.
+    if dialect.name == "postgresql":
+        cparams["options"] = " ".join(filter(None, (cparams.get("options"), postgresql_options())))
+
+
 # Whether the current context may write. Read-only requests (GET) clear it.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 
@@ -95,12 +116,24 @@ def unit_of_work(session: Session):
         raise Conflict("数据已被并发修改，请刷新后重试", detail=str(exc.orig)) from None
     except OperationalError as exc:
         session.rollback()
-        if "locked" in str(exc.orig).lower() or "deadlock" in str(exc.orig).lower():
+        reason = str(exc.orig).lower()
+        if "locked" in reason or "deadlock" in reason or "statement timeout" in reason:
             raise Conflict("系统繁忙（数据被占用），请稍后重试") from None
         raise
     except BaseException:
         session.rollback()
         raise
+
+
+def locked(session: Session, model: type[T], ident: object) -> T | None:
+    """The row `ident` of `model`, read again under a row lock (SELECT … FOR UPDATE OF its own
+    table; SQLite serialises writers anyway). Relations are not joined into the locking query:
+    PostgreSQL refuses FOR UPDATE on the nullable side of an outer join."""
+    mapper = inspect(model)
+    key = mapper.primary_key[0]
+    stmt = (select(model).where(key == ident).options(lazyload("*")).with_for_update(of=model)
+            .execution_options(populate_existing=True))
+    return session.scalars(stmt).one_or_none()
 
 
 def commit(session: Session) -> None:

@@ -44,6 +44,15 @@ class TooLarge(DomainError):
     """An upload exceeds its size limit."""
 
 
+class Unavailable(DomainError):
+    """Something the request needs is down for now (the database, a read-only file store); try
+    again later (`retry_after` seconds)."""
+
+
+class StorageFull(DomainError):
+    """The file store has no room left: nothing was kept, an administrator must make room."""
+
+
 class DeploymentRejected(ValidationFailed):
     """A process definition failed its checks; `problems` lists {element_id, rule, message}."""
 

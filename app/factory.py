@@ -13,15 +13,17 @@ from app import (
 )
 from app.bootstrap import EXTENSION, SCHEDULER_EXTENSION, build_runtime, scheduler_for
 from app.cli import register as register_commands
-from app.config import CONFIGS, resolve_secret
+from app.config import config_class, resolve_secret
 from app.database import write_intent
 from app.extensions import api, csrf, db, migrate
+from app.http import faults, headers
+from app.http.requests import CheckedRequest, guard_input
 
 
 def create_app(config: str | dict | None = None) -> Flask:
     app = Flask("app", instance_relative_config=False)
     name = config if isinstance(config, str) else os.environ.get("ONEWINDOW_ENV", "development")
-    app.config.from_object(CONFIGS[name])
+    app.config.from_object(config_class(name))
     if isinstance(config, dict):
         app.config.update(config)
     resolve_secret(app.config)
@@ -39,8 +41,14 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.extensions[EXTENSION] = build_runtime(app.config)
     _read_only_requests(app)
     rest.register(app, api)
+    # After the API's authentication (an anonymous call is 401 before its body is read); the pages'
+    # forms are checked as they are parsed, by the request class.
+    app.before_request(guard_input)
+    app.request_class = CheckedRequest
+    faults.register(app)
     web.register(app)
     register_commands(app)
+    headers.register(app)  # CSP, nosniff, no framing, Referrer-Policy, HSTS in production
     if app.config.get("SCHEDULER_ENABLED"):  # `make run`: one scheduler inside the web process
         app.extensions[SCHEDULER_EXTENSION] = scheduler_for(app).start()
     return app

@@ -1,7 +1,13 @@
 """Every feature's models, imported in one place so the metadata (migrations, tests) is complete."""
-from app.applicants.models import AccountCompany, ApplicantAccount, LookupAttempt, SignInCode  # noqa: F401
+from app.applicants.models import (  # noqa: F401
+    AccountCompany,
+    ApplicantAccount,
+    ApplicantSession,
+    LookupAttempt,
+    SignInCode,
+)
 from app.appointments.models import Appointment, AppointmentSlot  # noqa: F401
-from app.auth.models import Hall, User, UserRole  # noqa: F401
+from app.auth.models import Hall, LoginFailure, User, UserRole  # noqa: F401
 from app.calendar.models import CalendarRevision, CalendarYear, Holiday  # noqa: F401
 from app.cases.models import Case, CaseEvent, CaseMaterial  # noqa: F401
 from app.cases.tasks import Task  # noqa: F401

@@ -32,6 +32,19 @@ class WarningThresholds:
 
 
 @dataclass(frozen=True)
+class ScriptLimits:
+    """What the scripts and expressions of a process may use (issue 14). Over any of these a
+    script stops and its step fails like any script error, naming the element."""
+
+    opcodes: int = 1_000_000       # bytecode instructions of one script or expression
+    seconds: float = 2.0           # wall clock for all scripts and expressions of one engine step
+    int_bits: int = 4096           # the largest integer `**`, `*` or `<<` may produce
+    items: int = 1_000_000         # the longest string, bytes, list or tuple an operation may produce
+    format_width: int = 10_000     # the widest width or precision of a %-format or f-string field
+    state_bytes: int = 5 * 1024 * 1024  # a case's stored engine state (serialized instance)
+
+
+@dataclass(frozen=True)
 class Settings:
     store: FileStore
     secret: str                       # signs tokens, e-delivery links and rating proofs
@@ -50,7 +63,10 @@ class Settings:
     forms_dir: Path = Path("forms")        # the shipped task forms a deployment may use
     progress_lookups_per_hour: int = 10
     consultations_per_hour: int = 5
+    complaints_per_hour: int = 5           # online complaints per client address
     max_application_bytes: int = 200 * 1024 * 1024
+    scripts: ScriptLimits = field(default_factory=ScriptLimits)
+    timer_backoff_seconds: float = 60.0    # a failed timer is tried again after 1, 2, 4 … times this
 
     @property
     def document_base_url(self) -> str:
@@ -79,5 +95,11 @@ class Settings:
             forms_dir=Path(config["FORMS_DIR"]),
             progress_lookups_per_hour=int(config["PROGRESS_LOOKUPS_PER_HOUR"]),
             consultations_per_hour=int(config["CONSULTATIONS_PER_HOUR"]),
+            complaints_per_hour=int(config["COMPLAINTS_PER_HOUR"]),
             max_application_bytes=int(config["MAX_APPLICATION_BYTES"]),
+            scripts=ScriptLimits(
+                opcodes=int(config["SCRIPT_MAX_OPCODES"]), seconds=float(config["SCRIPT_STEP_SECONDS"]),
+                int_bits=int(config["SCRIPT_MAX_INT_BITS"]), items=int(config["SCRIPT_MAX_ITEMS"]),
+                format_width=int(config["SCRIPT_MAX_FORMAT_WIDTH"]), state_bytes=int(config["CASE_STATE_MAX_BYTES"])),
+            timer_backoff_seconds=float(config["TIMER_BACKOFF_SECONDS"]),
         )

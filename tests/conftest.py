@@ -85,7 +85,7 @@ def _reset_policies(baseline) -> None:
     for policy in db.session.scalars(select(Policy)):
         for key, value in baseline["policies"][policy.id].items():
             setattr(policy, key, value)
-    db.session.execute(update(User).values(email=None, phone=None))  # staff contacts a test gave
+    db.session.execute(update(User).values(email=None, phone=None, locked_until=None))  # contacts, lockouts
 
 
 def _reset(app, baseline) -> None:
@@ -101,8 +101,9 @@ def _reset(app, baseline) -> None:
 
     with app.app_context():
         db.session.rollback()
-        from app.applicants.models import AccountCompany, ApplicantAccount, LookupAttempt, SignInCode
+        from app.applicants.models import AccountCompany, ApplicantAccount, ApplicantSession, LookupAttempt, SignInCode
         from app.appointments.models import Appointment, AppointmentSlot
+        from app.auth.models import LoginFailure
         from app.cases.models import CaseMaterial
         from app.consultations.models import Consultation
         from app.contacts.models import ContactRecord
@@ -111,8 +112,8 @@ def _reset(app, baseline) -> None:
         from app.notify.models import Notification
 
         for model in (ContactRecord, Appointment, AppointmentSlot, Consultation, Complaint, Rectification, Evaluation,
-                      Notification, Document, CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany, ApplicantAccount,
-                      SignInCode, LookupAttempt, Applicant):
+                      Notification, Document, CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany, ApplicantSession,
+                      ApplicantAccount, SignInCode, LookupAttempt, Applicant, LoginFailure):
             db.session.execute(delete(model))
         _reset_policies(baseline)
         db.session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline["max_definition"]))
@@ -200,10 +201,16 @@ def frozen_clock():
     clock.reset()
 
 
+# `make test` runs the API tests twice: on SQLite (the embedded default) and, with
+# TEST_BACKEND=postgresql, on PostgreSQL (production), so every endpoint meets both.
+BACKEND = os.environ.get("TEST_BACKEND", "sqlite")
+
+
 @pytest.fixture
-def app(sqlite_app):
-    yield sqlite_app
-    _reset(sqlite_app, sqlite_app.baseline)
+def app(request):
+    chosen = request.getfixturevalue("pg_app" if BACKEND == "postgresql" else "sqlite_app")
+    yield chosen
+    _reset(chosen, chosen.baseline)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""REST API under /api/v1 (flask-smorest), the OpenAPI document and its docs page."""
+"""REST API under /api/v1 (flask-smorest), the OpenAPI document and its docs page; and the input
+guard every request passes, pages included (app.http.requests)."""
 import swagger_ui_bundle
 from flask import send_from_directory
 
@@ -13,6 +14,7 @@ from app.api import (
     complaints,
     consultations,
     contacts,
+    docs,
     errors,
     halls,
     health,
@@ -26,6 +28,7 @@ from app.api import (
 
 
 def register(app, api) -> None:
+    docs.use_error_schema(api)
     for module in (auth, processes, catalog, halls, applicants, cases, tasks, calendar, incidents, applicant,
                    complaints, consultations, appointments, statistics):
         api.register_blueprint(module.blp)
@@ -36,6 +39,7 @@ def register(app, api) -> None:
     app.register_blueprint(health.blp)
     app.before_request(security.authenticate_request)
     errors.register(app)
+    errors.register_method_not_allowed(app)
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_assets(filename):

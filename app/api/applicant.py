@@ -1,13 +1,13 @@
 """The applicant's own API: sign in by phone, identity, apply online, follow and supplement
 cases, download their own files. Staff tokens do not work here and applicant tokens work
 nowhere else."""
-import json
 
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import Schema, fields
 
+from app.api.docs import MEDIA_TYPES, UPLOAD, Blueprint
+from app.api.outputs import CodeName, MaterialOut, moment
 from app.api.schemas import StrictSchema, text
 from app.applicants import identity, online, signin
 from app.applicants.models import ApplicantAccount
@@ -15,7 +15,7 @@ from app.documents import service as documents
 from app.errors import NotAuthenticated, ValidationFailed
 from app.evaluation import service as evaluation
 from app.http.files import document_response, file_response
-from app.http.requests import allow_application_body, file_store, uploads
+from app.http.requests import allow_application_body, file_store, load_json, uploads
 from app.http.runtime import db_session, runtime, settings
 
 blp = Blueprint("applicant", __name__, url_prefix="/api/v1/applicant", description="申请人（网上办事）")
@@ -51,15 +51,178 @@ class PersonIn(StrictSchema):
     id_number = text(18, required=True)
 
 
+class ActingFor(StrictSchema):
+    acting_for = text(18, metadata={"description": "代办的企业：已登记的统一社会信用代码"})
+
+
 class CompanyIn(StrictSchema):
     name = text(200, required=True)
     uscc = text(18, required=True)
+
+
+class Sent(Schema):
+    sent = fields.Boolean()
+    expires_in = fields.Integer(metadata={"description": "验证码有效秒数"})
+    resend_after = fields.Integer(metadata={"description": "多少秒后可重新获取"})
+
+
+class Person(Schema):
+    name = fields.String()
+    id_number = fields.String()
+
+
+class Company(Schema):
+    name = fields.String()
+    uscc = fields.String()
+
+
+class Profile(Schema):
+    phone = fields.String()
+    person = fields.Nested(Person, allow_none=True)
+    companies = fields.List(fields.Nested(Company))
+
+
+class SessionOut(Schema):
+    token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    account = fields.Nested(Profile)
+
+
+class Identity(Schema):
+    name = fields.String()
+    id_type = fields.String()
+    id_number = fields.String()
+
+
+class FormField(Schema):
+    key = fields.String()
+    label = fields.String()
+    type = fields.String(allow_none=True)
+    subtype = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    required = fields.Boolean()
+    options = fields.List(fields.Dict(), metadata={"description": "form-js 的 values：[{label, value}]"})
+
+
+class OnFile(Schema):
+    case_no = fields.String(allow_none=True)
+    file_name = fields.String(allow_none=True)
+    provided_at = moment()
+
+
+class FormMaterial(Schema):
+    code = fields.String()
+    name = fields.String(allow_none=True)
+    requirement = fields.String()
+    requirement_label = fields.String(allow_none=True)
+    condition = fields.String(allow_none=True)
+    tolerable = fields.Boolean()
+    category = fields.String()
+    notes = fields.String(allow_none=True)
+    shared = fields.Boolean(metadata={"description": "由部门共享获取，无需上传"})
+    on_file = fields.Nested(OnFile, allow_none=True, metadata={"description": "可复用的已提交材料"})
+
+
+class ApplicantOfForm(Identity):
+    phone = fields.String()
+
+
+class ApplicationFormOut(Schema):
+    fields_ = fields.List(fields.Nested(FormField), data_key="fields")
+    item_code = fields.String()
+    name = fields.String(allow_none=True)
+    guide_version = fields.Integer()
+    applicant = fields.Nested(ApplicantOfForm)
+    acting_options = fields.List(fields.Nested(Identity))
+    halls = fields.List(fields.Nested(CodeName))
+    citywide = fields.Boolean()
+    materials = fields.List(fields.Nested(FormMaterial))
+
+
+class OwnDeadline(Schema):
+    kind = fields.String(metadata={"description": "acceptance / decision"})
+    due_at = moment()
+    working_days_left = fields.Integer()
+
+
+class AskedMaterial(Schema):
+    code = fields.String()
+    name = fields.String(allow_none=True)
+    requirement = fields.String(allow_none=True)
+
+
+class Notice(Schema):
+    kind = fields.String(metadata={"description": "correction（补正）/ tolerance（容缺）"})
+    title = fields.String()
+    due_at = moment()
+    working_days_left = fields.Integer()
+    materials = fields.List(fields.Nested(AskedMaterial))
+
+
+class OwnCaseOut(Schema):
+    id = fields.Integer()
+    case_no = fields.String()
+    item = fields.Nested(CodeName)
+    guide_version = fields.Integer()
+    hall = fields.Nested(CodeName)
+    channel = fields.String()
+    applicant = fields.Nested(Person)
+    status = fields.String()
+    status_label = fields.String()
+    status_reason = fields.String(allow_none=True)
+    current_step = fields.String()
+    deadline = fields.Nested(OwnDeadline, allow_none=True)
+    notice = fields.Nested(Notice, allow_none=True, metadata={"description": "需要申请人答复的补正或容缺通知"})
+    created_at = moment()
+    closed_at = moment(allow_none=True)
+
+
+class HistoryEntry(Schema):
+    at = moment()
+    kind = fields.String()
+    message = fields.String()
+
+
+class Delivery(Schema):
+    pickup_code = fields.String(allow_none=True)
+    pickup_suspended = fields.Boolean()
+    method = fields.String(allow_none=True)
+    tracking_no = fields.String(allow_none=True)
+    e_delivery_url = fields.String(allow_none=True)
+
+
+class OwnDocumentOut(Schema):
+    id = fields.Integer()
+    document_no = fields.String(allow_none=True)
+    title = fields.String()
+    signed_at = moment(allow_none=True)
+
+
+class OwnCaseDetail(OwnCaseOut):
+    materials = fields.List(fields.Nested(MaterialOut))
+    history = fields.List(fields.Nested(HistoryEntry))
+    delivery = fields.Nested(Delivery)
+    rated = fields.Boolean()
+    documents = fields.List(fields.Nested(OwnDocumentOut))
+
+
+class OwnCaseList(Schema):
+    items = fields.List(fields.Nested(OwnCaseOut))
+
+
+class OwnRatingOut(Schema):
+    level = fields.Integer()
+    channel = fields.String()
+    rectification = fields.Boolean(metadata={"description": "差评：启动整改"})
 
 
 @blp.route("/codes")
 class Codes(MethodView):
     @blp.doc(security=[])
     @blp.arguments(PhoneIn)
+    @blp.returns(202, Sent)
+    @blp.errors(429)
     def post(self, args):
         """Send a 6-digit sign-in code to a mobile phone (valid 5 minutes; rate-limited)."""
         rules = signin.SignInRules()
@@ -72,20 +235,41 @@ class Codes(MethodView):
 class Session(MethodView):
     @blp.doc(security=[])
     @blp.arguments(SessionIn)
+    @blp.returns(200, SessionOut)
+    @blp.errors(401, 429)
     def post(self, args):
         """Sign in with the code: returns a bearer token for the applicant API."""
-        found = signin.sign_in(db_session(), args["phone"], args["code"], settings().secret)
-        return {"token": signin.issue_token(found, settings().secret), "token_type": "Bearer",
+        found, key = signin.sign_in(db_session(), args["phone"], args["code"], settings().secret, "api")
+        return {"token": signin.issue_token(found, key, settings().secret), "token_type": "Bearer",
                 "expires_in": settings().token_max_age, "account": online.profile_of(found)}
+
+
+class SignOutIn(StrictSchema):
+    everywhere = fields.Boolean(load_default=False, metadata={"description": "true：退出本账号在所有设备上的登录"})
+
+
+@blp.route("/sign-out")
+class SignOut(MethodView):
+    @blp.arguments(SignOutIn)
+    @blp.response(204)
+    def post(self, args):
+        """Sign out: this token stops working at once (everywhere: every session of the account)."""
+        if args["everywhere"]:
+            signin.sign_out_everywhere(db_session(), account())
+        else:
+            signin.sign_out(db_session(), g.get("applicant_session"))
 
 
 @blp.route("/me")
 class Me(MethodView):
+    @blp.returns(200, Profile)
     def get(self):
         """The signed-in applicant: phone, person, companies on file."""
         return online.profile_of(account())
 
     @blp.arguments(PersonIn)
+    @blp.returns(200, Profile)
+    @blp.errors(409)
     def put(self, args):
         """Register who this phone belongs to (name and ID card number, GB 11643 checked)."""
         identity.set_person(db_session(), account(), args["name"], args["id_number"])
@@ -95,6 +279,8 @@ class Me(MethodView):
 @blp.route("/me/companies")
 class Companies(MethodView):
     @blp.arguments(CompanyIn)
+    @blp.returns(201, Profile)
+    @blp.errors(409)
     def post(self, args):
         """Put a company on file (USCC, GB 32100 checked) to apply on its behalf."""
         identity.add_company(db_session(), account(), args["name"], args["uscc"])
@@ -103,15 +289,18 @@ class Companies(MethodView):
 
 @blp.route("/apply/<string:item_code>")
 class ApplyForm(MethodView):
-    def get(self, item_code):
+    @blp.arguments(ActingFor, location="query")
+    @blp.returns(200, ApplicationFormOut)
+    @blp.errors(403, 404)
+    def get(self, args, item_code):
         """The online application form of a published guide, with materials already on file."""
-        return online.application_form(db_session(), account(), item_code, request.args.get("acting_for"))
+        return online.application_form(db_session(), account(), item_code, args.get("acting_for"))
 
 
 def _data_field() -> dict:
     raw = request.form.get("data") or "{}"
     try:
-        value = json.loads(raw)
+        value = load_json(raw, "data")
     except ValueError:
         raise ValidationFailed("申请表数据不是有效的 JSON", {"data": ["必须是 JSON 对象"]}) from None
     if not isinstance(value, dict):
@@ -121,10 +310,18 @@ def _data_field() -> dict:
 
 @blp.route("/cases")
 class Cases(MethodView):
+    @blp.returns(200, OwnCaseList)
     def get(self):
         """My cases, newest first: status, current step, deadline, notices to answer."""
         return {"items": [_present(c) for c in online.my_cases(db_session(), account())]}
 
+    @blp.multipart(["item_code"], item_code={"type": "string"}, hall={"type": "string"},
+                   acting_for={"type": "string", "description": "代办的企业：已登记的统一社会信用代码"},
+                   data={"type": "string", "description": "申请表数据（JSON 对象）"},
+                   on_file={"type": "string", "description": "复用已提交材料的编码，逗号分隔"},
+                   **{"files.SQS": UPLOAD})
+    @blp.returns(201, OwnCaseDetail)
+    @blp.errors(403, 404, 409, 507)
     def post(self):
         """Apply online (multipart): item_code, hall, acting_for (an id number on file), data (JSON of
         the start form), on_file (material codes to reuse), files.<material code> (PDF/JPEG/PNG)."""
@@ -143,6 +340,8 @@ class Cases(MethodView):
 
 @blp.route("/cases/<int(max=2147483647):case_id>")
 class OwnCase(MethodView):
+    @blp.returns(200, OwnCaseDetail)
+    @blp.errors(404)
     def get(self, case_id):
         """One of my cases: materials and where they came from, and the history as told to me."""
         return _present(online.own_case(db_session(), account(), case_id), detail=True)
@@ -150,6 +349,9 @@ class OwnCase(MethodView):
 
 @blp.route("/cases/<int(max=2147483647):case_id>/supplements")
 class OwnSupplement(MethodView):
+    @blp.multipart([], note={"type": "string"}, **{"files.SQS": UPLOAD})
+    @blp.returns(200, OwnCaseDetail)
+    @blp.errors(404, 409, 507)
     def post(self, case_id):
         """Answer a correction or tolerance notice: files.<material code> for each listed material."""
         allow_application_body()
@@ -160,6 +362,8 @@ class OwnSupplement(MethodView):
 
 @blp.route("/cases/<int(max=2147483647):case_id>/materials/<int(max=2147483647):material_id>")
 class OwnFile(MethodView):
+    @blp.file("材料文件（下载）", *MEDIA_TYPES)
+    @blp.errors(404)
     def get(self, case_id, material_id):
         """Download one of my case's files (recorded in the case history)."""
         row, content = online.download(db_session(), account(), case_id, material_id, file_store())
@@ -169,6 +373,8 @@ class OwnFile(MethodView):
 
 @blp.route("/cases/<int(max=2147483647):case_id>/documents/<int(max=2147483647):document_id>")
 class OwnDocument(MethodView):
+    @blp.file("签章的 PDF 文书", "application/pdf")
+    @blp.errors(404)
     def get(self, case_id, document_id):
         """A document of one of my cases (receipt, notice, decision) as its signed PDF."""
         case = online.own_case(db_session(), account(), case_id)
@@ -177,12 +383,14 @@ class OwnDocument(MethodView):
 
 class RatingIn(StrictSchema):
     level = fields.Integer(required=True, metadata={"description": "5 非常满意 … 1 非常不满意"})
-    comment = text(500, load_default=None, allow_none=True)
+    comment = text(500, multiline=True, load_default=None, allow_none=True)
 
 
 @blp.route("/cases/<int(max=2147483647):case_id>/evaluation")
 class OwnEvaluation(MethodView):
     @blp.arguments(RatingIn)
+    @blp.returns(201, OwnRatingOut)
+    @blp.errors(404, 409)
     def post(self, args, case_id):
         """好差评: rate a finished case online (once per case)."""
         case = online.own_case(db_session(), account(), case_id)

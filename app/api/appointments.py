@@ -2,13 +2,13 @@
 clerks for a phone call or a visitor, the day's list at the front desk, cancel, check in
 (which receives the application). Applicants book through /api/v1/applicant/appointments."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from app import clock
 from app.api.applicant import account
 from app.api.cases import ApplicantIn
-from app.api.outputs import CaseOut
+from app.api.docs import Blueprint
+from app.api.outputs import CaseOut, day, moment
 from app.api.schemas import StrictSchema, one_of, text
 from app.api.security import principal, require_roles
 from app.applicants import identity
@@ -68,6 +68,65 @@ class ApplicantBookIn(StrictSchema):
     acting_for = text(18, load_default=None, allow_none=True)
 
 
+class SlotOut(Schema):
+    id = fields.Integer()
+    hall = fields.String()
+    hall_name = fields.String()
+    item_code = fields.String(allow_none=True)
+    window_group = fields.String(allow_none=True)
+    day = day()
+    starts = fields.String(metadata={"description": "HH:MM"})
+    ends = fields.String(metadata={"description": "HH:MM"})
+    capacity = fields.Integer()
+    booked = fields.Integer()
+    free = fields.Integer()
+
+
+class SlotList(Schema):
+    items = fields.List(fields.Nested(SlotOut))
+
+
+class Published(Schema):
+    created = fields.Integer(metadata={"description": "新建的时段数"})
+    working_days = fields.Integer()
+    scope = fields.String(metadata={"description": "item:<事项编码> 或 group:<窗口组>"})
+
+
+class AppointmentOut(Schema):
+    id = fields.Integer()
+    booking_no = fields.String(allow_none=True)
+    hall = fields.String()
+    hall_name = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+    day = day()
+    starts = fields.String()
+    ends = fields.String()
+    name = fields.String()
+    channel = fields.String()
+    channel_label = fields.String(allow_none=True)
+    state = fields.String()
+    state_label = fields.String()
+    case_id = fields.Integer(allow_none=True)
+
+
+class StaffAppointmentOut(AppointmentOut):
+    id_type = fields.String()
+    id_number = fields.String()
+    phone = fields.String()
+    booked_by = fields.String()
+    checked_in_at = moment(allow_none=True)
+
+
+class DayList(Schema):
+    day = day()
+    items = fields.List(fields.Nested(StaffAppointmentOut))
+
+
+class MyAppointmentList(Schema):
+    items = fields.List(fields.Nested(AppointmentOut))
+
+
 def present_slot(slot) -> dict:
     return {"id": slot.id, "hall": slot.hall.code, "hall_name": slot.hall.name,
             "item_code": slot.item.code if slot.item else None, "window_group": slot.window_group,
@@ -91,6 +150,8 @@ def present(row, staff: bool = True) -> dict:
 class Slots(MethodView):
     @blp.doc(security=[])
     @blp.arguments(SlotQuery, location="query")
+    @blp.returns(200, SlotList)
+    @blp.errors(404)
     def get(self, args):
         """Public: the coming slots for an item (its own windows and the halls' window groups), with free seats."""
         slots = appointments.open_slots(db_session(), args["item_code"], args["hall"], args["date_from"], args["days"])
@@ -98,6 +159,8 @@ class Slots(MethodView):
 
     @require_roles(R.SUPERVISOR, R.CHIEF_REPRESENTATIVE, R.ADMIN)
     @blp.arguments(SlotsIn)
+    @blp.returns(201, Published)
+    @blp.errors(403, 404)
     def post(self, args):
         """Publish slots for every working day of a date range (holidays skipped, adjusted workdays kept)."""
         result = appointments.publish_slots(db_session(), principal(), hall_code=args["hall"],
@@ -111,6 +174,8 @@ class Slots(MethodView):
 class Slot(MethodView):
     @require_roles(R.SUPERVISOR, R.CHIEF_REPRESENTATIVE, R.ADMIN)
     @blp.arguments(CapacityIn)
+    @blp.returns(200, SlotOut)
+    @blp.errors(403, 404, 409)
     def patch(self, args, slot_id):
         """Change a slot's capacity (never below the seats already booked; 0 closes it)."""
         return present_slot(appointments.set_capacity(db_session(), principal(), slot_id, args["capacity"]))
@@ -120,6 +185,8 @@ class Slot(MethodView):
 class Appointments(MethodView):
     @require_roles(*R.HALL_ROLES, R.ADMIN)
     @blp.arguments(BookIn)
+    @blp.returns(201, StaffAppointmentOut)
+    @blp.errors(403, 404, 409)
     def post(self, args):
         """Book for someone who phoned or came in (name, id number and phone are required)."""
         slot = appointments.slot_for_staff(db_session(), principal(), args["slot_id"])
@@ -129,6 +196,8 @@ class Appointments(MethodView):
 
     @require_roles(*R.HALL_ROLES, R.ADMIN)
     @blp.arguments(DayQuery, location="query")
+    @blp.returns(200, DayList)
+    @blp.errors(403)
     def get(self, args):
         """The day's bookings (default today) in your halls, by time."""
         day = args["day"] or clock.now().astimezone(clock.LOCAL_TZ).date()
@@ -139,6 +208,8 @@ class Appointments(MethodView):
 @blp.route("/<int(max=2147483647):appointment_id>/cancel")
 class Cancel(MethodView):
     @require_roles(*R.HALL_ROLES, R.ADMIN)
+    @blp.returns(200, StaffAppointmentOut)
+    @blp.errors(403, 404, 409)
     def post(self, appointment_id):
         row = appointments.staff_get(db_session(), principal(), appointment_id)
         return present(appointments.cancel(db_session(), row, principal().username))
@@ -149,6 +220,7 @@ class CheckIn(MethodView):
     @require_roles(R.FRONT_DESK, R.CHIEF_REPRESENTATIVE, R.ADMIN)
     @blp.arguments(CheckInIn)
     @blp.response(201, CaseOut)
+    @blp.errors(403, 404, 409)
     def post(self, args, appointment_id):
         """The visitor is here: check in and receive the application (收件) for the booked item."""
         case = appointments.check_in(db_session(), principal(), appointment_id, materials=args["materials"],
@@ -158,11 +230,14 @@ class CheckIn(MethodView):
 
 @applicant_blp.route("")
 class MyAppointments(MethodView):
+    @applicant_blp.returns(200, MyAppointmentList)
     def get(self):
         """My bookings, newest first."""
         return {"items": [present(r, staff=False) for r in appointments.of_account(db_session(), account().id)]}
 
     @applicant_blp.arguments(ApplicantBookIn)
+    @applicant_blp.returns(201, AppointmentOut)
+    @applicant_blp.errors(404, 409)
     def post(self, args):
         """Book a slot for myself or a company on file; the booking is sent to my phone."""
         me = account()
@@ -176,6 +251,8 @@ class MyAppointments(MethodView):
 
 @applicant_blp.route("/<int(max=2147483647):appointment_id>/cancel")
 class MyCancel(MethodView):
+    @applicant_blp.returns(200, AppointmentOut)
+    @applicant_blp.errors(404, 409)
     def post(self, appointment_id):
         me = account()
         return present(appointments.cancel_own(db_session(), me.id, appointment_id, f"applicant:{me.phone}"), staff=False)

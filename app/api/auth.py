@@ -1,8 +1,9 @@
 """POST /api/v1/auth/token and GET /api/v1/auth/me."""
+from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from app.api.docs import Blueprint
 from app.api.schemas import StrictSchema
 from app.api.security import principal
 from app.auth import service as auth
@@ -52,9 +53,10 @@ class Token(MethodView):
     @blp.arguments(Credentials)
     @blp.response(200, TokenOut)
     @blp.doc(security=[])
+    @blp.errors(401, 429)
     def post(self, creds):
         """Exchange a username and password for a bearer token."""
-        user = auth.authenticate(db_session(), creds["username"], creds["password"])
+        user = auth.authenticate(db_session(), creds["username"], creds["password"], request.remote_addr)
         return {
             "token": auth.issue_token(user, settings().secret),
             "token_type": "Bearer",

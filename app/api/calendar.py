@@ -2,9 +2,9 @@
 from datetime import date
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from app.api.docs import Blueprint
 from app.api.schemas import StrictSchema, text
 from app.api.security import principal, require_roles
 from app.auth import roles as R
@@ -62,9 +62,16 @@ class AddOut(Schema):
     provisional = fields.Boolean(metadata={"description": "计算涉及尚无正式节假日安排的年份"})
 
 
+class Recomputed(Schema):
+    cases = fields.Integer(metadata={"description": "期限重新计算的办件数"})
+    timers = fields.Integer()
+    tasks = fields.Integer()
+    failed = fields.List(fields.Integer(), metadata={"description": "未能重新计算的办件 id"})
+
+
 class NoticeOut(Schema):
     years = fields.List(fields.Integer())
-    recomputed = fields.Dict()
+    recomputed = fields.Nested(Recomputed)
 
 
 @blp.route("/days")
@@ -81,6 +88,7 @@ class Day(MethodView):
     @require_roles(R.ADMIN)
     @blp.arguments(DayIn)
     @blp.response(200, DayOut)
+    @blp.errors(403, 409)
     def put(self, payload, day):
         """Correct one day (a statutory holiday, or an adjusted workday); affected deadlines move."""
         when = _parse_day(day)
@@ -95,6 +103,7 @@ class Notices(MethodView):
     @require_roles(R.ADMIN)
     @blp.arguments(NoticeIn)
     @blp.response(200, NoticeOut)
+    @blp.errors(403, 409)
     def post(self, payload):
         """Enter an official holiday notice: each year it covers becomes official (replacing its
         days), and every pending deadline reaching those years is recomputed."""

@@ -1,11 +1,11 @@
 """Cases: receive an application, list and read cases, deliver supplements."""
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import Schema, fields
 
+from app.api.docs import MEDIA_TYPES, UPLOAD, Blueprint
 from app.api.headers import expected_revision
-from app.api.outputs import CaseOut, CasePage
+from app.api.outputs import CaseOut, CasePage, MaterialList, moment
 from app.api.schemas import PageArgs, StrictSchema, one_of, page_of, text
 from app.api.security import principal
 from app.cases import materials as case_materials
@@ -45,16 +45,16 @@ class CaseIn(StrictSchema):
 
 class SupplementIn(StrictSchema):
     materials = fields.List(text(64), required=True)
-    note = text(2000, load_default=None, allow_none=True)
+    note = text(2000, multiline=True, load_default=None, allow_none=True)
 
 
 class ProcedureIn(StrictSchema):
     kind = fields.String(required=True, validate=one_of(list(pauses.KINDS)))
-    reason = text(2000, required=True)
+    reason = text(2000, multiline=True, required=True)
 
 
 class ProcedureEndIn(StrictSchema):
-    note = text(2000, load_default=None, allow_none=True)
+    note = text(2000, multiline=True, load_default=None, allow_none=True)
 
 
 class CaseQuery(PageArgs):
@@ -66,10 +66,50 @@ class CaseQuery(PageArgs):
     open = fields.Boolean()
 
 
+class DocumentOut(Schema):
+    id = fields.Integer()
+    document_no = fields.String(allow_none=True)
+    kind = fields.String()
+    title = fields.String()
+    verify_path = fields.String(metadata={"description": "公开核验页面的路径"})
+    sha256 = fields.String(allow_none=True)
+    signer = fields.String()
+    key_id = fields.String(allow_none=True)
+    signed_at = moment(allow_none=True)
+
+
+class DocumentList(Schema):
+    items = fields.List(fields.Nested(DocumentOut))
+
+
+class NotificationOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    channel = fields.String()
+    recipient = fields.String()
+    state = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    body = fields.String()
+    created_at = moment()
+    sent_at = moment(allow_none=True)
+
+
+class NotificationList(Schema):
+    items = fields.List(fields.Nested(NotificationOut))
+
+
+class RatingOut(Schema):
+    level = fields.Integer()
+    channel = fields.String()
+    visit = fields.String(metadata={"description": "评价的到访日（YYYY-MM-DD）"})
+
+
 @blp.route("")
 class Cases(MethodView):
     @blp.arguments(CaseIn)
     @blp.response(201, CaseOut)
+    @blp.errors(403, 404, 409)
     def post(self, payload):
         """Receive an application (收件) and start its process."""
         case = cases.start_case(db_session(), principal(), payload, runtime())
@@ -77,6 +117,7 @@ class Cases(MethodView):
 
     @blp.arguments(CaseQuery, location="query")
     @blp.response(200, CasePage)
+    @blp.errors(403)
     def get(self, args):
         """Cases of the halls you work in, newest first (admins see all)."""
         page, per_page = args.pop("page"), args.pop("per_page")
@@ -89,6 +130,7 @@ class Cases(MethodView):
 @blp.route("/<int(max=2147483647):case_id>")
 class CaseDetail(MethodView):
     @blp.response(200, CaseOut)
+    @blp.errors(403, 404)
     def get(self, case_id):
         """A case with its open tasks and its full history (newest first)."""
         return present_case(cases.visible_case(db_session(), principal(), case_id), db_session(), detail=True)
@@ -98,6 +140,7 @@ class CaseDetail(MethodView):
 class Supplements(MethodView):
     @blp.arguments(SupplementIn)
     @blp.response(200, CaseOut)
+    @blp.errors(403, 404, 409)
     def post(self, payload, case_id):
         """Record materials supplied after a correction or tolerance notice (补正)."""
         case = cases.deliver_supplement(db_session(), principal(), case_id, payload["materials"],
@@ -109,6 +152,7 @@ class Supplements(MethodView):
 class SpecialProcedures(MethodView):
     @blp.arguments(ProcedureIn)
     @blp.response(200, CaseOut)
+    @blp.errors(403, 404, 409)
     def post(self, payload, case_id):
         """Start a special procedure (听证、现场勘查、专家评审…): the clock stops until it ends."""
         case = pauses.start(db_session(), principal(), case_id, payload["kind"], payload["reason"], runtime())
@@ -119,6 +163,7 @@ class SpecialProcedures(MethodView):
 class SpecialProcedureEnd(MethodView):
     @blp.arguments(ProcedureEndIn)
     @blp.response(200, CaseOut)
+    @blp.errors(403, 404, 409)
     def post(self, payload, case_id):
         """End the running special procedure: every deadline moves by the working days it took."""
         case = pauses.end(db_session(), principal(), case_id, payload.get("note"), runtime())
@@ -127,11 +172,17 @@ class SpecialProcedureEnd(MethodView):
 
 @blp.route("/<int(max=2147483647):case_id>/materials")
 class Materials(MethodView):
+    @blp.returns(200, MaterialList)
+    @blp.errors(403, 404)
     def get(self, case_id):
         """The case's materials and where each came from (upload, on file, shared)."""
         case = cases.visible_case(db_session(), principal(), case_id)
         return {"items": [case_materials.describe(m, staff=True) for m in case_materials.of_case(db_session(), case.id)]}
 
+    @blp.multipart(["material_code", "file"], material_code={"type": "string", "description": "材料编码"},
+                   file=UPLOAD)
+    @blp.returns(201, MaterialList)
+    @blp.errors(403, 404, 409, 507)
     def post(self, case_id):
         """Upload a scan of a material (multipart: material_code, file; PDF/JPEG/PNG)."""
         upload = request.files.get("file")
@@ -147,6 +198,8 @@ class Materials(MethodView):
 
 @blp.route("/<int(max=2147483647):case_id>/materials/<int(max=2147483647):material_id>")
 class MaterialFile(MethodView):
+    @blp.file("材料文件（下载）", *MEDIA_TYPES)
+    @blp.errors(403, 404)
     def get(self, case_id, material_id):
         """Download a material file (staff of the case's hall; recorded in the case history)."""
         row, content = cases.download_material(db_session(), principal(), case_id, material_id, file_store())
@@ -155,13 +208,14 @@ class MaterialFile(MethodView):
 
 
 class CommentIn(StrictSchema):
-    text = text(500, required=True)
+    text = text(500, multiline=True, required=True)
 
 
 @blp.route("/<int(max=2147483647):case_id>/comments")
 class Comments(MethodView):
     @blp.arguments(CommentIn)
     @blp.response(201, CaseOut)
+    @blp.errors(403, 404, 409)
     def post(self, payload, case_id):
         """A staff comment on the case (internal: never shown to the applicant)."""
         case = operations.comment(db_session(), principal(), case_id, payload["text"])
@@ -170,6 +224,8 @@ class Comments(MethodView):
 
 @blp.route("/<int(max=2147483647):case_id>/documents")
 class CaseDocuments(MethodView):
+    @blp.returns(200, DocumentList)
+    @blp.errors(403, 404)
     def get(self, case_id):
         """The documents the case has produced (受理凭证, 通知书, 决定书), signed."""
         case = cases.visible_case(db_session(), principal(), case_id)
@@ -178,6 +234,8 @@ class CaseDocuments(MethodView):
 
 @blp.route("/<int(max=2147483647):case_id>/documents/<int(max=2147483647):document_id>")
 class CaseDocument(MethodView):
+    @blp.file("签章的 PDF 文书", "application/pdf")
+    @blp.errors(403, 404)
     def get(self, case_id, document_id):
         """One document as its signed PDF."""
         case = cases.visible_case(db_session(), principal(), case_id)
@@ -186,6 +244,8 @@ class CaseDocument(MethodView):
 
 @blp.route("/<int(max=2147483647):case_id>/notifications")
 class CaseNotifications(MethodView):
+    @blp.returns(200, NotificationList)
+    @blp.errors(403, 404)
     def get(self, case_id):
         """What the applicant was told, by which channel, and whether it went out."""
         case = cases.visible_case(db_session(), principal(), case_id)
@@ -193,13 +253,14 @@ class CaseNotifications(MethodView):
 
 
 class PickupResetIn(StrictSchema):
-    note = text(500, load_default=None, allow_none=True)
+    note = text(500, multiline=True, load_default=None, allow_none=True)
 
 
 @blp.route("/<int(max=2147483647):case_id>/pickup-code/reset")
 class PickupCodeReset(MethodView):
     @blp.arguments(PickupResetIn)
     @blp.response(200, CaseOut)
+    @blp.errors(403, 404, 409)
     def post(self, payload, case_id):
         """Resume window pickup suspended after repeated wrong pickup codes (supervisors of the
         case's hall, administrators): a fresh code goes to the applicant; written into the history."""
@@ -209,12 +270,14 @@ class PickupCodeReset(MethodView):
 
 class TabletRatingIn(StrictSchema):
     level = fields.Integer(required=True)
-    comment = text(500, load_default=None, allow_none=True)
+    comment = text(500, multiline=True, load_default=None, allow_none=True)
 
 
 @blp.route("/<int(max=2147483647):case_id>/evaluations")
 class WindowEvaluation(MethodView):
     @blp.arguments(TabletRatingIn)
+    @blp.returns(201, RatingOut)
+    @blp.errors(403, 404, 409)
     def post(self, args, case_id):
         """The window tablet: the applicant rates this visit (one rating per case and visit day)."""
         case = cases.visible_case(db_session(), principal(), case_id)

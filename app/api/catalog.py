@@ -2,15 +2,16 @@
 administrators and designers; guide files; the retained-certificate catalogue."""
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
-from app.api.schemas import PageArgs, StrictSchema, one_of, text
+from app.api.docs import UPLOAD, Blueprint
+from app.api.outputs import day, moment
+from app.api.schemas import Finding, PageArgs, StrictSchema, one_of, text
 from app.api.security import principal, require_roles
 from app.auth import roles as R
 from app.catalog import certificates, editing, guides, public, transfer
 from app.catalog import service as catalog
-from app.catalog.document import GuideDoc, ItemDoc
+from app.catalog.document import GuideDoc, ItemDoc, LegalBasisDoc, SpecialProcedureDoc
 from app.catalog.models import ITEM_TYPES, GuideVersion
 from app.errors import ValidationFailed
 from app.http.requests import base_url, file_store
@@ -38,11 +39,187 @@ class CertificateIn(StrictSchema):
                                                                   error="只能包含字母、数字、点、横线、下划线")])
     name = text(200, required=True)
     issuing_body = text(200, load_default=None, allow_none=True)
-    legal_basis = text(2000, load_default=None, allow_none=True)
+    legal_basis = text(2000, multiline=True, load_default=None, allow_none=True)
 
 
 class ExportQuery(StrictSchema):
     embed = fields.Boolean(load_default=False, metadata={"description": "内嵌空表、样表等文件（Base64），便于跨系统导入"})
+
+
+class Summary(Schema):
+    item_code = fields.String()
+    base_code = fields.String()
+    name = fields.String(allow_none=True)
+    item_type = fields.String(allow_none=True)
+    item_type_label = fields.String(allow_none=True)
+    implementing_body = fields.String(allow_none=True)
+    level = fields.String()
+    citywide = fields.Boolean()
+    promised_limit_days = fields.Integer(allow_none=True)
+    version = fields.Integer()
+    halls = fields.List(fields.String())
+    guide_url = fields.String()
+
+
+class SummaryPage(Schema):
+    items = fields.List(fields.Nested(Summary))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class PublicHall(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+
+
+class PublicMaterial(Schema):
+    code = fields.String()
+    name = fields.String(allow_none=True)
+    category = fields.String()
+    category_label = fields.String(allow_none=True)
+    material_type = fields.String()
+    material_type_label = fields.String(allow_none=True)
+    copies = fields.Integer()
+    paper_spec = fields.String(allow_none=True)
+    medium = fields.String()
+    medium_label = fields.String(allow_none=True)
+    requirement = fields.String()
+    requirement_label = fields.String(allow_none=True)
+    condition = fields.String(allow_none=True)
+    source = fields.String()
+    source_label = fields.String(allow_none=True)
+    obtainable_by_sharing = fields.Boolean()
+    agency_category = fields.String(allow_none=True)
+    certificate_code = fields.String(allow_none=True)
+    legal_basis = fields.String(allow_none=True)
+    tolerable = fields.Boolean()
+    notes = fields.String(allow_none=True)
+    blank_template = fields.String(allow_none=True, metadata={"description": "空表的地址"})
+    sample = fields.String(allow_none=True, metadata={"description": "样表的地址"})
+
+
+class Faq(Schema):
+    question = fields.String()
+    answer = fields.String(allow_none=True)
+    answered_at = day(allow_none=True)
+
+
+class RelatedPolicy(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    issuing_body = fields.String()
+    document_number = fields.String(allow_none=True)
+    made_on = day()
+    url = fields.String()
+
+
+class PublicRecord(Schema):
+    """The published guide (art. 8), as the guide page shows it."""
+    item_code = fields.String()
+    base_code = fields.String()
+    level = fields.String()
+    level_label = fields.String(allow_none=True)
+    citywide = fields.Boolean()
+    version = fields.Integer()
+    effective_from = day(allow_none=True)
+    name = fields.String(allow_none=True)
+    item_type = fields.String(allow_none=True)
+    item_type_label = fields.String(allow_none=True)
+    implementing_body = fields.String(allow_none=True)
+    legal_basis = fields.List(fields.Nested(LegalBasisDoc))
+    service_object = fields.String(allow_none=True)
+    service_object_label = fields.String(allow_none=True)
+    acceptance_conditions = fields.String(allow_none=True)
+    legal_limit_days = fields.Integer(allow_none=True)
+    promised_limit_days = fields.Integer(allow_none=True)
+    fee_charged = fields.Boolean()
+    fee_standard = fields.String(allow_none=True)
+    fee_basis = fields.String(allow_none=True)
+    handling_channels = fields.List(fields.String())
+    handling_channel_labels = fields.List(fields.String())
+    location = fields.String(allow_none=True)
+    hours = fields.String(allow_none=True)
+    halls = fields.List(fields.Nested(PublicHall))
+    result_name = fields.String(allow_none=True)
+    result_sample = fields.String(allow_none=True)
+    consultation_contact = fields.String(allow_none=True)
+    complaint_contact = fields.String(allow_none=True)
+    process_description = fields.String(allow_none=True)
+    special_procedures = fields.List(fields.Nested(SpecialProcedureDoc))
+    process_key = fields.String(allow_none=True)
+    materials = fields.List(fields.Nested(PublicMaterial))
+    change_summary = fields.String(allow_none=True)
+    legal_change = fields.String(allow_none=True)
+    guide_url = fields.String()
+    qr_url = fields.String()
+    faq = fields.List(fields.Nested(Faq), metadata={"description": "常见问题（公开的咨询答复）"})
+    related_policies = fields.List(fields.Nested(RelatedPolicy))
+
+
+class VersionOut(Schema):
+    item_code = fields.String()
+    version = fields.Integer()
+    status = fields.String(metadata={"description": "draft / published / superseded"})
+    name = fields.String(allow_none=True)
+    effective_from = day(allow_none=True)
+    effective_until = day(allow_none=True)
+    change_summary = fields.String(allow_none=True)
+    legal_change = fields.String(allow_none=True)
+    created_by = fields.String(allow_none=True)
+    published_by = fields.String(allow_none=True)
+    published_at = moment(allow_none=True)
+
+
+class DraftOut(VersionOut):
+    findings = fields.List(fields.Nested(Finding), metadata={"description": "检查发现的问题（不妨碍保存草稿）"})
+
+
+class VersionList(Schema):
+    item_code = fields.String()
+    versions = fields.List(fields.Nested(VersionOut))
+
+
+class GuideDocument(ItemDoc):
+    """A version as an import document (README: "Guide documents"): what ItemDoc reads, and which
+    version it was."""
+    version = fields.Integer()  # type: ignore[assignment]  # ItemDoc reads it as anything and ignores it
+    status = fields.String()  # type: ignore[assignment]
+    effective_from = day(allow_none=True)  # type: ignore[assignment]
+
+
+class VersionDocument(GuideDocument):
+    findings = fields.List(fields.Nested(Finding))
+
+
+class Findings(Schema):
+    findings = fields.List(fields.Nested(Finding))
+
+
+class ItemHallsOut(Schema):
+    item_code = fields.String()
+    halls = fields.List(fields.String())
+    citywide = fields.Boolean()
+
+
+class FileOut(Schema):
+    sha256 = fields.String()
+    filename = fields.String()
+    media_type = fields.String()
+    size = fields.Integer()
+    url = fields.String()
+
+
+class CertificateOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    issuing_body = fields.String(allow_none=True)
+    legal_basis = fields.String(allow_none=True)
+
+
+class CertificateList(Schema):
+    certificates = fields.List(fields.Nested(CertificateOut))
 
 
 def _version_out(version) -> dict:
@@ -62,6 +239,7 @@ def _draft_out(version) -> dict:
 class Items(MethodView):
     @blp.doc(security=[])
     @blp.arguments(CatalogQuery, location="query")
+    @blp.returns(200, SummaryPage)
     def get(self, args):
         """Published items (public): search by name or code, filter by type, department and hall."""
         rows, total = catalog.search_published(db_session(), **args)
@@ -70,6 +248,8 @@ class Items(MethodView):
 
     @require_roles(*EDITORS)
     @blp.arguments(ItemDoc)
+    @blp.returns(201, DraftOut)
+    @blp.errors(403, 409, 507)
     def post(self, doc):
         """Create an item with its first guide draft (returned with its lint findings)."""
         version = editing.create_item(db_session(), doc, principal().username, file_store())
@@ -79,6 +259,8 @@ class Items(MethodView):
 @blp.route("/items/<string:code>")
 class Item(MethodView):
     @blp.doc(security=[])
+    @blp.returns(200, PublicRecord)
+    @blp.errors(404)
     def get(self, code):
         """The published guide of one item (public); fields named as in the glossary."""
         return public.public_record(db_session(), catalog.published_guide(db_session(), code), base_url(),
@@ -89,6 +271,8 @@ class Item(MethodView):
 class ItemHalls(MethodView):
     @require_roles(R.ADMIN)
     @blp.arguments(HallsIn)
+    @blp.returns(200, ItemHallsOut)
+    @blp.errors(403, 404)
     def put(self, args, code):
         """Set the halls that handle the item, and whether any hall may (同城通办)."""
         item = editing.set_halls(db_session(), code, args["halls"], args["citywide"])
@@ -98,6 +282,8 @@ class ItemHalls(MethodView):
 @blp.route("/items/<string:code>/versions")
 class Versions(MethodView):
     @require_roles(*EDITORS)
+    @blp.returns(200, VersionList)
+    @blp.errors(403, 404)
     def get(self, code):
         """Every version of the item's guide, newest first."""
         item = guides.item_by_code(db_session(), code)
@@ -105,6 +291,8 @@ class Versions(MethodView):
 
     @require_roles(*EDITORS)
     @blp.arguments(GuideDoc, required=False)
+    @blp.returns(201, DraftOut)
+    @blp.errors(403, 404, 409, 507)
     def post(self, content, code):
         """Start a new draft version: from the body, or (empty body) a copy of the latest version."""
         body = content if request.get_data() else None  # no body: copy the latest version
@@ -119,6 +307,8 @@ def _version(code: str, number: int) -> GuideVersion:
 @blp.route("/items/<string:code>/versions/<int(max=100000):number>")
 class Version(MethodView):
     @require_roles(*EDITORS)
+    @blp.returns(200, VersionDocument)
+    @blp.errors(403, 404)
     def get(self, code, number):
         """One version as a guide document (drafts included)."""
         version = _version(code, number)
@@ -126,6 +316,8 @@ class Version(MethodView):
 
     @require_roles(*EDITORS)
     @blp.arguments(GuideDoc)
+    @blp.returns(200, DraftOut)
+    @blp.errors(403, 404, 409, 507)
     def put(self, content, code, number):
         """Replace a draft's content; published and superseded versions never change (409)."""
         version = editing.save_draft(db_session(), code, number, content, principal().username, file_store())
@@ -133,6 +325,7 @@ class Version(MethodView):
 
     @require_roles(*EDITORS)
     @blp.response(204)
+    @blp.errors(403, 404, 409)
     def delete(self, code, number):
         """Discard a draft."""
         editing.delete_draft(db_session(), code, number)
@@ -141,6 +334,8 @@ class Version(MethodView):
 @blp.route("/items/<string:code>/versions/<int(max=100000):number>/lint")
 class Lint(MethodView):
     @require_roles(*EDITORS)
+    @blp.returns(200, Findings)
+    @blp.errors(403, 404)
     def get(self, code, number):
         """The linter's findings for a version, without publishing (empty once published)."""
         return {"findings": guides.lint_version(db_session(), _version(code, number))}
@@ -149,6 +344,8 @@ class Lint(MethodView):
 @blp.route("/items/<string:code>/versions/<int(max=100000):number>/publish")
 class Publish(MethodView):
     @require_roles(*EDITORS)
+    @blp.returns(200, VersionOut)
+    @blp.errors(403, 404, 409)
     def post(self, code, number):
         """Publish a draft: 422 with every finding if it breaks a rule; otherwise it becomes the
         guide every channel shows and the previous version is superseded."""
@@ -160,6 +357,8 @@ class Publish(MethodView):
 class Export(MethodView):
     @require_roles(*EDITORS)
     @blp.arguments(ExportQuery, location="query")
+    @blp.returns(200, GuideDocument)
+    @blp.errors(403, 404)
     def get(self, args, code, number):
         """The version as an import document (README: "Guide documents")."""
         version = _version(code, number)
@@ -170,6 +369,9 @@ class Export(MethodView):
 class Import(MethodView):
     @require_roles(*EDITORS)
     @blp.arguments(ItemDoc)
+    @blp.returns(201, DraftOut, description="新事项及其第一版草稿")
+    @blp.returns(200, DraftOut, description="已有事项的下一版草稿")
+    @blp.errors(403, 404, 409, 507)
     def post(self, doc):
         """Import a guide document: a new item with a first draft, or the item's next draft."""
         version, created = editing.import_document(db_session(), doc, principal().username, file_store())
@@ -179,6 +381,9 @@ class Import(MethodView):
 @blp.route("/files")
 class Files(MethodView):
     @require_roles(*EDITORS)
+    @blp.multipart(["file"], file=UPLOAD)
+    @blp.returns(201, FileOut)
+    @blp.errors(403, 507)
     def post(self):
         """Upload a blank form, a sample or a result sample (PDF, JPEG, PNG; multipart field `file`)."""
         upload = request.files.get("file")
@@ -197,12 +402,16 @@ def _certificate_out(row) -> dict:
 @blp.route("/retained-certificates")
 class Certificates(MethodView):
     @require_roles(*EDITORS)
+    @blp.returns(200, CertificateList)
+    @blp.errors(403)
     def get(self):
         """The retained-certificate catalogue (保留证明事项目录)."""
         return {"certificates": [_certificate_out(c) for c in certificates.list_all(db_session())]}
 
     @require_roles(R.ADMIN)
     @blp.arguments(CertificateIn)
+    @blp.returns(201, CertificateOut)
+    @blp.errors(403, 409)
     def post(self, args):
         """Add a certificate to the catalogue (administrators)."""
         row = editing.add_certificate(db_session(), **args)
@@ -213,6 +422,7 @@ class Certificates(MethodView):
 class Certificate(MethodView):
     @require_roles(R.ADMIN)
     @blp.response(204)
+    @blp.errors(403, 404, 409)
     def delete(self, code):
         """Remove a certificate; refused (409) while a published guide relies on it."""
         editing.remove_certificate(db_session(), code)

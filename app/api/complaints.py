@@ -1,9 +1,10 @@
 """投诉举报 (art. 31) for staff: record one taken by window, phone, letter or the 12345 hotline,
 list those of your halls, answer them (the answer goes to the complainant)."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import Schema, fields
 
+from app.api.docs import Blueprint
+from app.api.outputs import moment
 from app.api.schemas import StrictSchema, one_of, text
 from app.api.security import principal, require_roles
 from app.auth import roles as R
@@ -20,13 +21,29 @@ class ComplaintIn(StrictSchema):
     name = text(100, required=True)
     phone = text(32, load_default=None, allow_none=True)
     email = text(254, load_default=None, allow_none=True)
-    content = text(4000, required=True)
+    content = text(4000, multiline=True, required=True)
     case_id = fields.Integer(load_default=None, allow_none=True)
     hall = text(32, load_default=None, allow_none=True)
 
 
 class AnswerIn(StrictSchema):
-    answer = text(2000, required=True)
+    answer = text(2000, multiline=True, required=True)
+
+
+class ComplaintOut(Schema):
+    id = fields.Integer()
+    channel = fields.String()
+    name = fields.String()
+    content = fields.String()
+    case_id = fields.Integer(allow_none=True)
+    state = fields.String()
+    due_at = moment()
+    answer = fields.String(allow_none=True)
+    answered_at = moment(allow_none=True)
+
+
+class ComplaintList(Schema):
+    items = fields.List(fields.Nested(ComplaintOut))
 
 
 def _out(row) -> dict:
@@ -39,6 +56,8 @@ def _out(row) -> dict:
 class Complaints(MethodView):
     @require_roles(*R.HALL_ROLES, R.ADMIN)
     @blp.arguments(ComplaintIn)
+    @blp.returns(201, ComplaintOut)
+    @blp.errors(403, 404)
     def post(self, args):
         """Record a complaint taken by a member of staff (linked to a case they can see)."""
         case_id = args.pop("case_id")
@@ -48,6 +67,8 @@ class Complaints(MethodView):
         return _out(row), 201
 
     @require_roles(R.SUPERVISOR, R.ADMIN)
+    @blp.returns(200, ComplaintList)
+    @blp.errors(403)
     def get(self):
         """Complaints of the halls you supervise, open ones first."""
         return {"items": [_out(c) for c in complaints.visible(db_session(), principal())]}
@@ -57,6 +78,8 @@ class Complaints(MethodView):
 class Answer(MethodView):
     @require_roles(R.SUPERVISOR, R.ADMIN)
     @blp.arguments(AnswerIn)
+    @blp.returns(200, ComplaintOut)
+    @blp.errors(403, 404, 409)
     def post(self, args, complaint_id):
         """Answer a complaint: recorded, and sent to the complainant."""
         return _out(complaints.answer(db_session(), principal(), complaint_id, args["answer"]))

@@ -2,8 +2,8 @@
 import logging
 from http import HTTPStatus
 
-from flask import jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import jsonify, make_response, render_template, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app import errors as E
 
@@ -16,6 +16,8 @@ STATUS_OF = [
     (E.Conflict, 409),
     (E.TooLarge, 413),
     (E.TooManyRequests, 429),
+    (E.Unavailable, 503),
+    (E.StorageFull, 507),
     (E.ValidationFailed, 422),
     (E.ProcessFailure, 422),
 ]
@@ -61,7 +63,7 @@ def _domain_error(exc: E.DomainError):
     if isinstance(exc, E.DeploymentRejected):
         extra["problems"] = exc.problems
     response = body(status, exc.message, exc.errors, **extra)
-    if isinstance(exc, E.TooManyRequests):
+    if isinstance(exc, E.TooManyRequests | E.Unavailable):
         response.headers["Retry-After"] = str(exc.extra.get("retry_after", 60))
     return response
 
@@ -103,3 +105,15 @@ def register(app) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(RecursionError, _too_deep)
     app.register_error_handler(Exception, _unexpected)
+
+
+# -- 405 says what the resource allows (RFC 9110: Allow), for the API and the pages alike. --------
+
+def _method_not_allowed(exc: MethodNotAllowed):
+    response = make_response(_http_error(exc))
+    response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
+    return response
+
+
+def register_method_not_allowed(app) -> None:
+    app.register_error_handler(MethodNotAllowed, _method_not_allowed)

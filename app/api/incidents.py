@@ -1,9 +1,9 @@
 """Incidents (timers that failed every attempt): list, retry, resolve. Administrators only."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app.api.schemas import StrictSchema
+from app.api.docs import Blueprint
+from app.api.schemas import StrictSchema, Text
 from app.api.security import principal, require_roles
 from app.auth import roles as R
 from app.cases import incidents
@@ -17,7 +17,7 @@ class IncidentQuery(StrictSchema):
 
 
 class ResolveIn(StrictSchema):
-    resolution = fields.String(required=True, validate=validate.Length(min=1, max=2000, error="须为 1–2000 个字符"))
+    resolution = Text(multiline=True, required=True, validate=validate.Length(min=1, max=2000, error="须为 1–2000 个字符"))
 
 
 class IncidentOut(Schema):
@@ -45,6 +45,7 @@ class Incidents(MethodView):
     @require_roles(R.ADMIN)
     @blp.arguments(IncidentQuery, location="query")
     @blp.response(200, IncidentOut(many=True))
+    @blp.errors(403)
     def get(self, args):
         """Timer jobs that failed every attempt (newest first)."""
         return [present(j) for j in incidents.list_incidents(db_session(), args["include_resolved"])]
@@ -54,6 +55,7 @@ class Incidents(MethodView):
 class Retry(MethodView):
     @require_roles(R.ADMIN)
     @blp.response(200, IncidentOut)
+    @blp.errors(403, 404, 409)
     def post(self, job_id):
         """Queue the timer again, due now."""
         return present(incidents.retry(db_session(), job_id, principal().username))
@@ -64,6 +66,7 @@ class Resolve(MethodView):
     @require_roles(R.ADMIN)
     @blp.arguments(ResolveIn)
     @blp.response(200, IncidentOut)
+    @blp.errors(403, 404, 409)
     def post(self, payload, job_id):
         """Close the incident by hand, saying what was done."""
         return present(incidents.resolve(db_session(), job_id, payload["resolution"], principal().username))

@@ -1,5 +1,76 @@
-"""Output schemas of cases, tasks and events (they document and shape what the API returns)."""
+"""Output schemas of cases, tasks, events and what several modules share (they document and, where a
+view dumps through them, shape what the API returns). Every one is strict: a field the API
+returns is a field declared here."""
 from marshmallow import Schema, fields
+
+# A text that is a date (YYYY-MM-DD) or a moment (ISO 8601) already, as the presenters write them.
+DAY = {"format": "date"}
+MOMENT = {"format": "date-time"}
+
+
+def day(**kwargs) -> fields.String:
+    return fields.String(metadata={**DAY, **kwargs.pop("metadata", {})}, **kwargs)
+
+
+def moment(**kwargs) -> fields.String:
+    return fields.String(metadata={**MOMENT, **kwargs.pop("metadata", {})}, **kwargs)
+
+
+class CodeName(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class GuideRef(Schema):
+    version = fields.Integer()
+    name = fields.String(allow_none=True)
+    effective_from = day(allow_none=True)
+    status = fields.String()
+
+
+class ProxyRef(Schema):
+    hall = fields.Nested(CodeName)
+    by = fields.String(allow_none=True)
+
+
+class CaseApplicant(Schema):
+    id_type = fields.String(metadata={"description": "id_card / uscc"})
+    id_number = fields.String()
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class ProcessRef(Schema):
+    key = fields.String()
+    version = fields.Integer()
+
+
+class SpecialProcedureState(Schema):
+    kind = fields.String()
+    label = fields.String()
+    reason = fields.String()
+    started_at = moment()
+    started_by = fields.String()
+
+
+class MaterialOut(Schema):
+    """A material of a case and where it came from (the staff's view adds the file's details)."""
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    source = fields.String(metadata={"description": "upload / on_file / shared …"})
+    source_label = fields.String()
+    file_name = fields.String(allow_none=True)
+    uploaded_at = moment()
+    size = fields.Integer(allow_none=True)
+    sha256 = fields.String(allow_none=True)
+    from_case_id = fields.Integer(allow_none=True)
+    uploaded_by = fields.String(allow_none=True)
+
+
+class MaterialList(Schema):
+    items = fields.List(fields.Nested(MaterialOut))
 
 
 class TaskOut(Schema):
@@ -19,7 +90,7 @@ class TaskOut(Schema):
     overdue = fields.Boolean()
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
-    item = fields.Dict()
+    item = fields.Nested(CodeName)
     case_status = fields.String()
     due_provisional = fields.Boolean(metadata={"description": "期限按尚无正式节假日安排的年份计算"})
     working_days_left = fields.Integer(allow_none=True)
@@ -61,11 +132,11 @@ class CaseOut(Schema):
     status_label = fields.String()
     status_reason = fields.String(allow_none=True)
     channel = fields.String()
-    item = fields.Dict()
-    guide = fields.Dict(metadata={"description": "办件所依据的办事指南版本"})
-    hall = fields.Dict()
-    proxy = fields.Dict(allow_none=True, metadata={"description": "代办的便民服务站和代办人"})
-    applicant = fields.Dict()
+    item = fields.Nested(CodeName)
+    guide = fields.Nested(GuideRef, metadata={"description": "办件所依据的办事指南版本"})
+    hall = fields.Nested(CodeName)
+    proxy = fields.Nested(ProxyRef, allow_none=True, metadata={"description": "代办的便民服务站和代办人"})
+    applicant = fields.Nested(CaseApplicant)
     materials = fields.List(fields.String())
     outstanding_materials = fields.List(fields.String())
     tolerated = fields.Boolean()
@@ -74,7 +145,7 @@ class CaseOut(Schema):
     delivery_method = fields.String(allow_none=True)
     tracking_no = fields.String(allow_none=True)
     supplement_due_at = fields.DateTime(allow_none=True)
-    process = fields.Dict()
+    process = fields.Nested(ProcessRef)
     revision = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -85,7 +156,7 @@ class CaseOut(Schema):
     legal_due = fields.DateTime(allow_none=True)
     deadlines_provisional = fields.Boolean()
     deadline = fields.Nested(Deadline, allow_none=True)
-    special_procedure = fields.Dict(allow_none=True)
+    special_procedure = fields.Nested(SpecialProcedureState, allow_none=True)
     paused_days = fields.Integer()
     application_data = fields.Dict()
     open_tasks = fields.List(fields.Nested(TaskOut))

@@ -2,11 +2,11 @@
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
-from app.api.schemas import StrictSchema
+from app.api.docs import Blueprint
+from app.api.schemas import ErrorSchema, Problem, StrictSchema
 from app.api.security import principal, require_roles
 from app.auth import roles as R
 from app.cases import running
@@ -23,6 +23,16 @@ class DeployForm(StrictSchema):
     forms = fields.List(Upload(), load_default=list, metadata={"description": "表单文件（<formKey>.form），可多个"})
 
 
+class UserTask(Schema):
+    id = fields.String()
+    name = fields.String()
+    role = fields.String(allow_none=True)
+    form_key = fields.String(allow_none=True)
+    due_expression = fields.String(allow_none=True)
+    documentation = fields.String(allow_none=True)
+    applicant_contact = fields.String(allow_none=True)
+
+
 class VersionSummary(Schema):
     key = fields.String()
     version = fields.Integer()
@@ -35,7 +45,24 @@ class VersionSummary(Schema):
 
 
 class Version(VersionSummary):
-    user_tasks = fields.Dict()
+    user_tasks = fields.Dict(keys=fields.String(), values=fields.Nested(UserTask),
+                             metadata={"description": "用户任务 id → 其角色、表单、期限"})
+
+
+class FormJs(Schema):
+    """A form-js form as deployed: its own JSON (https://bpmn.io/toolkit/form-js), of which the
+    platform reads `components`; every other key is form-js's."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    components = fields.List(fields.Dict())
+
+
+class ValidationOut(Schema):
+    valid = fields.Boolean()
+    problems = fields.List(fields.Nested(Problem), metadata={"description": "每个问题 {element_id, rule, message}"})
+    key = fields.String(allow_none=True, metadata={"description": "流程 id（能读出时）"})
 
 
 class Process(Schema):
@@ -56,7 +83,8 @@ class Processes(MethodView):
     @blp.arguments(DeployForm, location="files")
     @blp.response(201, Version)
     @blp.alt_response(200, schema=Version, description="内容相同，返回已有版本")
-    @blp.alt_response(422, description="校验未通过：problems 列出每个问题 {element_id, rule, message}")
+    @blp.alt_response(422, schema=ErrorSchema, description="校验未通过：problems 列出每个问题 {element_id, rule, message}")
+    @blp.errors(403, 409)
     def post(self, form):
         """Deploy a BPMN file (and its forms) as a new version of its process."""
         limits = processes.DeployLimits.of(settings())
@@ -70,6 +98,8 @@ class Processes(MethodView):
 class Validate(MethodView):
     @require_roles(R.DESIGNER, R.ADMIN)
     @blp.arguments(DeployForm, location="files")
+    @blp.returns(200, ValidationOut)
+    @blp.errors(403)
     def post(self, form):
         """Check a BPMN file as a deployment would, without deploying: {valid, problems}."""
         limits = processes.DeployLimits.of(settings())
@@ -88,6 +118,7 @@ def _read(form: dict, limits: processes.DeployLimits) -> tuple[bytes, list[tuple
 @blp.route("/<string:key>")
 class ProcessVersions(MethodView):
     @blp.response(200, Process)
+    @blp.errors(404)
     def get(self, key):
         """One process and its versions."""
         found = present_processes(db_session(), processes.list_versions(db_session(), key))
@@ -99,6 +130,7 @@ class ProcessVersions(MethodView):
 @blp.route("/<string:key>/versions/<int(max=2147483647):version>")
 class ProcessVersion(MethodView):
     @blp.response(200, Version)
+    @blp.errors(404)
     def get(self, key, version):
         """One version: its user tasks (role, form, due date) and forms."""
         definition = processes.get_version(db_session(), key, version)
@@ -107,7 +139,8 @@ class ProcessVersion(MethodView):
 
 @blp.route("/<string:key>/versions/<int(max=2147483647):version>/xml")
 class ProcessXml(MethodView):
-    @blp.response(200, content_type="application/xml")
+    @blp.file("部署时的 BPMN 文件（下载）", "application/xml")
+    @blp.errors(404)
     def get(self, key, version):
         """The BPMN file exactly as it was deployed."""
         definition = processes.get_version(db_session(), key, version)
@@ -121,7 +154,8 @@ class ProcessXml(MethodView):
 
 @blp.route("/<string:key>/versions/<int(max=2147483647):version>/forms/<string:form_key>")
 class ProcessForm(MethodView):
-    @blp.response(200)
+    @blp.returns(200, FormJs)
+    @blp.errors(404)
     def get(self, key, version, form_key):
         """A form of a version (form-js JSON)."""
         definition = processes.get_version(db_session(), key, version)

@@ -47,6 +47,7 @@ def authenticate_request() -> None:
     secret, max_age = settings().secret, settings().token_max_age
     if request.blueprint in APPLICANT_BLUEPRINTS:
         g.account = signin.account_from_token(db_session(), token.strip(), secret, max_age)
+        g.applicant_session = signin.session_of_token(token.strip(), secret)
         if g.account is None:
             raise NotAuthenticated("请使用申请人登录令牌（手机号 + 验证码登录）")
         return

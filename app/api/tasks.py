@@ -1,8 +1,8 @@
 """Tasks: the inbox query, one task with its form, claim, unclaim, complete."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
+from app.api.docs import Blueprint
 from app.api.headers import expected_revision
 from app.api.outputs import CaseOut, TaskDetail, TaskOut, TaskPage
 from app.api.schemas import PageArgs, StrictSchema, one_of, page_of, text
@@ -45,6 +45,7 @@ def _present_detail(task) -> dict:
 class Tasks(MethodView):
     @blp.arguments(TaskQuery, location="query")
     @blp.response(200, TaskPage)
+    @blp.errors(403)
     def get(self, args):
         """Tasks you may work (by role and hall), soonest due first."""
         page, per_page = args.pop("page"), args.pop("per_page")
@@ -56,6 +57,7 @@ class Tasks(MethodView):
 @blp.route("/<string:task_id>")
 class TaskItem(MethodView):
     @blp.response(200, TaskDetail)
+    @blp.errors(403, 404)
     def get(self, task_id):
         """One task with its form (form-js JSON) and the data the form needs."""
         return _present_detail(inbox.visible_task(db_session(), principal(), task_id))
@@ -64,6 +66,7 @@ class TaskItem(MethodView):
 @blp.route("/<string:task_id>/claim")
 class Claim(MethodView):
     @blp.response(200, TaskOut)
+    @blp.errors(403, 404, 409)
     def post(self, task_id):
         """Take the task: others see it as yours until you complete or release it."""
         return present_task(inbox.claim(db_session(), principal(), task_id))
@@ -72,6 +75,7 @@ class Claim(MethodView):
 @blp.route("/<string:task_id>/unclaim")
 class Unclaim(MethodView):
     @blp.response(200, TaskOut)
+    @blp.errors(403, 404, 409)
     def post(self, task_id):
         """Release the task back to everyone of its role."""
         return present_task(inbox.unclaim(db_session(), principal(), task_id))
@@ -81,6 +85,7 @@ class Unclaim(MethodView):
 class Complete(MethodView):
     @blp.arguments(CompleteIn)
     @blp.response(200, CaseOut)
+    @blp.errors(403, 404, 409)
     def post(self, payload, task_id):
         """Submit the task's form; the case moves on. Returns the case."""
         case = cases.complete_task(db_session(), principal(), task_id, payload["data"], runtime(), expected_revision())
@@ -89,17 +94,18 @@ class Complete(MethodView):
 
 class TransferIn(StrictSchema):
     to = text(64, required=True, metadata={"description": "接手人的用户名（本大厅同岗位）"})
-    note = text(500, load_default=None, allow_none=True)
+    note = text(500, multiline=True, load_default=None, allow_none=True)
 
 
 class UrgeIn(StrictSchema):
-    note = text(500, load_default=None, allow_none=True)
+    note = text(500, multiline=True, load_default=None, allow_none=True)
 
 
 @blp.route("/<string:task_id>/transfer")
 class Transfer(MethodView):
     @blp.arguments(TransferIn)
     @blp.response(200, TaskOut)
+    @blp.errors(403, 404, 409)
     def post(self, payload, task_id):
         """转办: hand the task to a colleague of the same role in the hall (its assignee or a supervisor)."""
         return present_task(operations.transfer(db_session(), principal(), task_id, payload["to"], payload.get("note")))
@@ -109,6 +115,7 @@ class Transfer(MethodView):
 class Urge(MethodView):
     @blp.arguments(UrgeIn)
     @blp.response(200, TaskOut)
+    @blp.errors(403, 404, 409)
     def post(self, payload, task_id):
         """催办: a supervisor of the hall urges an open task; the inbox marks it."""
         return present_task(operations.urge(db_session(), principal(), task_id, payload.get("note")))

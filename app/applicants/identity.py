@@ -16,13 +16,14 @@ from app.applicants.models import AccountCompany, ApplicantAccount
 from app.database import unit_of_work
 from app.errors import Conflict, ValidationFailed
 from app.parties import service as parties
+from app.parties.idnumbers import normalise
 from app.parties.models import Applicant
 
 
 def _claim(session: Session, account: ApplicantAccount, details: dict) -> Applicant:
     # Lock the row: two phones claiming one number at once must not both pass the check.
     existing = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"])
-                              .with_for_update())
+                              .with_for_update(of=Applicant))
     if existing is None:
         now = clock.now()
         try:
@@ -32,7 +33,7 @@ def _claim(session: Session, account: ApplicantAccount, details: dict) -> Applic
             return created
         except IntegrityError:  # someone else registered it a moment ago: their row decides
             existing = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"])
-                                      .with_for_update())
+                                      .with_for_update(of=Applicant))
             if existing is None:  # not that race: the insert failed for another reason
                 raise
     if existing.phone != account.phone or existing.name != details["name"]:
@@ -69,7 +70,7 @@ def acting_as(account: ApplicantAccount, id_number: str | None) -> Applicant:
     """The applicant an account acts for: itself by default, or a company on file."""
     if account.person is None:
         raise Conflict("请先登记本人身份信息（姓名、身份证号）", {"applicant": ["请先登记本人身份信息"]})
-    number = (id_number or account.person.id_number).strip().upper()
+    number = normalise(id_number) or account.person.id_number
     if number == account.person.id_number:
         return account.person
     for company in account.companies:

@@ -27,6 +27,20 @@ class ApplicantAccount(Base):
                                                       order_by="Applicant.name")
 
 
+class ApplicantSession(Base):
+    """One signed-in session of an account (a page's cookie or an API token names it by `key`):
+    signing out ends it on the server, so a copied cookie or token stops working too."""
+
+    __tablename__ = "applicant_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("applicant_account.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # page | api
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    signed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class AccountCompany(Base):
     """A company (by its USCC) an account may act for."""
 

@@ -8,15 +8,15 @@ from sqlalchemy.orm import Session, selectinload
 from app.auth.principal import Principal
 from app.cases.models import STATUS_LABELS, Case
 from app.errors import NotFound, PermissionDenied, ValidationFailed
-from app.parties.idnumbers import id_card_problem, uscc_problem
+from app.parties.idnumbers import id_card_problem, normalise, uscc_problem
 from app.parties.models import Applicant
 
-_ID_CARD_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_ID_CARD_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def check_id_number(number: str) -> tuple[str, str]:
     """(id_type, normalised number) of a valid ID card number or USCC, else 422 on `id_number`."""
-    number = (number or "").strip().upper()
+    number = normalise(number)
     if _ID_CARD_SHAPE.match(number) and id_card_problem(number) is None:
         return "id_card", number
     if uscc_problem(number) is None:

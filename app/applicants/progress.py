@@ -6,16 +6,17 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.addresses import client_bucket
 from app.applicants.models import LookupAttempt
-from app.applicants.signin import client_bucket
 from app.cases.models import Case
 from app.database import unit_of_work
 from app.errors import NotFound, TooManyRequests, ValidationFailed
+from app.parties.idnumbers import normalise
 
 
 def lookup(session: Session, case_no: str, id_number: str, address: str, per_hour: int) -> tuple[Case | None, str]:
     """(case or None, message), the try recorded (committed) either way: a failed try must count."""
-    case_no, id_number = (case_no or "").strip().upper(), (id_number or "").strip().upper()
+    case_no, id_number = normalise(case_no), normalise(id_number)
     if not case_no or not id_number:
         raise ValidationFailed("请输入办件编号和证件号码", {k: ["必填项"] for k, v in
                                                     (("case_no", case_no), ("id_number", id_number)) if not v})

@@ -5,7 +5,6 @@ from the rows themselves, so every web worker enforces the same limits.
 """
 import hashlib
 import hmac
-import ipaddress
 import math
 import re
 import secrets
@@ -19,7 +18,8 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.applicants.models import ApplicantAccount, SignInCode
+from app.addresses import client_bucket
+from app.applicants.models import ApplicantAccount, ApplicantSession, SignInCode
 from app.auth.service import ClockSigner
 from app.database import commit, unit_of_work
 from app.errors import NotAuthenticated, TooManyRequests, ValidationFailed
@@ -47,19 +47,6 @@ def _check_phone(phone: str) -> str:
 
 def _digest(secret: str, phone: str, code: str) -> str:
     return hmac.new(secret.encode(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
-
-
-def client_bucket(address: str | None) -> str:
-    """The rate-limit key of a client address: IPv6 clients get a /64 each, not one per address."""
-    try:
-        ip = ipaddress.ip_address((address or "").strip())
-    except ValueError:
-        return "unknown"
-    if ip.version == 6:
-        if ip.ipv4_mapped:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 def _serialise(session: Session, *keys: str) -> None:
@@ -109,7 +96,7 @@ def verify_code(session: Session, phone: str, code: str, secret: str,
         raise ValidationFailed("请输入 6 位数字验证码", {"code": ["请输入 6 位数字验证码"]})
     now = clock.now()
     row = session.scalar(select(SignInCode).where(SignInCode.phone == phone).order_by(SignInCode.created_at.desc())
-                         .limit(1).with_for_update())
+                         .limit(1).with_for_update(of=SignInCode))
     if row is None:
         raise ValidationFailed("请先获取验证码", {"code": ["请先获取验证码"]})
     if row.used_at is not None:
@@ -140,14 +127,51 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=_TOKEN_SALT, signer=ClockSigner)
 
 
-def account_of_session(session: Session, account_id: object, version: object) -> ApplicantAccount | None:
-    """The account a page session names, if it was not signed out since."""
-    account = session.get(ApplicantAccount, account_id) if isinstance(account_id, int) else None
+SESSIONS_KEPT = timedelta(days=7)  # ended or expired sessions are forgotten after this
+
+
+def open_session(session: Session, account: ApplicantAccount, channel: str) -> str:
+    """A new server-side session of `account` (in the caller's transaction); returns its key."""
+    now = clock.now()
+    session.execute(delete(ApplicantSession).where(ApplicantSession.created_at < now - SESSIONS_KEPT))
+    key = secrets.token_urlsafe(32)
+    session.add(ApplicantSession(key=key, account_id=account.id, channel=channel, created_at=now))
+    return key
+
+
+def _live(session: Session, account_id: object, version: object, key: object) -> ApplicantAccount | None:
+    """The account, if the session `key` is its own and still open and the account was not signed
+    out everywhere since (token_version)."""
+    if not (isinstance(account_id, int) and isinstance(key, str)):
+        return None
+    row = session.scalar(select(ApplicantSession).where(ApplicantSession.key == key))
+    if row is None or row.account_id != account_id or row.signed_out_at is not None:
+        return None
+    account = session.get(ApplicantAccount, account_id)
     return account if account is not None and account.token_version == version else None
 
 
-def issue_token(account: ApplicantAccount, secret: str) -> str:
-    return _serializer(secret).dumps({"a": account.id, "v": account.token_version})
+def account_of_session(session: Session, ident: dict) -> ApplicantAccount | None:
+    """The account a page session (the signed cookie's {"id", "v", "s"}) names, if still signed in."""
+    return _live(session, ident.get("id"), ident.get("v"), ident.get("s"))
+
+
+def cookie_of(account: ApplicantAccount, key: str) -> dict:
+    """What a page's signed cookie keeps of a sign-in."""
+    return {"id": account.id, "v": account.token_version, "s": key}
+
+
+def issue_token(account: ApplicantAccount, key: str, secret: str) -> str:
+    return _serializer(secret).dumps({"a": account.id, "v": account.token_version, "s": key})
+
+
+def session_of_token(token: str, secret: str) -> str | None:
+    """The session key a token carries (already checked by account_from_token)."""
+    try:
+        key = _serializer(secret).loads(token).get("s")
+    except BadSignature:
+        return None
+    return key if isinstance(key, str) else None
 
 
 def account_from_token(session: Session, token: str, secret: str, max_age: int) -> ApplicantAccount | None:
@@ -158,8 +182,8 @@ def account_from_token(session: Session, token: str, secret: str, max_age: int) 
         raise NotAuthenticated("登录已过期，请重新登录") from None
     except BadSignature:
         return None
-    account = session.get(ApplicantAccount, payload.get("a"))
-    if account is None or account.token_version != payload.get("v"):
+    account = _live(session, payload.get("a"), payload.get("v"), payload.get("s"))
+    if account is None:
         raise NotAuthenticated("登录已失效，请重新登录")
     return account
 
@@ -172,13 +196,34 @@ def send_code(session: Session, phone: str, address: str, secret: str, sms: SmsC
     send()
 
 
-def sign_in(session: Session, phone: str, code: str, secret: str) -> ApplicantAccount:
-    """The account `phone` signs in to with `code`. A wrong try is committed before the error
-    goes out: it counts against the code even though the request fails."""
+def sign_in(session: Session, phone: str, code: str, secret: str, channel: str) -> tuple[ApplicantAccount, str]:
+    """(the account `phone` signs in to with `code`, the key of its new session on `channel`,
+    page or api). A wrong try is committed before the error goes out: it counts against the code
+    even though the request fails."""
     try:
         found = verify_code(session, phone, code, secret)
     except ValidationFailed:
         commit(session)
         raise
+    key = open_session(session, found, channel)
     commit(session)
-    return found
+    return found, key
+
+
+def sign_out(session: Session, key: str | None) -> None:
+    """End one session on the server: its cookie or token no longer opens anything."""
+    if not key:
+        return
+    with unit_of_work(session):
+        session.execute(update(ApplicantSession).where(ApplicantSession.key == key,
+                                                       ApplicantSession.signed_out_at.is_(None))
+                        .values(signed_out_at=clock.now()).execution_options(synchronize_session=False))
+
+
+def sign_out_everywhere(session: Session, account: ApplicantAccount) -> None:
+    """End every session of the account, on every device (and any token issued before)."""
+    with unit_of_work(session):
+        account.token_version += 1
+        session.execute(update(ApplicantSession).where(ApplicantSession.account_id == account.id,
+                                                       ApplicantSession.signed_out_at.is_(None))
+                        .values(signed_out_at=clock.now()).execution_options(synchronize_session=False))

@@ -23,7 +23,7 @@ from app.cases.history import EventLog
 from app.cases.models import Case
 from app.catalog import guides
 from app.catalog.models import ServiceItem
-from app.database import rowcount, unit_of_work
+from app.database import locked, rowcount, unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.notify import service as notify
 from app.parties import service as parties
@@ -117,7 +117,7 @@ def publish_slots(session: Session, principal: Principal, *, hall_code: str, ite
 
 def set_capacity(session: Session, principal: Principal, slot_id: int, capacity: int) -> AppointmentSlot:
     with unit_of_work(session):
-        slot = session.get(AppointmentSlot, slot_id, with_for_update=True)
+        slot = locked(session, AppointmentSlot, slot_id)
         if slot is None or not principal.may(slot.hall_id, *MANAGERS):
             raise NotFound("预约时段不存在")
         if not 0 <= capacity <= 500 or capacity < slot.booked:

@@ -1,7 +1,7 @@
 """Halls, users and the roles users hold in halls."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import Base, UTCDateTime
@@ -33,10 +33,26 @@ class User(Base):
     # Where staff are told of their own deadlines (e.g. a policy due for publication); optional.
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # Password sign-in refused until then after repeated wrong passwords (an administrator unlocks earlier).
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+class LoginFailure(Base):
+    """A wrong password (or an unknown user name) at staff sign-in: counted per account and per
+    client address to lock accounts and slow down guessing; cleared by a good sign-in."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_username_at", "username", "at"),
+                      Index("ix_login_failure_address_at", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class UserRole(Base):

@@ -1,15 +1,21 @@
-"""Users, passwords and API tokens (no Flask here; the API layer passes the secret in)."""
+"""Users, passwords and API tokens (no Flask here; the API layer passes the secret in), and the
+lockout that slows down password guessing."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NoReturn
+
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
+from app.addresses import client_bucket
 from app.auth import roles as R
-from app.auth.models import Hall, User, UserRole
+from app.auth.models import Hall, LoginFailure, User, UserRole
 from app.auth.principal import Principal
-from app.database import unit_of_work
-from app.errors import NotAuthenticated, ValidationFailed
+from app.database import locked, unit_of_work
+from app.errors import NotAuthenticated, TooManyRequests, ValidationFailed
 
 _TOKEN_SALT = "onewindow-api-token"
 # A hash to compare against when the user does not exist, so timing does not tell.
@@ -31,14 +37,69 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
+@dataclass(frozen=True)
+class LoginRules:
+    """How wrong passwords are answered: an account locks after `failures_to_lock` of them within
+    `window` (for `lock_for`, or until an administrator unlocks it); one client address may fail
+    `failures_per_address` times an hour, whatever the user names it tries."""
+
+    failures_to_lock: int = 5
+    window: timedelta = timedelta(minutes=15)
+    lock_for: timedelta = timedelta(minutes=15)
+    failures_per_address: int = 20
+
+
+def _locked_message(until: datetime) -> str:
+    return (f"密码连续输错次数过多，账号已锁定至 {until.astimezone(clock.LOCAL_TZ):%H:%M}；"
+            "请届时再试，或请系统管理员解锁")
+
+
+def authenticate(session: Session, username: str, password: str, address: str | None = None,
+                 rules: LoginRules = LoginRules()) -> User:
+    """The user, if the password is right and neither the account nor the client address is
+    locked out. A wrong password is recorded (committed even though the request fails); a good
+    one clears the account's failures. Attempts on one account take turns (row lock)."""
+    now, bucket = clock.now(), client_bucket(address)
+    failed_here = session.execute(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.address == bucket, LoginFailure.at > now - timedelta(hours=1))).scalar_one()
+    if failed_here >= rules.failures_per_address:
+        raise TooManyRequests("本机登录失败次数过多，请一小时后再试", retry_after=3600)
+    found = session.scalar(select(User.id).where(User.username == username))
+    user = locked(session, User, found) if found is not None else None
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        session.rollback()
+        raise TooManyRequests(_locked_message(user.locked_until),
+                              retry_after=int((user.locked_until - now).total_seconds()) + 1)
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
-        raise NotAuthenticated("用户名或密码错误")
-    if not check_password_hash(user.password_hash, password):
-        raise NotAuthenticated("用户名或密码错误")
+        check_password_hash(_DUMMY_HASH, password)  # the same work: timing does not tell
+        _failed(session, username, bucket, now, None, rules)
+    elif not check_password_hash(user.password_hash, password):
+        _failed(session, username, bucket, now, user, rules)
+    with unit_of_work(session):
+        session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
+        user.locked_until = None
     return user
+
+
+def _failed(session: Session, username: str, bucket: str, now: datetime, user: User | None,
+            rules: LoginRules) -> NoReturn:
+    with unit_of_work(session):
+        session.add(LoginFailure(username=username[:64], address=bucket, at=now))
+        session.flush()
+        if user is not None:
+            recent = session.execute(select(func.count()).select_from(LoginFailure).where(
+                LoginFailure.username == user.username, LoginFailure.at > now - rules.window)).scalar_one()
+            if recent >= rules.failures_to_lock:
+                user.locked_until = now + rules.lock_for
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        raise TooManyRequests(_locked_message(user.locked_until), retry_after=int(rules.lock_for.total_seconds()))
+    raise NotAuthenticated("用户名或密码错误")
+
+
+def forget_failures(session: Session, user: User) -> None:
+    """Lift a lockout (an administrator's unlock), in the caller's transaction."""
+    user.locked_until = None
+    session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
 
 
 def user_by_id(session: Session, user_id: object) -> User | None:

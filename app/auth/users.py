@@ -11,7 +11,7 @@ from app.auth import service as auth
 from app.auth.models import Hall, User, UserRole
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.parties.service import PHONE
+from app.parties.service import PHONE, normalise_phone
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 MIN_PASSWORD = 10
@@ -59,7 +59,7 @@ def create(session: Session, username: str, display_name: str, password: str, ro
     return user
 
 
-ACTIONS = ("grant", "revoke", "activate", "deactivate")
+ACTIONS = ("grant", "revoke", "activate", "deactivate", "unlock")
 
 
 def change(session: Session, username: str, action: str, by_id: int, *, role: str = "",
@@ -74,6 +74,8 @@ def change(session: Session, username: str, action: str, by_id: int, *, role: st
             _revoke(user, grant_id, by)
         elif action in ("activate", "deactivate"):
             _set_active(user, action == "activate", by)
+        elif action == "unlock":
+            auth.forget_failures(session, user)
         else:
             raise ValidationFailed(f"未知操作 {action}", {"action": ["必须是以下之一：" + "、".join(ACTIONS)]})
     return user
@@ -101,7 +103,7 @@ def _revoke(user: User, grant_id: int, by: User | None) -> User:
 
 def set_contact(session: Session, username: str, email: str | None, phone: str | None) -> User:
     """Where the user is told of their own deadlines (policy publication); both optional."""
-    email, phone = (email or "").strip() or None, (phone or "").strip() or None
+    email, phone = (email or "").strip() or None, normalise_phone(phone)
     errors = {}
     if email and (len(email) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
         errors["email"] = ["电子邮箱格式不正确"]

@@ -25,6 +25,7 @@ from app.cases.models import Case
 from app.cases.sync import sync_from_engine
 from app.cases.tasks import Task
 from app.engine.deadlines import calendar_context
+from app.engine.scripting import script_limits
 from app.errors import Conflict, DomainError, NotFound
 from app.processes import service as processes
 from app.settings import Settings
@@ -104,7 +105,8 @@ def engine_step(session: Session, case_id: int, actor: str, runtime: CaseRuntime
         raise Conflict(f"办件已更新（当前版本 {case.revision}，请求基于 {expected_revision}），请刷新后重试",
                        revision=case.revision)
     working = working_calendar(session, runtime.settings)
-    with calendar_context(working) as records:
+    # every script and expression of the step shares one wall-clock budget (and the limits)
+    with calendar_context(working) as records, script_limits(runtime.settings.scripts):
         instance = engine.ProcessInstance.load(processes.loaded(case.definition), case.state)
         # A deadline that passed wins over whatever comes now: fire what is due before acting
         # (if that takes away the task a clerk wanted to complete, the clerk gets a 409).
@@ -120,7 +122,7 @@ def first_step(session: Session, case: Case, definition, data: dict, actor: str,
                runtime: CaseRuntime):
     """Start a new case's instance (the case row is new, so nothing to lock)."""
     working = working_calendar(session, runtime.settings)
-    with calendar_context(working) as records:
+    with calendar_context(working) as records, script_limits(runtime.settings.scripts):
         instance = engine.ProcessInstance.start(processes.loaded(definition), data)
         step = Step(session, case, instance, log, runtime.settings, runtime.hooks, working, records)
         yield step
@@ -131,6 +133,6 @@ def close_step(step: Step, actor: str) -> None:
     sync_from_engine(step, actor)
     for hook in step.hooks.after_step:
         hook(step, actor)
-    step.case.state = step.instance.dump()
+    step.case.state = step.instance.dump(step.settings.scripts.state_bytes)  # over it the step fails
     step.case.updated_at = clock.now()
     step.case.revision = (step.case.revision or 0) + 1

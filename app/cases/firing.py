@@ -14,8 +14,9 @@ from app import clock
 from app.cases import cycle
 from app.cases.cycle import CaseRuntime
 from app.database import unit_of_work
+from app.settings import Settings
 from app.timers import wakeup
-from app.timers.leases import claim_due, worker_id
+from app.timers.leases import RENEW_EVERY, claim_due, renew, worker_id
 from app.timers.models import CANCELLED, FAILED, PENDING, Job
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def fire(session: Session, job_id: int, worker: str, runtime: CaseRuntime) -> st
             return job.state
     except Exception as exc:  # one broken case must never stop the others' timers
         log.exception("timer job %s failed", job_id)
-        return _record_failure(session, job_id, f"{type(exc).__name__}: {exc}", runtime.settings.timer_max_attempts)
+        return _record_failure(session, job_id, f"{type(exc).__name__}: {exc}", runtime.settings)
 
 
 def _settle_unfired(job: Job, instance) -> None:
@@ -59,7 +60,9 @@ def _settle_unfired(job: Job, instance) -> None:
     job.locked_by, job.locked_until = None, None
 
 
-def _record_failure(session: Session, job_id: int, error: str, max_attempts: int) -> str:
+def _record_failure(session: Session, job_id: int, error: str, settings: Settings) -> str:
+    """Count a failed attempt (an error, a script over its limits: the step was rolled back):
+    try again later, backing off, or after the last attempt make the job an incident."""
     with unit_of_work(session):
         job = session.get(Job, job_id)
         if job is None:
@@ -71,21 +74,29 @@ def _record_failure(session: Session, job_id: int, error: str, max_attempts: int
         job.attempts += 1
         job.last_error = error[:4000]
         job.locked_by, job.locked_until = None, None
-        if job.attempts >= max_attempts:
+        if job.attempts >= settings.timer_max_attempts:
             job.state, job.finished_at = FAILED, clock.now()
             cycle.EventLog(session, case).append(
                 "timer_failed", "timer", f"期限处理失败（已重试 {job.attempts} 次），请管理员处理：{job.element_id}",
                 {"job_id": job.id, "element_id": job.element_id, "error": job.last_error})
         else:
-            # back off: 1, 2, 4, 8 … minutes
-            job.due_at = clock.now() + timedelta(minutes=2 ** (job.attempts - 1))
+            # back off: 1, 2, 4, 8 … times the base (a minute unless configured)
+            job.due_at = clock.now() + timedelta(seconds=settings.timer_backoff_seconds * 2 ** (job.attempts - 1))
             wakeup.announce(session, job.due_at)
         return job.state
 
 
 def run_due(session: Session, runtime: CaseRuntime, worker: str | None = None) -> dict:
     """Claim and fire everything due now; returns counts by resulting state. Each job is
-    tried at most once per call."""
+    tried at most once per call.
+
+    A lease is short (leases.LEASE), so the jobs of a scheduler that died are another's within
+    seconds; while this one works through its claimed jobs it renews the lease of those still
+    waiting every RENEW_EVERY. A firing is bounded (the step's script deadline, the database's
+    statement timeout), so the leases of a live scheduler hardly ever lapse, and those of one that
+    hangs or dies do. Should one lapse under a live scheduler (a firing waiting long for its case's
+    lock), another may claim that job too: the case lock and the job's state, checked under it,
+    still fire it once."""
     worker = worker or worker_id()
     counts: dict[str, int] = {}
     tried: set[int] = set()
@@ -93,7 +104,11 @@ def run_due(session: Session, runtime: CaseRuntime, worker: str | None = None) -
         ids = claim_due(session, worker, skip=tried)
         if not ids:
             return counts
-        for job_id in ids:
+        renewed = clock.now()  # leases run on app.clock, like their renewals
+        for n, job_id in enumerate(ids):
+            if clock.now() - renewed >= RENEW_EVERY:
+                renew(session, worker, ids[n:])
+                renewed = clock.now()
             tried.add(job_id)
             state = fire(session, job_id, worker, runtime)
             counts[state] = counts.get(state, 0) + 1

@@ -221,7 +221,7 @@ def publish(session: Session, version: GuideVersion, by: str) -> GuideVersion:
     version = _locked(session, version)
     if version.status != DRAFT:
         raise Conflict(f"第 {version.version} 版不是草稿（{version.status}），不能发布")
-    item = session.scalar(select(ServiceItem).where(ServiceItem.id == version.item_id).with_for_update())
+    item = session.scalar(select(ServiceItem).where(ServiceItem.id == version.item_id).with_for_update(of=ServiceItem))
     if item is None:
         raise NotFound("事项不存在")
     findings = lint_version(session, version)

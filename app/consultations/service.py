@@ -14,10 +14,10 @@ from app.calendar import service as calendar
 from app.cases import intake
 from app.catalog.models import ServiceItem
 from app.consultations.models import ANSWERED, CHANNELS, OPEN, Consultation
-from app.database import unit_of_work
+from app.database import locked, unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from app.notify import service as notify
-from app.parties.service import PHONE
+from app.parties.service import PHONE, normalise_phone
 from app.settings import Settings
 
 ANSWER_DAYS = 1  # art. 11: the first responder answers within one working day
@@ -37,7 +37,7 @@ def _details(channel: str, question: str, name: str | None, phone: str | None, e
     question = (question or "").strip()
     if not question or len(question) > 2000:
         errors["question"] = ["请填写咨询内容（不超过 2000 字）"]
-    phone, email = (phone or "").strip() or None, (email or "").strip() or None
+    phone, email = normalise_phone(phone), (email or "").strip() or None
     if phone and not PHONE.match(phone):
         errors["phone"] = ["电话号码格式不正确"]
     if email and ("@" not in email or len(email) > 254):
@@ -122,7 +122,7 @@ def get(session: Session, principal: Principal, consultation_id: int) -> Consult
 def take(session: Session, principal: Principal, consultation_id: int) -> Consultation:
     """Become the first responder of an online question nobody has taken: the first clerk wins."""
     with unit_of_work(session):
-        row = _visible(principal, session.get(Consultation, consultation_id, with_for_update=True))
+        row = _visible(principal, locked(session, Consultation, consultation_id))
         if row.first_responder == principal.username:
             return row
         if row.first_responder:
@@ -135,7 +135,7 @@ def reassign(session: Session, principal: Principal, consultation_id: int, usern
     """A supervisor hands an unanswered question to another clerk of the hall (the first
     responder is away): ownership moves, it never lapses."""
     with unit_of_work(session):
-        row = _visible(principal, session.get(Consultation, consultation_id, with_for_update=True))
+        row = _visible(principal, locked(session, Consultation, consultation_id))
         if not principal.may(row.hall_id, R.SUPERVISOR):
             raise PermissionDenied("只有督办人员可以改派咨询")
         if row.state != OPEN:
@@ -163,7 +163,7 @@ def answer(session: Session, principal: Principal, consultation_id: int, text: s
            item_code: str | None = None) -> Consultation:
     """The first responder answers (it goes to the asker; into the FAQ when public)."""
     with unit_of_work(session):
-        row = _visible(principal, session.get(Consultation, consultation_id, with_for_update=True))
+        row = _visible(principal, locked(session, Consultation, consultation_id))
         if row.state != OPEN:
             raise Conflict("咨询已答复")
         if row.first_responder is None:
@@ -179,7 +179,7 @@ def answer(session: Session, principal: Principal, consultation_id: int, text: s
 def set_public(session: Session, principal: Principal, consultation_id: int, public: bool) -> Consultation:
     """Publish an answered question on the guide's FAQ, or take it down."""
     with unit_of_work(session):
-        row = _visible(principal, session.get(Consultation, consultation_id, with_for_update=True))
+        row = _visible(principal, locked(session, Consultation, consultation_id))
         if row.state != ANSWERED:
             raise Conflict("答复后才能公开")
         if public and row.item_id is None:

@@ -4,10 +4,12 @@ This is the whole surface the rest of OneWindow sees of SpiffWorkflow. Every met
 succeeds or raises a domain error; after an error the caller must discard the instance
 (SpiffWorkflow leaves a failed step half-applied in memory).
 """
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -59,11 +61,36 @@ def _bpmn_id(task) -> str:
     return getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
 
 
+def _over_limit(exc: BaseException) -> scripting.ScriptLimitExceeded | None:
+    """The script limit behind an engine error (SpiffWorkflow wraps what a script raised)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, scripting.ScriptLimitExceeded):
+            return current
+        seen.add(id(current))
+        wrapped = getattr(current, "exception", None)
+        current = wrapped if isinstance(wrapped, BaseException) else (current.__cause__ or current.__context__)
+    return None
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+def _element(task) -> str:
+    """`id“name”` of a task's BPMN element, for messages."""
+    name = (getattr(task.task_spec, "bpmn_name", None) or "").strip()
+    return _bpmn_id(task) + (f"“{name}”" if name else "")
+
+
 def _failure(exc: Exception, during: str) -> ProcessFailure:
     task = getattr(exc, "task", None)
     element = _bpmn_id(task) if task is not None else None
-    detail = str(exc)
-    message = f"流程在{during}时出错" + (f"（环节 {element}）" if element else "") + f"：{detail}"
+    limit = _over_limit(exc)
+    detail = f"脚本超出限制：{limit}" if limit is not None else str(exc)
+    where = _element(task) if task is not None else None
+    message = f"流程在{during}时出错" + (f"（环节 {where}）" if where else "") + f"：{detail}"
     return ProcessFailure(message, errors={"process": [message]}, element_id=element)
 
 
@@ -133,15 +160,74 @@ class ProcessInstance:
                                     _script_engine)
         return cls(definition, workflow)
 
-    def dump(self) -> str:
+    def dump(self, max_bytes: int | None = None) -> str:
+        """The instance as stored (JSON without its spec). Over `max_bytes` (the limits in force
+        by default) it fails, naming the element whose data grew past the limit; the data is
+        measured before it is serialized, so no script can make the serializer itself run away."""
+        limit = scripting.active_limits().state_bytes if max_bytes is None else max_bytes
+        self._check_state_size(limit)
         try:
-            return serializer.dumps(self.workflow)
+            state = serializer.dumps(self.workflow)
         except (TypeError, ValueError) as exc:  # a script left data that JSON cannot hold
             raise _failure(exc, "保存流程状态") from exc
+        if len(state) > limit:
+            raise self._too_large(len(state), limit)
+        return state
+
+    def _all_tasks(self) -> list:
+        tasks = list(self.workflow.tasks.values())
+        for sub in self.workflow.subprocesses.values():
+            tasks.extend(sub.tasks.values())
+        return tasks
+
+    def _check_state_size(self, limit: int) -> None:
+        """Fail if the data (as text, at least) is over `limit`; costs about `limit` steps at most."""
+        sizes: dict = {}
+        total = 0
+        for task in self._all_tasks():
+            sizes[task] = scripting.measure(task.data, limit)
+            total += sizes[task]
+            if total > limit:
+                raise self._too_large(total, limit, sizes)
+        total += scripting.measure(self.workflow.data, limit)
+        for sub in self.workflow.subprocesses.values():
+            total += scripting.measure(sub.data, limit)
+        if total > limit:
+            raise self._too_large(total, limit, sizes)
+
+    def _too_large(self, size: int, limit: int, sizes: dict | None = None) -> ProcessFailure:
+        """The failure, naming the element whose data grew past the others: the first task holding
+        the most data, or its earliest ancestor holding as much (data flows down the tree)."""
+        if sizes is None:  # the measure passed, so measuring every task again is cheap
+            sizes = {task: scripting.measure(task.data, limit) for task in self._all_tasks()}
+
+        def size_of(task) -> int:
+            if task not in sizes:
+                sizes[task] = scripting.measure(task.data, limit)
+            return sizes[task]
+
+        task = max(sizes, key=sizes.__getitem__, default=None)
+        while task is not None and task.parent is not None and size_of(task.parent) >= size_of(task):
+            task = task.parent
+        named = task is not None and getattr(task.task_spec, "bpmn_id", None) is not None
+        where = f"（环节 {_element(task)}）" if named else ""
+        message = f"流程在保存流程状态时出错{where}：流程数据（至少 {_size(size)}）超过 {_size(limit)} 的上限，已中止"
+        return ProcessFailure(message, errors={"process": [message]}, element_id=_bpmn_id(task) if named else None)
 
     def run(self, during: str = "自动推进") -> None:
+        """Run what the engine runs by itself (scripts, gateways, events) until it waits. The
+        step's wall-clock budget is checked before every task, so a loop in the diagram (with
+        or without scripts) stops like a loop in a script."""
+        deadline = scripting.step_deadline() or (time.monotonic() + scripting.active_limits().seconds)
+
+        def before(task):
+            try:
+                scripting.check_deadline(deadline, "流程")
+            except scripting.ScriptLimitExceeded as exc:
+                raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
+
         try:
-            self.workflow.do_engine_steps()
+            self.workflow.do_engine_steps(will_complete_task=before)
         except Exception as exc:
             raise _failure(exc, during) from exc
 

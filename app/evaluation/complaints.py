@@ -1,10 +1,13 @@
 """投诉举报 (art. 31): intake by channel (online without signing in, or recorded by staff), an
 answer due in 5 working days from the hall's supervisors, sent to the complainant."""
 
-from sqlalchemy import select
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.addresses import client_bucket
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
@@ -12,10 +15,10 @@ from app.calendar import service as calendar
 from app.cases.history import EventLog
 from app.cases.models import Case
 from app.database import unit_of_work
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from app.evaluation.models import COMPLAINT_CHANNELS, Complaint
 from app.notify import service as notify
-from app.parties.service import PHONE
+from app.parties.service import PHONE, normalise_phone
 from app.settings import Settings
 
 ANSWER_DAYS = 5
@@ -29,26 +32,42 @@ def _check(channel: str, name: str, phone: str | None, email: str | None, conten
         errors["name"] = ["必填项"]
     if not (content or "").strip() or len(content) > 4000:
         errors["content"] = ["请填写投诉内容（不超过 4000 字）"]
-    if phone and not PHONE.match(phone.strip()):
+    phone = normalise_phone(phone)
+    if phone and not PHONE.match(phone):
         errors["phone"] = ["电话号码格式不正确"]
     if not (phone or email):
         errors["phone"] = ["请留下电话或电子邮箱，以便答复"]
     if errors:
         raise ValidationFailed("投诉信息有误", errors)
-    return {"channel": channel, "name": name.strip()[:100], "phone": (phone or "").strip() or None,
+    return {"channel": channel, "name": name.strip()[:100], "phone": phone,
             "email": (email or "").strip()[:254] or None, "content": content.strip()}
+
+
+def _within_limit(session: Session, bucket: str, now: datetime, per_hour: int) -> None:
+    # parallel complaints from one address take turns, so they cannot all pass the count
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"complaint:{bucket}"})
+    recent = session.execute(select(func.count()).select_from(Complaint).where(
+        Complaint.client_bucket == bucket, Complaint.created_at > now - timedelta(hours=1))).scalar_one()
+    if recent >= per_hour:
+        raise TooManyRequests("提交投诉过于频繁，请一小时后再试，或拨打 12345 热线", retry_after=3600)
 
 
 def lodge(session: Session, *, channel: str, name: str, phone: str | None, email: str | None, content: str,
           settings: Settings, case: Case | None = None, hall_code: str | None = None,
-          recorded_by: str | None = None) -> Complaint:
+          recorded_by: str | None = None, client: str | None = None) -> Complaint:
+    """A complaint; `client` is the address of an online complainant (rate-limited per address,
+    IPv6 per /64, like the progress lookup), None when staff record it."""
     details = _check(channel, name, phone, email, content)
+    bucket = client_bucket(client) if client is not None else None
     now = clock.now()
     hall = case.hall if case else (session.scalar(select(Hall).where(Hall.code == hall_code)) if hall_code else None)
     due, _ = calendar.working(session, settings.end_of_day).deadline(now.astimezone(clock.LOCAL_TZ).date(), ANSWER_DAYS)
     with unit_of_work(session):
+        if bucket is not None:
+            _within_limit(session, bucket, now, settings.complaints_per_hour)
         row = Complaint(**details, case_id=case.id if case else None, hall_id=hall.id if hall else None,
-                        state="open", due_at=due, created_at=now, recorded_by=recorded_by)
+                        state="open", due_at=due, created_at=now, recorded_by=recorded_by, client_bucket=bucket)
         session.add(row)
         if case is not None:
             EventLog(session, case).append("complaint_received", recorded_by or "applicant",

@@ -69,3 +69,5 @@ class Complaint(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_by: Mapped[str | None] = mapped_column(String(64))
+    # Where an online complaint came from (rate limit per address); None when staff recorded it.
+    client_bucket: Mapped[str | None] = mapped_column(String(64), index=True)

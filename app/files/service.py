@@ -5,12 +5,16 @@ stored under their SHA-256 (`<root>/ab/cd/<sha256>`), so a path can neither be g
 name nor escape the store. The database row carries the metadata; the same content uploaded
 twice is stored once.
 """
+import contextlib
+import errno
 import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import filetype
@@ -19,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound, StorageFull, Unavailable, ValidationFailed
 from app.files.models import StoredFile
 
 
@@ -35,10 +39,15 @@ ALLOWED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
+# Bidirectional controls (embeddings, overrides, isolates, marks) make a name read otherwise
+# than it is: "发票\u202egpj.exe" shows as "发票exe.jpg".
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+
+
 def sanitise_name(name: str | None, media_type: str) -> str:
-    """A display name safe anywhere: no folders, no control characters, the true extension."""
+    """A display name safe anywhere: no folders, no control or bidi characters, the true extension."""
     base = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
-    base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", base).strip(" .")
+    base = re.sub(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI_CONTROLS}<>:\"|?*]", "", base).strip(" .")
     stem = base.rsplit(".", 1)[0] if "." in base else base
     return (stem[:120] or "file") + ALLOWED[media_type]
 
@@ -64,6 +73,31 @@ def _path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256[2:4] / sha256
 
 
+TEMP_PREFIX = "incoming-"  # half-written files; the sweeper removes any a crash left behind
+
+
+def _write(target: Path, content: bytes) -> None:
+    """Write then rename: a reader never sees half a file, and concurrent writers of the same
+    content both end with the same complete file. A failure leaves no temporary file behind and
+    says what the store's trouble is."""
+    tmp: str | None = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(tmp, target)
+    except OSError as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull("文件存储空间已满，文件未保存，请联系系统管理员") from None
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise Unavailable("文件存储暂时不能写入，文件未保存，请稍后重试", retry_after=300) from None
+        raise
+
+
 def store(session: Session, files: FileStore, content: bytes, name: str | None, *, field: str = "file",
           by: str | None = None) -> StoredFile:
     """Check and keep one file. The bytes land before the transaction commits; a rollback
@@ -78,13 +112,7 @@ def store(session: Session, files: FileStore, content: bytes, name: str | None, 
     sha256 = hashlib.sha256(content).hexdigest()
     target = _path(files.root, sha256)
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename: a reader never sees half a file, and concurrent writers of the
-        # same content both end with the same complete file.
-        fd, tmp = tempfile.mkstemp(dir=target.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp, target)
+        _write(target, content)
     existing = session.scalar(select(StoredFile).where(StoredFile.sha256 == sha256))
     if existing is not None:
         return existing
@@ -113,3 +141,32 @@ def read(files: FileStore, row: StoredFile) -> bytes:
     if not path.exists():
         raise NotFound("文件内容缺失")
     return path.read_bytes()
+
+
+SWEEP_GRACE = timedelta(hours=24)
+
+
+def sweep(session: Session, files: FileStore, grace: timedelta = SWEEP_GRACE) -> dict[str, int]:
+    """Delete what the store holds but no row refers to: files a rolled-back transaction left
+    (their bytes land before the commit) and temporary files of interrupted writes. Only files
+    untouched for `grace` go, so an upload whose transaction is still open keeps its file."""
+    cutoff = time.time() - grace.total_seconds()
+    counts = {"orphans": 0, "temporary": 0}
+    if not files.root.is_dir():
+        return counts
+    for folder in (p for p in files.root.glob("*/*") if p.is_dir()):
+        old = [p for p in folder.iterdir() if p.is_file() and p.stat().st_mtime < cutoff]
+        named = {p.name for p in old if _SHA.match(p.name)}
+        known = set(session.scalars(select(StoredFile.sha256).where(StoredFile.sha256.in_(named)))) if named else set()
+        for path in old:
+            if path.name.startswith(TEMP_PREFIX):
+                kind = "temporary"
+            elif path.name in named and path.name not in known:
+                kind = "orphans"
+            else:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            counts[kind] += 1
+    session.rollback()  # read-only: end the transaction
+    return counts

@@ -10,6 +10,7 @@ jobs claim their work with FOR UPDATE SKIP LOCKED or conditional UPDATEs, so not
 """
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.database import postgresql_options
 from app.extensions import db
 from app.timers import wakeup
 
@@ -31,11 +33,12 @@ _RETRY_FLOOR = timedelta(seconds=1)
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """One thing the scheduler does on every round."""
+    """One thing the scheduler does on every round (or, with `every`, at most that often)."""
 
     name: str
     run: Callable[[Session], object]  # one round; what it returns is logged when it did something
     next_due: Callable[[Session], datetime | None] | None = None  # when it wants the next round
+    every: timedelta | None = None  # an expensive job (walking the file store) runs this seldom
 
 
 def _did_something(result: object) -> bool:
@@ -56,6 +59,7 @@ class Scheduler:
         self.app, self.jobs = app, tuple(jobs)
         self.scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
         self._lock = threading.Lock()
+        self._last_run: dict[str, float] = {}  # job name -> monotonic time of its last round (jobs with `every`)
         self._next: datetime | None = None
         self._stop = threading.Event()
         self._listener: threading.Thread | None = None
@@ -129,6 +133,11 @@ class Scheduler:
 
     def _run(self, job: PeriodicJob) -> object:
         """One job's round: a failure there is logged and must not stop the other jobs."""
+        if job.every is not None:
+            last = self._last_run.get(job.name)
+            if last is not None and time.monotonic() - last < job.every.total_seconds():
+                return None
+            self._last_run[job.name] = time.monotonic()
         try:
             result = job.run(db.session())  # this app context's session, resolved
         except Exception:  # noqa: BLE001
@@ -168,7 +177,10 @@ class Scheduler:
             url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         while not self._stop.is_set():
             try:
-                with psycopg.connect(url, autocommit=True) as conn:
+                # Autocommit: between notifications the session is idle, never idle in a
+                # transaction, so idle_in_transaction_session_timeout cannot end it; it is set to
+                # 0 here all the same, so a database-wide default cannot either.
+                with psycopg.connect(url, autocommit=True, options=postgresql_options(idle_in_transaction_ms=0)) as conn:
                     conn.execute(f"LISTEN {wakeup.CHANNEL}")
                     self.fire()  # whatever was committed while we were not listening
                     while not self._stop.is_set():

@@ -1,5 +1,6 @@
 """Applicants: validated, found or created by their id number."""
 import re
+import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -7,10 +8,16 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.errors import ValidationFailed
-from app.parties.idnumbers import id_problem
+from app.parties.idnumbers import id_problem, normalise
 from app.parties.models import Applicant
 
-PHONE = re.compile(r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$")
+PHONE = re.compile(r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$")  # ASCII digits only (re's [0-9])
+
+
+def normalise_phone(text: str | None) -> str | None:
+    """A phone number as it is stored: NFKC (fullwidth digits become 0–9), trimmed; None if empty.
+    Digits of other scripts are left for PHONE to refuse."""
+    return unicodedata.normalize("NFKC", text or "").strip() or None
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -18,14 +25,14 @@ def validate_applicant(data: dict) -> dict:
     """Normalise applicant details or raise ValidationFailed with `applicant.<field>` keys."""
     errors: dict[str, list[str]] = {}
     id_type = data.get("id_type")
-    number = (data.get("id_number") or "").strip().upper()
+    number = normalise(data.get("id_number"))
     problem = id_problem(id_type, number)
     if problem:
         errors["applicant.id_type" if "证件类型" in problem else "applicant.id_number"] = [problem]
     name = (data.get("name") or "").strip()
     if not name:
         errors["applicant.name"] = ["申请人名称为必填项"]
-    phone = (data.get("phone") or "").strip() or None
+    phone = normalise_phone(data.get("phone"))
     if phone and not PHONE.match(phone):
         errors["applicant.phone"] = ["联系电话格式不正确（手机号 11 位或带区号的固定电话）"]
     email = (data.get("email") or "").strip() or None

@@ -9,10 +9,13 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.database import unit_of_work
+from app.database import rowcount, unit_of_work
 from app.timers.models import PENDING, Job
 
-LEASE = timedelta(minutes=5)
+# A lease is short and renewed while its scheduler works (app.cases.firing.run_due): after a
+# scheduler dies (kill -9, a lost machine) its jobs are free for another within LEASE.
+LEASE = timedelta(seconds=15)
+RENEW_EVERY = timedelta(seconds=5)
 
 
 def worker_id() -> str:
@@ -44,3 +47,15 @@ def next_due(session: Session) -> datetime | None:
     until the lease ends."""
     wake_at = case((Job.locked_until > Job.due_at, Job.locked_until), else_=Job.due_at)
     return session.scalar(select(func.min(wake_at)).where(Job.state == PENDING))
+
+
+def renew(session: Session, worker: str, ids: list[int]) -> int:
+    """Extend `worker`'s lease of these jobs (those it still holds and that still wait);
+    returns how many it still holds."""
+    if not ids:
+        return 0
+    with unit_of_work(session):
+        result = session.execute(update(Job).where(Job.id.in_(ids), Job.locked_by == worker, Job.state == PENDING)
+                                 .values(locked_until=clock.now() + LEASE)
+                                 .execution_options(synchronize_session=False))
+    return rowcount(result)

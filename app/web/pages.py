@@ -7,7 +7,16 @@ from flask import render_template, url_for
 from flask_wtf.csrf import CSRFError
 
 from app import clock
-from app.errors import Conflict, DomainError, NotAuthenticated, NotFound, PermissionDenied, TooManyRequests
+from app.errors import (
+    Conflict,
+    DomainError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    StorageFull,
+    TooManyRequests,
+    Unavailable,
+)
 from app.extensions import csrf
 
 # Every page blueprint renders from one template folder and the guides serve the one static folder.
@@ -15,7 +24,7 @@ TEMPLATES = str(Path(__file__).resolve().parent / "templates")
 STATIC = str(Path(__file__).resolve().parent / "static")
 
 _STATUS = [(NotFound, 404), (PermissionDenied, 403), (NotAuthenticated, 401), (Conflict, 409),
-           (TooManyRequests, 429)]
+           (TooManyRequests, 429), (Unavailable, 503), (StorageFull, 507)]
 
 
 def guard(bp, template: str = "staff/message.html", before=None) -> None:
@@ -34,7 +43,8 @@ def guard(bp, template: str = "staff/message.html", before=None) -> None:
     @bp.errorhandler(DomainError)
     def _domain(exc):
         status = next((code for cls, code in _STATUS if isinstance(exc, cls)), 422)
-        return render_template(template, title="未能完成", message=exc.message), status
+        headers = {"Retry-After": str(exc.extra.get("retry_after", 60))} if status in (429, 503) else {}
+        return render_template(template, title="未能完成", message=exc.message), status, headers
 
 
 def public_errors(bp) -> None:

@@ -51,3 +51,17 @@ def test_staff_record_complaints_from_other_channels_and_robots_are_ignored(app,
     items = as_user("admin").get("/api/v1/complaints").get_json()["items"]
     assert [c["name"] for c in items] == ["李女士"]
     assert post_form(app, name="", content="").status_code == 422
+
+
+def test_online_complaints_are_limited_per_address(app):
+    def lodge(address: str):
+        client = app.test_client()
+        page = client.get("/complaints")
+        return client.post("/complaints", data={"csrf_token": token_of(page), "name": "赵六", "phone": "13800000001",
+                                                "content": "窗口排队时间太长"}, environ_base={"REMOTE_ADDR": address})
+
+    for _ in range(5):
+        assert lodge("198.51.100.30").status_code == 200
+    refused = lodge("198.51.100.30")
+    assert refused.status_code == 429 and "提交投诉过于频繁" in refused.get_data(as_text=True)
+    assert lodge("2001:db8:1:2::30").status_code == 200  # another address, even with the same name

@@ -29,7 +29,7 @@ def load_account():
     g.account = None
     ident = session.get("applicant")
     if ident:
-        g.account = signin.account_of_session(db_session(), ident.get("id"), ident.get("v"))
+        g.account = signin.account_of_session(db_session(), ident)
 
 
 def signed_in():
@@ -60,18 +60,24 @@ def send_code():
 def sign_in():
     phone, code = request.form.get("phone", "").strip(), request.form.get("code", "").strip()
     try:
-        account = signin.sign_in(db_session(), phone, code, settings().secret)  # a wrong try counts
+        account, key = signin.sign_in(db_session(), phone, code, settings().secret, "page")  # a wrong try counts
     except ValidationFailed as exc:
         return render_template("my/login.html", phone=phone, sent=True, next=request.form.get("next", ""),
                                errors=exc.errors), 422
     session.clear()
-    session["applicant"] = {"id": account.id, "v": account.token_version}
+    session["applicant"] = signin.cookie_of(account, key)
     return redirect(safe_next(request.form.get("next"), url_for("my.home")))
 
 
 @bp.post("/my/logout")
 def logout():
-    session.pop("applicant", None)
+    """Sign out: this session ends on the server too (a copied cookie no longer opens /my);
+    `everywhere` ends every session of the account, on every device."""
+    ident = session.pop("applicant", None) or {}
+    if request.form.get("everywhere") == "1" and g.account is not None:
+        signin.sign_out_everywhere(db_session(), g.account)
+    else:
+        signin.sign_out(db_session(), ident.get("s"))
     return redirect(url_for("guides.catalogue"))
 
 

@@ -28,7 +28,8 @@ def complaint_form():
                 raise ValidationFailed(message, {"case_no": [message]})
         row = complaints.lodge(db_session(), channel="web", name=form.get("name", ""), phone=form.get("phone"),
                                email=form.get("email"), content=form.get("content", ""), case=case,
-                               hall_code=form.get("hall") or None, settings=settings())
+                               hall_code=form.get("hall") or None, settings=settings(),
+                               client=request.remote_addr or "unknown")
     except DomainError as exc:
         return render_template("verify/complaint.html", errors=exc.errors or {"": [exc.message]}, values=form,
                                done=None), 429 if exc.extra.get("retry_after") else 422

@@ -2,7 +2,7 @@
 limit instead of a captcha)."""
 from flask import Blueprint, render_template, request
 
-from app.applicants.signin import client_bucket
+from app.addresses import client_bucket
 from app.cases import intake
 from app.catalog import service as catalog
 from app.consultations import service as consultations

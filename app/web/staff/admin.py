@@ -34,7 +34,7 @@ guard(bp)
 def user_list():
     halls = hall_service.all_halls(db_session())
     return render_template("staff/admin_users.html", users=users.list_all(db_session()), halls=halls,
-                           hall_names={h.id: h.name for h in halls})
+                           hall_names={h.id: h.name for h in halls}, now=clock.now())
 
 
 @bp.post("/users")
@@ -46,7 +46,7 @@ def user_create():
                        done=f"已创建用户 {f.get('username')}", back="admin.user_list", failed="用户未创建")
 
 
-@bp.post("/users/<string:username>/<any(grant, revoke, activate, deactivate):action>")
+@bp.post("/users/<string:username>/<any(grant, revoke, activate, deactivate, unlock):action>")
 @page(R.ADMIN)
 def user_action(username: str, action: str):
     f = request.form

@@ -8,7 +8,7 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from app.auth import roles as R
 from app.auth import service as auth
 from app.auth.principal import Principal
-from app.errors import NotAuthenticated
+from app.errors import NotAuthenticated, TooManyRequests
 from app.http.principal import remember, session_principal
 from app.http.requests import safe_next
 from app.http.runtime import db_session
@@ -71,9 +71,11 @@ def login():
 @bp.post("/login")
 def sign_in():
     try:
-        user = auth.authenticate(db_session(), request.form.get("username", "").strip(), request.form.get("password", ""))
-    except NotAuthenticated as exc:
-        return render_template("staff/login.html", next=request.form.get("next", ""), error=exc.message), 401
+        user = auth.authenticate(db_session(), request.form.get("username", "").strip(), request.form.get("password", ""),
+                                 request.remote_addr)
+    except (NotAuthenticated, TooManyRequests) as exc:
+        status = 429 if isinstance(exc, TooManyRequests) else 401
+        return render_template("staff/login.html", next=request.form.get("next", ""), error=exc.message), status
     session.clear()  # a new session on sign-in: nothing carried over from before
     remember(user)
     target = request.form.get("next")

@@ -15,11 +15,13 @@ from typing import Any
 from flask import Flask
 
 from app.appointments.reminders import remind_due
+from app.audit import checks as audit
 from app.cases import firing
 from app.cases.cycle import StepHooks
 from app.catalog.public import PublicExtra
 from app.consultations.service import public_faq
 from app.documents import delivery
+from app.documents import service as documents
 from app.documents.seal import KeyFile
 from app.documents.service import Issuer
 from app.files import service as files
@@ -49,11 +51,16 @@ class Runtime:
 def _jobs(runtime: Runtime) -> tuple[PeriodicJob, ...]:
     return (
         PeriodicJob("timers", lambda session: firing.run_due(session, runtime), next_due=leases.next_due),
+        # documents the steps decided are drawn and sealed before the messages that cite them go out
+        PeriodicJob("documents", lambda session: documents.draw_pending(
+            session, runtime.key_file, runtime.settings.store, runtime.settings.document_base_url)),
         # art. 30 warnings and appointment reminders are queued before the outbox goes out
         PeriodicJob("policy sweep", lambda session: sweep_policies(session, runtime.settings)),
         PeriodicJob("appointment reminders", remind_due),
         PeriodicJob("notifications", lambda session: notify.dispatch_due(session, runtime.channels)),
         PeriodicJob("file sweep", lambda session: files.sweep(session, runtime.settings.store), every=timedelta(hours=1)),
+        # reads check only each history's head; the whole chains are re-hashed once a day
+        PeriodicJob("history verification", audit.nightly_verify, every=timedelta(days=1), at_start=False),
     )
 
 

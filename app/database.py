@@ -55,6 +55,19 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+def _to_utc(target, value, oldvalue, initiator):
+    return value.astimezone(UTC) if value is not None and getattr(value, "tzinfo", None) is not None else value
+
+
+@event.listens_for(Base, "attribute_instrument", propagate=True)
+def _utc_on_assignment(cls, key, inst) -> None:
+    # A datetime set on a model reads back as the database would give it (UTC), also when the
+    # object is presented without being loaded again (unit_of_work(keep_loaded=True)).
+    column = getattr(getattr(inst, "property", None), "columns", [None])[0]
+    if isinstance(getattr(column, "type", None), UTCDateTime):
+        event.listen(inst, "set", _to_utc, retval=True)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
     # Only SQLite needs this: WAL for readers beside the writer, a busy timeout so a
@@ -103,11 +116,20 @@ def _sqlite_begin_immediate(conn):
 
 
 @contextmanager
-def unit_of_work(session: Session):
-    """Commit on success; roll back and translate storage races into Conflict on failure."""
+def unit_of_work(session: Session, keep_loaded: bool = False):
+    """Commit on success; roll back and translate storage races into Conflict on failure.
+    `keep_loaded`: what the transaction loaded stays loaded after the commit (the caller presents
+    it without reading it all again; the rows were locked, so what it holds is what was stored)."""
     try:
         yield
-        session.commit()
+        if keep_loaded:
+            expire, session.expire_on_commit = session.expire_on_commit, False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = expire
+        else:
+            session.commit()
     except StaleDataError:
         session.rollback()
         raise Conflict("办件已被他人更新，请刷新后重试") from None

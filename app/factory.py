@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import api as rest
 from app import (
     models,  # noqa: F401 - every table known to the metadata
+    reference,
     web,
 )
 from app.bootstrap import EXTENSION, SCHEDULER_EXTENSION, build_runtime, scheduler_for
@@ -61,9 +62,11 @@ def _read_only_requests(app: Flask) -> None:
     def _mark_reads():
         if request.method in ("GET", "HEAD", "OPTIONS"):
             g.write_intent_token = write_intent.set(False)
+        reference.begin_request(db.session())  # reference data: one revision read per request
 
     @app.teardown_request
     def _unmark_reads(exc):
         token = g.pop("write_intent_token", None)
         if token is not None:
             write_intent.reset(token)
+        reference.end_request(db.session())

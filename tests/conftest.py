@@ -107,12 +107,13 @@ def _reset(app, baseline) -> None:
         from app.cases.models import CaseMaterial
         from app.consultations.models import Consultation
         from app.contacts.models import ContactRecord
-        from app.documents.models import Document
+        from app.documents.models import Document, DocumentSequence
         from app.evaluation.models import Complaint, Evaluation, Rectification
         from app.notify.models import Notification
 
         for model in (ContactRecord, Appointment, AppointmentSlot, Consultation, Complaint, Rectification, Evaluation,
-                      Notification, Document, CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany, ApplicantSession,
+                      Notification, Document, DocumentSequence, CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany,
+                      ApplicantSession,
                       ApplicantAccount, SignInCode, LookupAttempt, Applicant, LoginFailure):
             db.session.execute(delete(model))
         _reset_policies(baseline)

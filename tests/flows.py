@@ -50,18 +50,43 @@ def pickup_code(app, case: dict) -> str:
 
 
 def complete(api, case: dict, name: str, data: dict, expect: int = 200) -> dict:
+    """Complete the case's open task `name`; the documents it decided are drawn right after, as
+    the scheduler's documents job does."""
     if name == "window_delivery" and data.get("delivery_method") == "window_pickup" and "pickup_code" not in data:
         data = {**data, "pickup_code": pickup_code(api.app, case)}
     task = open_task(case, name)
     response = api.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": data})
     assert response.status_code == expect, response.get_json()
+    draw_documents(api.app)
     return response.get_json()
 
 
 def supplement(api, case: dict, materials, expect: int = 200, note=None) -> dict:
     response = api.post(f"/api/v1/cases/{case['id']}/supplements", json={"materials": materials, "note": note})
     assert response.status_code == expect, response.get_json()
+    draw_documents(api.app)
     return response.get_json()
+
+
+def dossier(api, case: dict) -> dict:
+    """The case's full dossier with its history (actions answer without it)."""
+    response = api.get(f"/api/v1/cases/{case['id']}")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def draw_documents(app) -> dict:
+    """What the scheduler's documents job does right after a step: draw and seal the decided documents."""
+    from app.bootstrap import runtime_of
+    from app.documents.service import draw_pending
+    from app.extensions import db
+
+    runtime = runtime_of(app)
+    with app.app_context():
+        try:
+            return draw_pending(db.session, runtime.key_file, runtime.settings.store, runtime.settings.document_base_url)
+        finally:
+            db.session.remove()
 
 
 def fire_timers(app) -> dict:
@@ -74,6 +99,7 @@ def fire_timers(app) -> dict:
             return run_due(db.session, runtime_of(app))
         finally:
             db.session.remove()
+            draw_documents(app)
 
 
 def person_applicant(n: int) -> dict:

@@ -225,7 +225,7 @@ class CheckIn(MethodView):
         """The visitor is here: check in and receive the application (收件) for the booked item."""
         case = appointments.check_in(db_session(), principal(), appointment_id, materials=args["materials"],
                                      data=args["data"], runtime=runtime())
-        return present_case(case, db_session(), detail=True)
+        return present_case(case, db_session(), detail=True, history_too=False)
 
 
 @applicant_blp.route("")

@@ -76,6 +76,9 @@ class DocumentOut(Schema):
     signer = fields.String()
     key_id = fields.String(allow_none=True)
     signed_at = moment(allow_none=True)
+    issued_at = moment(allow_none=True)
+    state = fields.String(metadata={"description": "ready（已生成）或 drawing（生成中：决定已作出，文书稍后生成）"})
+    state_label = fields.String()
 
 
 class DocumentList(Schema):
@@ -145,7 +148,7 @@ class Supplements(MethodView):
         """Record materials supplied after a correction or tolerance notice (补正)."""
         case = cases.deliver_supplement(db_session(), principal(), case_id, payload["materials"],
                                         payload.get("note"), runtime(), expected_revision())
-        return present_case(case, db_session(), detail=True)
+        return present_case(case, db_session(), detail=True, history_too=False)
 
 
 @blp.route("/<int(max=2147483647):case_id>/special-procedures")
@@ -156,7 +159,7 @@ class SpecialProcedures(MethodView):
     def post(self, payload, case_id):
         """Start a special procedure (听证、现场勘查、专家评审…): the clock stops until it ends."""
         case = pauses.start(db_session(), principal(), case_id, payload["kind"], payload["reason"], runtime())
-        return present_case(case, db_session(), detail=True)
+        return present_case(case, db_session(), detail=True, history_too=False)
 
 
 @blp.route("/<int(max=2147483647):case_id>/special-procedures/end")
@@ -167,7 +170,7 @@ class SpecialProcedureEnd(MethodView):
     def post(self, payload, case_id):
         """End the running special procedure: every deadline moves by the working days it took."""
         case = pauses.end(db_session(), principal(), case_id, payload.get("note"), runtime())
-        return present_case(case, db_session(), detail=True)
+        return present_case(case, db_session(), detail=True, history_too=False)
 
 
 @blp.route("/<int(max=2147483647):case_id>/materials")
@@ -219,7 +222,7 @@ class Comments(MethodView):
     def post(self, payload, case_id):
         """A staff comment on the case (internal: never shown to the applicant)."""
         case = operations.comment(db_session(), principal(), case_id, payload["text"])
-        return present_case(case, db_session(), detail=True)
+        return present_case(case, db_session(), detail=True, history_too=False)
 
 
 @blp.route("/<int(max=2147483647):case_id>/documents")
@@ -265,7 +268,7 @@ class PickupCodeReset(MethodView):
         """Resume window pickup suspended after repeated wrong pickup codes (supervisors of the
         case's hall, administrators): a fresh code goes to the applicant; written into the history."""
         case = delivery.reset_pickup_code(db_session(), principal(), case_id, payload.get("note"))
-        return present_case(case, db_session(), detail=True)
+        return present_case(case, db_session(), detail=True, history_too=False)
 
 
 class TabletRatingIn(StrictSchema):

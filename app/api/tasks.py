@@ -89,7 +89,7 @@ class Complete(MethodView):
     def post(self, payload, task_id):
         """Submit the task's form; the case moves on. Returns the case."""
         case = cases.complete_task(db_session(), principal(), task_id, payload["data"], runtime(), expected_revision())
-        return present_case(case, db_session(), detail=True)
+        return present_case(case, db_session(), detail=True, history_too=False)
 
 
 class TransferIn(StrictSchema):

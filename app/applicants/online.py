@@ -275,7 +275,8 @@ def present(session: Session, case: Case, thresholds: WarningThresholds, detail:
         out["rated"] = session.scalar(select(Evaluation.id).where(Evaluation.case_id == case.id,
                                                                   Evaluation.visit == "")) is not None
         out["documents"] = [{"id": d.id, "document_no": d.document_no, "title": d.title,
-                             "signed_at": d.signed_at.isoformat() if d.signed_at else None}
+                             "signed_at": d.signed_at.isoformat() if d.signed_at else None,
+                             "ready": documents.state_of(d) == documents.READY}
                             for d in documents.of_case(session, case.id)]
     return out
 

@@ -1,6 +1,7 @@
 """The consistency checks `flask audit check` runs: what the engine step, the scheduler and the
 outbox promise, read back from the rows. Each check yields `Violation`s; none means the promise
 held. Cases are read one at a time (a few queries each), so the run's memory stays flat."""
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from app.timers.models import DONE, PENDING, Job
 
 # Messages a case gets at most once per channel (the others may repeat: corrections, new codes).
 ONCE_PER_CASE = ("submitted", "accepted", "ready_for_pickup", "e_delivered", "evaluation_invitation")
+logger = logging.getLogger(__name__)
 OVERDUE_AFTER = timedelta(minutes=2)  # a due timer still pending this long after: nobody fired it
 
 
@@ -40,7 +42,7 @@ def _path(store: FileStore, sha256: str) -> Path:
     return store.root / sha256[:2] / sha256[2:4] / sha256
 
 
-def _case_checks(session: Session, case: Case, store: FileStore) -> Iterator[Violation]:
+def _case_checks(session: Session, case: Case, store: FileStore, now: datetime) -> Iterator[Violation]:
     who = f"case {case.id} ({case.case_no})"
     chain = history.events(session, case.id, newest_first=False)
     seqs = [e.seq for e in chain]
@@ -48,6 +50,8 @@ def _case_checks(session: Session, case: Case, store: FileStore) -> Iterator[Vio
         yield Violation("event_sequence", who, f"事件序号不连续：{seqs[:20]}")
     elif not history.verify_chain(chain):
         yield Violation("hash_chain", who, "事件哈希链校验失败（历史记录被改动）")
+    elif not history.head_intact(case, chain[-1] if chain else None):
+        yield Violation("history_head", who, f"办件记录的历史链头（第 {case.history_seq} 条）与最新事件不符")
     by_kind: dict[str, Counter] = {}
     for event in chain:
         key = (event.data or {}).get("task_id") or (event.data or {}).get("job_id") \
@@ -84,6 +88,9 @@ def _case_checks(session: Session, case: Case, store: FileStore) -> Iterator[Vio
             yield Violation("document_events", who, f"文书 {document.document_no} 没有出具事件")
         if document.sha256 and not _path(store, document.sha256).is_file():
             yield Violation("document_file", who, f"文书 {document.document_no} 的文件缺失")
+        if document.file_id is None and document.issued_at and document.issued_at < now - OVERDUE_AFTER:
+            yield Violation("document_drawing", who,
+                            f"文书 {document.document_no} 决定于 {document.issued_at.isoformat()}，至今未生成")
     for material in session.scalars(select(CaseMaterial).where(CaseMaterial.case_id == case.id)):
         if material.source == "upload" and material.file_id is None:
             yield Violation("material_file", who, f"上传材料“{material.material_name}”没有文件")
@@ -108,19 +115,46 @@ def _global_checks(session: Session, store: FileStore, now: datetime) -> Iterato
 def run(session: Session, store: FileStore) -> Iterator[Violation]:
     """Every violation found, case by case, then across the tables."""
     now = clock.now()
+    for case in _cases(session):
+        yield from _case_checks(session, case, store, now)
+    yield from _global_checks(session, store, now)
+    session.rollback()
+
+
+def _cases(session: Session) -> Iterator[Case]:
     last = 0
     while True:
         ids = list(session.scalars(select(Case.id).where(Case.id > last).order_by(Case.id).limit(200)))
         if not ids:
-            break
+            return
         for case_id in ids:
             case = session.get(Case, case_id)
             if case is not None:
-                yield from _case_checks(session, case, store)
+                yield case
         last = ids[-1]
         session.expunge_all()  # keep memory flat on a big database
-    yield from _global_checks(session, store, now)
+
+
+def verify_histories(session: Session) -> Iterator[Violation]:
+    """Every case's whole hash chain and its head on the case row (`flask audit verify`, and the
+    scheduler's nightly job): reads see only the head, this re-hashes everything."""
+    for case in _cases(session):
+        who = f"case {case.id} ({case.case_no})"
+        chain = history.events(session, case.id, newest_first=False)
+        if not history.verify_chain(chain):
+            yield Violation("hash_chain", who, "事件哈希链校验失败（历史记录被改动）")
+        elif not history.head_intact(case, chain[-1] if chain else None):
+            yield Violation("history_head", who, f"办件记录的历史链头（第 {case.history_seq} 条）与最新事件不符")
     session.rollback()
+
+
+def nightly_verify(session: Session) -> int:
+    """The scheduler's daily job: log every broken history; returns how many."""
+    broken = 0
+    for violation in verify_histories(session):
+        broken += 1
+        logger.error("history verification: %s", violation)
+    return broken
 
 
 def case_count(session: Session) -> int:

@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import reference
 from app.database import Base, UTCDateTime
 
 
@@ -68,3 +69,7 @@ class UserRole(Base):
 
     user: Mapped[User] = relationship(back_populates="roles")
     hall: Mapped[Hall | None] = relationship(lazy="joined")
+
+
+# reference data: workers cache it until one of these tables changes (app.reference)
+reference.track(Hall)

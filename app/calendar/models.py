@@ -4,6 +4,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app import reference
 from app.database import Base, UTCDateTime
 
 
@@ -38,3 +39,7 @@ class CalendarRevision(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[int] = mapped_column(Integer)
+
+
+# reference data: workers cache it until one of these tables changes (app.reference)
+reference.track(Holiday, CalendarYear, CalendarRevision)

@@ -3,7 +3,6 @@ HolidayData every deadline is computed from."""
 import csv
 import io
 import json
-import threading
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -11,7 +10,7 @@ from chinese_calendar.constants import holidays, workdays
 from sqlalchemy import delete, extract, select, update
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, reference
 from app.calendar.days import HolidayData, WorkingCalendar, is_working_day
 from app.calendar.models import CalendarRevision, CalendarYear, Holiday
 from app.errors import ValidationFailed
@@ -32,29 +31,23 @@ class DayRow:
 
 # --- the cached calendar -----------------------------------------------------------------
 
-_cache: dict = {"revision": None, "data": HolidayData()}
-_cache_lock = threading.Lock()
-
-
 def revision(session: Session) -> int:
     return session.scalar(select(CalendarRevision.revision).where(CalendarRevision.id == 1)) or 0
 
 
-def current(session: Session) -> HolidayData:
-    """The calendar as stored now (one cheap query when nothing changed)."""
-    revision_now = (str(session.get_bind().engine.url), revision(session))  # per database, per change
-    with _cache_lock:
-        if _cache["revision"] == revision_now:
-            return _cache["data"]
+def _load(session: Session) -> HolidayData:
     rows = session.scalars(select(Holiday)).all()
-    data = HolidayData(
+    return HolidayData(
         overrides={r.day: r.is_workday for r in rows},
         names={r.day: r.name for r in rows},
         official_years=frozenset(session.scalars(select(CalendarYear.year)).all()),
     )
-    with _cache_lock:
-        _cache.update(revision=revision_now, data=data)
-    return data
+
+
+def current(session: Session) -> HolidayData:
+    """The calendar as stored now: cached per worker with the other reference data (no query
+    when nothing changed, beyond the one reference revision a request reads)."""
+    return reference.cached(session, "holidays", _load)
 
 
 def working(session: Session, end_of_day: time) -> WorkingCalendar:

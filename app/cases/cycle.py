@@ -8,6 +8,12 @@ bumps the revision — unless the caller set `step.save = False` or raised. The 
 inside `unit_of_work`, which rolls everything back on any error; the in-memory workflow is then
 simply dropped. The step carries the installation's settings and hooks (below), so the
 features that plug into it need no globals.
+
+The statement budget (tests/concurrency/test_pg_step_budget.py): a step reads the locked case,
+its open tasks and — only when the case has timers — its jobs; reference data (hall, item,
+guide, process version, calendar) comes from the worker's cache (app.reference) and resolves
+from the identity map; nothing autoflushes inside the step, so its rows go out together at
+the commit (one INSERT per table).
 """
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -15,20 +21,24 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload, undefer
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload, undefer
 
-from app import clock, engine
+from app import clock, engine, reference
+from app.auth.models import Hall
 from app.calendar import service as calendar
 from app.calendar.days import WorkingCalendar
 from app.cases.history import EventLog
 from app.cases.models import Case
 from app.cases.sync import sync_from_engine
-from app.cases.tasks import Task
+from app.cases.tasks import OPEN, Task
+from app.catalog.models import GuideVersion, ServiceItem
 from app.engine.deadlines import calendar_context
 from app.engine.scripting import script_limits
 from app.errors import Conflict, DomainError, NotFound
 from app.processes import service as processes
+from app.processes.models import ProcessDefinition
 from app.settings import Settings
+from app.timers import models as J
 
 # --- how features take part in a step --------------------------------------------------
 # The bootstrap builds one StepHooks (documents issued at a decision, the pickup code and its
@@ -79,17 +89,73 @@ class Step:
     deadlines: list = field(default_factory=list)  # DeadlineRecords computed in this step
     save: bool = True
     status_changes: list = field(default_factory=list)  # (old, new) statuses of this step
+    open_tasks: dict[str, Task] = field(default_factory=dict)  # the case's open task rows, read under the lock
+    had_timers: bool = True  # whether the stored instance waited on timers (else it has no jobs to read)
+    actor_name: str | None = None  # who acts, as people read it (documents name the clerk)
+    answers: dict = field(default_factory=dict)  # BPMN element -> what its task was answered with in this step
+    _jobs: dict | None = None
+
+    def jobs(self) -> dict:
+        """The case's live jobs (pending, failed, suspended) by engine task id, read once; none
+        when neither the stored nor the running instance has a timer."""
+        if self._jobs is None:
+            if not (self.had_timers or self.instance.pending_timer_ids()):
+                self._jobs = {}
+            else:
+                self._jobs = {j.engine_task_id: j for j in self.session.scalars(
+                    select(J.Job).where(J.Job.case_id == self.case.id,
+                                        J.Job.state.in_((J.PENDING, J.FAILED, J.SUSPENDED)))
+                    .execution_options(populate_existing=True))}
+        return self._jobs
+
+
+def _locking(session: Session, stmt):
+    reference.revision(session)  # read once per request, before the lock (it is not the step's)
+    stmt = stmt.options(lazyload("*"), undefer(Case.state)).execution_options(populate_existing=True)
+    return stmt.with_for_update(of=Case) if session.get_bind().dialect.name != "sqlite" else stmt
 
 
 def lock_case(session: Session, case_id: int) -> Case:
-    stmt = (select(Case).where(Case.id == case_id).options(lazyload("*"), undefer(Case.state))
-            .execution_options(populate_existing=True))
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(of=Case)
-    case = session.scalar(stmt)
+    case = session.scalar(_locking(session, select(Case).where(Case.id == case_id)))
     if case is None:
         raise NotFound(f"办件 {case_id} 不存在")
+    attach_reference(session, case)
     return case
+
+
+def lock_case_of_task(session: Session, task_id: str) -> Case | None:
+    """The case of a task, locked, in one statement (None if no such task)."""
+    owner = select(Task.case_id).where(Task.id == task_id).scalar_subquery()
+    case = session.scalar(_locking(session, select(Case).where(Case.id == owner)))
+    if case is not None:
+        attach_reference(session, case)
+    return case
+
+
+def lock_case_of_job(session: Session, job_id: int) -> Case | None:
+    owner = select(J.Job.case_id).where(J.Job.id == job_id).scalar_subquery()
+    case = session.scalar(_locking(session, select(Case).where(Case.id == owner)))
+    if case is not None:
+        attach_reference(session, case)
+    return case
+
+
+def attach_reference(session: Session, case: Case) -> None:
+    """Put the case's hall, item, guide version (with its materials) and process version into
+    the session from the worker's cache, so `case.guide` and the rest need no SQL."""
+    reference.entity(session, ProcessDefinition, case.definition_id)
+    reference.entity(session, GuideVersion, case.guide_version_id, selectinload(GuideVersion.materials),
+                     joinedload(GuideVersion.item).selectinload(ServiceItem.halls), shape="for a step")
+    reference.entity(session, Hall, case.hall_id)
+    if case.proxy_hall_id is not None:
+        reference.entity(session, Hall, case.proxy_hall_id)
+
+
+def load_open_tasks(session: Session, case_id: int) -> dict[str, Task]:
+    """The case's open tasks as they are now (read under the case lock)."""
+    rows = session.scalars(select(Task).where(Task.case_id == case_id, Task.state == OPEN)
+                           .options(lazyload("*")).execution_options(populate_existing=True))
+    return {t.id: t for t in rows}
 
 
 def working_calendar(session: Session, settings: Settings) -> WorkingCalendar:
@@ -98,20 +164,28 @@ def working_calendar(session: Session, settings: Settings) -> WorkingCalendar:
 
 
 @contextmanager
-def engine_step(session: Session, case_id: int, actor: str, runtime: CaseRuntime,
-                expected_revision: int | None = None):
-    case = lock_case(session, case_id)
+def engine_step(session: Session, case: Case | int, actor: str, runtime: CaseRuntime,
+                expected_revision: int | None = None, actor_name: str | None = None,
+                open_tasks: dict[str, Task] | None = None):
+    """`case`: its id, or the case already locked by one of the lock_case functions (with its
+    open tasks, if the caller read them under that lock)."""
+    if not isinstance(case, Case):
+        case = lock_case(session, case)
     if expected_revision is not None and case.revision != expected_revision:
         raise Conflict(f"办件已更新（当前版本 {case.revision}，请求基于 {expected_revision}），请刷新后重试",
                        revision=case.revision)
     working = working_calendar(session, runtime.settings)
-    # every script and expression of the step shares one wall-clock budget (and the limits)
-    with calendar_context(working) as records, script_limits(runtime.settings.scripts):
+    open_tasks = load_open_tasks(session, case.id) if open_tasks is None else open_tasks
+    # every script and expression of the step shares one wall-clock budget (and the limits);
+    # nothing flushes before the step is complete: its rows go out together at the commit
+    with calendar_context(working) as records, script_limits(runtime.settings.scripts), session.no_autoflush:
         instance = engine.ProcessInstance.load(processes.loaded(case.definition), case.state)
+        had_timers = bool(instance.pending_timer_ids())
         # A deadline that passed wins over whatever comes now: fire what is due before acting
         # (if that takes away the task a clerk wanted to complete, the clerk gets a 409).
         instance.fire_due_timers()
-        step = Step(session, case, instance, EventLog(session, case), runtime.settings, runtime.hooks, working, records)
+        step = Step(session, case, instance, EventLog(session, case), runtime.settings, runtime.hooks, working, records,
+                    open_tasks=open_tasks, had_timers=had_timers, actor_name=actor_name)
         yield step
         if step.save:
             close_step(step, actor)
@@ -119,12 +193,14 @@ def engine_step(session: Session, case_id: int, actor: str, runtime: CaseRuntime
 
 @contextmanager
 def first_step(session: Session, case: Case, definition, data: dict, actor: str, log: EventLog,
-               runtime: CaseRuntime):
+               runtime: CaseRuntime, actor_name: str | None = None):
     """Start a new case's instance (the case row is new, so nothing to lock)."""
     working = working_calendar(session, runtime.settings)
-    with calendar_context(working) as records, script_limits(runtime.settings.scripts):
+    with calendar_context(working) as records, script_limits(runtime.settings.scripts), session.no_autoflush:
         instance = engine.ProcessInstance.start(processes.loaded(definition), data)
-        step = Step(session, case, instance, log, runtime.settings, runtime.hooks, working, records)
+        step = Step(session, case, instance, log, runtime.settings, runtime.hooks, working, records,
+                    had_timers=False, actor_name=actor_name)
+        step._jobs = {}
         yield step
         close_step(step, actor)
 

@@ -8,6 +8,7 @@ each claimed job in its case's own engine-step transaction.
 import logging
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -29,18 +30,20 @@ def fire(session: Session, job_id: int, worker: str, runtime: CaseRuntime) -> st
     done and writes a timer_fired event for each (cases.sync)."""
     try:
         with unit_of_work(session):
-            job = session.get(Job, job_id)
-            if job is None:
+            case = cycle.lock_case_of_job(session, job_id)
+            if case is None:
                 return CANCELLED
-            with cycle.engine_step(session, job.case_id, "timer", runtime) as step:  # fires what is due
-                session.refresh(job)  # under the case lock: has a clerk's step moved the case on?
+            with cycle.engine_step(session, case, "timer", runtime) as step:  # fires what is due
+                # under the case lock: has a clerk's step moved the case on?
+                job = next((j for j in step.jobs().values() if j.id == job_id), None)
+                if job is None:  # done or cancelled meanwhile
+                    step.save = False
+                    return session.scalar(select(Job.state).where(Job.id == job_id)) or CANCELLED
                 if not step.instance.fired:
                     step.save = False  # nothing happened: leave the case untouched
                     if job.state == PENDING and job.locked_by == worker:
                         _settle_unfired(job, step.instance)
                     return job.state
-            session.flush()
-            session.refresh(job)
             if job.state == PENDING and job.locked_by == worker:
                 job.locked_by, job.locked_until = None, None  # another of the case's timers fired
             return job.state

@@ -88,6 +88,10 @@ class Case(Base):
     # only an engine step (cycle.lock_case) and the task form do.
     state: Mapped[str] = mapped_column(Text, deferred=True, deferred_raiseload=False)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # The head of the history chain (cases.history): appending needs no query, and a read checks
+    # the newest event against it instead of re-hashing the whole chain.
+    history_seq: Mapped[int | None] = mapped_column(Integer)
+    history_head: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

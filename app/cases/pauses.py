@@ -10,7 +10,6 @@ both ends with the reason.
 """
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -20,11 +19,11 @@ from app.calendar.days import WorkingCalendar, working_days_between
 from app.cases import cycle, reschedule
 from app.cases.cycle import CaseRuntime
 from app.cases.models import UNDER_REVIEW, Case
-from app.cases.tasks import OPEN, Task
+from app.cases.tasks import OPEN
 from app.catalog.models import SPECIAL_PROCEDURE_KINDS
 from app.database import unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.timers.models import OUT_OF_REACH, PENDING, SUSPENDED, Job
+from app.timers.models import OUT_OF_REACH, PENDING, SUSPENDED
 
 KINDS = SPECIAL_PROCEDURE_KINDS
 DECIDING_ROLES = (R.BACK_OFFICE, R.CHIEF_REPRESENTATIVE)
@@ -66,8 +65,7 @@ def start(session: Session, principal: Principal, case_id: int, kind: str, reaso
             if case.status != UNDER_REVIEW:
                 raise Conflict("只有审查中的办件可以启动特别程序")
             _listed_in_guide(case, kind)
-            for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == PENDING,
-                                                         Job.due_rule.is_not(None))):
+            for job in [j for j in step.jobs().values() if j.state == PENDING and j.due_rule is not None]:
                 step.instance.set_timer_due(job.engine_task_id, OUT_OF_REACH)
                 job.state, job.locked_by, job.locked_until = SUSPENDED, None, None
             case.special_procedure = {"kind": kind, "label": KINDS[kind], "reason": reason.strip(),
@@ -108,13 +106,12 @@ def _paused_since(since: datetime, began: date, data) -> int:
 
 def _move_deadlines(step, began: date, working: WorkingCalendar) -> list[str]:
     data = working.data
-    session, case, changes = step.session, step.case, []
-    for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == SUSPENDED)):
+    case, changes = step.case, []
+    for job in [j for j in step.jobs().values() if j.state == SUSPENDED]:
         rule = {**job.due_rule, "days": job.due_rule["days"] + _paused_since(job.created_at, began, data)}
         job.state, job.locked_by, job.locked_until = PENDING, None, None
         changes.append(reschedule.timer(step, job, rule, working))
-    for task in session.scalars(select(Task).where(Task.case_id == case.id, Task.state == OPEN,
-                                                   Task.due_rule.is_not(None))):
+    for task in [t for t in step.open_tasks.values() if t.state == OPEN and t.due_rule is not None]:
         rule = {**task.due_rule, "days": task.due_rule["days"] + _paused_since(task.created_at, began, data)}
         changes.append(reschedule.task(task, rule, working))
     paused = max(0, working_days_between(began, clock.today(), data))

@@ -8,7 +8,7 @@ from app import clock
 from app.auth.models import Hall
 from app.cases import cycle, taskforms
 from app.cases.cycle import CaseRuntime
-from app.cases.history import EventLog
+from app.cases.history import GENESIS, EventLog
 from app.cases.models import SUBMITTED, Case
 from app.catalog.models import GuideVersion, ServiceItem
 from app.errors import ValidationFailed
@@ -65,7 +65,8 @@ def open_case(session: Session, opening: Opening, *, details: dict, channel: str
                 channel=channel, materials=materials, definition_id=definition.id,
                 status=SUBMITTED, outstanding_materials=[], tolerated=False, correction_round=0,
                 application_data=application_data,
-                state="", revision=0, created_by_id=created_by_id, created_at=now, updated_at=now)
+                state="", revision=0, history_seq=0, history_head=GENESIS, created_by_id=created_by_id,
+                created_at=now, updated_at=now)
     session.add(case)
     session.flush()
     case.case_no = _case_no(case)

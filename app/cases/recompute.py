@@ -67,12 +67,12 @@ def _recompute_case(session: Session, case_id: int, first: date, last: date, rea
     changes = []
     with cycle.engine_step(session, case_id, "calendar", runtime) as step:
         case = step.case
-        for job in session.scalars(select(Job).where(Job.case_id == case.id, Job.state == PENDING)):
+        for job in [j for j in step.jobs().values() if j.state == PENDING]:
             if _touches(job.due_rule, job.due_at, first, last) \
                     and (change := reschedule.timer(step, job, job.due_rule, step.calendar)):
                 changes.append(change)
                 counts.timers += 1
-        for task in session.scalars(select(Task).where(Task.case_id == case.id, Task.state == OPEN)):
+        for task in [t for t in step.open_tasks.values() if t.state == OPEN]:
             if _touches(task.due_rule, task.due_at, first, last) \
                     and (change := reschedule.task(task, task.due_rule, step.calendar)):
                 changes.append(change)

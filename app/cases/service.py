@@ -4,7 +4,7 @@ Each public function is one unit of work ending in one commit; a failure anywher
 the whole step back (see cycle.py).
 """
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from app import clock, engine
 from app.auth import roles as R
@@ -60,24 +60,35 @@ def _tolerance_guard(case: Case, cleaned: dict) -> None:
 def complete_task(session: Session, principal: Principal, task_id: str, data, runtime: CaseRuntime,
                   expected_revision: int | None = None) -> Case:
     try:
-        with unit_of_work(session):
-            task = session.get(Task, task_id)
-            if task is None:
+        with unit_of_work(session, keep_loaded=True):
+            case = cycle.lock_case_of_task(session, task_id)
+            if case is None:
                 raise NotFound(f"任务 {task_id} 不存在")
+            open_tasks = cycle.load_open_tasks(session, case.id)  # under the case lock
+            task = open_tasks.get(task_id) or _closed_task(session, task_id)
             require_worker(principal, task)
-            with cycle.engine_step(session, task.case_id, principal.username, runtime, expected_revision) as step:
-                _complete(session, principal, step, task, data)
+            if task.state != OPEN:
+                who = task.completed_by.display_name if task.completed_by else "系统"
+                raise Conflict(f"任务“{task.title}”已由 {who} 办结，不能重复提交", task_state=task.state)
+            with cycle.engine_step(session, case, principal.username, runtime, expected_revision,
+                                   actor_name=principal.display_name, open_tasks=open_tasks) as step:
+                _complete(principal, step, step.open_tasks.get(task_id), data)
     except RefusedInStep as refused:
         # The step is rolled back whole; what the refusal must record is written after it, on its own.
         raise refused.settle(session, principal.username) from None
     return step.case
 
 
-def _complete(session: Session, principal: Principal, step, task: Task, data) -> None:
-    session.refresh(task)  # re-read under the case lock
-    if task.state != OPEN:
-        who = task.completed_by.display_name if task.completed_by else "系统"
-        raise Conflict(f"任务“{task.title}”已由 {who} 办结，不能重复提交", task_state=task.state)
+def _closed_task(session: Session, task_id: str) -> Task:
+    task = session.get(Task, task_id, populate_existing=True)
+    if task is None:
+        raise NotFound(f"任务 {task_id} 不存在")
+    return task
+
+
+def _complete(principal: Principal, step, task: Task | None, data) -> None:
+    if task is None or task.state != OPEN:  # a deadline that fired as the step began took it away
+        raise Conflict("任务已因期限届满转入下一环节，请刷新后查看", task_state="cancelled")
     if task.assignee_id not in (None, principal.user_id):
         raise Conflict(f"任务“{task.title}”已由 {task.assignee.display_name} 认领，请先由其释放或转办")
     case = step.case
@@ -92,6 +103,7 @@ def _complete(session: Session, principal: Principal, step, task: Task, data) ->
     now = clock.now()
     task.state, task.completed_at, task.completed_by_id = COMPLETED, now, principal.user_id
     task.assignee_id, task.data = principal.user_id, cleaned
+    step.answers[task.spec_id] = cleaned
     step.log.append("task_completed", principal.username,
                     f"{principal.display_name} 办理“{task.title}”：{describe(spec, cleaned, context) or '已提交'}",
                     {"task_id": task.id, "element_id": task.spec_id, "data": cleaned})
@@ -100,41 +112,42 @@ def _complete(session: Session, principal: Principal, step, task: Task, data) ->
 def deliver_supplement(session: Session, principal: Principal, case_id: int, materials, note: str | None,
                        runtime: CaseRuntime, expected_revision: int | None = None) -> Case:
     """Record materials the applicant brought to the window (补正) and hand them to the flow."""
-    with unit_of_work(session):
-        case = session.get(Case, case_id)
-        if case is None or not principal.can_view_hall(case.hall_id):
+    with unit_of_work(session, keep_loaded=True):
+        case = cycle.lock_case(session, case_id)
+        if not principal.can_view_hall(case.hall_id):
             raise NotFound(f"办件 {case_id} 不存在")
         if not principal.may(case.hall_id, *R.INTAKE_ROLES):
             raise PermissionDenied("只有本大厅的受理人员可以登记补正材料")
-        return supplement_step(session, case_id, principal.username, materials, note, runtime, expected_revision)
+        return supplement_step(session, case, principal.username, materials, note, runtime, expected_revision,
+                               actor_name=principal.display_name)
 
 
-def supplement_step(session: Session, case_id: int, actor: str, materials, note: str | None, runtime: CaseRuntime,
-                    expected_revision: int | None = None, attach=None) -> Case:
+def supplement_step(session: Session, case: Case | int, actor: str, materials, note: str | None, runtime: CaseRuntime,
+                    expected_revision: int | None = None, attach=None, actor_name: str | None = None) -> Case:
     """The supplement itself, inside the caller's unit of work: the same message whether it
     came to the window or online. `attach(case, codes)` stores uploaded files first."""
-    with cycle.engine_step(session, case_id, actor, runtime, expected_revision) as step:
-        case = step.case
-        if case.closed:
+    with cycle.engine_step(session, case, actor, runtime, expected_revision, actor_name=actor_name) as step:
+        found = step.case
+        if found.closed:
             raise Conflict("办件已结束，不能再补正")
         # the step has just fired a passed deadline; say so rather than "nothing awaited"
-        if case.supplement_due_at and case.supplement_due_at <= clock.now():
-            due = case.supplement_due_at.astimezone(clock.LOCAL_TZ)
+        if found.supplement_due_at and found.supplement_due_at <= clock.now():
+            due = found.supplement_due_at.astimezone(clock.LOCAL_TZ)
             raise Conflict(f"补正期限已于 {due:%Y-%m-%d %H:%M} 届满，不能再接收补正材料；系统将按逾期处理")
         if SUPPLEMENT_MESSAGE not in step.instance.snapshot_waiting_messages():
             raise Conflict("本办件当前没有待补正的材料")
-        materials = intake.check_materials(case.guide, materials, "materials")
+        materials = intake.check_materials(found.guide, materials, "materials")
         if not materials:
             raise ValidationFailed("请列出补交的材料", {"materials": ["至少补交一项材料"]})
-        still_missing = [c for c in case.outstanding_materials if c not in materials]
-        if case.tolerated and still_missing:
-            names = case.guide.material_names()
+        still_missing = [c for c in found.outstanding_materials if c not in materials]
+        if found.tolerated and still_missing:
+            names = found.guide.material_names()
             listed = "、".join(names.get(c, c) for c in still_missing)
             raise ValidationFailed(f"容缺材料须一次补齐，仍缺：{listed}", {"materials": [f"仍缺少：{listed}"]})
         if attach is not None:
-            attach(case, materials)
-        case.materials = sorted(set(case.materials) | set(materials))
-        names = case.guide.material_names()
+            attach(found, materials)
+        found.materials = sorted(set(found.materials) | set(materials))
+        names = found.guide.material_names()
         step.log.append("supplement_received", actor,
                         f"收到补正材料：{'、'.join(names.get(c, c) for c in materials)}" + (f"（{note}）" if note else ""),
                         {"materials": materials, "note": note})
@@ -159,8 +172,9 @@ def visible_case(session: Session, principal: Principal, case_id: int) -> Case:
 
 
 def open_tasks(session: Session, case_id: int) -> list[Task]:
+    # its case, hall and assignee come from the identity map where the case's reading put them
     return list(session.scalars(select(Task).where(Task.case_id == case_id, Task.state == OPEN)
-                                .order_by(Task.created_at)))
+                                .options(lazyload("*")).order_by(Task.created_at)))
 
 
 def tasks_of(session: Session, case_id: int) -> list[Task]:

@@ -5,8 +5,6 @@ place where the engine's view becomes the platform's.
 """
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
-
 from app import clock
 from app.auth.roles import ROLE_LABELS
 from app.cases import models as C
@@ -58,12 +56,13 @@ def _due_at(step, row: Task, expression: str | None) -> None:
 
 def _sync_tasks(step, snapshot, actor: str, now) -> None:
     session, case = step.session, step.case
-    open_rows = {t.id: t for t in session.scalars(
-        select(Task).where(Task.case_id == case.id, Task.state == OPEN))}
+    # the rows read under the lock, as this step has left them so far (a completed one is no longer open)
+    open_rows = {t.id: t for t in step.open_tasks.values() if t.state == OPEN}
     live = {t.id: t for t in snapshot.user_tasks}
     for task_id, row in open_rows.items():
         if task_id not in live:
             row.state, row.completed_at = CANCELLED, now
+            del step.open_tasks[task_id]
             step.log.append("task_cancelled", actor, f"任务“{row.title}”已取消（流程已转向）",
                             {"task_id": row.id, "element_id": row.spec_id})
     for task_id, view in live.items():
@@ -77,6 +76,7 @@ def _sync_tasks(step, snapshot, actor: str, now) -> None:
                    due_provisional=False, applicant_contact=view.applicant_contact)
         _due_at(step, row, view.due_expression)
         session.add(row)
+        step.open_tasks[task_id] = row
         step.log.append("task_created", actor,
                         f"生成待办“{view.name}”（{ROLE_LABELS.get(role, role)}）",
                         {"task_id": task_id, "element_id": view.spec_id, "role": role,
@@ -89,8 +89,7 @@ def _sync_jobs(step, snapshot, now) -> None:
     for an administrator and a suspended one until its special procedure ends, unless their
     timer is gone."""
     session, case = step.session, step.case
-    known = {j.engine_task_id: j for j in session.scalars(
-        select(J.Job).where(J.Job.case_id == case.id, J.Job.state.in_((J.PENDING, J.FAILED, J.SUSPENDED))))}
+    known = step.jobs()
     live = {t.task_id: t for t in snapshot.timers}
     names = step.instance.definition.element_names
     for task_id, job in known.items():

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import reference
 from app.auth.models import Hall
 from app.database import Base, UTCDateTime
 
@@ -176,3 +177,7 @@ class RetainedCertificate(Base):
     issuing_body: Mapped[str | None] = mapped_column(String(200))
     legal_basis: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# reference data: workers cache it until one of these tables changes (app.reference)
+reference.track(ServiceItem, GuideVersion, GuideMaterial, service_item_hall)

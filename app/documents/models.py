@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import reference
 from app.database import Base, UTCDateTime
 
 KINDS = {
@@ -36,8 +37,23 @@ class Document(Base):
     issued_by: Mapped[str] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     data: Mapped[dict] = mapped_column(JSON, default=dict)  # what the document says, for listings
+    # Decided in the engine step (number, kind, wording, moment); drawn, sealed and stored right
+    # after it by the documents job (file_id stays empty meanwhile: "生成中").
+    content: Mapped[dict | None] = mapped_column(JSON)  # {"letterhead", "paragraphs", "date_text"}
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     file = relationship("StoredFile", lazy="joined")
+
+
+class DocumentSequence(Base):
+    """The last number used for a kind of document (its prefix) in a year: numbers without gaps,
+    taken under the row's lock by the step that issues the document."""
+
+    __tablename__ = "document_sequence"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
 
 
 class SealKey(Base):
@@ -51,3 +67,7 @@ class SealKey(Base):
     public_key: Mapped[str] = mapped_column(Text)  # PEM (SubjectPublicKeyInfo)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# reference data: workers cache it until one of these tables changes (app.reference)
+reference.track(SealKey)

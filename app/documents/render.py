@@ -61,7 +61,8 @@ def _seal(pdf: canvas.Canvas, x: float, y: float, office: str) -> None:
 
 
 def _qr(pdf: canvas.Canvas, x: float, y: float, url: str, size: float = 76) -> None:
-    matrix = list(segno.make(url, error="m").matrix_iter(border=2))
+    # a fixed mask: choosing the best of eight is most of segno's time, and any mask scans
+    matrix = list(segno.make(url, error="m", mask=4, boost_error=False).matrix_iter(border=2))
     cell = size / len(matrix)
     pdf.saveState()
     pdf.setFillColor(black)

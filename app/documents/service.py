@@ -1,28 +1,36 @@
 """Issuing the documents of a case at its decisions (art. 13–14, 28): composed from the case and
 its guide version, drawn as a PDF, stored, signed with the office's seal, listed on the case.
 
-Runs inside the engine step that made the decision (an after-step hook the bootstrap registers:
-`Issuer(key_file).after_step`), so a document exists exactly when its decision does; a failed
-step leaves no document behind.
+Decided inside the engine step that made the decision (an after-step hook the bootstrap
+registers: `Issuer(key_file).after_step`): number, kind, wording and moment are recorded with the
+decision, so a document exists exactly when its decision does and a failed step leaves none
+behind. Drawing, sealing and storing the PDF (tens of milliseconds) happen right after the
+commit, in the documents job (`draw_pending`), so they never hold the case lock; until then the
+document shows as 生成中.
 """
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, lazyload
 
 from app import clock
-from app.auth.models import User
 from app.cases import models as C
-from app.cases.tasks import COMPLETED, Task
 from app.catalog.models import MATERIAL_TYPES
+from app.database import unit_of_work
 from app.documents import keys, render, seal
-from app.documents.models import KINDS, Document
-from app.errors import NotFound
+from app.documents.models import KINDS, Document, DocumentSequence
+from app.errors import DomainError, NotFound
 from app.files import service as files
 from app.files.service import FileStore
+from app.timers import wakeup
+
+logger = logging.getLogger(__name__)
 
 RIGHTS = ("如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，"
           "或者在六个月内依法向人民法院提起行政诉讼。")
@@ -38,19 +46,9 @@ def _asked(material) -> str:
     return f"{material.name}（{'，'.join(p for p in parts if p)}）"
 
 
-def _last_answer(session: Session, case: C.Case, element: str) -> dict:
-    task = session.scalar(select(Task).where(Task.case_id == case.id, Task.spec_id == element,
-                                             Task.state == COMPLETED).order_by(Task.completed_at.desc()).limit(1))
-    return (task.data or {}) if task else {}
-
-
-def _clerk(session: Session, actor: str) -> str:
-    user = session.scalar(select(User).where(User.username == actor))
-    return user.display_name if user else actor
-
-
-def compose(session: Session, case: C.Case, kind: str, actor: str, base_url: str) -> tuple[str, list[str], dict]:
-    """(letterhead, paragraphs, data) of a document."""
+def compose(case: C.Case, kind: str, clerk: str, answers: dict, base_url: str) -> tuple[str, list[str], dict]:
+    """(letterhead, paragraphs, data) of a document; `clerk` is who decided (shown by name),
+    `answers` what the step's tasks were answered with, by BPMN element."""
     guide, names = case.guide, case.guide.material_names()
     by_code = {m.code: m for m in guide.materials}
     applicant = case.applicant["name"]
@@ -65,7 +63,7 @@ def compose(session: Session, case: C.Case, kind: str, actor: str, base_url: str
                  *(received or ["（无）"]),
                  f"承诺办结期限：{_day(case.decision_due)}前（{guide.promised_limit_days}个工作日）；"
                  f"法定办结期限：{_day(case.legal_due)}前（{guide.legal_limit_days}个工作日）。",
-                 f"受理人：{_clerk(session, actor)}。",
+                 f"受理人：{clerk}。",
                  f"办理进度可登录 {base_url}/my 查询，或致电 {guide.consultation_contact or '12345'} 咨询。"]
         data.update(materials=list(case.materials), decision_due=case.decision_due.isoformat() if case.decision_due else None)
     elif kind in ("correction_notice", "tolerance_notice"):
@@ -84,7 +82,7 @@ def compose(session: Session, case: C.Case, kind: str, actor: str, base_url: str
         data.update(materials=list(case.outstanding_materials),
                     due=case.supplement_due_at.isoformat() if case.supplement_due_at else None)
     elif kind == "non_acceptance_decision":
-        refer = (_last_answer(session, case, "front_desk_acceptance").get("refer_to") or "").strip()
+        refer = ((answers.get("front_desk_acceptance") or {}).get("refer_to") or "").strip()
         body += [f"{applied}，经审查，本机关决定不予受理。", f"理由：{case.status_reason or '申请材料不符合受理条件'}。"]
         if refer:
             body.append(f"该申请事项不属于本机关职权范围，请向{refer}申请。")
@@ -108,27 +106,85 @@ def compose(session: Session, case: C.Case, kind: str, actor: str, base_url: str
     return letterhead, body, data
 
 
-def issue(session: Session, case: C.Case, kind: str, actor: str, log, key_file: seal.KeyFile, store: FileStore,
-          base_url: str) -> Document:
+def _numbers(session: Session, keys: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """The next number of each (kind prefix, year), gapless, in one statement: the sequence rows
+    stay locked until the issuing step commits (a rolled-back step gives its numbers back)."""
+    upsert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(DocumentSequence)
+    stmt = (upsert.values([{"prefix": p, "year": y, "last": 1} for p, y in keys])
+            .on_conflict_do_update(index_elements=["prefix", "year"], set_={"last": DocumentSequence.last + 1})
+            .returning(DocumentSequence.prefix, DocumentSequence.year, DocumentSequence.last))
+    return {(row.prefix, row.year): int(row.last) for row in session.connection().execute(stmt)}
+
+
+def issue(step, kinds: list[str], actor: str, office: str) -> list[Document]:
+    """Decide documents inside the engine step: their numbers (one statement), wording and
+    moment. The documents job draws and seals them right after the commit."""
+    case, session = step.case, step.session
+    now = clock.now().astimezone(UTC).replace(microsecond=0)
+    year = now.astimezone(clock.LOCAL_TZ).year
+    numbers = _numbers(session, sorted({(KINDS[kind][1], year) for kind in kinds}))
+    issued = []
+    for kind in kinds:
+        title, prefix = KINDS[kind]
+        letterhead, paragraphs, data = compose(case, kind, step.actor_name or actor, step.answers,
+                                               step.settings.document_base_url)
+        document_no = f"鄠政务{prefix}〔{year}〕{numbers[(prefix, year)]:06d}号"
+        document = Document(case_id=case.id, kind=kind, title=title, signer=office, issued_by=actor, data=data,
+                            document_no=document_no, verify_key=secrets.token_urlsafe(16)[:22], issued_at=now,
+                            content={"letterhead": letterhead, "paragraphs": paragraphs, "date_text": _day(now)})
+        session.add(document)
+        step.log.append("document_issued", actor, f"出具{title}（{document_no}）",
+                        {"document_no": document_no, "kind": kind})
+        issued.append(document)
+    wakeup.announce(session, clock.now())  # the documents job draws them now
+    return issued
+
+
+def draw(session: Session, document: Document, key_file: seal.KeyFile, store: FileStore, base_url: str) -> None:
+    """Draw the decided document as a PDF, store it and sign it with the seal signing now."""
     signing = keys.signing_key(session, key_file)
-    title, prefix = KINDS[kind]
-    letterhead, paragraphs, data = compose(session, case, kind, actor, base_url)
-    document = Document(case_id=case.id, kind=kind, title=title, signer=signing.office, issued_by=actor, data=data)
-    session.add(document)
-    session.flush()
-    now = clock.now().astimezone(UTC).replace(microsecond=0)  # what the signature covers, exactly
-    document.document_no = f"鄠政务{prefix}〔{now.astimezone(clock.LOCAL_TZ).year}〕{document.id:06d}号"
-    document.verify_key = secrets.token_urlsafe(16)[:22]
-    pdf = render.render(letterhead=letterhead, title=title, document_no=document.document_no, paragraphs=paragraphs,
-                        office=signing.office, date_text=_day(now),
+    content, number = document.content or {}, document.document_no or ""
+    pdf = render.render(letterhead=content.get("letterhead", ""), title=document.title,
+                        document_no=number, paragraphs=content.get("paragraphs", []),
+                        office=signing.office, date_text=content.get("date_text", ""),
                         verify_url=f"{base_url}/verify/{document.verify_key}")
-    stored = files.store(session, store, pdf, f"{title}{document.document_no}.pdf", by=actor)
+    stored = files.store(session, store, pdf, f"{document.title}{document.document_no}.pdf", by=document.issued_by)
+    now = clock.now().astimezone(UTC).replace(microsecond=0)  # what the signature covers, exactly
     document.file_id, document.sha256, document.signed_at = stored.id, stored.sha256, now
-    document.key_id = signing.key_id
-    document.signature = signing.sign(seal.signed_message(document.document_no, stored.sha256, now.isoformat()))
-    log.append("document_issued", actor, f"出具{title}（{document.document_no}）",
-               {"document_no": document.document_no, "kind": kind, "sha256": stored.sha256})
-    return document
+    document.key_id, document.signer = signing.key_id, signing.office
+    document.signature = signing.sign(seal.signed_message(number, stored.sha256, now.isoformat()))
+
+
+def _claim_pending(session: Session, skip: set[int]) -> Document | None:
+    stmt = (select(Document).where(Document.file_id.is_(None), Document.content.is_not(None),
+                                   Document.id.notin_(skip) if skip else true())
+            .options(lazyload("*")).order_by(Document.id).limit(1))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Document, skip_locked=True)
+    return session.scalar(stmt)
+
+
+def draw_pending(session: Session, key_file: seal.KeyFile, store: FileStore, base_url: str,
+                 limit: int = 200) -> dict:
+    """The documents job: draw what the steps decided, one document per transaction (two
+    schedulers never draw one twice: SKIP LOCKED). A document that cannot be drawn (a retired
+    seal key, a full disk) stays pending and is counted; the next round tries again."""
+    counts = {"drawn": 0, "failed": 0}
+    tried: set[int] = set()
+    for _ in range(limit):
+        document = None
+        try:
+            with unit_of_work(session):
+                document = _claim_pending(session, tried)
+                if document is None:
+                    break
+                tried.add(document.id)
+                draw(session, document, key_file, store, base_url)
+            counts["drawn"] += 1
+        except DomainError:
+            logger.exception("document %s could not be drawn", document.id if document else None)
+            counts["failed"] += 1
+    return counts
 
 
 def kinds_for(case: C.Case, old: str, new: str) -> list[str]:
@@ -150,16 +206,15 @@ def kinds_for(case: C.Case, old: str, new: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Issuer:
-    """The after-step hook that issues what a step's decisions call for, signed with this
+    """The after-step hook that decides what a step's decisions call for, signed later with this
     installation's seal (the bootstrap registers `Issuer(key_file).after_step`)."""
 
     key_file: seal.KeyFile
 
     def after_step(self, step, actor: str) -> None:
-        for old, new in step.status_changes:
-            for kind in kinds_for(step.case, old, new):
-                issue(step.session, step.case, kind, actor, step.log, self.key_file, step.settings.store,
-                      step.settings.document_base_url)
+        kinds = [kind for old, new in step.status_changes for kind in kinds_for(step.case, old, new)]
+        if kinds:
+            issue(step, kinds, actor, self.key_file.current().office)
 
 
 def of_case(session: Session, case_id: int) -> list[Document]:
@@ -226,8 +281,20 @@ def signature_valid(session: Session, document: Document, key_file: seal.KeyFile
     return signature_state(session, document, key_file) == VALID
 
 
+READY, DRAWING = "ready", "drawing"
+STATE_LABELS = {READY: "已生成", DRAWING: "生成中"}
+
+
+def state_of(document: Document) -> str:
+    """READY once drawn and sealed; DRAWING for the moment after the step that decided it."""
+    return READY if document.file_id is not None else DRAWING
+
+
 def describe(document: Document) -> dict:
+    state = state_of(document)
     return {"document_no": document.document_no, "kind": document.kind, "title": document.title,
+            "state": state, "state_label": STATE_LABELS[state],
+            "issued_at": document.issued_at.isoformat() if document.issued_at else None,
             "verify_path": f"/verify/{document.verify_key}",
             "sha256": document.sha256, "signer": document.signer, "key_id": document.key_id,
             "signed_at": document.signed_at.isoformat() if document.signed_at else None}

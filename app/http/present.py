@@ -43,8 +43,10 @@ def present_event(event) -> dict:
             "message": event.message, "data": event.data}
 
 
-def present_case(case: Case, session: Session | None = None, detail: bool = False) -> dict:
-    """A case; with a session, its running deadline; with `detail`, its open tasks and history too."""
+def present_case(case: Case, session: Session | None = None, detail: bool = False, history_too: bool | None = None) -> dict:
+    """A case; with a session, its running deadline; with `detail`, its open tasks, and its
+    history too unless `history_too` is False (what an action answers: the dossier with its
+    history is one GET away)."""
     definition = case.definition
     out = {
         "id": case.id, "case_no": case.case_no, "status": case.status,
@@ -73,9 +75,10 @@ def present_case(case: Case, session: Session | None = None, detail: bool = Fals
         data = calendar.current(session)
         out["open_tasks"] = [present_task(t, data) for t in open_tasks(session, case.id)]
         out["active_elements"] = case.active_elements
-        chain = history.events(session, case.id)
-        out["events"] = [present_event(e) for e in chain]
-        out["history_intact"] = history.verify_chain(list(reversed(chain)))
+        if history_too is not False:
+            chain = history.events(session, case.id)
+            out["events"] = [present_event(e) for e in chain]
+            out["history_intact"] = history.head_intact(case, chain[0] if chain else None)
     return out
 
 

@@ -39,6 +39,7 @@ class PeriodicJob:
     run: Callable[[Session], object]  # one round; what it returns is logged when it did something
     next_due: Callable[[Session], datetime | None] | None = None  # when it wants the next round
     every: timedelta | None = None  # an expensive job (walking the file store) runs this seldom
+    at_start: bool = True  # with `every`: also on the first round (False: first after `every`)
 
 
 def _did_something(result: object) -> bool:
@@ -59,7 +60,9 @@ class Scheduler:
         self.app, self.jobs = app, tuple(jobs)
         self.scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
         self._lock = threading.Lock()
-        self._last_run: dict[str, float] = {}  # job name -> monotonic time of its last round (jobs with `every`)
+        # job name -> monotonic time of its last round (jobs with `every`; those not run at start count from now)
+        self._last_run: dict[str, float] = {j.name: time.monotonic() for j in self.jobs
+                                            if j.every is not None and not j.at_start}
         self._next: datetime | None = None
         self._stop = threading.Event()
         self._listener: threading.Thread | None = None

@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import reference
 from app.database import Base, UTCDateTime
 
 
@@ -28,3 +29,7 @@ class ProcessDefinition(Base):
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     deployed_by = relationship("User", lazy="select")
+
+
+# reference data: workers cache it until one of these tables changes (app.reference)
+reference.track(ProcessDefinition)

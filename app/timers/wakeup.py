@@ -1,9 +1,10 @@
 """Telling schedulers that a timer now falls due earlier than they thought.
 
 Whenever a step writes a job, `announce` queues its due time on the session. PostgreSQL
-carries it to every scheduler process with NOTIFY (delivered at commit, never for a rolled
-back step); a scheduler in this process reads `announced(session)` from its own after-commit
-listener (app.jobs.scheduler). The queue ends with its transaction. Nothing here polls.
+carries the earliest to every scheduler process with one NOTIFY sent as the transaction commits
+(delivered at commit, never for a rolled back step); a scheduler in this process reads
+`announced(session)` from its own after-commit listener (app.jobs.scheduler). The queue ends
+with its transaction. Nothing here polls.
 """
 from datetime import datetime
 
@@ -16,8 +17,15 @@ _KEY = "timer_wakeups"
 
 def announce(session: Session, due_at: datetime) -> None:
     session.info.setdefault(_KEY, []).append(due_at)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_notify(CHANNEL, due_at.isoformat())))
+
+
+@event.listens_for(Session, "before_commit")
+def _notify(session: Session) -> None:
+    # One NOTIFY per transaction, for the earliest time announced in it (PostgreSQL delivers it
+    # at the commit, never for a rollback); a scheduler only needs to know when to wake first.
+    dues = session.info.get(_KEY)
+    if dues and session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(select(func.pg_notify(CHANNEL, min(dues).isoformat())))
 
 
 def announced(session: Session) -> datetime | None:

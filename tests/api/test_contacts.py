@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import clock
 from app.extensions import db
 from tests.api.test_staff_pages import signed_in, token_of
-from tests.flows import complete, open_task, start
+from tests.flows import complete, dossier, open_task, start
 
 STANDARD = (Path(__file__).resolve().parents[2] / "processes" / "standard_licence.bpmn").read_text(encoding="utf-8")
 DECLARATIONS = ('<bpmn:extensionElements><camunda:properties><camunda:property name="applicantContact" '
@@ -103,7 +103,7 @@ def test_a_front_desk_clerk_meeting_the_applicant_during_the_review_is_flagged(a
     contact = _contact(frontdesk, case)  # cannot work the review: the step is still the review
     assert contact["flagged"] is True and contact["step"] == "审查并作出决定"
     # the clerk may say the contact belonged to the acceptance step, when it happened then
-    acceptance = next(e["data"]["task_id"] for e in case["events"] if e["kind"] == "task_completed")
+    acceptance = next(e["data"]["task_id"] for e in dossier(frontdesk, case)["events"] if e["kind"] == "task_completed")
     then = "2026-11-30T09:10:00+08:00"
     named = _contact(frontdesk, case, task_id=acceptance, occurred_at=then)
     assert named["flagged"] is False and named["step"] == "受理审查" and named["contact_kind"] == "acceptance"
@@ -122,7 +122,8 @@ def test_a_front_desk_clerk_meeting_the_applicant_during_the_review_is_flagged(a
 def test_naming_a_finished_step_for_a_later_contact_is_flagged(app, as_user):
     """The reproduction: three days after the acceptance, a contact named as the acceptance's."""
     case = _under_review(as_user)
-    acceptance = next(e["data"]["task_id"] for e in case["events"] if e["kind"] == "task_completed")
+    events = dossier(as_user("frontdesk"), case)["events"]
+    acceptance = next(e["data"]["task_id"] for e in events if e["kind"] == "task_completed")
     clock.advance(timedelta(days=3))
     backoffice = as_user("backoffice")
     contact = _contact(backoffice, case, mode="phone", summary="审查人员致电申请人", task_id=acceptance)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from app import clock
-from tests.flows import complete, fire_timers, open_task, start
+from tests.flows import complete, dossier, fire_timers, open_task, start
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ def test_a_late_front_desk_still_gets_its_escalation_recorded(app, as_user):
     case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "accept"})
     assert case["status"] == "under_review"
     assert "acceptance_escalation" in [t["name"] for t in supervisor.get("/api/v1/tasks").get_json()["items"]]
-    assert [e["kind"] for e in case["events"]].count("timer_fired") == 1
+    assert [e["kind"] for e in dossier(frontdesk, case)["events"]].count("timer_fired") == 1
 
 
 def test_versions_deployed_with_calendar_days_keep_working(app, as_user):

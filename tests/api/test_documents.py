@@ -7,7 +7,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from tests.flows import complete, start
+from tests.flows import application, complete, start
 
 
 def _pdf_text(data: bytes) -> tuple[str, object]:
@@ -120,3 +120,57 @@ def test_the_applicant_downloads_their_documents_and_nobody_elses(app, as_user, 
     other = Applicant(app, codes, phone="13700000009", address="203.0.113.20").register(
         name="李四", id_number="11010519491231002X")
     assert other.get(f"/api/v1/applicant/cases/{case['id']}/documents/{mine[0]['id']}").status_code == 404
+
+
+def test_a_document_is_decided_in_the_step_and_shown_as_drawing_until_the_job_draws_it(app, as_user):
+    """The step records number, kind and wording; the PDF is drawn and sealed right after the
+    commit by the documents job. Meanwhile every place that lists it says 生成中."""
+    from tests.flows import draw_documents, progress_page
+
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)
+    task = case["open_tasks"][0]["id"]
+    answered = frontdesk.post(f"/api/v1/tasks/{task}/complete",
+                              json={"data": {"outcome": "correct", "missing_materials": ["PMT"]}})
+    assert answered.status_code == 200 and answered.get_json()["status"] == "awaiting_correction"
+    doc = _documents(frontdesk, case["id"])["correction_notice"]
+    assert (doc["state"], doc["state_label"]) == ("drawing", "生成中")
+    assert doc["document_no"].startswith("鄠政务补〔2026〕") and doc["issued_at"] and doc["sha256"] is None
+    refused = frontdesk.get(f"/api/v1/cases/{case['id']}/documents/{doc['id']}")
+    assert refused.status_code == 404 and refused.get_json()["message"]
+    page = progress_page(app, case)
+    assert "生成中" in page.get_element_by_id("documents").text_content()
+    assert not page.cssselect("#documents a")
+    assert draw_documents(app) == {"drawn": 1, "failed": 0}
+    doc = _documents(frontdesk, case["id"])["correction_notice"]
+    assert doc["state"] == "ready" and doc["sha256"]
+    _, text = _read(frontdesk, case["id"], doc)
+    assert doc["document_no"] in text and "一次性告知" in text
+    assert [a.text_content() for a in progress_page(app, case).cssselect("#documents a")] == ["补齐补正材料通知书"]
+    assert draw_documents(app) == {"drawn": 0, "failed": 0}  # drawn once
+
+
+def test_the_scheduler_draws_a_decided_document_without_waiting_for_its_sweep(app, as_user):
+    import time
+
+    from app import clock
+    from app.bootstrap import scheduler_for
+
+    clock.reset()  # real time: APScheduler waits for it
+    app.config["SCHEDULER_SWEEP_SECONDS"] = 3600  # the step's commit must wake it, not the sweep
+    scheduler = scheduler_for(app).start()
+    try:
+        frontdesk = as_user("frontdesk")
+        case = frontdesk.post("/api/v1/cases", json=application())
+        task = case.get_json()["open_tasks"][0]["id"]
+        assert frontdesk.post(f"/api/v1/tasks/{task}/complete", json={"data": {"outcome": "accept"}}).status_code == 200
+        deadline, states = time.monotonic() + 10, []
+        while time.monotonic() < deadline:
+            states = [d["state"] for d in _documents(frontdesk, case.get_json()["id"]).values()]
+            if states == ["ready"]:
+                break
+            time.sleep(0.1)
+        assert states == ["ready"]
+    finally:
+        scheduler.stop()
+        app.config["SCHEDULER_SWEEP_SECONDS"] = 60

@@ -118,15 +118,32 @@ def test_spec_is_parsed_once_per_definition(app):
         db.session.remove()
 
 
-def test_tampered_history_is_detected(app, as_user):
-    frontdesk = as_user("frontdesk")
-    case = start(frontdesk)
-    assert frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["history_intact"] is True
+def _tamper(app, case_id: int, seq: int) -> None:
     with app.app_context():
-        db.session.execute(update(CaseEvent).where(CaseEvent.case_id == case["id"], CaseEvent.seq == 1)
+        db.session.execute(update(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.seq == seq)
                            .values(message="收件：被篡改"))
         db.session.commit()
         db.session.remove()
+
+
+def _verify(app) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    return result.exit_code, result.output
+
+
+def test_tampered_history_is_detected(app, as_user):
+    """A read checks the chain's head against the case row (cheap); `flask audit verify` (also
+    run by the scheduler once a day) re-hashes whole chains and finds an edit anywhere."""
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)
+    case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "accept"})
+    assert frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["history_intact"] is True
+    assert _verify(app)[0] == 0
+    _tamper(app, case["id"], 1)  # deep in the chain: the head still holds, the whole chain does not
+    code, output = _verify(app)
+    assert code == 1 and f"hash_chain\tcase {case['id']}" in output
+    newest = frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["events"][0]["seq"]
+    _tamper(app, case["id"], newest)  # the newest event: every read sees it
     assert frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["history_intact"] is False
 
 

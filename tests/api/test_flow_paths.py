@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from app import clock
-from tests.flows import complete, fire_timers, open_task, start, supplement
+from tests.flows import complete, dossier, fire_timers, open_task, start, supplement
 
 
 def test_accept_approve_window_pickup_completes(as_user):
@@ -23,8 +23,9 @@ def test_accept_approve_window_pickup_completes(as_user):
     assert case["status"] == "completed"
     assert case["open_tasks"] == []
     assert case["closed_at"] is not None
-    assert case["history_intact"] is True
-    kinds = [e["kind"] for e in reversed(case["events"])]
+    full = dossier(pickup, case)
+    assert full["history_intact"] is True
+    kinds = [e["kind"] for e in reversed(full["events"])]
     assert kinds[0] == "case_submitted" and kinds[-1] == "case_closed"
     assert kinds.count("task_completed") == 3
 

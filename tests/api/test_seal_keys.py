@@ -17,7 +17,7 @@ from sqlalchemy import text
 from app import clock
 from app.extensions import db
 from tests.api.test_documents import _documents
-from tests.flows import complete, start
+from tests.flows import complete, draw_documents, start
 
 
 def _issue(frontdesk) -> tuple[dict, bytes]:
@@ -155,14 +155,19 @@ def test_a_retired_key_put_back_in_place_does_not_sign(app, as_user):
         active.with_suffix(".tmp").write_bytes(backup)
         os.replace(active.with_suffix(".tmp"), active)  # restored from the old backup
         case = start(frontdesk)
-        refused = complete(frontdesk, case, "front_desk_acceptance",
-                           {"outcome": "correct", "missing_materials": ["PMT"]}, expect=409)
-        assert "已停用" in refused["message"]
-        assert frontdesk.get(f"/api/v1/cases/{case['id']}/documents").get_json()["items"] == []
-        assert frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["status"] == "submitted"  # step rolled back
+        # the decision stands (the seal is not the clerk's to fix); its notice waits, unsigned
+        case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"]})
+        assert case["status"] == "awaiting_correction"
+        assert draw_documents(app) == {"drawn": 0, "failed": 1}
+        [waiting] = frontdesk.get(f"/api/v1/cases/{case['id']}/documents").get_json()["items"]
+        assert waiting["state_label"] == "生成中"
+        assert waiting["sha256"] is None and waiting["key_id"] is None
     finally:
         active.with_suffix(".tmp").write_bytes(current)
         os.replace(active.with_suffix(".tmp"), active)
+    assert draw_documents(app) == {"drawn": 1, "failed": 0}  # the current key signs it once back in place
+    [signed] = frontdesk.get(f"/api/v1/cases/{case['id']}/documents").get_json()["items"]
+    assert signed["state"] == "ready" and signed["key_id"] not in (None, old_id)
     assert _issue(frontdesk)[0]["key_id"] != old_id
 
 

@@ -96,12 +96,15 @@ def test_parallel_wrong_codes_at_the_last_lockout_suspend_pickup_once(pg, pg_url
 
 
 def test_a_new_seal_key_met_by_parallel_decisions_is_registered_once(pg, pg_url, monkeypatch):
-    """Every decision finds the new key unregistered and inserts it (a spy holds the inserts
-    until all have looked): one insert wins, the others meet the unique key, take the row the
-    winner committed and sign — no request fails, one row, every document under the new key."""
+    """The decisions' documents are drawn by several schedulers at once, each finding the new key
+    unregistered and inserting it (a spy holds the inserts until all have looked): one insert
+    wins, the others meet the unique key, take the row the winner committed and sign — nothing
+    fails, one row, every document under the new key."""
+    from app.bootstrap import runtime_of
     from app.documents import keys
     from app.documents.models import Document, SealKey
     from app.documents.seal import _write_new_key, load_or_create
+    from app.documents.service import draw_pending
     from app.extensions import db
 
     key_path = Path(pg.config["INSTANCE_PATH"]) / "seal" / "office_ed25519.pem"
@@ -112,16 +115,6 @@ def test_a_new_seal_key_met_by_parallel_decisions_is_registered_once(pg, pg_url,
     cases = [frontdesk.post("/api/v1/cases", json=application()).json() for _ in range(PARALLEL)]
     clerks = [Client(pg_url, "frontdesk") for _ in range(PARALLEL)]
     barrier = threading.Barrier(PARALLEL, timeout=30)
-    all_looked = threading.Barrier(PARALLEL, timeout=30)
-    inserts, insert = [], keys._insert
-
-    def spy(session, current):
-        all_looked.wait()  # every request has found no row before any inserts
-        added = insert(session, current)
-        inserts.append(added)
-        return added
-
-    monkeypatch.setattr(keys, "_insert", spy)
 
     def correct(n):
         barrier.wait()
@@ -130,6 +123,32 @@ def test_a_new_seal_key_met_by_parallel_decisions_is_registered_once(pg, pg_url,
 
     responses = in_threads([partial(correct, n) for n in range(PARALLEL)])
     assert [r.status_code for r in responses] == [200] * PARALLEL, [r.text[:160] for r in responses]
+    numbers = [d["document_no"] for c in cases
+               for d in frontdesk.get(f"/api/v1/cases/{c['id']}/documents").json()["items"]]
+    assert sorted(int(n[-7:-1]) for n in numbers) == list(range(1, PARALLEL + 1))  # gapless under concurrency
+
+    all_looked = threading.Barrier(PARALLEL, timeout=30)
+    inserts, insert = [], keys._insert
+
+    def spy(session, current):
+        all_looked.wait()  # every scheduler has found no row before any inserts
+        added = insert(session, current)
+        inserts.append(added)
+        return added
+
+    monkeypatch.setattr(keys, "_insert", spy)
+    runtime = runtime_of(pg)
+
+    def scheduler_draws():
+        with pg.app_context():
+            try:
+                return draw_pending(db.session, runtime.key_file, runtime.settings.store,
+                                    runtime.settings.document_base_url, limit=1)
+            finally:
+                db.session.remove()
+
+    counts = in_threads([scheduler_draws for _ in range(PARALLEL)])
+    assert sum(c["drawn"] for c in counts) == PARALLEL and not any(c["failed"] for c in counts), counts
     assert sorted(inserts) == [False] * (PARALLEL - 1) + [True]  # the conflict path, taken by all but one
     with pg.app_context():
         assert db.session.scalars(select(SealKey.key_id).where(SealKey.key_id == new_id)).all() == [new_id]

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime
@@ -54,9 +55,12 @@ def _free_port() -> int:
 def server(pg):
     """gunicorn (2 workers × 4 threads, as a hall would run it) serving the `pg` database."""
     port = _free_port()
+    # its output goes to a file: a pipe nobody reads fills up with the scripts' tracebacks and
+    # blocks the workers, which gunicorn then kills mid-request
+    output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
                                 "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "wsgi:app"],
-                               cwd=ROOT, env=_env(pg), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               cwd=ROOT, env=_env(pg), stdout=output, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -67,7 +71,9 @@ def server(pg):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise AssertionError(f"gunicorn did not start:\n{process.communicate()[0]}")
+            process.wait()
+            output.seek(0)
+            raise AssertionError(f"gunicorn did not start:\n{output.read()}")
         time.sleep(0.2)
     try:
         yield base

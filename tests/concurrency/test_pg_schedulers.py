@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from app import clock
+from app.cases.history import GENESIS
 from app.cases.models import Case, CaseEvent
 from app.extensions import db
 from app.timers.models import DONE, PENDING, Job
@@ -53,7 +54,9 @@ def _clone(app, case_id: int, copies: int) -> None:
         case = db.session.get(Case, case_id)
         job = db.session.scalar(select(Job).where(Job.case_id == case_id, Job.state == PENDING))
         columns = {c.key: getattr(case, c.key) for c in Case.__table__.columns if c.key not in ("id", "case_no")}
-        rows = [{**columns, "case_no": f"{case.case_no}-{n}"} for n in range(copies)]
+        # copies without the original's history: their chains start empty
+        rows = [{**columns, "case_no": f"{case.case_no}-{n}", "history_seq": 0, "history_head": GENESIS}
+                for n in range(copies)]
         new_ids = db.session.scalars(insert(Case).returning(Case.id), rows).all()
         job_columns = {c.key: getattr(job, c.key) for c in Job.__table__.columns if c.key not in ("id", "case_id")}
         db.session.execute(insert(Job), [{**job_columns, "case_id": new_id} for new_id in new_ids])

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 from app.api.docs import MEDIA_TYPES, UPLOAD, Blueprint
 from app.api.headers import expected_revision
 from app.api.outputs import CaseOut, CasePage, MaterialList, moment
-from app.api.schemas import PageArgs, StrictSchema, one_of, page_of, text
+from app.api.schemas import CursorArgs, StrictSchema, one_of, page_of, text
 from app.api.security import principal
 from app.cases import materials as case_materials
 from app.cases import pauses
@@ -57,7 +57,7 @@ class ProcedureEndIn(StrictSchema):
     note = text(2000, multiline=True, load_default=None, allow_none=True)
 
 
-class CaseQuery(PageArgs):
+class CaseQuery(CursorArgs):
     status = fields.String(validate=one_of(list(STATUS_LABELS)))
     item_code = fields.String()
     hall = fields.String()
@@ -122,12 +122,12 @@ class Cases(MethodView):
     @blp.response(200, CasePage)
     @blp.errors(403)
     def get(self, args):
-        """Cases of the halls you work in, newest first (admins see all)."""
+        """Cases of the halls you work in, newest first (admins see all); page on with `cursor`."""
         page, per_page = args.pop("page"), args.pop("per_page")
         open_only = args.pop("open", False)
-        rows, total = cases.search_cases(db_session(), principal(), open_only=open_only, page=page,
-                                         per_page=per_page, **args)
-        return page_of([present_case(c, db_session()) for c in rows], total, page, per_page)
+        found = cases.search_cases(db_session(), principal(), open_only=open_only, page=page, per_page=per_page, **args)
+        return page_of([present_case(c, db_session()) for c in found.rows], found.total, page, per_page,
+                       total_capped=found.total_capped, next_cursor=found.next_cursor)
 
 
 @blp.route("/<int(max=2147483647):case_id>")

@@ -166,9 +166,11 @@ class CaseOut(Schema):
 
 
 class _Page(Schema):
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "符合条件的条数，最多数到 1000"})
+    total_capped = fields.Boolean(metadata={"description": "true：超过 1000 条（显示为“1000+”）"})
     page = fields.Integer()
     per_page = fields.Integer()
+    next_cursor = fields.String(allow_none=True, metadata={"description": "下一页的翻页标记（null：已是最后一页）"})
 
 
 class TaskPage(_Page):

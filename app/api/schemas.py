@@ -108,8 +108,14 @@ class ErrorSchema(Schema):
     element_id = fields.String(allow_none=True, metadata={"description": "出错的流程元素"})
 
 
-def page_of(items, total, page, per_page) -> dict:
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+def page_of(items, total, page, per_page, *, total_capped: bool = False, next_cursor: str | None = None) -> dict:
+    return {"items": items, "total": total, "page": page, "per_page": per_page, "total_capped": total_capped,
+            "next_cursor": next_cursor}
+
+
+class CursorArgs(PageArgs):
+    cursor = fields.String(validate=validate.Length(max=200, error="最多 200 个字符"),
+                           metadata={"description": "上一页返回的 next_cursor：从该处接着列出（翻到第几页都一样快）"})
 
 
 def text(max_length: int, *, multiline: bool = False, **kwargs) -> Text:

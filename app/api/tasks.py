@@ -5,7 +5,7 @@ from marshmallow import fields
 from app.api.docs import Blueprint
 from app.api.headers import expected_revision
 from app.api.outputs import CaseOut, TaskDetail, TaskOut, TaskPage
-from app.api.schemas import PageArgs, StrictSchema, one_of, page_of, text
+from app.api.schemas import CursorArgs, StrictSchema, one_of, page_of, text
 from app.api.security import principal
 from app.auth.roles import LANE_ROLES
 from app.calendar import service as calendar
@@ -18,7 +18,7 @@ from app.inbox import service as inbox
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务")
 
 
-class TaskQuery(PageArgs):
+class TaskQuery(CursorArgs):
     role = fields.String(validate=one_of(sorted(LANE_ROLES)))
     hall = fields.String()
     state = fields.String(load_default="open", validate=one_of(["open", "completed", "cancelled"]))
@@ -47,11 +47,12 @@ class Tasks(MethodView):
     @blp.response(200, TaskPage)
     @blp.errors(403)
     def get(self, args):
-        """Tasks you may work (by role and hall), soonest due first."""
+        """Tasks you may work (by role and hall), soonest due first; page on with `cursor`."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        rows, total = inbox.search_tasks(db_session(), principal(), page=page, per_page=per_page, **args)
+        found = inbox.search_tasks(db_session(), principal(), page=page, per_page=per_page, **args)
         data = calendar.current(db_session())
-        return page_of([present_task(t, data) for t in rows], total, page, per_page)
+        return page_of([present_task(t, data) for t in found.rows], found.total, page, per_page,
+                       total_capped=found.total_capped, next_cursor=found.next_cursor)
 
 
 @blp.route("/<string:task_id>")

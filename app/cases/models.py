@@ -33,6 +33,11 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_hall_status", "hall_id", "status"),
         Index("ix_case_created", "created_at"),
+        # the case list's order (newest first), overall and per hall, for keyset pages
+        Index("ix_case_created_id", "created_at", "id"),
+        Index("ix_case_hall_created", "hall_id", "created_at", "id"),
+        Index("ix_case_decided", "decided_at"),
+        Index("ix_case_hall_decided", "hall_id", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +88,10 @@ class Case(Base):
     special_procedure: Mapped[dict | None] = mapped_column(JSON)  # the one running now, if any
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
     active_elements: Mapped[list] = mapped_column(JSON, default=list)
+    # The office's first decision (cases.decisions): when, which status, by its deadline or not.
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_status: Mapped[str | None] = mapped_column(String(32))
+    decided_on_time: Mapped[bool | None] = mapped_column(Boolean)
 
     # SpiffWorkflow instance without its spec. Deferred: lists and task lookups never need it,
     # only an engine step (cycle.lock_case) and the task form do.

@@ -3,10 +3,12 @@
 Each public function is one unit of work ending in one commit; a failure anywhere rolls
 the whole step back (see cycle.py).
 """
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, lazyload, selectinload
+from datetime import datetime
 
-from app import clock, engine
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, lazyload
+
+from app import clock, engine, paging
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
@@ -200,7 +202,9 @@ def task_form(task: Task) -> tuple[dict | None, dict]:
 
 
 def search_cases(session: Session, principal: Principal, *, status=None, item_code=None, hall=None,
-                 case_no=None, id_number=None, open_only=False, page=1, per_page=20):
+                 case_no=None, id_number=None, open_only=False, page=1, per_page=20,
+                 cursor: str | None = None) -> paging.Page:
+    """Cases of the user's halls, newest first; keyset pages with `cursor` (see paging)."""
     stmt = select(Case)
     if not principal.is_admin:
         halls = principal.staff_halls()
@@ -219,11 +223,24 @@ def search_cases(session: Session, principal: Principal, *, status=None, item_co
         stmt = stmt.where(Case.case_no == case_no)
     if id_number:
         stmt = stmt.join(Applicant, Case.applicant_id == Applicant.id).where(Applicant.id_number == id_number)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.scalars(stmt.order_by(Case.created_at.desc(), Case.id.desc())
-                           .options(selectinload(Case.definition), selectinload(Case.guide))
-                           .limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+    # hall, item, guide and process version come from the worker's cache, not a query per page
+    stmt = stmt.options(lazyload(Case.item), lazyload(Case.hall), lazyload(Case.guide), lazyload(Case.definition))
+    keys = [Case.created_at, Case.id]
+    if cursor or page == 1:
+        found = paging.keyset_page(session, stmt, keys, descending=True, cursor=cursor, per_page=per_page,
+                                   kinds=[datetime, int])
+    else:
+        total, capped = paging.capped_count(session, stmt)
+        rows = list(session.scalars(stmt.order_by(Case.created_at.desc(), Case.id.desc())
+                                    .limit(per_page).offset((page - 1) * per_page)))
+        found = paging.Page(rows, total, capped, None)
+    attached: set[tuple] = set()
+    for case in found.rows:
+        key = (case.definition_id, case.guide_version_id, case.hall_id, case.proxy_hall_id)
+        if key not in attached:
+            attached.add(key)
+            cycle.attach_reference(session, case)
+    return found
 
 
 def add_material_file(session: Session, principal: Principal, case_id: int, code: str, content: bytes,

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from app import clock
 from app.auth.roles import ROLE_LABELS
+from app.cases import decisions
 from app.cases import models as C
 from app.cases.tasks import CANCELLED, OPEN, Task
 from app.engine import deadlines
@@ -146,6 +147,7 @@ def _sync_case(step, snapshot, actor: str, now) -> None:
             message += f"（理由：{case.status_reason}）"
         step.log.append("status_changed", actor, message, {"from": old, "to": status})
         step.status_changes.append((old, status))
+        decisions.record(case, old, status, now)
     waiting = "supplement" in snapshot.waiting_messages
     dues = [t.due_at for t in snapshot.timers if t.due_at < J.OUT_OF_REACH]  # parked timers have no date
     case.supplement_due_at = min(dues, default=None) if waiting else None

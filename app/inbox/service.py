@@ -1,15 +1,17 @@
 """Task queries and inbox operations (claim, unclaim) over the materialized task table."""
+from datetime import datetime
+
 from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, paging
 from app.auth import roles as R
 from app.auth.models import Hall, User
 from app.auth.principal import Principal
 from app.cases import cycle
 from app.cases.models import Case
 from app.cases.service import require_worker
-from app.cases.tasks import COMPLETED, OPEN, Task
+from app.cases.tasks import OPEN, Task
 from app.catalog.models import ServiceItem
 from app.database import rowcount, unit_of_work
 from app.errors import Conflict, NotFound, PermissionDenied
@@ -32,7 +34,11 @@ def _visibility(principal: Principal):
 
 
 def search_tasks(session: Session, principal: Principal, *, role=None, hall=None, state=OPEN,
-                 assignee=None, item_code=None, case_no=None, overdue=None, page=1, per_page=50):
+                 assignee=None, item_code=None, case_no=None, overdue=None, page=1, per_page=50,
+                 cursor: str | None = None) -> paging.Page:
+    """Tasks the user may see, soonest due first (finished ones: newest first). With `cursor`
+    (the previous page's next_cursor) the page starts after that row and costs what the first
+    does; `page` (offset paging) stays for the first few pages of old links."""
     if not principal.is_staff():
         raise PermissionDenied("您没有办理任务的角色")
     stmt = select(Task)
@@ -59,10 +65,19 @@ def search_tasks(session: Session, principal: Principal, *, role=None, hall=None
     if overdue is not None:
         now = clock.now()
         stmt = stmt.where(Task.due_at < now) if overdue else stmt.where(or_(Task.due_at.is_(None), Task.due_at >= now))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    order = (Task.completed_at.desc(),) if state == COMPLETED else (Task.due_at.is_(None), Task.due_at, Task.created_at)
-    rows = session.scalars(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+    if state == OPEN:
+        # equal due times and moments (tasks made together) in the order their cases came in
+        keys, kinds, descending = ([Task.sort_due, Task.created_at, Task.case_id, Task.id],
+                                   [datetime, datetime, int, str], False)
+    else:
+        keys, kinds, descending = [Task.completed_at, Task.case_id, Task.id], [datetime, int, str], True
+    if cursor or page == 1:
+        return paging.keyset_page(session, stmt, keys, descending=descending, cursor=cursor, per_page=per_page,
+                                  kinds=kinds)
+    total, capped = paging.capped_count(session, stmt)
+    order = [k.desc() for k in keys] if descending else keys
+    rows = list(session.scalars(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
+    return paging.Page(rows, total, capped, None)
 
 
 def visible_task(session: Session, principal: Principal, task_id: str) -> Task:

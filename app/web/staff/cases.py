@@ -1,9 +1,8 @@
 """Cases for staff: the search list (/cases) and the dossier (/cases/<id>) with the process
 diagram, completed steps and the current position highlighted."""
 import json
-from math import ceil
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from app.auth import roles as R
 from app.cases import materials as case_materials
@@ -11,9 +10,9 @@ from app.cases import service as cases
 from app.cases.models import STATUS_LABELS
 from app.catalog import service as catalog
 from app.documents import service as documents
-from app.errors import DomainError
+from app.errors import DomainError, ValidationFailed
 from app.http.present import present_case
-from app.http.requests import int_arg, query_without
+from app.http.requests import query_without
 from app.http.runtime import db_session
 from app.notify import service as notify
 from app.web.pages import TEMPLATES, guard
@@ -31,15 +30,18 @@ def case_list():
     args = {k: (request.args.get(k) or "").strip() or None for k in ("status", "item_code", "case_no", "id_number")}
     if args["status"] not in STATUS_LABELS:
         args["status"] = None
-    page_no = int_arg("page", 1)
+    cursor = (request.args.get("cursor") or "")[:200] or None
     try:
-        rows, total = cases.search_cases(db_session(), g.principal, page=page_no, per_page=PER_PAGE, **args)
+        found = cases.search_cases(db_session(), g.principal, per_page=PER_PAGE, cursor=cursor, **args)
+    except ValidationFailed:  # a spoiled link: start again at the first page
+        return redirect(url_for("cases_pages.case_list", **query_without("cursor")))
     except DomainError as exc:
         return render_template("staff/message.html", title="办件查询", message=exc.message), 403
     items = catalog.item_choices(db_session())
-    return render_template("staff/cases.html", cases=[present_case(c, db_session()) for c in rows], total=total,
-                           page=page_no, pages=max(1, ceil(total / PER_PAGE)), args=args, statuses=STATUS_LABELS,
-                           items=items, query=query_without("page"))
+    return render_template("staff/cases.html", cases=[present_case(c, db_session()) for c in found.rows],
+                           total=found.total, total_capped=found.total_capped, cursor=cursor,
+                           next_cursor=found.next_cursor, args=args, statuses=STATUS_LABELS,
+                           items=items, query=query_without("cursor", "page"))
 
 
 def diagram_marks(case) -> tuple[list[str], list[str]]:

@@ -1,6 +1,5 @@
 """The clerk's inbox (/inbox) and task page (/tasks/<id>): what to do next, soonest due first,
 with the case dossier beside the task's form."""
-from math import ceil
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
@@ -11,9 +10,9 @@ from app.cases import service as cases
 from app.catalog import service as catalog
 from app.consultations import service as consultations
 from app.documents import service as documents
-from app.errors import DomainError
+from app.errors import DomainError, ValidationFailed
 from app.http.present import present_case, present_task
-from app.http.requests import int_arg, query_without, safe_next
+from app.http.requests import query_without, safe_next
 from app.http.runtime import db_session
 from app.inbox import operations
 from app.inbox import service as inbox
@@ -42,20 +41,22 @@ def _filters() -> dict:
 @page(*R.HALL_ROLES)
 def inbox_page():
     filters = _filters()
-    page_no = int_arg("page", 1)
+    cursor = (request.args.get("cursor") or "")[:200] or None
     try:
-        rows, total = inbox.search_tasks(db_session(), g.principal, page=page_no, per_page=PER_PAGE, **filters)
+        found = inbox.search_tasks(db_session(), g.principal, per_page=PER_PAGE, cursor=cursor, **filters)
+    except ValidationFailed:  # a spoiled link: start again at the first page
+        return redirect(url_for("inbox.inbox", **query_without("cursor")))
     except DomainError as exc:
         return render_template("staff/message.html", title="待办任务", message=exc.message), 403
     data = calendar.current(db_session())
-    tasks = [present_task(t, data) for t in rows]
+    tasks = [present_task(t, data) for t in found.rows]
     items = catalog.item_choices(db_session())
     # the clerk's own unanswered consultations (首问负责) sit above the tasks, red after a working day
     mine = consultations.listing(db_session(), g.principal, scope="mine", state="open", limit=20)
-    return render_template("staff/inbox.html", tasks=tasks, total=total, page=page_no, consultations_due=mine,
-                           consultation_overdue=consultations.overdue,
-                           pages=max(1, ceil(total / PER_PAGE)), filters=filters, lanes=LANE_LABELS, items=items,
-                           query=query_without("page"))
+    return render_template("staff/inbox.html", tasks=tasks, total=found.total, total_capped=found.total_capped,
+                           consultations_due=mine, consultation_overdue=consultations.overdue,
+                           cursor=cursor, next_cursor=found.next_cursor, filters=filters, lanes=LANE_LABELS,
+                           items=items, query=query_without("cursor", "page"))
 
 
 @bp.post("/inbox/tasks/<string:task_id>/<any(claim, unclaim):action>")

@@ -12,12 +12,17 @@ import argparse
 import logging
 import os
 import secrets
+import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
 from datetime import date, timedelta
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -236,6 +241,85 @@ class Server:
         self.httpd.server_close()
         self.thread.join(timeout=10)
         dispose(self.app)
+
+
+# --- gunicorn and HTTP clients ---------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PUBLIC_BASE_URL = "https://onewindow.bench.invalid"  # production refuses to start without one
+
+
+class Gunicorn:
+    """gunicorn (2 workers x 4 threads, as the README runs it) serving a bench database as
+    deployed: ONEWINDOW_ENV=production, this run's SECRET_KEY, no scheduler; its output goes to a
+    file (shown if it fails to start)."""
+
+    def __init__(self, app, database_url: str, instance: Path, workers: int = 2, threads: int = 4):
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the server
+        env = {**os.environ, "ONEWINDOW_ENV": "production", "DATABASE_URL": database_url,
+               "SECRET_KEY": app.config["SECRET_KEY"], "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+               "ONEWINDOW_INSTANCE": str(instance), "LOG_LEVEL": "WARNING", "SCHEDULER_ENABLED": "0"}
+        env.pop("FLASK_APP", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+             "--bind", f"127.0.0.1:{self.port}", "wsgi:app"], cwd=ROOT, env=env, stdout=self.output,
+            stderr=subprocess.STDOUT, text=True)
+
+    def __enter__(self):
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{self.base}/healthz", timeout=5).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise BenchError(f"gunicorn did not start:\n{self._log()}")
+            time.sleep(0.2)
+
+    def _log(self) -> str:
+        self.output.seek(0)
+        return self.output.read()[-5000:]
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Client:
+    """A requests session signed in as a demo user; `get`/`post` time the call and check its status."""
+
+    def __init__(self, base: str, username: str):
+        self.base, self.http = base, requests.Session()
+        answer = self.http.post(f"{base}/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD})
+        check(answer.status_code == 200, f"sign-in of {username}: HTTP {answer.status_code}")
+        self.http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+
+    def get(self, path: str, expect: int = 200) -> tuple[float, dict]:
+        return self.call("GET", path, expect)
+
+    def post(self, path: str, json: dict, expect: int = 200) -> tuple[float, dict]:
+        return self.call("POST", path, expect, json=json)
+
+    def call(self, method: str, path: str, expect: int, **kwargs) -> tuple[float, dict]:
+        """(milliseconds, the JSON answer)."""
+        began = time.perf_counter()
+        answer = self.http.request(method, self.base + path, timeout=120, **kwargs)
+        took = (time.perf_counter() - began) * 1000
+        check(answer.status_code == expect, f"{method} {path}: HTTP {answer.status_code}: {answer.text[:500]}")
+        return took, answer.json()
+
 
 
 # --- PostgreSQL database of a run ------------------------------------------------------------

@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
 from bench.common import (  # noqa: E402
     DEFAULT_PG_URL,
     HALL,
+    PUBLIC_BASE_URL,
     Api,
     BenchError,
     PgDatabase,
@@ -55,7 +56,6 @@ from bench.common import (  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 SHORT_ITEM = "BENCH-SHORT-TIMER"
-PUBLIC_BASE_URL = "https://onewindow.bench.invalid"  # production refuses to start without one
 SMOKE = {"timers": 50, "staggered": 5, "spread": 1.5, "lead": 1.0}
 
 

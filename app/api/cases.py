@@ -64,6 +64,7 @@ class CaseQuery(CursorArgs):
     case_no = fields.String()
     id_number = fields.String()
     open = fields.Boolean()
+    q = text(100, metadata={"description": "搜索：办件编号开头、申请人名称或事项名称的任一部分"})
 
 
 class DocumentOut(Schema):

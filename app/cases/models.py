@@ -37,6 +37,10 @@ class Case(Base):
         Index("ix_case_created_id", "created_at", "id"),
         Index("ix_case_hall_created", "hall_id", "created_at", "id"),
         Index("ix_case_decided", "decided_at"),
+        # free-text search: any part of the name (PostgreSQL: GIN trigrams), case number prefixes
+        Index("ix_case_applicant_name", "applicant_name", postgresql_using="gin",
+              postgresql_ops={"applicant_name": "gin_trgm_ops"}),
+        Index("ix_case_case_no_prefix", "case_no", postgresql_ops={"case_no": "varchar_pattern_ops"}),
         Index("ix_case_hall_decided", "hall_id", "decided_at"),
     )
 
@@ -52,6 +56,8 @@ class Case(Base):
     proxy_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
     applicant: Mapped[dict] = mapped_column(JSON)  # as given on this application
+    # its name, searchable (a trigram index on PostgreSQL finds any part of it)
+    applicant_name: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(16))
     materials: Mapped[list] = mapped_column(JSON, default=list)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)

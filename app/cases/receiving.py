@@ -60,7 +60,7 @@ def open_case(session: Session, opening: Opening, *, details: dict, channel: str
     applicant = parties.find_or_create(session, details)
     now = clock.now()
     case = Case(item_id=item.id, guide_version_id=guide.id, hall_id=hall.id, applicant_id=applicant.id,
-                applicant=details, proxy_hall_id=proxy_hall.id if proxy_hall else None,
+                applicant=details, applicant_name=details.get("name"), proxy_hall_id=proxy_hall.id if proxy_hall else None,
                 proxy_by_id=created_by_id if proxy_hall else None,
                 channel=channel, materials=materials, definition_id=definition.id,
                 status=SUBMITTED, outstanding_materials=[], tolerated=False, correction_round=0,

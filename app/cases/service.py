@@ -203,8 +203,9 @@ def task_form(task: Task) -> tuple[dict | None, dict]:
 
 def search_cases(session: Session, principal: Principal, *, status=None, item_code=None, hall=None,
                  case_no=None, id_number=None, open_only=False, page=1, per_page=20,
-                 cursor: str | None = None) -> paging.Page:
-    """Cases of the user's halls, newest first; keyset pages with `cursor` (see paging)."""
+                 cursor: str | None = None, q: str | None = None) -> paging.Page:
+    """Cases of the user's halls, newest first; keyset pages with `cursor` (see paging). `q`
+    finds a case by the start of its number, any part of the applicant's name or of the item's."""
     stmt = select(Case)
     if not principal.is_admin:
         halls = principal.staff_halls()
@@ -223,6 +224,8 @@ def search_cases(session: Session, principal: Principal, *, status=None, item_co
         stmt = stmt.where(Case.case_no == case_no)
     if id_number:
         stmt = stmt.join(Applicant, Case.applicant_id == Applicant.id).where(Applicant.id_number == id_number)
+    if q and q.strip():
+        stmt = stmt.where(_matching(q.strip()))
     # hall, item, guide and process version come from the worker's cache, not a query per page
     stmt = stmt.options(lazyload(Case.item), lazyload(Case.hall), lazyload(Case.guide), lazyload(Case.definition))
     keys = [Case.created_at, Case.id]
@@ -241,6 +244,14 @@ def search_cases(session: Session, principal: Principal, *, status=None, item_co
             attached.add(key)
             cycle.attach_reference(session, case)
     return found
+
+
+def _matching(q: str):
+    """Number prefix (ix_case_case_no_prefix), name part (a trigram index on PostgreSQL), item name."""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    items = select(ServiceItem.id).where(ServiceItem.name.ilike(f"%{escaped}%", escape="\\"))
+    return or_(Case.case_no.like(f"{escaped.upper()}%", escape="\\"),
+               Case.applicant_name.ilike(f"%{escaped}%", escape="\\"), Case.item_id.in_(items))
 
 
 def add_material_file(session: Session, principal: Principal, case_id: int, code: str, content: bytes,

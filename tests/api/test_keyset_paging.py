@@ -77,3 +77,22 @@ def test_the_inbox_page_has_a_next_page_link_that_continues(app, as_user, monkey
     assert not second.cssselect("#next_page") and "回到第一页" in second.text_content()
     spoiled = client.get("/inbox?cursor=abc")
     assert spoiled.status_code == 302 and "cursor" not in spoiled.headers["Location"]
+
+
+def test_cases_are_found_by_any_part_of_the_name_a_number_prefix_or_the_item(as_user):
+    from tests.flows import application
+
+    frontdesk = as_user("frontdesk")
+    company = start(frontdesk)  # 西安鄠邑小厨餐饮有限公司
+    person = start(frontdesk, applicant={**application()["applicant"], **person_applicant(1), "name": "王小明"})
+
+    def found(q: str) -> list[int]:
+        return [c["id"] for c in frontdesk.get("/api/v1/cases", query_string={"q": q}).get_json()["items"]]
+
+    assert found("小厨") == [company["id"]]
+    assert found("小明") == [person["id"]]
+    assert found(person["case_no"][:10].lower()) == [person["id"], company["id"]]  # a prefix, in any case
+    assert found(company["case_no"]) == [company["id"]]
+    assert found("食品经营") == [person["id"], company["id"]]  # the item's name
+    assert found("%") == [] and found("_") == []  # wildcards are literal
+    assert frontdesk.get("/api/v1/cases", query_string={"q": "x" * 101}).status_code == 422

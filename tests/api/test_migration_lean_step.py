@@ -1,7 +1,8 @@
-"""Migrations 0018–0020 on a database with cases in it (SQLite and PostgreSQL): taken down to 0017
+"""Migrations 0018–0021 on a database with cases in it (SQLite and PostgreSQL): taken down to 0017
 and up again, nothing is lost (tasks, events, documents keep their rows; SQLite's table rebuilds
 do not cascade), and what the upgrade derives — each history's head, the tasks' sort key, the
-document numbering, each case's first decision — equals what the running platform records."""
+document numbering, each case's first decision, the applicant's name — equals what the running
+platform records."""
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
@@ -10,7 +11,7 @@ from tests.api.test_migration_chain import MIGRATIONS, database_url  # noqa: F40
 from tests.conftest import Api, _migrated_app
 from tests.flows import complete, person_applicant, start
 
-DERIVED = ('SELECT id, decided_at, decided_status, decided_on_time, history_seq, history_head '
+DERIVED = ('SELECT id, decided_at, decided_status, decided_on_time, history_seq, history_head, applicant_name '
            'FROM "case" ORDER BY id')
 
 

@@ -27,7 +27,7 @@ PER_PAGE = 30
 @bp.get("/cases")
 @page(*R.HALL_ROLES, R.ADMIN)
 def case_list():
-    args = {k: (request.args.get(k) or "").strip() or None for k in ("status", "item_code", "case_no", "id_number")}
+    args = {k: (request.args.get(k) or "").strip()[:100] or None for k in ("status", "item_code", "case_no", "id_number", "q")}
     if args["status"] not in STATUS_LABELS:
         args["status"] = None
     cursor = (request.args.get("cursor") or "")[:200] or None

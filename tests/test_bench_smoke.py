@@ -28,7 +28,8 @@ def _env() -> dict:
 
 
 def test_every_bench_is_here():
-    assert {"engine_overhead.py", "timers.py", "catalog.py", "pages.py", "appointments.py", "scale.py"} <= set(BENCHES)
+    assert {"engine_overhead.py", "timers.py", "catalog.py", "pages.py", "appointments.py", "scale.py",
+            "throughput.py", "rounds.py"} <= set(BENCHES)
 
 
 @pytest.mark.parametrize("script", BENCHES)

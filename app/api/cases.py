@@ -1,7 +1,7 @@
 """Cases: receive an application, list and read cases, deliver supplements."""
 from flask import request
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from app.api.docs import MEDIA_TYPES, UPLOAD, Blueprint
 from app.api.headers import expected_revision
@@ -131,13 +131,21 @@ class Cases(MethodView):
                        total_capped=found.total_capped, next_cursor=found.next_cursor)
 
 
+class HistoryArgs(StrictSchema):
+    history_limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500, error="必须在 1–500 之间"))
+    history_before = fields.Integer(validate=validate.Range(min=1, max=2147483647, error="必须是正整数"),
+                                    metadata={"description": "上一页返回的 events_before：取更早的记录"})
+
+
 @blp.route("/<int(max=2147483647):case_id>")
 class CaseDetail(MethodView):
+    @blp.arguments(HistoryArgs, location="query")
     @blp.response(200, CaseOut)
     @blp.errors(403, 404)
-    def get(self, case_id):
-        """A case with its open tasks and its full history (newest first)."""
-        return present_case(cases.visible_case(db_session(), principal(), case_id), db_session(), detail=True)
+    def get(self, args, case_id):
+        """A case with its open tasks and its history, newest first, a page at a time."""
+        return present_case(cases.visible_case(db_session(), principal(), case_id), db_session(), detail=True,
+                            history_limit=args["history_limit"], history_before=args.get("history_before"))
 
 
 @blp.route("/<int(max=2147483647):case_id>/supplements")

@@ -162,7 +162,9 @@ class CaseOut(Schema):
     open_tasks = fields.List(fields.Nested(TaskOut))
     active_elements = fields.List(fields.String())
     events = fields.List(fields.Nested(Event))
-    history_intact = fields.Boolean()
+    events_before = fields.Integer(allow_none=True, metadata={
+        "description": "更早的记录：以 ?history_before= 该值再取一页（null：已是最早）"})
+    history_intact = fields.Boolean(allow_none=True, metadata={"description": "最新记录与办件登记的链头一致（翻页时为 null）"})
 
 
 class _Page(Schema):

@@ -52,9 +52,17 @@ class EventLog:
         return event
 
 
-def events(session: Session, case_id: int, newest_first: bool = True) -> list[CaseEvent]:
+def events(session: Session, case_id: int, newest_first: bool = True, limit: int | None = None,
+           before: int | None = None) -> list[CaseEvent]:
+    """The case's events; newest first, at most `limit` of them, older than sequence `before`
+    (the history's pages: the unique (case_id, seq) index reads them in order)."""
     order = CaseEvent.seq.desc() if newest_first else CaseEvent.seq
-    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(order)))
+    stmt = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(order)
+    if before is not None:
+        stmt = stmt.where(CaseEvent.seq < before)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
 
 
 def verify(session: Session, case_id: int) -> bool:

@@ -4,6 +4,7 @@ This is the whole surface the rest of OneWindow sees of SpiffWorkflow. Every met
 succeeds or raises a domain error; after an error the caller must discard the instance
 (SpiffWorkflow leaves a failed step half-applied in memory).
 """
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from app import clock
-from app.engine import scripting, serializer, timeclock
+from app.engine import compaction, scripting, serializer, timeclock
 from app.engine.specs import LoadedDefinition
 from app.errors import Conflict, ProcessFailure
 
@@ -165,6 +166,12 @@ class ProcessInstance:
         by default) it fails, naming the element whose data grew past the limit; the data is
         measured before it is serialized, so no script can make the serializer itself run away."""
         limit = scripting.active_limits().state_bytes if max_bytes is None else max_bytes
+        # Finished loop rounds are not stored (engine/compaction.py). It is an optimisation: a tree
+        # it cannot read is stored whole (it checks before it changes anything).
+        try:
+            compaction.compact(self.workflow)
+        except Exception:  # noqa: BLE001
+            logging.getLogger(__name__).exception("state compaction skipped")
         self._check_state_size(limit)
         try:
             state = serializer.dumps(self.workflow)

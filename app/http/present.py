@@ -43,7 +43,11 @@ def present_event(event) -> dict:
             "message": event.message, "data": event.data}
 
 
-def present_case(case: Case, session: Session | None = None, detail: bool = False, history_too: bool | None = None) -> dict:
+HISTORY_PAGE = 100  # events a dossier shows at once (the older ones page by `history_before`)
+
+
+def present_case(case: Case, session: Session | None = None, detail: bool = False, history_too: bool | None = None,
+                 history_limit: int = HISTORY_PAGE, history_before: int | None = None) -> dict:
     """A case; with a session, its running deadline; with `detail`, its open tasks, and its
     history too unless `history_too` is False (what an action answers: the dossier with its
     history is one GET away)."""
@@ -76,9 +80,12 @@ def present_case(case: Case, session: Session | None = None, detail: bool = Fals
         out["open_tasks"] = [present_task(t, data) for t in open_tasks(session, case.id)]
         out["active_elements"] = case.active_elements
         if history_too is not False:
-            chain = history.events(session, case.id)
+            chain = history.events(session, case.id, limit=history_limit + 1, before=history_before)
+            more, chain = len(chain) > history_limit, chain[:history_limit]
             out["events"] = [present_event(e) for e in chain]
-            out["history_intact"] = history.head_intact(case, chain[0] if chain else None)
+            out["events_before"] = chain[-1].seq if more else None  # where the next (older) page starts
+            newest = chain[0] if chain and history_before is None else None
+            out["history_intact"] = history.head_intact(case, newest) if history_before is None else None
     return out
 
 

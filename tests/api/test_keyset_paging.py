@@ -96,3 +96,22 @@ def test_cases_are_found_by_any_part_of_the_name_a_number_prefix_or_the_item(as_
     assert found("食品经营") == [person["id"], company["id"]]  # the item's name
     assert found("%") == [] and found("_") == []  # wildcards are literal
     assert frontdesk.get("/api/v1/cases", query_string={"q": "x" * 101}).status_code == 422
+
+
+def test_the_history_pages_newest_first(app, as_user):
+    from tests.flows import dossier
+
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)
+    for n in range(7):
+        assert frontdesk.post(f"/api/v1/cases/{case['id']}/comments", json={"text": f"备注{n}"}).status_code == 201
+    whole = dossier(frontdesk, case)["events"]
+    seqs = [e["seq"] for e in whole]
+    assert seqs == sorted(seqs, reverse=True) and len(seqs) > 7
+    first = frontdesk.get(f"/api/v1/cases/{case['id']}?history_limit=3").get_json()
+    assert [e["seq"] for e in first["events"]] == seqs[:3] and first["history_intact"] is True
+    older = frontdesk.get(f"/api/v1/cases/{case['id']}?history_limit=3&history_before={first['events_before']}")
+    assert [e["seq"] for e in older.get_json()["events"]] == seqs[3:6]
+    assert frontdesk.get(f"/api/v1/cases/{case['id']}?history_limit=0").status_code == 422
+    page = lxml.html.fromstring(signed_in(app).get(f"/cases/{case['id']}").get_data(as_text=True))
+    assert len(page.cssselect("#history li")) == len(seqs) and not page.cssselect("#older_history")

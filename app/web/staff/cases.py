@@ -12,7 +12,7 @@ from app.catalog import service as catalog
 from app.documents import service as documents
 from app.errors import DomainError, ValidationFailed
 from app.http.present import present_case
-from app.http.requests import query_without
+from app.http.requests import int_arg, query_without
 from app.http.runtime import db_session
 from app.notify import service as notify
 from app.web.pages import TEMPLATES, guard
@@ -53,7 +53,8 @@ def diagram_marks(case) -> tuple[list[str], list[str]]:
 def dossier(case_id: int):
     case = cases.visible_case(db_session(), g.principal, case_id)
     done, active = diagram_marks(case)
-    return render_template("staff/case.html", case=present_case(case, db_session(), detail=True),
+    before = int_arg("history_before", 0) or None  # an older page of the history
+    return render_template("staff/case.html", case=present_case(case, db_session(), detail=True, history_before=before),
                            materials=[case_materials.describe(m, staff=True)
                                       for m in case_materials.of_case(db_session(), case.id)],
                            done=json.dumps(done), active=json.dumps(active), names=case.guide.material_names(),

@@ -30,6 +30,7 @@ from bench.common import (  # noqa: E402
     add_smoke,
     check,
     dispose,
+    engine_of,
     exit_on_signals,
     make_app,
     parse,
@@ -63,6 +64,15 @@ def _template(app) -> tuple[int, int]:
     return done["id"], still["id"]
 
 
+def _bulk(app, statement: str, **params) -> None:
+    """One bulk statement without the app's statement timeout (loading a million rows takes longer)."""
+    from sqlalchemy import text
+
+    with engine_of(app).begin() as conn:
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
+        conn.execute(text(statement), params)
+
+
 def _columns(app, table: str) -> list[str]:
     rows = sql(app, "SELECT column_name FROM information_schema.columns WHERE table_name = :t "
                     "ORDER BY ordinal_position", t=table)
@@ -94,14 +104,14 @@ def _fill(app, template: int, tasks: int) -> dict:
     chosen = ", ".join(overrides.get(c, f't."{c}"') for c in columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
     started = time.perf_counter()
-    sql(app, f'INSERT INTO "case" ({quoted}) SELECT {chosen} FROM generate_series(1, :n) g '
+    _bulk(app, f'INSERT INTO "case" ({quoted}) SELECT {chosen} FROM generate_series(1, :n) g '
              f'CROSS JOIN "case" t WHERE t.id = :template', n=cases, template=template)
     step = ("CASE k WHEN 1 THEN 'front_desk_acceptance' WHEN 2 THEN 'back_office_review' ELSE 'window_delivery' END")
     role = "CASE k WHEN 1 THEN 'front_desk' WHEN 2 THEN 'back_office' ELSE 'pickup_window' END"
     last = "CASE c.status WHEN 'submitted' THEN 1 WHEN 'under_review' THEN 2 ELSE 3 END"
     is_open = f"(c.status <> 'completed' AND k = {last})"
     due = "c.created_at + k * interval '1 day'"
-    sql(app, f"""
+    _bulk(app, f"""
         INSERT INTO task (id, case_id, spec_id, title, role, hall_id, form_key, state, created_at, due_at, sort_due,
                           due_provisional, completed_at, completed_by_id)
         SELECT md5(c.id::text || '-' || k)::uuid::text, c.id, {step}, {step}, {role}, c.hall_id, NULL,
@@ -110,18 +120,18 @@ def _fill(app, template: int, tasks: int) -> dict:
                CASE WHEN {is_open} THEN NULL ELSE c.created_at + k * interval '1 day' - interval '1 hour' END,
                NULL
         FROM "case" c CROSS JOIN generate_series(1, 3) k WHERE c.case_no LIKE 'BENCH%' AND k <= {last}""")
-    sql(app, """
+    _bulk(app, """
         INSERT INTO case_event (case_id, seq, at, kind, actor, message, data, prev_hash, hash)
         SELECT c.id, s, c.created_at + s * interval '1 hour',
                CASE s WHEN 1 THEN 'case_submitted' WHEN 4 THEN 'case_closed' ELSE 'task_completed' END,
                'bench', '批量生成的办件记录 ' || s, '{}'::json,
                md5(c.id::text || 'h' || (s - 1)) || md5(c.id::text || 'x'), md5(c.id::text || 'h' || s) || md5(c.id::text || 'x')
         FROM "case" c CROSS JOIN generate_series(1, 4) s WHERE c.case_no LIKE 'BENCH%'""")
-    sql(app, """
+    _bulk(app, """
         INSERT INTO evaluation (case_id, level, channel, visit, comment, created_at)
         SELECT c.id, 1 + c.id % 5, 'window', '', NULL, c.closed_at
         FROM "case" c WHERE c.case_no LIKE 'BENCH%' AND c.closed_at IS NOT NULL AND c.id % 3 = 0""")
-    sql(app, "ANALYZE")
+    _bulk(app, "ANALYZE")
     counts = {t: sql(app, f'SELECT count(*) FROM "{t}"')[0][0] for t in ("case", "task", "case_event", "evaluation")}
     counts["open tasks"] = sql(app, "SELECT count(*) FROM task WHERE state = 'open'")[0][0]
     counts["seconds"] = round(time.perf_counter() - started, 1)

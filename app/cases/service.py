@@ -3,6 +3,7 @@
 Each public function is one unit of work ending in one commit; a failure anywhere rolls
 the whole step back (see cycle.py).
 """
+import re
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -26,6 +27,7 @@ from app.processes import service as processes
 from app.taskforms.schema import describe, validate_submission
 
 CHANNELS = receiving.CHANNELS
+CASE_NO_LIKE = re.compile(r"[A-Za-z]{2}[0-9A-Za-z-]*")  # what the start of a case number looks like
 SUPPLEMENT_MESSAGE = "supplement"
 
 
@@ -225,7 +227,7 @@ def search_cases(session: Session, principal: Principal, *, status=None, item_co
     if id_number:
         stmt = stmt.join(Applicant, Case.applicant_id == Applicant.id).where(Applicant.id_number == id_number)
     if q and q.strip():
-        stmt = stmt.where(_matching(q.strip()))
+        stmt = stmt.where(_matching(session, q.strip()))
     # hall, item, guide and process version come from the worker's cache, not a query per page
     stmt = stmt.options(lazyload(Case.item), lazyload(Case.hall), lazyload(Case.guide), lazyload(Case.definition))
     keys = [Case.created_at, Case.id]
@@ -246,12 +248,18 @@ def search_cases(session: Session, principal: Principal, *, status=None, item_co
     return found
 
 
-def _matching(q: str):
-    """Number prefix (ix_case_case_no_prefix), name part (a trigram index on PostgreSQL), item name."""
+def _matching(session: Session, q: str):
+    """Number prefix (ix_case_case_no_prefix), any part of the applicant's name (a trigram index
+    on PostgreSQL), or the item's name. The items are looked up first (a small table), so the
+    planner sees plain conditions it can estimate and choose indexes for."""
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    items = select(ServiceItem.id).where(ServiceItem.name.ilike(f"%{escaped}%", escape="\\"))
-    return or_(Case.case_no.like(f"{escaped.upper()}%", escape="\\"),
-               Case.applicant_name.ilike(f"%{escaped}%", escape="\\"), Case.item_id.in_(items))
+    clauses = [Case.applicant_name.ilike(f"%{escaped}%", escape="\\")]
+    if CASE_NO_LIKE.fullmatch(q):
+        clauses.append(Case.case_no.like(f"{escaped.upper()}%", escape="\\"))
+    items = list(session.scalars(select(ServiceItem.id).where(ServiceItem.name.ilike(f"%{escaped}%", escape="\\"))))
+    if items:
+        clauses.append(Case.item_id.in_(items))
+    return or_(*clauses)
 
 
 def add_material_file(session: Session, principal: Principal, case_id: int, code: str, content: bytes,

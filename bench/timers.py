@@ -148,12 +148,13 @@ def _columns(app, table: str, leave_out: tuple) -> list[str]:
 def clone(app, case_id: int, copies: int) -> None:
     """Copies of a waiting case's row and its pending job: thousands of due timers without
     thousands of engine steps."""
-    case_columns = _columns(app, "case", ("id", "case_no"))
+    # the copies have no history of their own: their chains start empty (seq 0, the genesis hash)
+    case_columns = _columns(app, "case", ("id", "case_no", "history_seq", "history_head"))
     job_columns = _columns(app, "job", ("id", "case_id"))
     sql(app, f"""
         WITH new AS (
-            INSERT INTO "case" ({", ".join(case_columns)}, case_no)
-            SELECT {", ".join("s." + c for c in case_columns)}, s.case_no || '-' || g
+            INSERT INTO "case" ({", ".join(case_columns)}, case_no, history_seq, history_head)
+            SELECT {", ".join("s." + c for c in case_columns)}, s.case_no || '-' || g, 0, repeat('0', 64)
             FROM "case" s, generate_series(1, :copies) AS g WHERE s.id = :id
             RETURNING id)
         INSERT INTO job ({", ".join(job_columns)}, case_id)

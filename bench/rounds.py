@@ -3,6 +3,8 @@ through the HTTP API (Flask's test client; SQLite and PostgreSQL), timing each r
 actions and weighing the stored state after it. Prints round 1 beside the last: with finished
 rounds compacted out of the stored state (app/engine/compaction.py) the last costs what the first
 does.
+
+`--smoke` (1 case × 3 rounds) runs in `make test` (tests/test_bench_smoke.py).
 """
 from __future__ import annotations
 

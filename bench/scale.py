@@ -6,6 +6,8 @@ them: server time plus a millisecond of local HTTP).
 The bulk rows copy one real case (started and decided through the API first): a third as many
 cases as tasks, three tasks each (the open cases' last one open), four history events each and a
 rating for every third closed case. Lists never read the engine state, so the copies carry none.
+
+`--smoke` (3,000 tasks, 3 rounds, page 3) runs in `make test` (tests/test_bench_smoke.py).
 """
 from __future__ import annotations
 

@@ -3,6 +3,8 @@ standard flow (start, accept, approve, deliver by mail: 4 actions) through HTTP 
 (--workers x 4 threads) on PostgreSQL, with one `flask scheduler run` beside it drawing the
 documents and sending the messages, as a hall runs it. Prints actions per second over the wall
 time of the whole run and p50/p95 per action.
+
+`--smoke` (2 clients × 2 cases) runs in `make test` (tests/test_bench_smoke.py).
 """
 from __future__ import annotations
 

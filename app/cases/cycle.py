@@ -123,21 +123,21 @@ def lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
-def lock_case_of_task(session: Session, task_id: str) -> Case | None:
-    """The case of a task, locked, in one statement (None if no such task)."""
-    owner = select(Task.case_id).where(Task.id == task_id).scalar_subquery()
-    case = session.scalar(_locking(session, select(Case).where(Case.id == owner)))
+def _lock_case_owning(session: Session, owner) -> Case | None:
+    """The case whose id the scalar subquery `owner` gives, locked, in one statement."""
+    case = session.scalar(_locking(session, select(Case).where(Case.id == owner.scalar_subquery())))
     if case is not None:
         attach_reference(session, case)
     return case
+
+
+def lock_case_of_task(session: Session, task_id: str) -> Case | None:
+    """The case of a task, locked, in one statement (None if no such task)."""
+    return _lock_case_owning(session, select(Task.case_id).where(Task.id == task_id))
 
 
 def lock_case_of_job(session: Session, job_id: int) -> Case | None:
-    owner = select(J.Job.case_id).where(J.Job.id == job_id).scalar_subquery()
-    case = session.scalar(_locking(session, select(Case).where(Case.id == owner)))
-    if case is not None:
-        attach_reference(session, case)
-    return case
+    return _lock_case_owning(session, select(J.Job.case_id).where(J.Job.id == job_id))
 
 
 def attach_reference(session: Session, case: Case) -> None:

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from app.engine import script_limits as limits_module
 from app.engine import scripting
 from app.engine.scripting import ScriptLimitExceeded, check_source, measure, script_limits
 from app.settings import ScriptLimits
@@ -125,7 +126,7 @@ def test_one_step_shares_one_wall_clock_budget(env):
 
 
 def test_outside_a_step_each_evaluation_has_the_default_budget(env, monkeypatch):
-    monkeypatch.setattr(scripting, "DEFAULT_LIMITS", ScriptLimits(seconds=0.3))
+    monkeypatch.setattr(limits_module, "DEFAULT_LIMITS", ScriptLimits(seconds=0.3))
     started = time.monotonic()
     with pytest.raises(ScriptLimitExceeded, match="0.3 秒"):
         run(env, SLOW)

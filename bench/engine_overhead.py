@@ -12,8 +12,9 @@ On the standard flow (processes/standard_licence.bpmn) it measures, in one run:
      PythonScriptEngine with a calendar-day `workdays` stand-in in its environment globals.
 (a') for orientation: OneWindow's engine adapter (app.engine) in-process, no DB and no HTTP:
      spec-less load with the cached spec -> act (RestrictedPython) -> snapshot -> dump.
-(b)  the same actions through the HTTP API, served for real (werkzeug, threaded, in a
-     background thread) on a fresh SQLite file and on a fresh PostgreSQL database
+(b)  the same actions through the HTTP API, served for real (gunicorn, 2 workers x 4 threads,
+     as the README deploys it; `--server werkzeug`: werkzeug's threaded server in a background
+     thread) on a fresh SQLite file and on a fresh PostgreSQL database
      (onewindow_bench_<random>, created and dropped here), driven with `requests`:
      one client sequentially, then C concurrent clients (one requests.Session each).
 (c)  bytes of the stored `state` column (spec-less) at several points of a case beside
@@ -61,9 +62,11 @@ from bench.common import (  # noqa: E402
     HALL,
     ITEM,
     BenchError,
+    Gunicorn,
     PgDatabase,
     Server,
     add_smoke,
+    dispose,
     engine_of,
     exit_on_signals,
     id_card,
@@ -481,12 +484,18 @@ def run_http(terminals: list, backend: str, path: str, cases: int, ids: IdNumber
     return result
 
 
-def run_backend(app, backend: str, paths: list, counts: dict, args, ids: IdNumbers, results: dict,
-                size_rows: list | None, plain_sizes: dict) -> list:
+def serve(app, url: str, instance: Path, how: str):
+    """gunicorn (2 workers x 4 threads, in processes of their own, as the README deploys it) or,
+    with --server werkzeug, werkzeug's threaded server in a thread of this process."""
+    return Gunicorn(app, url, instance) if how == "gunicorn" else Server(app)
+
+
+def run_backend(app, url: str, instance: Path, backend: str, paths: list, counts: dict, args, ids: IdNumbers,
+                results: dict, size_rows: list | None, plain_sizes: dict) -> list:
     """Serve `app`, run every path with 1 and with --clients terminals; returns stored averages."""
     client_counts = [1] + ([args.clients] if args.clients > 1 else [])
     codes = PickupCodes(app)
-    with Server(app) as server:
+    with serve(app, url, instance, args.server) as server:
         terminals = [Client(server.base, codes) for _ in range(max(client_counts))]  # logins are not timed
         try:
             warm_up(terminals, paths, args.warmup, ids)
@@ -498,8 +507,10 @@ def run_backend(app, backend: str, paths: list, counts: dict, args, ids: IdNumbe
                 terminal.close()
         if size_rows is not None:
             for p in paths:
-                size_rows.extend(probe_sizes(server, codes, p, ids, plain_sizes[p]))
-        return stored_averages(app, backend)
+                size_rows.extend(probe_sizes(app, server.base, codes, p, ids, plain_sizes[p]))
+    averages = stored_averages(app, backend)
+    dispose(app)
+    return averages
 
 
 # --- (c) state sizes -------------------------------------------------------------------------
@@ -517,12 +528,12 @@ class SizeRow:
     plain_full: int | None  # (a)'s own full serialization at the same point
 
 
-def probe_sizes(server: Server, codes: PickupCodes, path: str, ids: IdNumbers, plain_sizes: dict) -> list[SizeRow]:
+def probe_sizes(app, base: str, codes: PickupCodes, path: str, ids: IdNumbers, plain_sizes: dict) -> list[SizeRow]:
     """Drive one case through HTTP and weigh its stored state after every action."""
     from sqlalchemy import text
 
     engine = app_engine()
-    db = engine_of(server.app)
+    db = engine_of(app)
     steps, _ = PATHS[path]
     rows = []
 
@@ -540,7 +551,7 @@ def probe_sizes(server: Server, codes: PickupCodes, path: str, ids: IdNumbers, p
                             len(full.encode()), len(gzip.compress(state.encode())),
                             len(gzip.compress(full.encode())), plain_sizes.get(step.kind)))
 
-    terminal = Client(server.base, codes)
+    terminal = Client(base, codes)
     try:
         terminal.run_case(steps, ids, Result("probe", path, 1), on_step=weigh)
     finally:
@@ -660,6 +671,8 @@ def main(argv=None) -> int:
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
                         help="PostgreSQL server (admin database) to create the bench database on "
                              "(default $TEST_DATABASE_URL or postgresql://postgres@127.0.0.1:5432/postgres)")
+    parser.add_argument("--server", choices=("gunicorn", "werkzeug"), default="gunicorn",
+                        help="what serves (b): gunicorn as deployed (default) or werkzeug in this process")
     add_smoke(parser, ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in SMOKE.items()))
     args = parse(parser, argv, SMOKE)
     if args.correction_cases is None:
@@ -680,8 +693,10 @@ def main(argv=None) -> int:
           + f"OneWindow engine overhead — SpiffWorkflow {version('SpiffWorkflow')}, Python "
           f"{sys.version.split()[0]}, {os.cpu_count()} CPU(s); cases per mode: "
           + ", ".join(f"{p} {counts[p]}" for p in paths))
-    print("HTTP: werkzeug threaded server in this process, clients = threads with one requests.Session "
-          "each (client and server share the GIL)")
+    print("HTTP: " + ("gunicorn, 2 workers x 4 threads in processes of their own (as the README deploys it)"
+                      if args.server == "gunicorn" else
+                      "werkzeug threaded server in this process (client and server share the GIL)")
+          + "; clients = threads of this process with one requests.Session each")
     t_start = time.perf_counter()
 
     # (a) first: OneWindow's engine module patches SpiffWorkflow's timer clock when imported.
@@ -698,14 +713,16 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="onewindow-bench-") as tmp:
         for backend in backends:
             if backend == "sqlite":
-                app = make_app(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "instance-sqlite")
-                averages += run_backend(app, "SQLite", paths, counts, args, ids, results, size_rows, plain_sizes)
+                url, instance = f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "instance-sqlite"
+                averages += run_backend(make_app(url, instance), url, instance, "SQLite", paths, counts, args, ids,
+                                        results, size_rows, plain_sizes)
             else:
                 with PgDatabase(args.pg_url) as pg:
                     print(f"PostgreSQL: created database {pg.name} (dropped at the end)")
-                    app = make_app(pg.url, Path(tmp) / "instance-pg")
-                    averages += run_backend(app, "PostgreSQL", paths, counts, args, ids, results,
-                                            None if "sqlite" in backends else size_rows, plain_sizes)
+                    instance = Path(tmp) / "instance-pg"
+                    averages += run_backend(make_app(pg.url, instance), pg.url, instance, "PostgreSQL", paths,
+                                            counts, args, ids, results, None if "sqlite" in backends else size_rows,
+                                            plain_sizes)
                 print(f"PostgreSQL: dropped database {pg.name}")
 
     failures = []

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload, undefer
 
 from app import clock, engine, reference
@@ -144,11 +144,16 @@ def attach_reference(session: Session, case: Case) -> None:
     """Put the case's hall, item, guide version (with its materials) and process version into
     the session from the worker's cache, so `case.guide` and the rest need no SQL."""
     reference.entity(session, ProcessDefinition, case.definition_id)
-    reference.entity(session, GuideVersion, case.guide_version_id, selectinload(GuideVersion.materials),
-                     joinedload(GuideVersion.item).selectinload(ServiceItem.halls), shape="for a step")
+    guide_for_step(session, case.guide_version_id)
     reference.entity(session, Hall, case.hall_id)
     if case.proxy_hall_id is not None:
         reference.entity(session, Hall, case.proxy_hall_id)
+
+
+def guide_for_step(session: Session, guide_id: int) -> GuideVersion | None:
+    """A guide version with its materials, its item and the item's halls, from the worker's cache."""
+    return reference.entity(session, GuideVersion, guide_id, selectinload(GuideVersion.materials),
+                            joinedload(GuideVersion.item).selectinload(ServiceItem.halls), shape="for a step")
 
 
 def load_open_tasks(session: Session, case_id: int) -> dict[str, Task]:
@@ -212,3 +217,22 @@ def close_step(step: Step, actor: str) -> None:
     step.case.state = step.instance.dump(step.settings.scripts.state_bytes)  # over it the step fails
     step.case.updated_at = clock.now()
     step.case.revision = (step.case.revision or 0) + 1
+    still_open = sorted((t for t in step.open_tasks.values() if t.state == OPEN), key=lambda t: t.created_at)
+    step.session.info.setdefault(_OPEN_AFTER_STEP, {})[step.case.id] = (step.case.revision, still_open)
+
+
+# The open tasks a step leaves, by case, for the answer to the action: the rows were read under the
+# case lock and written by the step, so presenting them needs no query after the commit. Valid for
+# the revision the step stored; a rollback forgets them all.
+_OPEN_AFTER_STEP = "open_tasks_after_step"
+
+
+def open_tasks_after_step(session: Session, case: Case) -> list[Task] | None:
+    """The case's open tasks as this session's last step on it left them (None: not known here)."""
+    revision, rows = session.info.get(_OPEN_AFTER_STEP, {}).get(case.id, (None, None))
+    return rows if revision is not None and revision == case.revision else None
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_open_tasks(session: Session) -> None:
+    session.info.pop(_OPEN_AFTER_STEP, None)

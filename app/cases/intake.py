@@ -6,13 +6,14 @@ materials of the case's own guide version, never for one the government obtains 
 and tolerance acceptance may defer only materials the guide marks tolerable.
 """
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from app import reference
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
-from app.catalog import guides
-from app.catalog.models import GuideVersion, ServiceItem
+from app.cases import cycle
+from app.catalog.models import PUBLISHED, GuideVersion, ServiceItem
 from app.errors import PermissionDenied, ValidationFailed
 
 
@@ -28,17 +29,31 @@ def handling_halls(session: Session, item: ServiceItem) -> list[Hall]:
     return sorted((h for h in halls if h.level in rank and _offers(item, h)), key=lambda h: (rank[h.level], h.code))
 
 
+def _by_code(session: Session, model, code: str, *options, shape: str = ""):
+    """The hall or item with this code, from the worker's cache (None if there is none)."""
+    ident = reference.cached(session, (model.__name__, "code", code),
+                             lambda s: s.scalar(select(model.id).where(model.code == code)))
+    return None if ident is None else reference.entity(session, model, ident, *options, shape=shape)
+
+
+def _published_guide(session: Session, item: ServiceItem) -> GuideVersion | None:
+    ident = reference.cached(session, ("published guide", item.id), lambda s: s.scalar(
+        select(GuideVersion.id).where(GuideVersion.item_id == item.id, GuideVersion.status == PUBLISHED)))
+    return None if ident is None else cycle.guide_for_step(session, ident)
+
+
 def receiving(session: Session, principal: Principal, hall_code: str, item_code: str):
-    """(handling hall, proxy station or None, item, published guide) for a new application."""
-    hall = session.scalar(select(Hall).where(Hall.code == hall_code))
+    """(handling hall, proxy station or None, item, published guide) for a new application; the
+    catalogue is read from the worker's cache (app.reference)."""
+    hall = _by_code(session, Hall, hall_code)
     if hall is None:
         raise ValidationFailed(f"大厅 {hall_code} 不存在", {"hall": [f"大厅 {hall_code} 不存在"]})
     if not principal.may(hall.id, *R.INTAKE_ROLES):
         raise PermissionDenied(f"您不是“{hall.name}”的受理人员，不能在该大厅收件")
-    item = session.scalar(select(ServiceItem).where(ServiceItem.code == item_code))
+    item = _by_code(session, ServiceItem, item_code, selectinload(ServiceItem.halls), shape="with halls")
     if item is None:
         raise ValidationFailed(f"事项 {item_code} 不在事项目录中", {"item_code": [f"事项 {item_code} 不在事项目录中"]})
-    guide = guides.published_of(session, item)
+    guide = _published_guide(session, item)
     if guide is None:
         raise ValidationFailed(f"事项“{item.name}”尚未发布办事指南，不能受理",
                                {"item_code": ["事项尚未发布办事指南（第五条：只办理目录内已公布的事项）"]})

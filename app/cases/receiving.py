@@ -52,7 +52,7 @@ def open_case(session: Session, opening: Opening, *, details: dict, channel: str
     """Create the case and take its first engine step, inside the caller's unit of work.
     `attach` adds rows that need the case's id (uploaded materials) before the step runs."""
     hall, proxy_hall, item, guide = opening.hall, opening.proxy_hall, opening.item, opening.guide
-    definition = processes.latest_version(session, guide.process_key) if guide.process_key is not None else None
+    definition = processes.latest_for_cases(session, guide.process_key) if guide.process_key is not None else None
     if definition is None:
         raise ValidationFailed(f"事项“{item.name}”的流程 {guide.process_key} 尚未部署",
                                {"item_code": [f"流程 {guide.process_key} 尚未部署"]})

@@ -33,7 +33,7 @@ SUPPLEMENT_MESSAGE = "supplement"
 
 def start_case(session: Session, principal: Principal, payload: dict, runtime: CaseRuntime) -> Case:
     """Receive an application at a window (收件) and start its process."""
-    with unit_of_work(session):
+    with unit_of_work(session, keep_loaded=True):  # the answer presents what the step wrote
         hall, proxy_hall, item, guide = intake.receiving(session, principal, payload["hall"], payload["item_code"])
         materials = intake.check_materials(guide, payload.get("materials", []), "materials")
         details = parties.validate_applicant(payload.get("applicant") or {})
@@ -173,6 +173,12 @@ def visible_case(session: Session, principal: Principal, case_id: int) -> Case:
     if case is None or not can_view(principal, case):
         raise NotFound(f"办件 {case_id} 不存在")
     return case
+
+
+def current_open_tasks(session: Session, case: Case) -> list[Task]:
+    """The case's open tasks, oldest first: those a step of this session just left (no query), or read."""
+    left = cycle.open_tasks_after_step(session, case)
+    return left if left is not None else open_tasks(session, case.id)
 
 
 def open_tasks(session: Session, case_id: int) -> list[Task]:

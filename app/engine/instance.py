@@ -126,6 +126,9 @@ def _event_definitions(task):
     return [definition] if definition is not None else []
 
 
+_FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
+
+
 class ProcessInstance:
     def __init__(self, definition: LoadedDefinition, workflow: BpmnWorkflow):
         self.definition = definition
@@ -134,6 +137,10 @@ class ProcessInstance:
         # fires only in refresh_timers (which do_engine_steps also calls), so we watch it there;
         # a waiting timer that vanishes otherwise was cancelled (its task completed, its case moved on).
         self.fired: set[str] = set()
+        # Tasks that were finished when the instance was read: their data came from the stored JSON
+        # and no script of this step can reach it, so the size check before saving skips them
+        # (the saved text's own length still counts all of it).
+        self._settled: set = set()
         original = workflow.refresh_timers
 
         def watched_refresh():
@@ -159,7 +166,9 @@ class ProcessInstance:
     def load(cls, definition: LoadedDefinition, state: str) -> "ProcessInstance":
         workflow = serializer.loads(state, definition.spec, definition.subprocess_specs,
                                     _script_engine)
-        return cls(definition, workflow)
+        instance = cls(definition, workflow)
+        instance._settled = {t for t in instance._all_tasks() if t.state & _FINISHED}
+        return instance
 
     def dump(self, max_bytes: int | None = None) -> str:
         """The instance as stored (JSON without its spec). Over `max_bytes` (the limits in force
@@ -192,6 +201,8 @@ class ProcessInstance:
         sizes: dict = {}
         total = 0
         for task in self._all_tasks():
+            if task in self._settled and task.state & _FINISHED:
+                continue
             sizes[task] = scripting.measure(task.data, limit)
             total += sizes[task]
             if total > limit:

@@ -7,7 +7,7 @@ from app.calendar import service as calendar
 from app.calendar.days import HolidayData
 from app.cases import history, running
 from app.cases.models import STATUS_LABELS, Case
-from app.cases.service import open_tasks
+from app.cases.service import current_open_tasks
 from app.cases.tasks import Task
 from app.cases.warnings import assess, current_deadline
 from app.http.runtime import settings
@@ -77,7 +77,7 @@ def present_case(case: Case, session: Session | None = None, detail: bool = Fals
         out["deadline"] = current_deadline(case, calendar.current(session), settings().warnings)
     if detail and session is not None:
         data = calendar.current(session)
-        out["open_tasks"] = [present_task(t, data) for t in open_tasks(session, case.id)]
+        out["open_tasks"] = [present_task(t, data) for t in current_open_tasks(session, case)]
         out["active_elements"] = case.active_elements
         if history_too is not False:
             chain = history.events(session, case.id, limit=history_limit + 1, before=history_before)

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from app import clock, engine
+from app import clock, engine, reference
 from app.auth import roles as R
 from app.database import unit_of_work
 from app.engine.checks import FORM_KEY
@@ -146,6 +146,14 @@ def _lock_key(session: Session, key: str) -> None:
 def latest_version(session: Session, key: str) -> ProcessDefinition | None:
     return session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
                           .order_by(ProcessDefinition.version.desc()).limit(1))
+
+
+def latest_for_cases(session: Session, key: str) -> ProcessDefinition | None:
+    """The version new cases start on, from the worker's cache (app.reference)."""
+    ident = reference.cached(session, ("latest version", key), lambda s: s.scalar(
+        select(ProcessDefinition.id).where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc()).limit(1)))
+    return None if ident is None else reference.entity(session, ProcessDefinition, ident)
 
 
 def get_version(session: Session, key: str, version: int) -> ProcessDefinition:

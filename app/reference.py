@@ -57,10 +57,13 @@ def end_request(session: Session) -> None:
 def revision(session: Session) -> int:
     """The counter, read at most once per request (per transaction outside requests)."""
     value = session.info.get(_REVISION)
-    if value is None:
-        value = session.scalar(select(ReferenceRevision.revision).where(ReferenceRevision.id == 1)) or 0
+    if value is None:  # on the connection, without the ORM: every request reads it
+        value = session.connection().execute(_READ_REVISION).scalar() or 0
         session.info[_REVISION] = value
     return value
+
+
+_READ_REVISION = select(ReferenceRevision.revision).where(ReferenceRevision.id == 1)
 
 
 def _database(session: Session) -> str:

@@ -14,14 +14,20 @@ class Principal:
 
     @classmethod
     def of(cls, user) -> "Principal":
+        return cls.of_grants(user.id, user.username, user.display_name,
+                             ((grant.role, grant.hall_id) for grant in user.roles))
+
+    @classmethod
+    def of_grants(cls, user_id: int, username: str, display_name: str, grants) -> "Principal":
+        """From the user's (role, hall id or None) grants."""
         global_roles: set[str] = set()
         hall_roles: dict[str, set[int]] = {}
-        for grant in user.roles:
-            if grant.hall_id is None:
-                global_roles.add(grant.role)
+        for role, hall_id in grants:
+            if hall_id is None:
+                global_roles.add(role)
             else:
-                hall_roles.setdefault(grant.role, set()).add(grant.hall_id)
-        return cls(user.id, user.username, user.display_name, frozenset(global_roles),
+                hall_roles.setdefault(role, set()).add(hall_id)
+        return cls(user_id, username, display_name, frozenset(global_roles),
                    {role: frozenset(ids) for role, ids in hall_roles.items()})
 
     @property

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import event, select
+from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload, undefer
 
 from app import clock, engine, reference
@@ -102,42 +102,58 @@ class Step:
             if not (self.had_timers or self.instance.pending_timer_ids()):
                 self._jobs = {}
             else:
-                self._jobs = {j.engine_task_id: j for j in self.session.scalars(
-                    select(J.Job).where(J.Job.case_id == self.case.id,
-                                        J.Job.state.in_((J.PENDING, J.FAILED, J.SUSPENDED)))
-                    .execution_options(populate_existing=True))}
+                self._jobs = {j.engine_task_id: j for j in self.session.scalars(_LIVE_JOBS, {"case_id": self.case.id})}
         return self._jobs
 
 
-def _locking(session: Session, stmt):
+# The statements every step runs, built once: building a select with its options costs about as
+# much as running it.
+_LIVE_JOBS = (select(J.Job).where(J.Job.case_id == bindparam("case_id"),
+                                  J.Job.state.in_((J.PENDING, J.FAILED, J.SUSPENDED)))
+              .execution_options(populate_existing=True))
+_OPEN_TASKS = (select(Task).where(Task.case_id == bindparam("case_id"), Task.state == OPEN)
+               .options(lazyload("*")).execution_options(populate_existing=True))
+
+
+def _case_lock(owner) -> dict[bool, Select]:
+    """Reading the case whose id `owner` gives, for a step: {row lock or not: statement}."""
+    stmt = (select(Case).where(Case.id == owner).options(lazyload("*"), undefer(Case.state))
+            .execution_options(populate_existing=True))
+    return {False: stmt, True: stmt.with_for_update(of=Case)}
+
+
+_LOCK_CASE = {
+    "case": _case_lock(bindparam("ident")),
+    "task": _case_lock(select(Task.case_id).where(Task.id == bindparam("ident")).scalar_subquery()),
+    "job": _case_lock(select(J.Job.case_id).where(J.Job.id == bindparam("ident")).scalar_subquery()),
+}
+
+
+def _locked_case(session: Session, by: str, ident) -> Case | None:
+    """The case (by its id, or that of its task or job) read and locked in one statement (SQLite
+    serializes writers by BEGIN IMMEDIATE instead), with its reference data from the cache."""
     reference.revision(session)  # read once per request, before the lock (it is not the step's)
-    stmt = stmt.options(lazyload("*"), undefer(Case.state)).execution_options(populate_existing=True)
-    return stmt.with_for_update(of=Case) if session.get_bind().dialect.name != "sqlite" else stmt
-
-
-def lock_case(session: Session, case_id: int) -> Case:
-    case = session.scalar(_locking(session, select(Case).where(Case.id == case_id)))
-    if case is None:
-        raise NotFound(f"办件 {case_id} 不存在")
-    attach_reference(session, case)
-    return case
-
-
-def _lock_case_owning(session: Session, owner) -> Case | None:
-    """The case whose id the scalar subquery `owner` gives, locked, in one statement."""
-    case = session.scalar(_locking(session, select(Case).where(Case.id == owner.scalar_subquery())))
+    stmt = _LOCK_CASE[by][session.get_bind().dialect.name != "sqlite"]
+    case = session.scalar(stmt, {"ident": ident})
     if case is not None:
         attach_reference(session, case)
     return case
 
 
+def lock_case(session: Session, case_id: int) -> Case:
+    case = _locked_case(session, "case", case_id)
+    if case is None:
+        raise NotFound(f"办件 {case_id} 不存在")
+    return case
+
+
 def lock_case_of_task(session: Session, task_id: str) -> Case | None:
     """The case of a task, locked, in one statement (None if no such task)."""
-    return _lock_case_owning(session, select(Task.case_id).where(Task.id == task_id))
+    return _locked_case(session, "task", task_id)
 
 
 def lock_case_of_job(session: Session, job_id: int) -> Case | None:
-    return _lock_case_owning(session, select(J.Job.case_id).where(J.Job.id == job_id))
+    return _locked_case(session, "job", job_id)
 
 
 def attach_reference(session: Session, case: Case) -> None:
@@ -158,8 +174,7 @@ def guide_for_step(session: Session, guide_id: int) -> GuideVersion | None:
 
 def load_open_tasks(session: Session, case_id: int) -> dict[str, Task]:
     """The case's open tasks as they are now (read under the case lock)."""
-    rows = session.scalars(select(Task).where(Task.case_id == case_id, Task.state == OPEN)
-                           .options(lazyload("*")).execution_options(populate_existing=True))
+    rows = session.scalars(_OPEN_TASKS, {"case_id": case_id})
     return {t.id: t for t in rows}
 
 

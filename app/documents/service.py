@@ -11,10 +11,11 @@ document shows as 生成中.
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 
-from sqlalchemy import select, true
+from sqlalchemy import bindparam, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, lazyload
@@ -106,14 +107,31 @@ def compose(case: C.Case, kind: str, clerk: str, answers: dict, base_url: str) -
     return letterhead, body, data
 
 
+def _next_numbers(dialect) -> Callable:
+    def statement(rows):
+        return ((pg_insert if dialect == "postgresql" else sqlite_insert)(DocumentSequence).values(rows)
+                .on_conflict_do_update(index_elements=["prefix", "year"], set_={"last": DocumentSequence.last + 1})
+                .returning(DocumentSequence.prefix, DocumentSequence.year, DocumentSequence.last))
+    return statement
+
+
+_NEXT_NUMBERS = {dialect: _next_numbers(dialect) for dialect in ("postgresql", "sqlite")}
+# One document a step is the rule: its statement is built once (building it costs what running it does).
+_NEXT_NUMBER = {dialect: make({"prefix": bindparam("prefix"), "year": bindparam("year"), "last": 1})
+                for dialect, make in _NEXT_NUMBERS.items()}
+
+
 def _numbers(session: Session, keys: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
     """The next number of each (kind prefix, year), gapless, in one statement: the sequence rows
     stay locked until the issuing step commits (a rolled-back step gives its numbers back)."""
-    upsert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(DocumentSequence)
-    stmt = (upsert.values([{"prefix": p, "year": y, "last": 1} for p, y in keys])
-            .on_conflict_do_update(index_elements=["prefix", "year"], set_={"last": DocumentSequence.last + 1})
-            .returning(DocumentSequence.prefix, DocumentSequence.year, DocumentSequence.last))
-    return {(row.prefix, row.year): int(row.last) for row in session.connection().execute(stmt)}
+    dialect = session.get_bind().dialect.name
+    if len(keys) == 1:
+        (prefix, year), = keys
+        rows = session.connection().execute(_NEXT_NUMBER[dialect], {"prefix": prefix, "year": year})
+    else:
+        rows = session.connection().execute(_NEXT_NUMBERS[dialect]([{"prefix": p, "year": y, "last": 1}
+                                                                     for p, y in keys]))
+    return {(row.prefix, row.year): int(row.last) for row in rows}
 
 
 def issue(step, kinds: list[str], actor: str, office: str) -> list[Document]:

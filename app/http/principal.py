@@ -17,15 +17,16 @@ def session_principal() -> Principal | None:
     if not ident:
         return None
     now = int(clock.now().timestamp())
-    user = auth.user_by_id(db_session(), ident.get("id"))
+    user_id = ident.get("id")
+    found = auth.principal_by_id(db_session(), user_id, ident.get("v")) if isinstance(user_id, int) else None
     stale = (now - int(ident.get("at", 0)) > settings().token_max_age
              or now - int(ident.get("seen", 0)) > settings().staff_idle_seconds)
-    if user is None or not user.active or user.token_version != ident.get("v") or stale:
+    if found is None or stale:
         session.pop("staff", None)
         return None
     if now - int(ident.get("seen", 0)) > 60:  # refresh the idle clock, at most once a minute
         session["staff"] = {**ident, "seen": now}
-    return Principal.of(user)
+    return found
 
 
 def remember(user: User) -> None:

@@ -71,5 +71,8 @@ class UserRole(Base):
     hall: Mapped[Hall | None] = relationship(lazy="joined")
 
 
-# reference data: workers cache it until one of these tables changes (app.reference)
-reference.track(Hall)
+# reference data: workers cache it until one of these tables changes (app.reference). Accounts and
+# grants are read by every API call (who is calling, in which halls) and change rarely: a change
+# (a role, a deactivation, a sign-out everywhere, a lockout) moves the counter, so the next
+# request of every worker reads them again.
+reference.track(Hall, User, UserRole)

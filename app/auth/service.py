@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app import clock
+from app import clock, reference
 from app.addresses import client_bucket
 from app.auth import roles as R
 from app.auth.models import Hall, LoginFailure, User, UserRole
@@ -77,7 +77,8 @@ def authenticate(session: Session, username: str, password: str, address: str | 
         _failed(session, username, bucket, now, user, rules)
     with unit_of_work(session):
         session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
-        user.locked_until = None
+        if user.locked_until is not None:  # a write to an account moves the reference counter
+            user.locked_until = None
     return user
 
 
@@ -141,8 +142,10 @@ _GRANTS = (select(User.id, User.username, User.display_name, User.active, User.t
 
 
 def principal_by_id(session: Session, user_id: int, token_version) -> Principal | None:
-    """The active user `user_id` as a Principal, if not signed out since `token_version`."""
-    rows = session.connection().execute(_GRANTS, {"user_id": user_id}).all()
+    """The active user `user_id` as a Principal, if not signed out since `token_version` (from the
+    worker's reference cache: the request's one read of the reference counter vouches for it)."""
+    rows = reference.cached(session, ("grants", user_id),
+                            lambda s: tuple(s.connection().execute(_GRANTS, {"user_id": user_id}).all()))
     if not rows or not rows[0].active or rows[0].token_version != token_version:
         return None
     first = rows[0]

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.cases.models import Case, CaseEvent
+from app.database import defer_insert
 
 GENESIS = "0" * 64
 
@@ -22,7 +23,7 @@ class EventLog:
     """Appends events to one case inside the current unit of work (the case row is locked, or
     a concurrent append fails on (case_id, seq) and the caller's unit of work answers 409).
     The chain's head lives on the case row, so appending costs no query; the events go out in
-    one INSERT when the unit of work flushes."""
+    one Core INSERT (executemany) right after the unit of work flushes the case row."""
 
     def __init__(self, session: Session, case: Case):
         self.session, self.case = session, case
@@ -40,16 +41,15 @@ class EventLog:
     def hash(self) -> str:
         return self.case.history_head or GENESIS
 
-    def append(self, kind: str, actor: str, message: str, data: dict | None = None) -> CaseEvent:
+    def append(self, kind: str, actor: str, message: str, data: dict | None = None) -> None:
         data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
         at = clock.now()
         seq, prev = self.seq + 1, self.hash
         digest = _digest(prev, self.case.id, seq, at, kind, actor, message, data)
-        event = CaseEvent(case_id=self.case.id, seq=seq, at=at, kind=kind, actor=actor,
-                          message=message, data=data, prev_hash=prev, hash=digest)
-        self.case.history_seq, self.case.history_head = seq, digest
-        self.session.add(event)
-        return event
+        self.case.history_seq, self.case.history_head = seq, digest  # dirties the case: a flush will come
+        defer_insert(self.session, CaseEvent, {"case_id": self.case.id, "seq": seq, "at": at, "kind": kind,
+                                               "actor": actor, "message": message, "data": data, "prev_hash": prev,
+                                               "hash": digest})
 
 
 def events(session: Session, case_id: int, newest_first: bool = True, limit: int | None = None,

@@ -116,14 +116,15 @@ class Case(Base):
     # per engine step (cycle.engine_step), however many flushes the step needs.
     __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
 
-    item = relationship("ServiceItem", lazy="joined")
-    guide = relationship("GuideVersion", lazy="select")
-    hall = relationship("Hall", lazy="joined", foreign_keys=[hall_id])
-    proxy_hall = relationship("Hall", lazy="select", foreign_keys=[proxy_hall_id])
-    proxy_by = relationship("User", lazy="select", foreign_keys=[proxy_by_id])
-    definition = relationship("ProcessDefinition", lazy="select")
-    tasks = relationship("Task", back_populates="case", lazy="select",
-                         order_by="Task.created_at")
+    # Read-only: rows are linked by their ids, never through these, so the unit of work has
+    # nothing to cascade or sort for them when a step flushes the case (~0.1 ms each).
+    item = relationship("ServiceItem", lazy="joined", viewonly=True)
+    guide = relationship("GuideVersion", lazy="select", viewonly=True)
+    hall = relationship("Hall", lazy="joined", foreign_keys=[hall_id], viewonly=True)
+    proxy_hall = relationship("Hall", lazy="select", foreign_keys=[proxy_hall_id], viewonly=True)
+    proxy_by = relationship("User", lazy="select", foreign_keys=[proxy_by_id], viewonly=True)
+    definition = relationship("ProcessDefinition", lazy="select", viewonly=True)
+    tasks = relationship("Task", back_populates="case", lazy="select", order_by="Task.created_at", viewonly=True)
 
     @property
     def closed(self) -> bool:

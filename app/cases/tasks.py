@@ -47,10 +47,11 @@ class Task(Base):
     # Art. 18: the applicant contact the step allows, as its BPMN declares (None: no contact).
     applicant_contact: Mapped[str | None] = mapped_column(String(32))
 
-    case = relationship("Case", back_populates="tasks", lazy="joined")
-    hall = relationship("Hall", lazy="joined")
-    assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
-    completed_by = relationship("User", foreign_keys=[completed_by_id], lazy="joined")
+    # Read-only, like Case's: a task is linked by its ids.
+    case = relationship("Case", back_populates="tasks", lazy="joined", viewonly=True)
+    hall = relationship("Hall", lazy="joined", viewonly=True)
+    assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined", viewonly=True)
+    completed_by = relationship("User", foreign_keys=[completed_by_id], lazy="joined", viewonly=True)
 
 
 @event.listens_for(Task.due_at, "set")

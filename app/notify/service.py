@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.cases import models as C
+from app.database import defer_insert
 from app.notify.channels import ChannelDown, Channels, Undeliverable
 from app.notify.models import FAILED, PENDING, SENT, Notification
 
@@ -49,24 +50,33 @@ def _messages(step) -> list[tuple[str, str, dict]]:
     return out
 
 
+def _outbox_rows(*, kind: str, text: str, phone: str | None, email: str | None, params: dict,
+                 case_id: int | None = None, complaint_id: int | None = None, subject: str | None = None) -> list[dict]:
+    """One outbox row per channel the person gave, due now."""
+    now = clock.now()
+    return [dict(case_id=case_id, complaint_id=complaint_id, kind=kind, channel=channel, recipient=recipient,
+                 template=kind, params=params, subject=subject or f"【鄠邑政务服务】{text[:60]}", body=text,
+                 state=PENDING, attempts=0, next_attempt_at=now, created_at=now)
+            for channel, recipient in (("sms", phone), ("email", email)) if recipient]
+
+
 def queue(session: Session, *, kind: str, text: str, phone: str | None, email: str | None, params: dict,
           case_id: int | None = None, complaint_id: int | None = None, subject: str | None = None) -> None:
     """One outbox row per channel the person gave, due now, in the caller's transaction."""
-    now = clock.now()
-    for channel, recipient in (("sms", phone), ("email", email)):
-        if recipient:
-            session.add(Notification(case_id=case_id, complaint_id=complaint_id, kind=kind, channel=channel,
-                                     recipient=recipient, template=kind, params=params,
-                                     subject=subject or f"【鄠邑政务服务】{text[:60]}", body=text, state=PENDING,
-                                     attempts=0, next_attempt_at=now, created_at=now))
+    for row in _outbox_rows(kind=kind, text=text, phone=phone, email=email, params=params, case_id=case_id,
+                            complaint_id=complaint_id, subject=subject):
+        session.add(Notification(**row))
 
 
 def after_step(step, actor: str) -> None:
-    """After-step hook: queue the step's messages to the applicant's phone and e-mail."""
+    """After-step hook: queue the step's messages to the applicant's phone and e-mail. The step
+    always writes its case row, so the rows go out with that flush, in bulk (app.database)."""
     case = step.case
     for kind, text, params in _messages(step):
-        queue(step.session, kind=kind, text=text, phone=(case.applicant or {}).get("phone"),
-              email=(case.applicant or {}).get("email"), params={"case_no": case.case_no, **params}, case_id=case.id)
+        for row in _outbox_rows(kind=kind, text=text, phone=(case.applicant or {}).get("phone"),
+                                email=(case.applicant or {}).get("email"), params={"case_no": case.case_no, **params},
+                                case_id=case.id):
+            defer_insert(step.session, Notification, row)
 
 
 def _claim_one(session: Session, down: set[str]) -> Notification | None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, lazyload
 from app import clock
 from app.cases import models as C
 from app.catalog.models import MATERIAL_TYPES
-from app.database import unit_of_work
+from app.database import defer_insert, unit_of_work
 from app.documents import keys, render, seal
 from app.documents.models import KINDS, Document, DocumentSequence
 from app.errors import DomainError, NotFound
@@ -134,9 +134,10 @@ def _numbers(session: Session, keys: list[tuple[str, int]]) -> dict[tuple[str, i
     return {(row.prefix, row.year): int(row.last) for row in rows}
 
 
-def issue(step, kinds: list[str], actor: str, office: str) -> list[Document]:
+def issue(step, kinds: list[str], actor: str, office: str) -> list[str]:
     """Decide documents inside the engine step: their numbers (one statement), wording and
-    moment. The documents job draws and seals them right after the commit."""
+    moment; returns their numbers. The rows go out with the step's flush, in bulk
+    (app.database.defer_insert); the documents job draws and seals them right after the commit."""
     case, session = step.case, step.session
     now = clock.now().astimezone(UTC).replace(microsecond=0)
     year = now.astimezone(clock.LOCAL_TZ).year
@@ -147,13 +148,13 @@ def issue(step, kinds: list[str], actor: str, office: str) -> list[Document]:
         letterhead, paragraphs, data = compose(case, kind, step.actor_name or actor, step.answers,
                                                step.settings.document_base_url)
         document_no = f"鄠政务{prefix}〔{year}〕{numbers[(prefix, year)]:06d}号"
-        document = Document(case_id=case.id, kind=kind, title=title, signer=office, issued_by=actor, data=data,
-                            document_no=document_no, verify_key=secrets.token_urlsafe(16)[:22], issued_at=now,
-                            content={"letterhead": letterhead, "paragraphs": paragraphs, "date_text": _day(now)})
-        session.add(document)
+        defer_insert(session, Document, {
+            "case_id": case.id, "kind": kind, "title": title, "signer": office, "issued_by": actor, "data": data,
+            "document_no": document_no, "verify_key": secrets.token_urlsafe(16)[:22], "issued_at": now,
+            "content": {"letterhead": letterhead, "paragraphs": paragraphs, "date_text": _day(now)}})
         step.log.append("document_issued", actor, f"出具{title}（{document_no}）",
                         {"document_no": document_no, "kind": kind})
-        issued.append(document)
+        issued.append(document_no)
     wakeup.announce(session, clock.now())  # the documents job draws them now
     return issued
 

@@ -29,7 +29,7 @@ def _env() -> dict:
 
 def test_every_bench_is_here():
     assert {"engine_overhead.py", "timers.py", "catalog.py", "pages.py", "appointments.py", "scale.py",
-            "throughput.py", "rounds.py"} <= set(BENCHES)
+            "throughput.py", "rounds.py", "instructions.py"} <= set(BENCHES)
 
 
 @pytest.mark.parametrize("script", BENCHES)

@@ -1,0 +1,126 @@
+"""CPU instructions an action costs in the app, counted by valgrind's callgrind: the same
+number on every run (within ~0.1 %), whatever else the VM is doing — unlike the timings of the
+other benches, which vary by ±20 % here. Use it to judge a change to the step's code path.
+
+    .venv/bin/python bench/instructions.py [--cases N] [--backend sqlite|postgresql] [--root DIR]
+
+The happy path of the standard flow (start → accept → approve → window_pickup) runs in-process
+through Flask's test client (the whole request cycle, no network), after --warmup untimed cases
+and a `gc.freeze()` as wsgi.py does; callgrind counts only the measured cases (instrumentation
+is switched on and off around them with `callgrind_control`). On PostgreSQL it counts this
+process only: the server's work and the round trips are not in the figure.
+
+--root DIR runs another checkout's app with this bench (e.g. `git worktree add /tmp/before
+<commit>`), so two versions are compared on the same inputs. --smoke: one case, one warm-up,
+SQLite (valgrind makes even that take ~40 s).
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE = {"cases": 1, "warmup": 1}
+ACTIONS_PER_CASE = 4
+
+
+def _parser() -> argparse.ArgumentParser:
+    from bench.common import add_smoke
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=10, help="measured cases (default 10)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed cases first (default 3)")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default=None)
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app is measured")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    add_smoke(parser, "1 case on SQLite")
+    return parser
+
+
+# --- the measured process (runs under valgrind) ---------------------------------------------
+
+def child(args) -> None:
+    sys.path.insert(0, str(args.root))  # the measured checkout's app (and this bench's helpers)
+    from bench.common import DEFAULT_PG_URL, HALL, ITEM, Api, PgDatabase, check, dispose, make_app, person, sql
+
+    tmp = Path(tempfile.mkdtemp(prefix="ow-instructions-"))
+    database = PgDatabase(args.pg_url or DEFAULT_PG_URL) if args.backend == "postgresql" else None
+    url = database.__enter__().url if database else f"sqlite:///{tmp}/bench.db"
+    app = make_app(url, tmp / "instance", MIGRATIONS_DIR=str(args.root / "migrations"))
+    try:
+        clerks = {name: Api(app, name) for name in ("frontdesk", "backoffice", "pickup")}
+        serial = iter(range(10**6))
+
+        def one_case() -> None:
+            body = {"item_code": ITEM, "channel": "window", "hall": HALL, "materials": ["SQS", "YYZZ", "FDDBR"],
+                    "applicant": person(next(serial))}
+            case = clerks["frontdesk"].post("/api/v1/cases", body, 201).get_json()
+            for user, task, data in (("frontdesk", "front_desk_acceptance", {"outcome": "accept", "missing_materials": []}),
+                                     ("backoffice", "back_office_review", {"decision": "approve"}),
+                                     ("pickup", "window_delivery", {"delivery_method": "window_pickup"})):
+                if task == "window_delivery":
+                    data = {**data, "pickup_code": sql(app, 'SELECT pickup_code FROM "case" WHERE id = :id',
+                                                       id=case["id"])[0][0]}
+                found = [t["id"] for t in case["open_tasks"] if t["name"] == task]
+                check(found, f"case {case['id']}: no open {task}")
+                case = clerks[user].post(f"/api/v1/tasks/{found[0]}/complete", {"data": data}).get_json()
+            check(case["status"] == "completed", f"case {case['id']} ended {case['status']}")
+
+        for _ in range(args.warmup):
+            one_case()
+        gc.collect()
+        gc.freeze()  # as wsgi.py does after loading the app
+        subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
+        for _ in range(args.cases):
+            one_case()
+        subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True)
+    finally:
+        dispose(app)
+        if database:
+            database.__exit__(None, None, None)
+
+
+# --- the driver -----------------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    from bench.common import BenchError, check, parse
+
+    args = parse(_parser(), argv, SMOKE)
+    if args.child:
+        child(args)
+        return 0
+    check(args.cases > 0, "--cases must be at least 1")
+    with tempfile.TemporaryDirectory() as out:
+        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}/callgrind.out",
+                   sys.executable, str(Path(__file__).resolve()), "--child", "--cases", str(args.cases),
+                   "--warmup", str(args.warmup), "--backend", args.backend, "--root", str(args.root.resolve())]
+        if args.pg_url:
+            command += ["--pg-url", args.pg_url]
+        try:
+            done = subprocess.run(command, cwd=args.root, capture_output=True, text=True, timeout=3600)
+        except FileNotFoundError:
+            raise BenchError("valgrind is not installed (apt-get install valgrind)") from None
+    counted = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or counted is None or int(counted.group(1)) == 0:
+        raise BenchError(f"the measured process failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n"
+                         f"{done.stderr[-5000:]}")
+    total, actions = int(counted.group(1)), args.cases * ACTIONS_PER_CASE
+    print(f"{args.root} on {args.backend}: {args.cases} happy cases ({actions} actions: start, accept, approve, "
+          f"window_pickup)")
+    print(f"instructions: {total:,} in all, {total // actions:,} per action")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    from bench.common import exit_on_signals, run
+
+    exit_on_signals()
+    run(main)

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, reference
 from app.appointments.reminders import remind_due
 from app.audit import checks
 from app.bootstrap import Runtime, runtime_of, scheduler_for
@@ -16,6 +16,7 @@ from app.calendar import service as calendar
 from app.cases import recompute
 from app.cases.firing import run_due
 from app.catalog import editing, guides, transfer
+from app.database import unit_of_work
 from app.demo.frontoffice import seed_front_office
 from app.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed
 from app.documents import keys
@@ -38,6 +39,7 @@ policies_cli = AppGroup("policies", help="Policy documents (art. 30).")
 appointments_cli = AppGroup("appointments", help="Appointments (art. 12).")
 files_cli = AppGroup("files", help="The file store.")
 audit_cli = AppGroup("audit", help="Consistency checks of the stored cases, timers, messages and files.")
+reference_cli = AppGroup("reference", help="The reference data every worker caches (halls, items, guides, accounts).")
 
 
 def _runtime() -> Runtime:
@@ -207,7 +209,17 @@ def audit_verify():
     click.echo(f"every history intact ({cases} cases verified)")
 
 
+@reference_cli.command("reload")
+def reference_reload():
+    """After a change made outside the app (SQL by hand, e.g. an account deactivated in an
+    emergency): every worker reads reference data and accounts again at its next request."""
+    session = _session()
+    with unit_of_work(session):
+        now = reference.invalidate(session)
+    click.echo(f"reference data revision {now}: every worker reloads at its next request")
+
+
 def register(app: Flask) -> None:
     for group in (seed_cli, scheduler_cli, timers_cli, calendar_cli, catalog_cli, notify_cli, seal_cli, policies_cli,
-                  appointments_cli, files_cli, audit_cli):
+                  appointments_cli, files_cli, audit_cli, reference_cli):
         app.cli.add_command(group)

@@ -11,7 +11,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import DateTime, Insert, MetaData, event, insert, inspect, select, text
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, lazyload
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, lazyload, scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
@@ -148,32 +148,43 @@ def unit_of_work(session: Session, keep_loaded: bool = False):
 
 
 # --- rows written in bulk with the flush -------------------------------------------------------
-# Append-only rows that nothing reads back in the same transaction (a case's history events) skip
-# the ORM's unit of work: the ORM costs ~0.2 ms a row to insert (identity, history, RETURNING of
-# the key), Core one executemany per table for all of them. They go out right after the session's
-# next flush — the one that writes the case row their appender dirtied — and are forgotten if the
-# transaction rolls back.
+# Append-only rows that nothing reads back in the same transaction (a case's history events, the
+# step's outbox messages and decided documents) skip the ORM's unit of work: the ORM costs ~0.2 ms
+# a row to insert (identity, history, RETURNING of the key), Core one executemany per table for
+# all of them. They go out right after the session's next flush (the one that writes the case row
+# their appender dirtied), at the latest at the commit. Each row belongs to the transaction or
+# savepoint it was deferred in: a rollback of that one (or of one it is inside) forgets it, and
+# the end of the outermost transaction forgets whatever is left.
 _DEFERRED = "deferred_rows"
-
-
 _INSERTS: dict[type, Insert] = {}  # one statement per model, built once
 
 
 def defer_insert(session: Session, model: type, row: dict) -> None:
     """Insert `row` (column values) into `model`'s table with the session's next flush (at the
-    latest, its commit)."""
-    session.info.setdefault(_DEFERRED, {}).setdefault(model, []).append(row)
+    latest, its commit). Not for tables whose writes must move the reference counter."""
+    if isinstance(session, scoped_session):  # the scheduler's and the pages' db.session
+        session = session()
+    owner = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(_DEFERRED, []).append([owner, model, row])
 
 
 def _write_deferred(session: Session) -> None:
     pending = session.info.pop(_DEFERRED, None)
-    if pending:
-        connection = session.connection()
-        for model, rows in pending.items():
-            statement = _INSERTS.get(model)
-            if statement is None:
-                statement = _INSERTS[model] = insert(model)
-            connection.execute(statement, rows)
+    if not pending:
+        return
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:  # inside a savepoint, write only its own rows: it may still roll back
+        session.info[_DEFERRED] = [entry for entry in pending if not _within(entry[0], savepoint)]
+        pending = [entry for entry in pending if _within(entry[0], savepoint)]
+    batches: dict[tuple, list[dict]] = {}  # rows of one model with the same columns, in order
+    for _, model, row in pending:
+        batches.setdefault((model, tuple(row)), []).append(row)
+    connection = session.connection()
+    for (model, _), rows in batches.items():
+        statement = _INSERTS.get(model)
+        if statement is None:
+            statement = _INSERTS[model] = insert(model)
+        connection.execute(statement, rows)
 
 
 @event.listens_for(Session, "after_flush")
@@ -183,14 +194,34 @@ def _after_flush(session: Session, flush_context) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    if session.info.get(_DEFERRED):  # nothing the ORM tracks changed: no flush will come
-        session.flush()
+    # the outermost commit only: a savepoint's release must not write (and risk) its parent's rows
+    if session.info.get(_DEFERRED) and not session.in_nested_transaction():
+        session.flush()  # nothing the ORM tracks may have changed: then no flush wrote them
         _write_deferred(session)
 
 
+def _within(owner, transaction) -> bool:
+    while owner is not None:
+        if owner is transaction:
+            return True
+        owner = owner.parent
+    return False
+
+
 @event.listens_for(Session, "after_rollback")
-def _forget_deferred(session: Session) -> None:
-    session.info.pop(_DEFERRED, None)
+def _forget_rolled_back(session: Session) -> None:
+    pending = session.info.get(_DEFERRED)
+    savepoint = session.get_nested_transaction()
+    if pending and savepoint is not None:  # a savepoint rolled back: its own rows only
+        session.info[_DEFERRED] = [entry for entry in pending if not _within(entry[0], savepoint)]
+    elif pending:
+        session.info.pop(_DEFERRED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_left(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed (so written) or rolled back: nothing is left to write
+        session.info.pop(_DEFERRED, None)
 
 
 def locked(session: Session, model: type[T], ident: object) -> T | None:

@@ -129,6 +129,18 @@ def _bump(session: Session) -> None:
     session.info.pop(_REVISION, None)
 
 
+def invalidate(session: Session) -> int:
+    """Move the counter on, in the caller's transaction: after a change made outside the app (SQL
+    by hand, a data migration), every worker reads reference data and accounts again at its next
+    request. Returns the new revision."""
+    session.connection().execute(_MOVE_ON)
+    _bump(session)
+    return revision(session)
+
+
+_MOVE_ON = update(ReferenceRevision).where(ReferenceRevision.id == 1).values(revision=ReferenceRevision.revision + 1)
+
+
 _TOUCHED = "reference_touched"
 
 
@@ -147,8 +159,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
 def _after_flush(session: Session, flush_context) -> None:
     touched = session.info.pop(_TOUCHED, False)
     if touched and not session.info.get(_CHANGED):
-        session.connection().execute(update(ReferenceRevision).where(ReferenceRevision.id == 1)
-                                     .values(revision=ReferenceRevision.revision + 1))
+        session.connection().execute(_MOVE_ON)
         _bump(session)
 
 
@@ -159,8 +170,7 @@ def _bulk_writes(state) -> None:
         return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in _TRACKED:
-        state.session.connection().execute(update(ReferenceRevision).where(ReferenceRevision.id == 1)
-                                           .values(revision=ReferenceRevision.revision + 1))
+        state.session.connection().execute(_MOVE_ON)
         _bump(state.session)
 
 

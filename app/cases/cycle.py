@@ -115,16 +115,21 @@ _OPEN_TASKS = (select(Task).where(Task.case_id == bindparam("case_id"), Task.sta
                .options(lazyload("*")).execution_options(populate_existing=True))
 
 
-def _case_lock(owner) -> dict[bool, Select]:
-    """Reading the case whose id `owner` gives, for a step: {row lock or not: statement}."""
-    stmt = (select(Case).where(Case.id == owner).options(lazyload("*"), undefer(Case.state))
-            .execution_options(populate_existing=True))
+def _case_lock(owner, with_open_tasks: bool = False) -> dict[bool, Select]:
+    """Reading the case whose id `owner` gives, for a step: {row lock or not: statement}; with its
+    open tasks joined in (one round trip; the lock is on the case row only)."""
+    stmt = select(Case).where(Case.id == owner).options(lazyload("*"), undefer(Case.state))
+    if with_open_tasks:
+        stmt = stmt.options(joinedload(Case.tasks.and_(Task.state == OPEN)).lazyload("*"))
+    stmt = stmt.execution_options(populate_existing=True)
     return {False: stmt, True: stmt.with_for_update(of=Case)}
 
 
+_BY_TASK = select(Task.case_id).where(Task.id == bindparam("ident")).scalar_subquery()
 _LOCK_CASE = {
     "case": _case_lock(bindparam("ident")),
-    "task": _case_lock(select(Task.case_id).where(Task.id == bindparam("ident")).scalar_subquery()),
+    "task": _case_lock(_BY_TASK),
+    "task+open": _case_lock(_BY_TASK, with_open_tasks=True),
     "job": _case_lock(select(J.Job.case_id).where(J.Job.id == bindparam("ident")).scalar_subquery()),
 }
 
@@ -134,7 +139,7 @@ def _locked_case(session: Session, by: str, ident) -> Case | None:
     serializes writers by BEGIN IMMEDIATE instead), with its reference data from the cache."""
     reference.revision(session)  # read once per request, before the lock (it is not the step's)
     stmt = _LOCK_CASE[by][session.get_bind().dialect.name != "sqlite"]
-    case = session.scalar(stmt, {"ident": ident})
+    case = session.execute(stmt, {"ident": ident}).unique().scalar_one_or_none()
     if case is not None:
         attach_reference(session, case)
     return case
@@ -147,9 +152,10 @@ def lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
-def lock_case_of_task(session: Session, task_id: str) -> Case | None:
-    """The case of a task, locked, in one statement (None if no such task)."""
-    return _locked_case(session, "task", task_id)
+def lock_case_of_task(session: Session, task_id: str) -> tuple[Case, dict[str, Task]] | None:
+    """The case of a task, locked, and its open tasks, in one statement (None if no such task)."""
+    case = _locked_case(session, "task+open", task_id)
+    return None if case is None else (case, {t.id: t for t in case.tasks})
 
 
 def lock_case_of_job(session: Session, job_id: int) -> Case | None:

@@ -124,6 +124,7 @@ class Case(Base):
     proxy_hall = relationship("Hall", lazy="select", foreign_keys=[proxy_hall_id], viewonly=True)
     proxy_by = relationship("User", lazy="select", foreign_keys=[proxy_by_id], viewonly=True)
     definition = relationship("ProcessDefinition", lazy="select", viewonly=True)
+    # A step's lock loads this with the case's OPEN tasks only (cycle._case_lock): nothing else reads it.
     tasks = relationship("Task", back_populates="case", lazy="select", order_by="Task.created_at", viewonly=True)
 
     @property

@@ -65,10 +65,10 @@ def complete_task(session: Session, principal: Principal, task_id: str, data, ru
                   expected_revision: int | None = None) -> Case:
     try:
         with unit_of_work(session, keep_loaded=True):
-            case = cycle.lock_case_of_task(session, task_id)
-            if case is None:
+            locked = cycle.lock_case_of_task(session, task_id)
+            if locked is None:
                 raise NotFound(f"任务 {task_id} 不存在")
-            open_tasks = cycle.load_open_tasks(session, case.id)  # under the case lock
+            case, open_tasks = locked  # read under the case lock
             task = open_tasks.get(task_id) or _closed_task(session, task_id)
             require_worker(principal, task)
             if task.state != OPEN:

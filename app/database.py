@@ -174,8 +174,7 @@ def _write_deferred(session: Session) -> None:
         return
     savepoint = session.get_nested_transaction()
     if savepoint is not None:  # inside a savepoint, write only its own rows: it may still roll back
-        session.info[_DEFERRED] = [entry for entry in pending if not _within(entry[0], savepoint)]
-        pending = [entry for entry in pending if _within(entry[0], savepoint)]
+        pending, session.info[_DEFERRED] = _split(pending, savepoint)
     batches: dict[tuple, list[dict]] = {}  # rows of one model with the same columns, in order
     for _, model, row in pending:
         batches.setdefault((model, tuple(row)), []).append(row)
@@ -200,12 +199,17 @@ def _before_commit(session: Session) -> None:
         _write_deferred(session)
 
 
-def _within(owner, transaction) -> bool:
-    while owner is not None:
-        if owner is transaction:
-            return True
-        owner = owner.parent
-    return False
+def _split(pending: list, savepoint: SessionTransaction) -> tuple[list, list]:
+    """(the rows deferred in `savepoint` or a savepoint inside it, the others)."""
+    def within(owner) -> bool:
+        while owner is not None:
+            if owner is savepoint:
+                return True
+            owner = owner.parent
+        return False
+
+    inside = [entry for entry in pending if within(entry[0])]
+    return inside, [entry for entry in pending if not within(entry[0])]
 
 
 @event.listens_for(Session, "after_rollback")
@@ -213,7 +217,7 @@ def _forget_rolled_back(session: Session) -> None:
     pending = session.info.get(_DEFERRED)
     savepoint = session.get_nested_transaction()
     if pending and savepoint is not None:  # a savepoint rolled back: its own rows only
-        session.info[_DEFERRED] = [entry for entry in pending if not _within(entry[0], savepoint)]
+        session.info[_DEFERRED] = _split(pending, savepoint)[1]
     elif pending:
         session.info.pop(_DEFERRED, None)
 

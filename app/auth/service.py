@@ -127,8 +127,7 @@ def principal_from_token(session: Session, token: str, secret: str, max_age: int
         raise NotAuthenticated("令牌已过期，请重新登录") from None
     except BadSignature:
         raise NotAuthenticated("令牌无效") from None
-    user_id = payload.get("u")
-    found = principal_by_id(session, user_id, payload.get("v")) if isinstance(user_id, int) else None
+    found = principal_by_id(session, payload.get("u"), payload.get("v"))
     if found is None:
         raise NotAuthenticated("令牌已失效，请重新登录")
     return found
@@ -141,9 +140,12 @@ _GRANTS = (select(User.id, User.username, User.display_name, User.active, User.t
            .outerjoin(UserRole, UserRole.user_id == User.id).where(User.id == bindparam("user_id")))
 
 
-def principal_by_id(session: Session, user_id: int, token_version) -> Principal | None:
-    """The active user `user_id` as a Principal, if not signed out since `token_version` (from the
-    worker's reference cache: the request's one read of the reference counter vouches for it)."""
+def principal_by_id(session: Session, user_id: object, token_version) -> Principal | None:
+    """The active user `user_id` (as a signed token or session carries it) as a Principal, if not
+    signed out since `token_version` (from the worker's reference cache: the request's one read of
+    the reference counter vouches for it)."""
+    if not isinstance(user_id, int):
+        return None
     rows = reference.cached(session, ("grants", user_id),
                             lambda s: tuple(s.connection().execute(_GRANTS, {"user_id": user_id}).all()))
     if not rows or not rows[0].active or rows[0].token_version != token_version:

@@ -95,12 +95,11 @@ def loads(state: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
     serializer = _serializer()
     dct = json.loads(state)
     serializer.migrate(dct)
-    _local.ids = {}  # the task ids of this load (FastTaskConverter)
     try:
         return serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs,
                                            script_engine=script_engine)
     finally:
-        _local.ids = {}
+        _local.__dict__.pop("ids", None)  # the task ids of this load (FastTaskConverter)
 
 
 def dumps_with_spec(workflow: BpmnWorkflow) -> str:

@@ -17,8 +17,7 @@ def session_principal() -> Principal | None:
     if not ident:
         return None
     now = int(clock.now().timestamp())
-    user_id = ident.get("id")
-    found = auth.principal_by_id(db_session(), user_id, ident.get("v")) if isinstance(user_id, int) else None
+    found = auth.principal_by_id(db_session(), ident.get("id"), ident.get("v"))
     stale = (now - int(ident.get("at", 0)) > settings().token_max_age
              or now - int(ident.get("seen", 0)) > settings().staff_idle_seconds)
     if found is None or stale:

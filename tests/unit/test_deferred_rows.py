@@ -58,19 +58,13 @@ def test_rows_with_different_columns_keep_every_value(session):
     assert _stored(session) == [("a", None), ("b", "kept")]
 
 
-def test_a_rollback_forgets_them(session):
+@pytest.mark.parametrize(("begun", "end"), [(False, "rollback"), (True, "close")])
+def test_a_transaction_ended_without_commit_forgets_them(session, begun, end):
+    if begun:  # rows deferred in a transaction under way, or before any (the deferral begins one)
+        session.add(Anchor(name="z"))
+        session.flush()
     defer_insert(session, Row, {"text": "lost"})
-    session.rollback()
-    session.add(Anchor(name="y"))
-    session.commit()
-    assert _stored(session) == []
-
-
-def test_a_session_closed_without_commit_forgets_them(session):
-    session.add(Anchor(name="z"))
-    session.flush()
-    defer_insert(session, Row, {"text": "lost"})
-    session.close()
+    getattr(session, end)()  # a rollback, or a session closed without commit
     session.add(Anchor(name="w"))
     session.commit()
     assert _stored(session) == []

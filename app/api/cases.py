@@ -115,9 +115,10 @@ class Cases(MethodView):
     @blp.response(201, CaseOut)
     @blp.errors(403, 404, 409)
     def post(self, payload):
-        """Receive an application (收件) and start its process."""
+        """Receive an application (收件) and start its process. Answers like every action: the case
+        and its open tasks; the history is on `GET /cases/{id}`."""
         case = cases.start_case(db_session(), principal(), payload, runtime())
-        return present_case(case, db_session(), detail=True)
+        return present_case(case, db_session(), detail=True, history_too=False)
 
     @blp.arguments(CaseQuery, location="query")
     @blp.response(200, CasePage)

@@ -9,8 +9,8 @@ inside `unit_of_work`, which rolls everything back on any error; the in-memory w
 simply dropped. The step carries the installation's settings and hooks (below), so the
 features that plug into it need no globals.
 
-The statement budget (tests/concurrency/test_pg_step_budget.py): a step reads the locked case,
-its open tasks and — only when the case has timers — its jobs; reference data (hall, item,
+The statement budget (tests/concurrency/test_pg_step_budget.py): a step reads the locked case
+with its open tasks and live jobs in one statement; reference data (hall, item,
 guide, process version, calendar) comes from the worker's cache (app.reference) and resolves
 from the identity map; nothing autoflushes inside the step, so its rows go out together at
 the commit (one INSERT per table).
@@ -18,7 +18,7 @@ the commit (one INSERT per table).
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload, undefer
@@ -108,30 +108,40 @@ class Step:
 
 # The statements every step runs, built once: building a select with its options costs about as
 # much as running it.
-_LIVE_JOBS = (select(J.Job).where(J.Job.case_id == bindparam("case_id"),
-                                  J.Job.state.in_((J.PENDING, J.FAILED, J.SUSPENDED)))
+_LIVE = (J.PENDING, J.FAILED, J.SUSPENDED)
+_LIVE_JOBS = (select(J.Job).where(J.Job.case_id == bindparam("case_id"), J.Job.state.in_(_LIVE))
               .execution_options(populate_existing=True))
 _OPEN_TASKS = (select(Task).where(Task.case_id == bindparam("case_id"), Task.state == OPEN)
                .options(lazyload("*")).execution_options(populate_existing=True))
 
 
-def _case_lock(owner, with_open_tasks: bool = False) -> dict[bool, Select]:
-    """Reading the case whose id `owner` gives, for a step: {row lock or not: statement}; with its
-    open tasks joined in (one round trip; the lock is on the case row only)."""
+def _case_lock(owner, for_step: bool = False) -> dict[bool, Select]:
+    """Reading the case whose id `owner` gives: {row lock or not: statement}; for a step, with its
+    open tasks and live jobs joined in (one round trip; the lock is on the case row only)."""
     stmt = select(Case).where(Case.id == owner).options(lazyload("*"), undefer(Case.state))
-    if with_open_tasks:
-        stmt = stmt.options(joinedload(Case.tasks.and_(Task.state == OPEN)).lazyload("*"))
+    if for_step:
+        stmt = stmt.options(joinedload(Case.tasks.and_(Task.state == OPEN)).lazyload("*"),
+                            joinedload(Case.jobs.and_(J.Job.state.in_(_LIVE))).lazyload("*"))
     stmt = stmt.execution_options(populate_existing=True)
     return {False: stmt, True: stmt.with_for_update(of=Case)}
 
 
 _BY_TASK = select(Task.case_id).where(Task.id == bindparam("ident")).scalar_subquery()
+_BY_JOB = select(J.Job.case_id).where(J.Job.id == bindparam("ident")).scalar_subquery()
 _LOCK_CASE = {
     "case": _case_lock(bindparam("ident")),
-    "task": _case_lock(_BY_TASK),
-    "task+open": _case_lock(_BY_TASK, with_open_tasks=True),
-    "job": _case_lock(select(J.Job.case_id).where(J.Job.id == bindparam("ident")).scalar_subquery()),
+    "case+step": _case_lock(bindparam("ident"), for_step=True),
+    "task+step": _case_lock(_BY_TASK, for_step=True),
+    "job+step": _case_lock(_BY_JOB, for_step=True),
 }
+
+
+class Locked(NamedTuple):
+    """A case locked for a step, with the rows the step syncs, read under that lock."""
+
+    case: Case
+    open_tasks: dict[str, Task]
+    jobs: dict[str, J.Job]  # live jobs by engine task id
 
 
 def _locked_case(session: Session, by: str, ident) -> Case | None:
@@ -145,6 +155,13 @@ def _locked_case(session: Session, by: str, ident) -> Case | None:
     return case
 
 
+def _locked_for_step(session: Session, by: str, ident) -> Locked | None:
+    case = _locked_case(session, by, ident)
+    if case is None:
+        return None
+    return Locked(case, {t.id: t for t in case.tasks}, {j.engine_task_id: j for j in case.jobs})
+
+
 def lock_case(session: Session, case_id: int) -> Case:
     case = _locked_case(session, "case", case_id)
     if case is None:
@@ -152,14 +169,20 @@ def lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
-def lock_case_of_task(session: Session, task_id: str) -> tuple[Case, dict[str, Task]] | None:
-    """The case of a task, locked, and its open tasks, in one statement (None if no such task)."""
-    case = _locked_case(session, "task+open", task_id)
-    return None if case is None else (case, {t.id: t for t in case.tasks})
+def lock_case_for_step(session: Session, case_id: int) -> Locked:
+    locked = _locked_for_step(session, "case+step", case_id)
+    if locked is None:
+        raise NotFound(f"办件 {case_id} 不存在")
+    return locked
 
 
-def lock_case_of_job(session: Session, job_id: int) -> Case | None:
-    return _locked_case(session, "job", job_id)
+def lock_case_of_task(session: Session, task_id: str) -> Locked | None:
+    """The case of a task, locked, with its open tasks and live jobs (None if no such task)."""
+    return _locked_for_step(session, "task+step", task_id)
+
+
+def lock_case_of_job(session: Session, job_id: int) -> Locked | None:
+    return _locked_for_step(session, "job+step", job_id)
 
 
 def attach_reference(session: Session, case: Case) -> None:
@@ -190,13 +213,16 @@ def working_calendar(session: Session, settings: Settings) -> WorkingCalendar:
 
 
 @contextmanager
-def engine_step(session: Session, case: Case | int, actor: str, runtime: CaseRuntime,
-                expected_revision: int | None = None, actor_name: str | None = None,
-                open_tasks: dict[str, Task] | None = None):
-    """`case`: its id, or the case already locked by one of the lock_case functions (with its
-    open tasks, if the caller read them under that lock)."""
-    if not isinstance(case, Case):
-        case = lock_case(session, case)
+def engine_step(session: Session, case: Case | Locked | int, actor: str, runtime: CaseRuntime,
+                expected_revision: int | None = None, actor_name: str | None = None):
+    """`case`: its id, the case already locked by `lock_case`, or what one of the other lock
+    functions read (the case with its open tasks and live jobs)."""
+    if isinstance(case, int):
+        case = lock_case_for_step(session, case)
+    open_tasks: dict[str, Task] | None = None
+    jobs: dict | None = None
+    if isinstance(case, Locked):
+        case, open_tasks, jobs = case
     if expected_revision is not None and case.revision != expected_revision:
         raise Conflict(f"办件已更新（当前版本 {case.revision}，请求基于 {expected_revision}），请刷新后重试",
                        revision=case.revision)
@@ -212,6 +238,7 @@ def engine_step(session: Session, case: Case | int, actor: str, runtime: CaseRun
         instance.fire_due_timers()
         step = Step(session, case, instance, EventLog(session, case), runtime.settings, runtime.hooks, working, records,
                     open_tasks=open_tasks, had_timers=had_timers, actor_name=actor_name)
+        step._jobs = jobs
         yield step
         if step.save:
             close_step(step, actor)

@@ -30,10 +30,10 @@ def fire(session: Session, job_id: int, worker: str, runtime: CaseRuntime) -> st
     done and writes a timer_fired event for each (cases.sync)."""
     try:
         with unit_of_work(session):
-            case = cycle.lock_case_of_job(session, job_id)
-            if case is None:
+            locked = cycle.lock_case_of_job(session, job_id)
+            if locked is None:
                 return CANCELLED
-            with cycle.engine_step(session, case, "timer", runtime) as step:  # fires what is due
+            with cycle.engine_step(session, locked, "timer", runtime) as step:  # fires what is due
                 # under the case lock: has a clerk's step moved the case on?
                 job = next((j for j in step.jobs().values() if j.id == job_id), None)
                 if job is None:  # done or cancelled meanwhile

@@ -126,6 +126,8 @@ class Case(Base):
     definition = relationship("ProcessDefinition", lazy="select", viewonly=True)
     # A step's lock loads this with the case's OPEN tasks only (cycle._case_lock): nothing else reads it.
     tasks = relationship("Task", back_populates="case", lazy="select", order_by="Task.created_at", viewonly=True)
+    # Likewise with its live jobs (pending, failed, suspended): the step syncs them with the engine.
+    jobs = relationship("Job", lazy="select", viewonly=True)
 
     @property
     def closed(self) -> bool:

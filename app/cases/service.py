@@ -68,14 +68,13 @@ def complete_task(session: Session, principal: Principal, task_id: str, data, ru
             locked = cycle.lock_case_of_task(session, task_id)
             if locked is None:
                 raise NotFound(f"任务 {task_id} 不存在")
-            case, open_tasks = locked  # read under the case lock
-            task = open_tasks.get(task_id) or _closed_task(session, task_id)
+            task = locked.open_tasks.get(task_id) or _closed_task(session, task_id)  # read under the case lock
             require_worker(principal, task)
             if task.state != OPEN:
                 who = task.completed_by.display_name if task.completed_by else "系统"
                 raise Conflict(f"任务“{task.title}”已由 {who} 办结，不能重复提交", task_state=task.state)
-            with cycle.engine_step(session, case, principal.username, runtime, expected_revision,
-                                   actor_name=principal.display_name, open_tasks=open_tasks) as step:
+            with cycle.engine_step(session, locked, principal.username, runtime, expected_revision,
+                                   actor_name=principal.display_name) as step:
                 _complete(principal, step, step.open_tasks.get(task_id), data)
     except RefusedInStep as refused:
         # The step is rolled back whole; what the refusal must record is written after it, on its own.
@@ -117,17 +116,18 @@ def deliver_supplement(session: Session, principal: Principal, case_id: int, mat
                        runtime: CaseRuntime, expected_revision: int | None = None) -> Case:
     """Record materials the applicant brought to the window (补正) and hand them to the flow."""
     with unit_of_work(session, keep_loaded=True):
-        case = cycle.lock_case(session, case_id)
-        if not principal.can_view_hall(case.hall_id):
+        locked = cycle.lock_case_for_step(session, case_id)
+        if not principal.can_view_hall(locked.case.hall_id):
             raise NotFound(f"办件 {case_id} 不存在")
-        if not principal.may(case.hall_id, *R.INTAKE_ROLES):
+        if not principal.may(locked.case.hall_id, *R.INTAKE_ROLES):
             raise PermissionDenied("只有本大厅的受理人员可以登记补正材料")
-        return supplement_step(session, case, principal.username, materials, note, runtime, expected_revision,
+        return supplement_step(session, locked, principal.username, materials, note, runtime, expected_revision,
                                actor_name=principal.display_name)
 
 
-def supplement_step(session: Session, case: Case | int, actor: str, materials, note: str | None, runtime: CaseRuntime,
-                    expected_revision: int | None = None, attach=None, actor_name: str | None = None) -> Case:
+def supplement_step(session: Session, case: Case | cycle.Locked | int, actor: str, materials, note: str | None,
+                    runtime: CaseRuntime, expected_revision: int | None = None, attach=None,
+                    actor_name: str | None = None) -> Case:
     """The supplement itself, inside the caller's unit of work: the same message whether it
     came to the window or online. `attach(case, codes)` stores uploaded files first."""
     with cycle.engine_step(session, case, actor, runtime, expected_revision, actor_name=actor_name) as step:

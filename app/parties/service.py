@@ -2,8 +2,8 @@
 import re
 import unicodedata
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -45,26 +45,31 @@ def validate_applicant(data: dict) -> dict:
 
 def find_or_create(session: Session, details: dict) -> Applicant:
     """The applicant with this id number, created on first application; contact details
-    are refreshed from the latest application."""
+    are refreshed from the latest application. One statement: two windows receiving the first
+    application of the same person at once meet in the upsert, not in a failed insert."""
     now = clock.now()
-    applicant = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"]))
-    if applicant is None:
-        try:
-            # Two windows may receive the first application of the same person at once: the
-            # loser of the insert race re-reads the winner's row instead of failing.
-            with session.begin_nested():
-                applicant = Applicant(created_at=now, **details, updated_at=now)
-                session.add(applicant)
-            return applicant
-        except IntegrityError:
-            applicant = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"]))
-            if applicant is None:  # not the race above: the insert failed for another reason
-                raise
-    if applicant.id_type != details["id_type"]:
+    dialect = session.get_bind().dialect.name
+    upsert = _UPSERTS.get(dialect)
+    if upsert is None:
+        upsert = _UPSERTS[dialect] = _upsert(postgresql.insert if dialect == "postgresql" else sqlite.insert)
+    applicant = session.scalar(upsert, {**details, "now": now}, execution_options={"populate_existing": True})
+    if applicant is None:  # on file with another id type: the upsert's condition kept it as it is
         raise ValidationFailed("证件类型与已登记的申请人不一致",
                                {"applicant.id_type": ["证件类型与该号码已登记的类型不一致"]})
-    applicant.name = details["name"]
-    applicant.phone = details["phone"] or applicant.phone
-    applicant.email = details["email"] or applicant.email
-    applicant.updated_at = now
     return applicant
+
+
+_UPSERTS: dict = {}  # by dialect, built once
+
+
+def _upsert(insert):
+    stmt = insert(Applicant).values(id_type=bindparam("id_type"), id_number=bindparam("id_number"),
+                                    name=bindparam("name"), phone=bindparam("phone"), email=bindparam("email"),
+                                    created_at=bindparam("now"), updated_at=bindparam("now"))
+    new = stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=[Applicant.id_number],
+        set_={"name": new.name, "phone": func.coalesce(new.phone, Applicant.phone),
+              "email": func.coalesce(new.email, Applicant.email), "updated_at": new.updated_at},
+        where=Applicant.id_type == new.id_type,
+    ).returning(Applicant)

@@ -62,3 +62,36 @@ def test_a_fullwidth_phone_signs_in_to_the_same_account(app, codes):
     signed_in = client.post("/api/v1/applicant/session", json={"phone": fullwidth, "code": codes.code_for(first.phone)})
     assert signed_in.status_code == 200, signed_in.get_json()
     assert signed_in.get_json()["account"] == first.get("/api/v1/applicant/me").get_json()
+
+
+def test_a_number_on_file_with_another_id_type_is_refused_and_left_as_it_is(app, as_user):
+    from app.extensions import db
+    from app.parties.models import Applicant as Party
+
+    with app.app_context():  # on file as a company (no real number passes both check digits: put it there)
+        db.session.add(Party(id_type="uscc", id_number=PERSON, name="某公司", phone="029-84810000",
+                             created_at=clock.now(), updated_at=clock.now()))
+        db.session.commit()
+    frontdesk = as_user("frontdesk")
+    refused = frontdesk.post("/api/v1/cases", json=application(applicant=_applicant(PERSON)))
+    assert refused.status_code == 422, refused.get_json()
+    assert "证件类型" in refused.get_json()["errors"]["applicant.id_type"][0]
+    with app.app_context():
+        kept = db.session.query(Party).filter_by(id_number=PERSON).one()
+        assert (kept.id_type, kept.name, kept.phone) == ("uscc", "某公司", "029-84810000")
+    again = frontdesk.post("/api/v1/cases", json=application(applicant={**_applicant(PERSON), "name": "王五二"}))
+    assert again.status_code == 422
+
+
+def test_a_later_application_refreshes_the_contact_details_it_gives(as_user):
+    frontdesk = as_user("frontdesk")
+    first = frontdesk.post("/api/v1/cases", json=application(applicant={**_applicant(PERSON), "email": "a@b.cn"}))
+    assert first.status_code == 201, first.get_json()
+    second = frontdesk.post("/api/v1/cases", json=application(applicant={"name": "王五（改名）", "id_type": "id_card",
+                                                                         "id_number": PERSON}))
+    assert second.status_code == 201, second.get_json()
+    found = frontdesk.get(f"/api/v1/applicants/{PERSON}").get_json()
+    person = found["applicant"]
+    assert person["name"] == "王五（改名）"  # the name as last given
+    assert (person["phone"], person["email"]) == ("13800000000", "a@b.cn")  # not given again: kept
+    assert len(found["cases"]) == 2

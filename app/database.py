@@ -3,16 +3,19 @@
 Models derive from `Base` (plain SQLAlchemy), so the domain core can be used with any
 SQLAlchemy session; Flask-SQLAlchemy is handed the same base in `extensions`.
 """
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import UTC
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import DateTime, Insert, MetaData, event, insert, inspect, select, text
-from sqlalchemy.engine import CursorResult, Engine, Result
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import DateTime, Executable, Insert, MetaData, event, insert, inspect, select, text
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, lazyload, scoped_session
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 from app.config import Config
@@ -73,7 +76,7 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     # Only SQLite needs this: WAL for readers beside the writer, a busy timeout so a
     # second writer waits instead of failing, and driver-level autocommit so that the
     # "begin" hook below decides how transactions start.
-    if type(dbapi_connection).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
+    if not _is_sqlite(dbapi_connection):
         return
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -100,6 +103,38 @@ def _postgresql_timeouts(dialect, connection_record, cargs, cparams):
     # Options a DATABASE_URL already carries (?options=…) come first; ours win where both set one.
     if dialect.name == "postgresql":
         cparams["options"] = " ".join(filter(None, (cparams.get("options"), postgresql_options())))
+
+
+# A PostgreSQL connection is checked before use only after it sat idle in the pool (a restart or a
+# failover happens while the pool is quiet): checking before every request (pool_pre_ping) is a
+# round trip per request for nothing under load. A connection that breaks while in use fails that
+# request (503, app.http.faults), and SQLAlchemy then replaces every pooled connection.
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+@event.listens_for(Pool, "checkin")
+def _idle_from(dbapi_connection, connection_record) -> None:
+    if connection_record is not None:
+        connection_record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_after_idle(dbapi_connection, connection_record, proxy) -> None:
+    since = connection_record.info.pop("idle_since", None)
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS or _is_sqlite(dbapi_connection):
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(";")  # an empty query: a round trip and nothing else (SQLAlchemy's own ping)
+        finally:
+            cursor.close()
+    except Exception as exc:  # noqa: BLE001 - any failure means the connection is gone
+        raise DisconnectionError(f"idle connection lost: {exc}") from exc  # the pool connects anew
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.split(".")[0] in ("sqlite3", "pysqlite2")
 
 
 # Whether the current context may write. Read-only requests (GET) clear it.
@@ -182,21 +217,62 @@ def _write_deferred(session: Session) -> None:
     for (model, _), rows in batches.items():
         statement = _INSERTS.get(model)
         if statement is None:
-            statement = _INSERTS[model] = insert(model)
+            statement = _INSERTS[model] = insert(model).inline()  # no RETURNING of the key: nothing reads it
         connection.execute(statement, rows)
+
+
+# Statements that go out as the outermost transaction commits, after the flush, with the deferred
+# rows (e.g. the timers' NOTIFY): `at_commit(provider)` registers `provider(session)`, which
+# gives a statement or None.
+_AT_COMMIT: list[Callable[[Session], Executable | None]] = []
+_HOLD = "deferred_rows_held"  # set while the commit's own flush runs: its rows wait for the batch
+
+
+def at_commit(provider: Callable[[Session], Executable | None]) -> Callable[[Session], Executable | None]:
+    _AT_COMMIT.append(provider)
+    return provider
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context) -> None:
-    _write_deferred(session)
+    if not session.info.get(_HOLD):
+        _write_deferred(session)
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     # the outermost commit only: a savepoint's release must not write (and risk) its parent's rows
-    if session.info.get(_DEFERRED) and not session.in_nested_transaction():
-        session.flush()  # nothing the ORM tracks may have changed: then no flush wrote them
+    if session.in_nested_transaction():
+        return
+    session.info[_HOLD] = True
+    try:
+        session.flush()  # what the ORM tracks (the case and task rows: their UPDATEs are checked)
+    finally:
+        session.info.pop(_HOLD, None)
+    extras = [statement for statement in (provider(session) for provider in _AT_COMMIT) if statement is not None]
+    if not (session.info.get(_DEFERRED) or extras):
+        return
+    connection = session.connection()
+    with _one_round_trip(connection):  # the appended rows and the extras, then the COMMIT
         _write_deferred(session)
+        for statement in extras:
+            connection.execute(statement)
+
+
+@contextmanager
+def _one_round_trip(connection: Connection):
+    """On PostgreSQL, the statements inside go to the server together (psycopg's pipeline mode)
+    instead of one round trip each; their errors arrive at the end, as SQLAlchemy's exceptions."""
+    if connection.dialect.name != "postgresql":
+        with nullcontext():
+            yield
+        return
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        with cast(Any, connection.connection.driver_connection).pipeline():
+            yield
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(None, None, exc, dbapi.Error) from exc
 
 
 def _split(pending: list, savepoint: SessionTransaction) -> tuple[list, list]:

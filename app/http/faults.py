@@ -1,7 +1,8 @@
 """Faults answered clearly: the database out of reach is 503 with Retry-After (JSON for the API,
 a Chinese page for a browser), never a 500 or a bare server page; it recovers by itself (the
-pool checks connections before use). Storage trouble comes as domain errors (StorageFull 507,
-Unavailable 503), mapped with the others in app.api.errors and app.web.pages."""
+pool checks a connection that sat idle before using it, and replaces them all after a failure).
+Storage trouble comes as domain errors (StorageFull 507, Unavailable 503), mapped with the
+others in app.api.errors and app.web.pages."""
 import logging
 from http import HTTPStatus
 

@@ -8,8 +8,10 @@ with its transaction. Nothing here polls.
 """
 from datetime import datetime
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Executable, event, text
 from sqlalchemy.orm import Session, SessionTransaction
+
+from app.database import at_commit
 
 CHANNEL = "onewindow_timers"
 _KEY = "timer_wakeups"
@@ -19,13 +21,21 @@ def announce(session: Session, due_at: datetime) -> None:
     session.info.setdefault(_KEY, []).append(due_at)
 
 
-@event.listens_for(Session, "before_commit")
-def _notify(session: Session) -> None:
+_PAYLOAD_CHARACTERS = set("0123456789-:+.T")  # an ISO time: safe to write into the statement
+
+
+@at_commit
+def _notify(session: Session) -> Executable | None:
     # One NOTIFY per transaction, for the earliest time announced in it (PostgreSQL delivers it
     # at the commit, never for a rollback); a scheduler only needs to know when to wake first.
+    # It goes out with the step's appended rows (app.database.at_commit): no round trip of its own.
     dues = session.info.get(_KEY)
-    if dues and session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(select(func.pg_notify(CHANNEL, min(dues).isoformat())))
+    if not dues or session.get_bind().dialect.name != "postgresql":
+        return None
+    payload = min(dues).isoformat()
+    if not set(payload) <= _PAYLOAD_CHARACTERS:
+        raise ValueError(f"not an ISO time: {payload!r}")
+    return text(f"NOTIFY {CHANNEL}, '{payload}'")
 
 
 def announced(session: Session) -> datetime | None:

@@ -13,6 +13,10 @@ process only: the server's work and the round trips are not in the figure.
 --root DIR runs another checkout's app with this bench (e.g. `git worktree add /tmp/before
 <commit>`), so two versions are compared on the same inputs. --smoke: one case, one warm-up,
 SQLite (valgrind makes even that take ~40 s).
+
+--round-trips (PostgreSQL): instead of instructions, the round trips to the server per action,
+counted under strace (no valgrind): every time the process sends after it has received (or
+first) is one. As repeatable as the instructions; the bench's own pickup-code lookups are left out.
 """
 from __future__ import annotations
 
@@ -39,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-url", default=None)
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app is measured")
+    parser.add_argument("--round-trips", action="store_true",
+                        help="count round trips to PostgreSQL per action (under strace) instead of instructions")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     add_smoke(parser, "1 case on SQLite")
     return parser
@@ -54,6 +60,20 @@ def child(args) -> None:
     database = PgDatabase(args.pg_url or DEFAULT_PG_URL) if args.backend == "postgresql" else None
     url = database.__enter__().url if database else f"sqlite:///{tmp}/bench.db"
     app = make_app(url, tmp / "instance", MIGRATIONS_DIR=str(args.root / "migrations"))
+    measuring = False
+
+    def measure(on: bool) -> None:
+        nonlocal measuring
+        if measuring == on:
+            return
+        measuring = on
+        if args.round_trips:  # a marker strace records between the socket calls
+            os.write(marker, MARK_ON if on else MARK_OFF)
+        else:
+            subprocess.run(["callgrind_control", f"--instr={'on' if on else 'off'}", str(os.getpid())], check=True,
+                           capture_output=True)
+
+    marker = os.open(os.devnull, os.O_WRONLY)
     try:
         clerks = {name: Api(app, name) for name in ("frontdesk", "backoffice", "pickup")}
         serial = iter(range(10**6))
@@ -66,8 +86,12 @@ def child(args) -> None:
                                      ("backoffice", "back_office_review", {"decision": "approve"}),
                                      ("pickup", "window_delivery", {"delivery_method": "window_pickup"})):
                 if task == "window_delivery":
+                    counting = measuring
+                    if args.round_trips:
+                        measure(False)  # the bench's lookup, not the app's
                     data = {**data, "pickup_code": sql(app, 'SELECT pickup_code FROM "case" WHERE id = :id',
                                                        id=case["id"])[0][0]}
+                    measure(counting)
                 found = [t["id"] for t in case["open_tasks"] if t["name"] == task]
                 check(found, f"case {case['id']}: no open {task}")
                 case = clerks[user].post(f"/api/v1/tasks/{found[0]}/complete", {"data": data}).get_json()
@@ -77,17 +101,39 @@ def child(args) -> None:
             one_case()
         gc.collect()
         gc.freeze()  # as wsgi.py does after loading the app
-        subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
+        measure(True)
         for _ in range(args.cases):
             one_case()
-        subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True)
+        measure(False)
     finally:
+        os.close(marker)
         dispose(app)
         if database:
             database.__exit__(None, None, None)
 
 
 # --- the driver -----------------------------------------------------------------------------
+
+MARK_ON, MARK_OFF = b"onewindow-measure-on", b"onewindow-measure-off"
+
+
+def round_trips(trace: str) -> int:
+    """Round trips in an strace log of sendto/recvfrom/write: a send after a receive (or the first
+    send) inside the marked windows starts one."""
+    count, measuring, sending = 0, False, False
+    for line in trace.splitlines():
+        if MARK_ON.decode() in line:
+            measuring, sending = True, False
+        elif MARK_OFF.decode() in line:
+            measuring = False
+        elif measuring and "sendto(" in line:
+            if not sending:
+                count += 1
+            sending = True
+        elif measuring and "recvfrom(" in line and "EAGAIN" not in line:
+            sending = False
+    return count
+
 
 def main(argv=None) -> int:
     from bench.common import BenchError, check, parse
@@ -97,6 +143,9 @@ def main(argv=None) -> int:
         child(args)
         return 0
     check(args.cases > 0, "--cases must be at least 1")
+    if args.round_trips:
+        check(args.backend == "postgresql", "--round-trips counts the round trips to PostgreSQL: add --backend postgresql")
+        return _count_round_trips(args)
     with tempfile.TemporaryDirectory() as out:
         command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}/callgrind.out",
                    sys.executable, str(Path(__file__).resolve()), "--child", "--cases", str(args.cases),
@@ -115,6 +164,32 @@ def main(argv=None) -> int:
     print(f"{args.root} on {args.backend}: {args.cases} happy cases ({actions} actions: start, accept, approve, "
           f"window_pickup)")
     print(f"instructions: {total:,} in all, {total // actions:,} per action")
+    return 0
+
+
+def _count_round_trips(args) -> int:
+    from bench.common import BenchError
+
+    with tempfile.TemporaryDirectory() as out:
+        command = ["strace", "-f", "-qq", "-e", "trace=sendto,recvfrom,write", "-e", "signal=none", "-s", "40",
+                   "-o", f"{out}/trace", sys.executable, str(Path(__file__).resolve()), "--child", "--round-trips",
+                   "--cases", str(args.cases), "--warmup", str(args.warmup), "--backend", args.backend,
+                   "--root", str(args.root.resolve())]
+        if args.pg_url:
+            command += ["--pg-url", args.pg_url]
+        try:
+            done = subprocess.run(command, cwd=args.root, capture_output=True, text=True, timeout=3600)
+        except FileNotFoundError:
+            raise BenchError("strace is not installed (apt-get install strace)") from None
+        if done.returncode != 0:
+            raise BenchError(f"the measured process failed (exit {done.returncode}):\n{done.stderr[-5000:]}")
+        counted = round_trips(Path(f"{out}/trace").read_text(errors="replace"))
+    actions = args.cases * ACTIONS_PER_CASE
+    if counted == 0:
+        raise BenchError("no round trip was counted (is strace allowed to trace here?)")
+    print(f"{args.root} on {args.backend}: {args.cases} happy cases ({actions} actions: start, accept, approve, "
+          f"window_pickup)")
+    print(f"round trips to PostgreSQL: {counted:,} in all, {counted / actions:.2f} per action")
     return 0
 
 

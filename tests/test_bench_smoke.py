@@ -32,9 +32,33 @@ def test_every_bench_is_here():
             "throughput.py", "rounds.py", "instructions.py"} <= set(BENCHES)
 
 
-@pytest.mark.parametrize("script", BENCHES)
-def test_bench_smoke_run(script):
-    process = subprocess.Popen([sys.executable, str(ROOT / "bench" / script), "--smoke"], cwd=ROOT, env=_env(),
+# runs besides each script's own --smoke: (script, its options)
+EXTRA_RUNS = [("instructions.py", ("--round-trips", "--backend", "postgresql"))]
+
+
+def test_round_trips_are_counted_from_an_strace_log():
+    sys.path.insert(0, str(ROOT))
+    from bench.instructions import round_trips
+
+    log = "\n".join([
+        '1 sendto(5, "Q", 10, 0, NULL, 0) = 10',                 # before the window: not counted
+        '1 write(7, "onewindow-measure-on", 20) = 20',
+        '1 sendto(5, "B", 10, 0, NULL, 0) = 10', '1 sendto(5, "E", 10, 0, NULL, 0) = 10',  # one burst
+        '1 recvfrom(5, 0x1, 8192, 0, NULL, NULL) = -1 EAGAIN (Resource temporarily unavailable)',
+        '1 sendto(5, "S", 10, 0, NULL, 0) = 10',                 # still the same round trip
+        '1 recvfrom(5, "2", 8192, 0, NULL, NULL) = 30',
+        '1 recvfrom(5, "C", 8192, 0, NULL, NULL) = 30',
+        '1 sendto(5, "Q", 10, 0, NULL, 0) = 10',                 # answered, then sent again: the second
+        '1 recvfrom(5, "C", 8192, 0, NULL, NULL) = 30',
+        '1 write(7, "onewindow-measure-off", 21) = 21',
+        '1 sendto(5, "Q", 10, 0, NULL, 0) = 10',
+    ])
+    assert round_trips(log) == 2
+
+
+@pytest.mark.parametrize("script,options", [(name, ()) for name in BENCHES] + EXTRA_RUNS)
+def test_bench_smoke_run(script, options):
+    process = subprocess.Popen([sys.executable, str(ROOT / "bench" / script), "--smoke", *options], cwd=ROOT, env=_env(),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         stdout, stderr = process.communicate(timeout=TIMEOUT)

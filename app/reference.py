@@ -58,29 +58,12 @@ def revision(session: Session) -> int:
     """The counter, read at most once per request (per transaction outside requests)."""
     value = session.info.get(_REVISION)
     if value is None:  # on the connection, without the ORM: every request reads it
-        connection = session.connection()
-        value = None
-        if connection.dialect.name == "postgresql":
-            try:
-                value = read_on_driver(connection.connection.driver_connection)
-            except connection.dialect.loaded_dbapi.Error:
-                value = None  # read again below: SQLAlchemy then reports it (and drops a dead connection)
-        if value is None:
-            value = connection.execute(_READ_REVISION).scalar() or 0
+        value = session.connection().execute(_READ_REVISION).scalar() or 0
         session.info[_REVISION] = value
     return value
 
 
 _READ_REVISION = select(ReferenceRevision.revision).where(ReferenceRevision.id == 1)
-READ_REVISION_SQL = "SELECT revision FROM reference_revision WHERE id = 1"
-
-
-def read_on_driver(driver_connection) -> int | None:
-    """The counter read on psycopg's connection in pipeline mode: it is usually the request's first
-    statement, and psycopg then sends the transaction's BEGIN with it (one round trip, not two)."""
-    with driver_connection.pipeline():
-        row = driver_connection.execute(READ_REVISION_SQL).fetchone()  # fetching sends both and waits
-    return row[0] if row else None
 
 
 def _database(session: Session) -> str:

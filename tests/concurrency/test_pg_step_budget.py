@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app import clock, reference
+from app import clock
 from app.bootstrap import runtime_of
 from app.cases import firing
 from app.extensions import db
@@ -63,20 +63,12 @@ def recording(app):
         if loading and rec.lock_at is not None and rec.commit_at is None:
             rec.lazy_in_step.append(str(state.statement).split("\n")[0][:120])
 
-    read_on_driver = reference.read_on_driver
-
-    def on_driver(connection):  # the revision is read on psycopg's connection (with the BEGIN)
-        rec.statements.append(reference.READ_REVISION_SQL)
-        return read_on_driver(connection)
-
     event.listen(engine, "before_cursor_execute", on_execute)
     event.listen(engine, "commit", on_commit)
     event.listen(Session, "do_orm_execute", on_orm)
-    reference.read_on_driver = on_driver
     try:
         yield rec
     finally:
-        reference.read_on_driver = read_on_driver
         event.remove(engine, "before_cursor_execute", on_execute)
         event.remove(engine, "commit", on_commit)
         event.remove(Session, "do_orm_execute", on_orm)

@@ -124,11 +124,12 @@ def _ping_after_idle(dbapi_connection, connection_record, proxy) -> None:
     if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS or _is_sqlite(dbapi_connection):
         return
     try:
-        cursor = dbapi_connection.cursor()
+        # an empty query, outside any transaction (as SQLAlchemy's own ping): a round trip, nothing else
+        autocommit, dbapi_connection.autocommit = dbapi_connection.autocommit, True
         try:
-            cursor.execute(";")  # an empty query: a round trip and nothing else (SQLAlchemy's own ping)
+            dbapi_connection.execute(";")
         finally:
-            cursor.close()
+            dbapi_connection.autocommit = autocommit
     except Exception as exc:  # noqa: BLE001 - any failure means the connection is gone
         raise DisconnectionError(f"idle connection lost: {exc}") from exc  # the pool connects anew
 
@@ -225,7 +226,8 @@ def _write_deferred(session: Session) -> None:
 # rows (e.g. the timers' NOTIFY): `at_commit(provider)` registers `provider(session)`, which
 # gives a statement or None.
 _AT_COMMIT: list[Callable[[Session], Executable | None]] = []
-_HOLD = "deferred_rows_held"  # set while the commit's own flush runs: its rows wait for the batch
+_COMMITTING = "commit_flush"        # set while the commit's own flush runs: it writes the batch
+_BATCHED = "commit_batch_written"   # the batch went out (with the flush, or without one)
 
 
 def at_commit(provider: Callable[[Session], Executable | None]) -> Callable[[Session], Executable | None]:
@@ -235,7 +237,11 @@ def at_commit(provider: Callable[[Session], Executable | None]) -> Callable[[Ses
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context) -> None:
-    if not session.info.get(_HOLD):
+    if session.info.get(_COMMITTING):
+        # the commit's flush: the batch goes inside it, so a failure fails the flush as an ORM
+        # error does (the transaction must be rolled back; a retried commit is refused)
+        _write_batch(session)
+    else:
         _write_deferred(session)
 
 
@@ -244,16 +250,24 @@ def _before_commit(session: Session) -> None:
     # the outermost commit only: a savepoint's release must not write (and risk) its parent's rows
     if session.in_nested_transaction():
         return
-    session.info[_HOLD] = True
+    session.info[_COMMITTING] = True
     try:
         session.flush()  # what the ORM tracks (the case and task rows: their UPDATEs are checked)
+        if not session.info.get(_BATCHED):  # nothing for the ORM to write, so no flush ran
+            _write_batch(session)
     finally:
-        session.info.pop(_HOLD, None)
+        session.info.pop(_COMMITTING, None)
+        session.info.pop(_BATCHED, None)
+
+
+def _write_batch(session: Session) -> None:
+    """The deferred rows and the `at_commit` statements, after the ORM's writes, in one round trip."""
+    session.info[_BATCHED] = True
     extras = [statement for statement in (provider(session) for provider in _AT_COMMIT) if statement is not None]
     if not (session.info.get(_DEFERRED) or extras):
         return
     connection = session.connection()
-    with _one_round_trip(connection):  # the appended rows and the extras, then the COMMIT
+    with _one_round_trip(connection):
         _write_deferred(session)
         for statement in extras:
             connection.execute(statement)

@@ -9,8 +9,8 @@ inside `unit_of_work`, which rolls everything back on any error; the in-memory w
 simply dropped. The step carries the installation's settings and hooks (below), so the
 features that plug into it need no globals.
 
-The statement budget (tests/concurrency/test_pg_step_budget.py): a step reads the locked case
-with its open tasks and live jobs in one statement; reference data (hall, item,
+The statement budget (tests/concurrency/test_pg_step_budget.py): a step locks its case, then reads
+it with its open tasks and live jobs in one statement (on SQLite the read is the lock); reference data (hall, item,
 guide, process version, calendar) comes from the worker's cache (app.reference) and resolves
 from the identity map; nothing autoflushes inside the step, so its rows go out together at
 the commit (one INSERT per table).
@@ -117,7 +117,7 @@ _OPEN_TASKS = (select(Task).where(Task.case_id == bindparam("case_id"), Task.sta
 
 def _case_lock(owner, for_step: bool = False) -> dict[bool, Select]:
     """Reading the case whose id `owner` gives: {row lock or not: statement}; for a step, with its
-    open tasks and live jobs joined in (one round trip; the lock is on the case row only)."""
+    open tasks and live jobs joined in (the lock is on the case row only)."""
     stmt = select(Case).where(Case.id == owner).options(lazyload("*"), undefer(Case.state))
     if for_step:
         stmt = stmt.options(joinedload(Case.tasks.and_(Task.state == OPEN)).lazyload("*"),
@@ -134,6 +134,15 @@ _LOCK_CASE = {
     "task+step": _case_lock(_BY_TASK, for_step=True),
     "job+step": _case_lock(_BY_JOB, for_step=True),
 }
+# PostgreSQL: after waiting for a row lock, a statement sees the locked row as now committed but the
+# rows it joined as they were when it began. A step's read with its tasks and jobs joined therefore
+# takes the lock first (this statement) and reads in a statement of its own, which sees it all as
+# of the lock; SQLite's writers start serialized, so one statement reads it right there.
+_LOCK_ONLY = {
+    "case+step": select(Case.id).where(Case.id == bindparam("ident")).with_for_update(),
+    "task+step": select(Case.id).where(Case.id == _BY_TASK).with_for_update(),
+    "job+step": select(Case.id).where(Case.id == _BY_JOB).with_for_update(),
+}
 
 
 class Locked(NamedTuple):
@@ -145,10 +154,17 @@ class Locked(NamedTuple):
 
 
 def _locked_case(session: Session, by: str, ident) -> Case | None:
-    """The case (by its id, or that of its task or job) read and locked in one statement (SQLite
-    serializes writers by BEGIN IMMEDIATE instead), with its reference data from the cache."""
+    """The case (by its id, or that of its task or job) locked and read (SQLite serializes writers
+    by BEGIN IMMEDIATE instead), with its reference data from the cache."""
     reference.revision(session)  # read once per request, before the lock (it is not the step's)
-    stmt = _LOCK_CASE[by][session.get_bind().dialect.name != "sqlite"]
+    locking = session.get_bind().dialect.name != "sqlite"
+    if locking and by in _LOCK_ONLY:
+        ident = session.execute(_LOCK_ONLY[by], {"ident": ident}).scalar()
+        if ident is None:
+            return None
+        stmt = _LOCK_CASE["case+step"][False]  # under the lock now: a fresh read sees the current rows
+    else:
+        stmt = _LOCK_CASE[by][locking]
     case = session.execute(stmt, {"ident": ident}).unique().scalar_one_or_none()
     if case is not None:
         attach_reference(session, case)

@@ -86,3 +86,17 @@ def test_rows_written_at_a_flush_inside_the_transaction_are_seen_by_its_queries(
     assert session.scalars(select(Note.text)).all() == ["early"]  # autoflush, then the rows
     session.commit()
     assert _notes(session) == ["early"]
+
+
+def test_a_failed_commit_refuses_to_commit_again_until_rolled_back(session):
+    from sqlalchemy.exc import PendingRollbackError
+
+    session.add(Owner(name="half"))
+    defer_insert(session, Note, {"text": "dup"})
+    defer_insert(session, Note, {"text": "dup"})
+    with pytest.raises(IntegrityError):
+        session.commit()
+    with pytest.raises(PendingRollbackError):  # never a silent "commit" that stored nothing
+        session.commit()
+    session.rollback()
+    assert _notes(session) == []

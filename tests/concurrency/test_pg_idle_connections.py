@@ -45,3 +45,14 @@ def test_without_the_check_the_dead_connection_fails_one_request_then_the_pool_r
     assert failed.status_code == 503 and failed.headers["Retry-After"] == "30"
     assert "稍后重试" in failed.get_json()["message"]
     assert inbox().status_code == 200  # every pooled connection was replaced after the failure
+
+
+def test_the_check_leaves_the_connection_outside_any_transaction(pg, monkeypatch):
+    from psycopg.pq import TransactionStatus
+
+    inbox = _signed_in(pg)
+    assert inbox().status_code == 200
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
+    with pg.app_context(), db.engine.connect() as connection:  # checked out, so checked
+        driver = connection.connection.driver_connection
+        assert driver.info.transaction_status == TransactionStatus.IDLE and driver.autocommit is False

@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import DateTime, Executable, Insert, MetaData, event, insert, inspect, select, text
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
-from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, lazyload, scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import Pool
@@ -228,6 +228,7 @@ def _write_deferred(session: Session) -> None:
 _AT_COMMIT: list[Callable[[Session], Executable | None]] = []
 _COMMITTING = "commit_flush"        # set while the commit's own flush runs: it writes the batch
 _BATCHED = "commit_batch_written"   # the batch went out (with the flush, or without one)
+_FAILED = "commit_batch_failed"     # it failed outside a flush: refuse to commit until rolled back
 
 
 def at_commit(provider: Callable[[Session], Executable | None]) -> Callable[[Session], Executable | None]:
@@ -250,11 +251,17 @@ def _before_commit(session: Session) -> None:
     # the outermost commit only: a savepoint's release must not write (and risk) its parent's rows
     if session.in_nested_transaction():
         return
+    if session.info.get(_FAILED):
+        raise PendingRollbackError("This transaction's commit failed; roll it back first.")
     session.info[_COMMITTING] = True
     try:
         session.flush()  # what the ORM tracks (the case and task rows: their UPDATEs are checked)
         if not session.info.get(_BATCHED):  # nothing for the ORM to write, so no flush ran
-            _write_batch(session)
+            try:
+                _write_batch(session)
+            except BaseException:
+                session.info[_FAILED] = True  # as a failed flush does: nothing more until the rollback
+                raise
     finally:
         session.info.pop(_COMMITTING, None)
         session.info.pop(_BATCHED, None)
@@ -316,6 +323,7 @@ def _forget_rolled_back(session: Session) -> None:
 def _forget_left(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # committed (so written) or rolled back: nothing is left to write
         session.info.pop(_DEFERRED, None)
+        session.info.pop(_FAILED, None)
 
 
 def locked(session: Session, model: type[T], ident: object) -> T | None:

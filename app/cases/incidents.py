@@ -20,20 +20,25 @@ def case_no_of(session: Session, job: Job) -> str | None:
     return session.scalar(select(Case.case_no).where(Case.id == job.case_id))
 
 
-def _failed(session: Session, job_id: int) -> Job:
+def _failed(session: Session, job_id: int) -> tuple[Job, Case]:
+    """The failed job with its case locked, the job read again under that lock (another
+    administrator's retry or resolve may have committed while this one waited for it)."""
     job = session.get(Job, job_id)
-    if job is None or job.state not in (FAILED, RESOLVED):
+    if job is None:
+        raise NotFound(f"故障 {job_id} 不存在")
+    case = cycle.lock_case(session, job.case_id)
+    session.refresh(job)
+    if job.state not in (FAILED, RESOLVED):
         raise NotFound(f"故障 {job_id} 不存在")
     if job.state != FAILED:
         raise Conflict(f"故障 {job_id} 已处理")
-    return job
+    return job, case
 
 
 def retry(session: Session, job_id: int, actor: str) -> Job:
     """Put the job back in the queue, due now, with a fresh set of attempts."""
     with unit_of_work(session):
-        job = _failed(session, job_id)
-        case = cycle.lock_case(session, job.case_id)
+        job, case = _failed(session, job_id)
         job.state, job.attempts, job.finished_at = PENDING, 0, None
         job.locked_by, job.locked_until = None, None
         job.due_at = min(job.due_at, clock.now())
@@ -46,8 +51,7 @@ def retry(session: Session, job_id: int, actor: str) -> Job:
 def resolve(session: Session, job_id: int, resolution: str, actor: str) -> Job:
     """Close the incident by hand (the case was handled another way)."""
     with unit_of_work(session):
-        job = _failed(session, job_id)
-        case = cycle.lock_case(session, job.case_id)
+        job, case = _failed(session, job_id)
         job.state, job.resolution, job.finished_at = RESOLVED, resolution, clock.now()
         cycle.EventLog(session, case).append("incident_resolved", actor, f"管理员已处理期限故障：{resolution}",
                                              {"job_id": job.id, "resolution": resolution})

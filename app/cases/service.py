@@ -275,9 +275,9 @@ def add_material_file(session: Session, principal: Principal, case_id: int, code
         case = visible_case(session, principal, case_id)
         if not (principal.may(case.hall_id, *R.INTAKE_ROLES) or principal.may(case.proxy_hall_id, *R.INTAKE_ROLES)):
             raise PermissionDenied("只有受理人员可以上传办件材料")
+        case = cycle.lock_case(session, case.id)  # read again under the lock: a step may have closed it
         if case.closed:
             raise Conflict("办件已结束，不能再上传材料")
-        cycle.lock_case(session, case.id)
         row = materials.attach_upload(session, store, case, code, content, name, principal.username, field="file")
         EventLog(session, case).append("material_uploaded", principal.username,
                                        f"{principal.display_name} 上传材料“{row.material_name}”（{row.file_name}）",

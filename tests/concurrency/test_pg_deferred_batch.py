@@ -100,3 +100,18 @@ def test_a_failed_commit_refuses_to_commit_again_until_rolled_back(session):
         session.commit()
     session.rollback()
     assert _notes(session) == []
+
+
+def test_with_nothing_else_to_write_a_failed_commit_is_refused_again_too(session):
+    from sqlalchemy.exc import PendingRollbackError
+
+    defer_insert(session, Note, {"text": "dup"})  # no ORM change: the batch goes out without a flush
+    defer_insert(session, Note, {"text": "dup"})
+    with pytest.raises(IntegrityError):
+        session.commit()
+    with pytest.raises(PendingRollbackError):
+        session.commit()
+    session.rollback()
+    defer_insert(session, Note, {"text": "after"})
+    session.commit()
+    assert _notes(session) == ["after"]

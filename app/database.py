@@ -5,7 +5,7 @@ SQLAlchemy session; Flask-SQLAlchemy is handed the same base in `extensions`.
 """
 import time
 from collections.abc import Callable
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC
 from typing import Any, TypeVar, cast
@@ -285,8 +285,7 @@ def _one_round_trip(connection: Connection):
     """On PostgreSQL, the statements inside go to the server together (psycopg's pipeline mode)
     instead of one round trip each; their errors arrive at the end, as SQLAlchemy's exceptions."""
     if connection.dialect.name != "postgresql":
-        with nullcontext():
-            yield
+        yield
         return
     dbapi = connection.dialect.loaded_dbapi
     try:

@@ -147,48 +147,53 @@ def main(argv=None) -> int:
         check(args.backend == "postgresql", "--round-trips counts the round trips to PostgreSQL: add --backend postgresql")
         return _count_round_trips(args)
     with tempfile.TemporaryDirectory() as out:
-        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}/callgrind.out",
-                   sys.executable, str(Path(__file__).resolve()), "--child", "--cases", str(args.cases),
-                   "--warmup", str(args.warmup), "--backend", args.backend, "--root", str(args.root.resolve())]
-        if args.pg_url:
-            command += ["--pg-url", args.pg_url]
-        try:
-            done = subprocess.run(command, cwd=args.root, capture_output=True, text=True, timeout=3600)
-        except FileNotFoundError:
-            raise BenchError("valgrind is not installed (apt-get install valgrind)") from None
+        done = _measured(args, ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                                f"--callgrind-out-file={out}/callgrind.out"])
     counted = re.search(r"Collected : (\d+)", done.stderr)
     if done.returncode != 0 or counted is None or int(counted.group(1)) == 0:
         raise BenchError(f"the measured process failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n"
                          f"{done.stderr[-5000:]}")
-    total, actions = int(counted.group(1)), args.cases * ACTIONS_PER_CASE
-    print(f"{args.root} on {args.backend}: {args.cases} happy cases ({actions} actions: start, accept, approve, "
-          f"window_pickup)")
+    total = int(counted.group(1))
+    actions = _header(args)
     print(f"instructions: {total:,} in all, {total // actions:,} per action")
     return 0
+
+
+def _measured(args, tool: list[str], *child_options: str) -> subprocess.CompletedProcess:
+    """This bench's measured process (`child`) run under `tool` (valgrind or strace)."""
+    from bench.common import BenchError
+
+    command = [*tool, sys.executable, str(Path(__file__).resolve()), "--child", *child_options,
+               "--cases", str(args.cases), "--warmup", str(args.warmup), "--backend", args.backend,
+               "--root", str(args.root.resolve())]
+    if args.pg_url:
+        command += ["--pg-url", args.pg_url]
+    try:
+        return subprocess.run(command, cwd=args.root, capture_output=True, text=True, timeout=3600)
+    except FileNotFoundError:
+        raise BenchError(f"{tool[0]} is not installed (apt-get install {tool[0]})") from None
+
+
+def _header(args) -> int:
+    """Print what was measured; the number of actions."""
+    actions = args.cases * ACTIONS_PER_CASE
+    print(f"{args.root} on {args.backend}: {args.cases} happy cases ({actions} actions: start, accept, approve, "
+          f"window_pickup)")
+    return actions
 
 
 def _count_round_trips(args) -> int:
     from bench.common import BenchError
 
     with tempfile.TemporaryDirectory() as out:
-        command = ["strace", "-f", "-qq", "-e", "trace=sendto,recvfrom,write", "-e", "signal=none", "-s", "40",
-                   "-o", f"{out}/trace", sys.executable, str(Path(__file__).resolve()), "--child", "--round-trips",
-                   "--cases", str(args.cases), "--warmup", str(args.warmup), "--backend", args.backend,
-                   "--root", str(args.root.resolve())]
-        if args.pg_url:
-            command += ["--pg-url", args.pg_url]
-        try:
-            done = subprocess.run(command, cwd=args.root, capture_output=True, text=True, timeout=3600)
-        except FileNotFoundError:
-            raise BenchError("strace is not installed (apt-get install strace)") from None
+        done = _measured(args, ["strace", "-f", "-qq", "-e", "trace=sendto,recvfrom,write", "-e", "signal=none",
+                                "-s", "40", "-o", f"{out}/trace"], "--round-trips")
         if done.returncode != 0:
             raise BenchError(f"the measured process failed (exit {done.returncode}):\n{done.stderr[-5000:]}")
         counted = round_trips(Path(f"{out}/trace").read_text(errors="replace"))
-    actions = args.cases * ACTIONS_PER_CASE
     if counted == 0:
         raise BenchError("no round trip was counted (is strace allowed to trace here?)")
-    print(f"{args.root} on {args.backend}: {args.cases} happy cases ({actions} actions: start, accept, approve, "
-          f"window_pickup)")
+    actions = _header(args)
     print(f"round trips to PostgreSQL: {counted:,} in all, {counted / actions:.2f} per action")
     return 0
 

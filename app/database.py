@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
+from app import direct_writes
 from app.config import Config
 from app.errors import Conflict
 
@@ -229,6 +230,7 @@ _AT_COMMIT: list[Callable[[Session], Executable | None]] = []
 _COMMITTING = "commit_flush"        # set while the commit's own flush runs: it writes the batch
 _BATCHED = "commit_batch_written"   # the batch went out (with the flush, or without one)
 _FAILED = "commit_batch_failed"     # it failed outside a flush: refuse to commit until rolled back
+_DIRECT = "commit_direct_writes"    # the hot models' rows, taken from the ORM (app.direct_writes)
 
 
 def at_commit(provider: Callable[[Session], Executable | None]) -> Callable[[Session], Executable | None]:
@@ -255,7 +257,8 @@ def _before_commit(session: Session) -> None:
         raise PendingRollbackError("This transaction's commit failed; roll it back first.")
     session.info[_COMMITTING] = True
     try:
-        session.flush()  # what the ORM tracks (the case and task rows: their UPDATEs are checked)
+        session.info[_DIRECT] = direct_writes.take(session)  # the case/task/job rows go with the batch
+        session.flush()  # what the ORM still has to write
         if not session.info.get(_BATCHED):  # nothing for the ORM to write, so no flush ran
             try:
                 _write_batch(session)
@@ -265,19 +268,24 @@ def _before_commit(session: Session) -> None:
     finally:
         session.info.pop(_COMMITTING, None)
         session.info.pop(_BATCHED, None)
+        session.info.pop(_DIRECT, None)
 
 
 def _write_batch(session: Session) -> None:
-    """The deferred rows and the `at_commit` statements, after the ORM's writes, in one round trip."""
+    """The hot models' rows, the deferred rows and the `at_commit` statements, after the ORM's
+    writes, in one round trip."""
     session.info[_BATCHED] = True
+    direct = session.info.pop(_DIRECT, None) or []
     extras = [statement for statement in (provider(session) for provider in _AT_COMMIT) if statement is not None]
-    if not (session.info.get(_DEFERRED) or extras):
+    if not (direct or session.info.get(_DEFERRED) or extras):
         return
     connection = session.connection()
     with _one_round_trip(connection):
+        direct_writes.execute(connection, direct)  # first: deferred rows may refer to new tasks
         _write_deferred(session)
         for statement in extras:
             connection.execute(statement)
+    direct_writes.check(direct)  # each UPDATE matched its row (known once the pipeline's results are in)
 
 
 @contextmanager
@@ -316,6 +324,8 @@ def _forget_rolled_back(session: Session) -> None:
         session.info[_DEFERRED] = _split(pending, savepoint)[1]
     elif pending:
         session.info.pop(_DEFERRED, None)
+    if savepoint is None:
+        direct_writes.forget_inserted(session, rolled_back=True)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -323,6 +333,7 @@ def _forget_left(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # committed (so written) or rolled back: nothing is left to write
         session.info.pop(_DEFERRED, None)
         session.info.pop(_FAILED, None)
+        direct_writes.forget_inserted(session, rolled_back=False)
 
 
 def locked(session: Session, model: type[T], ident: object) -> T | None:

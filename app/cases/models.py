@@ -5,6 +5,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import Base, UTCDateTime
+from app.direct_writes import written_directly
 
 SUBMITTED = "submitted"
 AWAITING_CORRECTION = "awaiting_correction"
@@ -28,6 +29,7 @@ STATUS_LABELS = {
 CLOSED_STATUSES = {COMPLETED, DENIED, NOT_ACCEPTED, DEEMED_RENEWED}
 
 
+@written_directly  # the commit writes its rows with Core statements (app.direct_writes)
 class Case(Base):
     __tablename__ = "case"
     __table_args__ = (

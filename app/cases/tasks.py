@@ -6,11 +6,13 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import Base, UTCDateTime
+from app.direct_writes import written_directly
 
 OPEN, COMPLETED, CANCELLED = "open", "completed", "cancelled"
 NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
+@written_directly  # the commit writes its rows with Core statements (app.direct_writes)
 class Task(Base):
     __tablename__ = "task"
     __table_args__ = (

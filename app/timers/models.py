@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import Base, UTCDateTime
+from app.direct_writes import written_directly
 
 PENDING, DONE, CANCELLED, FAILED = "pending", "done", "cancelled", "failed"
 SUSPENDED = "suspended"  # while the case is in a special procedure (clock pause)
@@ -13,6 +14,7 @@ RESOLVED = "resolved"    # a failed job an administrator closed by hand
 OUT_OF_REACH = datetime(9999, 12, 30, tzinfo=UTC)
 
 
+@written_directly  # the commit writes its rows with Core statements (app.direct_writes)
 class Job(Base):
     __tablename__ = "job"
     __table_args__ = (Index("ix_job_due", "state", "due_at"),)

@@ -121,7 +121,7 @@ def take(session: Session) -> list[_Write]:
     clean = []
     for state in list(identity._modified):  # noqa: SLF001
         shape = _shape(state.class_)
-        if shape is None or state in deleted:
+        if shape is None or state in deleted or state.key is None:
             continue
         values = shape.changes(state)
         if values is None:

@@ -17,6 +17,9 @@ On the standard flow (processes/standard_licence.bpmn) it measures, in one run:
      thread) on a fresh SQLite file and on a fresh PostgreSQL database
      (onewindow_bench_<random>, created and dropped here), driven with `requests`:
      one client sequentially, then C concurrent clients (one requests.Session each).
+(b)/(a) is taken twice: against the (a) run at the start, and against (a) run again right before
+     and right after each HTTP run ("beside it"), since this VM's speed drifts by ±25 % within
+     minutes and a ratio of two runs minutes apart measures the drift as much as the app.
 (c)  bytes of the stored `state` column (spec-less) at several points of a case beside
      SpiffWorkflow's own full serialization of the same workflow.
 
@@ -160,7 +163,8 @@ class Result:
     latencies: dict = field(default_factory=dict)  # kind -> [seconds]
     retries: int = 0
     failures: list = field(default_factory=list)
-    untimed: float = 0.0  # pickup-code lookups: outside the action latencies, inside `wall`
+    untimed: float = 0.0  # the bench's own pickup-code lookups: outside the latencies and the rate
+    beside: list = field(default_factory=list)  # (a) measured right before and after this run: its rates
 
     def record(self, kind: str, seconds: float) -> None:
         self.latencies.setdefault(kind, []).append(seconds)
@@ -176,7 +180,15 @@ class Result:
 
     @property
     def rate(self) -> float:
-        return self.actions / self.wall if self.wall else 0.0
+        """Actions per second of the app's time: one client's own SQL lookups are not the app's (with
+        several, they overlap the others' requests and stay in)."""
+        busy = self.wall - (self.untimed if self.clients == 1 else 0.0)
+        return self.actions / busy if busy > 0 else 0.0
+
+    @property
+    def rate_beside(self) -> float:
+        """The mean rate of (a) in the runs right before and after this one."""
+        return statistics.fmean(self.beside) if self.beside else 0.0
 
     def all_latencies(self) -> list:
         return [v for values in self.latencies.values() for v in values]
@@ -501,7 +513,12 @@ def run_backend(app, url: str, instance: Path, backend: str, paths: list, counts
             warm_up(terminals, paths, args.warmup, ids)
             for p in paths:
                 for clients in client_counts:
-                    results[p].append(run_http(terminals[:clients], backend, p, counts[p], ids))
+                    # (a) again right before and after: this VM's speed drifts by ±25 % within minutes,
+                    # so the ratio is also taken against (a) measured beside the run
+                    before = run_plain(p, counts[p], 1)[0].rate
+                    http = run_http(terminals[:clients], backend, p, counts[p], ids)
+                    http.beside = [before, run_plain(p, counts[p], 1)[0].rate]
+                    results[p].append(http)
         finally:
             for terminal in terminals:
                 terminal.close()
@@ -647,7 +664,8 @@ def report_summary(results: dict, size_rows: list) -> None:
         for r in rows[2:]:
             name = r.label.split("+ ")[-1]
             parts.append(f"{name} x{r.clients} {fmt_rate(r.rate)} "
-                         f"(= {r.rate / baseline.rate:.3f} of (a), {baseline.rate / r.rate:.1f}x slower)")
+                         f"(= {r.rate / baseline.rate:.3f} of (a), {baseline.rate / r.rate:.1f}x slower; "
+                         f"{r.rate / r.rate_beside:.3f} of (a) beside it, {fmt_rate(r.rate_beside)})")
         print(f"  {path}: " + "; ".join(parts))
     ends = [r for r in size_rows if r.point == "after deliver"]
     for r in ends:
@@ -731,7 +749,9 @@ def main(argv=None) -> int:
         for r in results[p]:
             failures.extend(f"{r.label} ({r.clients} client(s), {p}): {f}" for f in r.failures)
     report_sizes(size_rows, averages)
-    print("\n(b)/(a) is actions/s through HTTP divided by actions/s of plain SpiffWorkflow on the same path.")
+    print("\n(b)/(a) is actions/s through HTTP divided by actions/s of plain SpiffWorkflow on the same path\n"
+          "(the bench's own pickup-code lookups left out of the HTTP time); 'beside it': divided by the mean\n"
+          "rate of (a) run again right before and right after that HTTP run, as the VM's speed drifts.")
     report_summary(results, size_rows)
     print(f"total run time {time.perf_counter() - t_start:.1f} s")
     if failures:

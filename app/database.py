@@ -3,6 +3,7 @@
 Models derive from `Base` (plain SQLAlchemy), so the domain core can be used with any
 SQLAlchemy session; Flask-SQLAlchemy is handed the same base in `extensions`.
 """
+import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -143,13 +144,38 @@ def _is_sqlite(dbapi_connection) -> bool:
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 
 
+# A query the current context reads first in each of its transactions (a web request: the reference
+# counter). On PostgreSQL it goes to the server with the transaction's BEGIN, in one round trip.
+read_with_begin: ContextVar[str | None] = ContextVar("read_with_begin", default=None)
+_READ_AT_BEGIN = "read_at_begin"
+
+
 @event.listens_for(Engine, "begin")
-def _sqlite_begin_immediate(conn):
-    # A SQLite transaction that may write takes the write lock up front, so concurrent writers
-    # queue behind the busy timeout instead of failing to upgrade a read lock ("database is
-    # locked"); read-only ones start deferred and read beside the writer (WAL).
+def _begin(conn):
     if conn.dialect.name == "sqlite":
+        # A SQLite transaction that may write takes the write lock up front, so concurrent writers
+        # queue behind the busy timeout instead of failing to upgrade a read lock ("database is
+        # locked"); read-only ones start deferred and read beside the writer (WAL).
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+    elif conn.dialect.name == "postgresql" and not conn._is_autocommit_isolation():  # noqa: SLF001
+        # psycopg would send BEGIN on its own, a round trip before the first statement; in
+        # autocommit mode it leaves the transaction to us, and a first read goes along with it
+        # (a simple-protocol message holding both: it is read just before the BEGIN)
+        driver = cast(Any, conn.connection.driver_connection)
+        if not driver.autocommit:
+            driver.autocommit = True
+        query = read_with_begin.get()
+        if query is None:
+            conn.info.pop(_READ_AT_BEGIN, None)
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.info[_READ_AT_BEGIN] = (query, conn.exec_driver_sql(f"{query}; BEGIN").scalar())
+
+
+def read_at_begin(connection: Connection, query: str) -> Any:
+    """What `query` (given to `read_with_begin`) gave as this transaction began (None: not read)."""
+    read = connection.info.pop(_READ_AT_BEGIN, None)
+    return read[1] if read is not None and read[0] == query else None
 
 
 @contextmanager
@@ -301,6 +327,56 @@ def _one_round_trip(connection: Connection):
             yield
     except dbapi.Error as exc:
         raise DBAPIError.instance(None, None, exc, dbapi.Error) from exc
+
+
+# --- statements sent with the next one ---------------------------------------------------------
+_SENT_WITH_NEXT = "pipeline_left_after_next_statement"
+
+
+@contextmanager
+def sent_with_next(connection: Connection):
+    """Statements executed inside go to the server with the next statement executed after the
+    block, in one round trip (PostgreSQL: psycopg's pipeline mode, left as that statement is sent;
+    elsewhere they simply run). Their results are not read: e.g. a row lock taken before the read
+    that must see what the lock's previous holder committed. Call `settle_sent` after that
+    statement (in a `finally`), in case it never went out."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    pipeline = cast(Any, connection.connection.driver_connection).pipeline()
+    pipeline.__enter__()
+    try:
+        yield
+    except BaseException:
+        pipeline.__exit__(None, None, None)
+        raise
+    connection.info[_SENT_WITH_NEXT] = pipeline
+
+
+def settle_sent(connection: Connection) -> None:
+    """Send what `sent_with_next` holds back, if the next statement has not taken it along (it
+    failed before it was sent). With an error under way, that error is the one reported."""
+    pipeline = connection.info.pop(_SENT_WITH_NEXT, None)
+    if pipeline is None:
+        return
+    failing = sys.exc_info()
+    if failing[1] is not None:
+        pipeline.__exit__(*failing)  # leaves pipeline mode; psycopg logs its own error, if any
+        return
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        pipeline.__exit__(None, None, None)
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(None, None, exc, dbapi.Error) from exc
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _send_with_this(conn, cursor, statement, parameters, context, executemany) -> None:
+    pipeline = conn.info.pop(_SENT_WITH_NEXT, None)
+    if pipeline is not None:
+        # leaving pipeline mode sends this statement with those before it and waits for all their
+        # results, so SQLAlchemy finds this one's rows (an error of any is raised here, as this one's)
+        pipeline.__exit__(None, None, None)
 
 
 def _split(pending: list, savepoint: SessionTransaction) -> tuple[list, list]:

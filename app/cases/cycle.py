@@ -32,6 +32,7 @@ from app.cases.models import Case
 from app.cases.sync import sync_from_engine
 from app.cases.tasks import OPEN, Task
 from app.catalog.models import GuideVersion, ServiceItem
+from app.database import sent_with_next, settle_sent
 from app.engine.deadlines import calendar_context
 from app.engine.scripting import script_limits
 from app.errors import Conflict, DomainError, NotFound
@@ -137,7 +138,8 @@ _LOCK_CASE = {
 # PostgreSQL: after waiting for a row lock, a statement sees the locked row as now committed but the
 # rows it joined as they were when it began. A step's read with its tasks and jobs joined therefore
 # takes the lock first (this statement) and reads in a statement of its own, which sees it all as
-# of the lock; SQLite's writers start serialized, so one statement reads it right there.
+# of the lock; the two go to the server together (one round trip). SQLite's writers start
+# serialized, so one statement reads it right there.
 _LOCK_ONLY = {
     "case+step": select(Case.id).where(Case.id == bindparam("ident")).with_for_update(),
     "task+step": select(Case.id).where(Case.id == _BY_TASK).with_for_update(),
@@ -159,13 +161,15 @@ def _locked_case(session: Session, by: str, ident) -> Case | None:
     reference.revision(session)  # read once per request, before the lock (it is not the step's)
     locking = session.get_bind().dialect.name != "sqlite"
     if locking and by in _LOCK_ONLY:
-        ident = session.execute(_LOCK_ONLY[by], {"ident": ident}).scalar()
-        if ident is None:
-            return None
-        stmt = _LOCK_CASE["case+step"][False]  # under the lock now: a fresh read sees the current rows
+        connection = session.connection()
+        with sent_with_next(connection):  # its result is not read: the read below says all
+            connection.execute(_LOCK_ONLY[by], {"ident": ident})
+        try:  # under the lock now: this read sees the rows as committed when it was granted
+            case = session.execute(_LOCK_CASE[by][False], {"ident": ident}).unique().scalar_one_or_none()
+        finally:
+            settle_sent(connection)  # (had the read failed before it was sent)
     else:
-        stmt = _LOCK_CASE[by][locking]
-    case = session.execute(stmt, {"ident": ident}).unique().scalar_one_or_none()
+        case = session.execute(_LOCK_CASE[by][locking], {"ident": ident}).unique().scalar_one_or_none()
     if case is not None:
         attach_reference(session, case)
     return case

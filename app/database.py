@@ -283,7 +283,11 @@ def _before_commit(session: Session) -> None:
         raise PendingRollbackError("This transaction's commit failed; roll it back first.")
     session.info[_COMMITTING] = True
     try:
-        session.info[_DIRECT] = direct_writes.take(session)  # the case/task/job rows go with the batch
+        try:
+            session.info[_DIRECT] = direct_writes.take(session)  # the case/task/job rows go with the batch
+        except BaseException:
+            session.info[_FAILED] = True  # as a failed flush does: nothing more until the rollback
+            raise
         session.flush()  # what the ORM still has to write
         if not session.info.get(_BATCHED):  # nothing for the ORM to write, so no flush ran
             try:
@@ -306,11 +310,16 @@ def _write_batch(session: Session) -> None:
     if not (direct or session.info.get(_DEFERRED) or extras):
         return
     connection = session.connection()
-    with _one_round_trip(connection):
-        direct_writes.execute(connection, direct)  # first: deferred rows may refer to new tasks
-        _write_deferred(session)
-        for statement in extras:
-            connection.execute(statement)
+    try:
+        with _one_round_trip(connection):
+            direct_writes.execute(connection, direct)  # first: deferred rows may refer to new tasks
+            _write_deferred(session)
+            for statement in extras:
+                connection.execute(statement)
+    except DBAPIError as exc:
+        # a stale case row is the cause to report, not the history row that then clashed
+        direct_writes.check(direct, failed=exc)
+        raise
     direct_writes.check(direct)  # each UPDATE matched its row (known once the pipeline's results are in)
 
 

@@ -23,9 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, Update, and_, bindparam, insert, inspect, update
+from sqlalchemy import ClauseElement, Insert, Table, Update, and_, bindparam, insert, inspect, update
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.state import InstanceState
 
@@ -35,8 +36,9 @@ _INSERTED = "direct_writes_inserted"  # objects this transaction's commit insert
 class _Shape:
     """What the writer needs of one model, worked out once."""
 
-    def __init__(self, model: type) -> None:
+    def __init__(self, model: type, order: int) -> None:
         mapper: Mapper = inspect(model)
+        self.order = order  # statements go out in a fixed order: by model, then by key
         self.table: Table = cast(Table, mapper.local_table)  # a plain mapped table (no inheritance)
         self.columns: dict[str, Any] = {}  # attribute key -> its column
         for prop in mapper.column_attrs:
@@ -53,53 +55,80 @@ class _Shape:
         self.update: Update = update(self.table).where(and_(*where))  # SET: the columns each call names
         self.insert: Insert = insert(self.table).inline()
         self.viewonly = {rel.key for rel in mapper.relationships if rel.viewonly}
+        self.written = [rel.key for rel in mapper.relationships if not rel.viewonly]  # the ORM syncs keys from these
 
     def changes(self, state: InstanceState) -> dict | None:
-        """{column key: new value} of a modified object; None: the ORM must write it."""
+        """{column key: new value} of a modified object; None: the ORM must write it (a changed
+        relationship, key or expired column, a SQL expression as the value)."""
         values, current = {}, state.dict
         for key, old in state.committed_state.items():
             column = self.columns.get(key)
             if column is None and key in self.viewonly:
                 continue  # the ORM never writes a view-only relationship either
-            if column is None or key not in current:
+            if column is None or key not in current or (old is NO_VALUE and key in self.keys):
                 return None
             value = current[key]
+            if isinstance(value, ClauseElement) or hasattr(value, "__clause_element__"):
+                return None
             if state.manager[key].impl.is_equal(value, old) is not True:
+                if key in self.keys:
+                    return None  # the ORM moves the object's identity along
                 values[column.key] = value
         return values
 
-    def row(self, obj: Any) -> dict | None:
-        """All column values of a new object, defaults filled in on it; None: the ORM must insert it."""
-        current = inspect(obj).dict
-        if any(current.get(key) is None for key in self.keys):
+    def row(self, state: InstanceState) -> tuple[dict, dict] | None:
+        """(the column values to insert, the defaults to fill in on the object) of a new object;
+        None: the ORM must insert it. Columns it leaves unset are left out of the INSERT (SQL NULL,
+        as the ORM leaves them; a JSON column would otherwise store JSON null)."""
+        current = state.dict
+        if any(current.get(key) is None for key in self.keys) or any(current.get(key) for key in self.written):
             return None
-        row = {}
+        row: dict = {}
+        fill: dict = {}
         for key, column in self.columns.items():
-            if key not in current:
-                default = cast(Any, column.default)  # a ColumnDefault when it is a value or a function
-                if column.server_default is not None or (default is not None and not (default.is_scalar or default.is_callable)):
+            if key in current:
+                value = current[key]
+                if isinstance(value, ClauseElement) or hasattr(value, "__clause_element__"):
                     return None
-                value = None if default is None else default.arg if default.is_scalar else default.arg(None)
-                setattr(obj, key, value)
-            row[column.key] = current[key]
-        return row
+                row[column.key] = value
+                continue
+            default = cast(Any, column.default)  # a ColumnDefault when it is a value or a function
+            if column.server_default is not None or (default is not None and not (default.is_scalar or default.is_callable)):
+                return None
+            if default is None:
+                fill[key] = None  # loaded as None, as the database holds it
+            else:
+                fill[key] = row[column.key] = default.arg if default.is_scalar else default.arg(None)
+        return row, fill
 
 
-_MODELS: set[type] = set()
+_MODELS: dict[type, int] = {}
 _SHAPES: dict[type, _Shape] = {}  # worked out at the first commit, once every mapper is configured
+_REFERS: dict[type, bool] = {}  # whether a model's table refers to one written directly
 
 
 def written_directly(model: type) -> type:
     """Class decorator: the commit writes this model's rows itself (see the module's docstring)."""
-    _MODELS.add(model)
+    _MODELS.setdefault(model, len(_MODELS))
     return model
 
 
 def _shape(model: type) -> _Shape | None:
     shape = _SHAPES.get(model)
     if shape is None and model in _MODELS:
-        shape = _SHAPES[model] = _Shape(model)
+        shape = _SHAPES[model] = _Shape(model, _MODELS[model])
     return shape
+
+
+def _refers_to_direct(model: type) -> bool:
+    """Whether rows of `model` (written by the ORM) may refer to rows of a directly written model:
+    they go out first, so new rows of those must then be inserted by the ORM too."""
+    refers = _REFERS.get(model)
+    if refers is None:
+        tables = {cast(Any, inspect(m).local_table) for m in _MODELS}
+        table = cast(Any, inspect(model).local_table)
+        refers = _REFERS[model] = any(fk.column.table in tables for fk in table.foreign_keys)
+    return refers
 
 
 @dataclass
@@ -112,14 +141,14 @@ class _Write:
 
 def take(session: Session) -> list[_Write]:
     """The statements for what the registered models' objects changed; those objects are clean
-    (and the new ones persistent) afterwards, as after a flush."""
+    (and the new ones persistent) afterwards, as after a flush. All statements are worked out
+    before any object is touched: if that fails, the session is as it was."""
     if not _MODELS:
         return []
-    writes: list[_Write] = []
     identity = session.identity_map
     deleted = session._deleted  # noqa: SLF001 - the unit of work's own bookkeeping
-    clean = []
-    for state in list(identity._modified):  # noqa: SLF001
+    updates: list[tuple[tuple, _Write, InstanceState]] = []
+    for state in identity._modified:  # noqa: SLF001
         shape = _shape(state.class_)
         if shape is None or state in deleted or state.key is None:
             continue
@@ -127,27 +156,43 @@ def take(session: Session) -> list[_Write]:
         if values is None:
             continue
         current = state.dict
+        write = None
         if values:
-            if shape.version is not None and shape.version not in state.committed_state and shape.version not in current:
-                continue  # its version expired: the ORM reads it before writing
+            version = state.committed_state.get(shape.version, current.get(shape.version)) if shape.version else None
+            if shape.version is not None and (version is None or version is NO_VALUE):
+                continue  # its version is not loaded: the ORM reads it before writing
             params = dict(zip(shape.pk_params, state.key[1], strict=True))  # the identity, loaded or not
             if shape.version is not None:
-                params["version_"] = state.committed_state.get(shape.version, current.get(shape.version))
-            writes.append(_Write(shape.update, {**values, **params}, checked=True))
-        clean.append((state, current))
-    InstanceState._commit_all_states(clean, identity)  # noqa: SLF001 - what a flush does after writing
-    for state in list(session._new):  # noqa: SLF001
-        shape = _shape(state.class_)
+                params["version_"] = version
+            write = _Write(shape.update, {**values, **params}, checked=True)
+        updates.append(((shape.order, str(state.key[1])), write, state))  # type: ignore[arg-type]
+    inserts: list[tuple[tuple, _Write, InstanceState, dict]] = []
+    pending = list(session._new)  # noqa: SLF001
+    if not any(_refers_to_direct(state.class_) for state in pending if state.class_ not in _MODELS):
+        taken_keys = {state.key for state in deleted}
+        for state in pending:
+            shape = _shape(state.class_)
+            made = shape.row(state) if shape is not None else None
+            if shape is None or made is None:
+                continue
+            key = inspect(state.class_).identity_key_from_primary_key([state.dict[k] for k in shape.keys])
+            if key in identity or key in taken_keys:
+                continue  # a row switch (deleted, then added again) or a clash: the ORM's to handle
+            taken_keys.add(key)
+            inserts.append(((shape.order, str(key[1])), _Write(shape.insert, made[0], checked=False), state, made[1]))
+    # nothing has been touched so far; from here on nothing fails
+    updates.sort(key=lambda entry: entry[0])
+    inserts.sort(key=lambda entry: entry[0])
+    InstanceState._commit_all_states([(state, state.dict) for _, _, state in updates], identity)  # noqa: SLF001
+    for _, _, state, fill in inserts:
         obj = state.obj()
-        row = shape.row(obj) if shape is not None and obj is not None else None
-        if shape is None or row is None:
-            continue
-        writes.append(_Write(shape.insert, row, checked=False))
+        for key, value in fill.items():
+            set_committed_value(obj, key, value)
         session.expunge(obj)
         make_transient_to_detached(obj)  # every column is loaded: nothing is marked expired
         session.add(obj)  # persistent, as the flush would leave it
         session.info.setdefault(_INSERTED, []).append(obj)
-    return writes
+    return [write for _, write, _ in updates if write is not None] + [write for _, write, _, _ in inserts]
 
 
 def execute(connection: Connection, writes: list[_Write]) -> None:
@@ -155,15 +200,19 @@ def execute(connection: Connection, writes: list[_Write]) -> None:
         write.result = connection.execute(write.statement, write.params)
 
 
-def check(writes: list[_Write]) -> None:
-    """After the statements' results arrived (on PostgreSQL, at the end of the pipeline)."""
+def check(writes: list[_Write], failed: Exception | None = None) -> None:
+    """After the statements' results arrived (on PostgreSQL, at the end of the pipeline): each
+    UPDATE matched its row, else StaleDataError. After a failure in the batch (`failed`), only
+    the UPDATEs that ran before it are judged."""
     for write in writes:
         if write.checked and write.result is not None:
             # the driver's count: SQLAlchemy's own was taken when the statement was sent (-1 in a pipeline)
             matched = write.result.context.cursor.rowcount
+            if failed is not None and matched < 0:
+                continue  # its result never came: the batch stopped before it
             if matched != 1:
                 raise StaleDataError(f"UPDATE statement on table '{write.statement.table}' expected to update "
-                                     f"1 row(s); {matched} were matched.")
+                                     f"1 row(s); {matched} were matched.") from failed
 
 
 def forget_inserted(session: Session, rolled_back: bool) -> None:

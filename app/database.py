@@ -6,7 +6,7 @@ SQLAlchemy session; Flask-SQLAlchemy is handed the same base in `extensions`.
 import sys
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import UTC
 from typing import Any, TypeVar, cast
@@ -118,6 +118,10 @@ PING_AFTER_IDLE_SECONDS = 2.0
 def _idle_from(dbapi_connection, connection_record) -> None:
     if connection_record is not None:
         connection_record.info["idle_since"] = time.monotonic()
+        pipeline = connection_record.info.pop(_SENT_WITH_NEXT, None)
+        if pipeline is not None:  # held back and never sent (a caller without settle_sent)
+            with suppress(Exception):
+                pipeline.__exit__(None, None, None)
 
 
 @event.listens_for(Pool, "checkout")
@@ -144,38 +148,13 @@ def _is_sqlite(dbapi_connection) -> bool:
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 
 
-# A query the current context reads first in each of its transactions (a web request: the reference
-# counter). On PostgreSQL it goes to the server with the transaction's BEGIN, in one round trip.
-read_with_begin: ContextVar[str | None] = ContextVar("read_with_begin", default=None)
-_READ_AT_BEGIN = "read_at_begin"
-
-
 @event.listens_for(Engine, "begin")
-def _begin(conn):
+def _sqlite_begin_immediate(conn):
+    # A SQLite transaction that may write takes the write lock up front, so concurrent writers
+    # queue behind the busy timeout instead of failing to upgrade a read lock ("database is
+    # locked"); read-only ones start deferred and read beside the writer (WAL).
     if conn.dialect.name == "sqlite":
-        # A SQLite transaction that may write takes the write lock up front, so concurrent writers
-        # queue behind the busy timeout instead of failing to upgrade a read lock ("database is
-        # locked"); read-only ones start deferred and read beside the writer (WAL).
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
-    elif conn.dialect.name == "postgresql" and not conn._is_autocommit_isolation():  # noqa: SLF001
-        # psycopg would send BEGIN on its own, a round trip before the first statement; in
-        # autocommit mode it leaves the transaction to us, and a first read goes along with it
-        # (a simple-protocol message holding both: it is read just before the BEGIN)
-        driver = cast(Any, conn.connection.driver_connection)
-        if not driver.autocommit:
-            driver.autocommit = True
-        query = read_with_begin.get()
-        if query is None:
-            conn.info.pop(_READ_AT_BEGIN, None)
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.info[_READ_AT_BEGIN] = (query, conn.exec_driver_sql(f"{query}; BEGIN").scalar())
-
-
-def read_at_begin(connection: Connection, query: str) -> Any:
-    """What `query` (given to `read_with_begin`) gave as this transaction began (None: not read)."""
-    read = connection.info.pop(_READ_AT_BEGIN, None)
-    return read[1] if read is not None and read[0] == query else None
 
 
 @contextmanager
@@ -349,8 +328,8 @@ def sent_with_next(connection: Connection):
     elsewhere they simply run). Their results are not read: e.g. a row lock taken before the read
     that must see what the lock's previous holder committed. Call `settle_sent` after that
     statement (in a `finally`), in case it never went out."""
-    if connection.dialect.name != "postgresql":
-        yield
+    if connection.dialect.name != "postgresql" or not connection.in_transaction():
+        yield  # (a transaction's BEGIN must not go into a pipeline: begin it first to batch)
         return
     pipeline = cast(Any, connection.connection.driver_connection).pipeline()
     pipeline.__enter__()

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Integer, event, select, update
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
-from app.database import Base, read_at_begin, read_with_begin, write_intent
+from app.database import Base, write_intent
 
 T = TypeVar("T")
 
@@ -44,17 +44,12 @@ def track(*models) -> None:
 
 
 def begin_request(session: Session) -> None:
-    """A web request: read the counter once for the whole request, commits included (on
-    PostgreSQL along with the request's BEGIN: app.database.read_with_begin)."""
+    """A web request: read the counter once for the whole request, commits included."""
     session.info.pop(_REVISION, None)
     session.info[REQUEST_SCOPED] = True
-    session.info[_READ_TOKEN] = read_with_begin.set(_REVISION_SQL)
 
 
 def end_request(session: Session) -> None:
-    token = session.info.pop(_READ_TOKEN, None)
-    if token is not None:
-        read_with_begin.reset(token)
     for key in (REQUEST_SCOPED, _REVISION, _KEEP):
         session.info.pop(key, None)
 
@@ -63,17 +58,12 @@ def revision(session: Session) -> int:
     """The counter, read at most once per request (per transaction outside requests)."""
     value = session.info.get(_REVISION)
     if value is None:  # on the connection, without the ORM: every request reads it
-        connection = session.connection()  # begins the transaction, which may have read it already
-        value = read_at_begin(connection, _REVISION_SQL)
-        if value is None:
-            value = connection.execute(_READ_REVISION).scalar()
-        session.info[_REVISION] = value = value or 0
+        value = session.connection().execute(_READ_REVISION).scalar() or 0
+        session.info[_REVISION] = value
     return value
 
 
 _READ_REVISION = select(ReferenceRevision.revision).where(ReferenceRevision.id == 1)
-_REVISION_SQL = "SELECT revision FROM reference_revision WHERE id = 1"  # the same, as the BEGIN carries it
-_READ_TOKEN = "read_with_begin_token"
 
 
 def _database(session: Session) -> str:

@@ -55,5 +55,4 @@ def test_the_check_leaves_the_connection_outside_any_transaction(pg, monkeypatch
     monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
     with pg.app_context(), db.engine.connect() as connection:  # checked out, so checked
         driver = connection.connection.driver_connection
-        # idle, and in the mode the app's transactions left it (they send their own BEGIN: app.database._begin)
-        assert driver.info.transaction_status == TransactionStatus.IDLE and driver.autocommit is True
+        assert driver.info.transaction_status == TransactionStatus.IDLE and driver.autocommit is False

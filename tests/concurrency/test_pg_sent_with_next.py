@@ -65,3 +65,17 @@ def test_settle_sends_what_waited_when_no_statement_came(connection):
     settle_sent(connection)
     assert not _in_pipeline(connection)
     assert connection.execute(text("SELECT n FROM sent_probe")).scalar() == 12
+
+
+def test_outside_a_transaction_the_statements_simply_run(pg):
+    """A BEGIN must not go into a pipeline: a connection not yet in a transaction is not batched."""
+    engine = create_engine(pg.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as conn:
+            with sent_with_next(conn):
+                assert conn.execute(text("SELECT 7")).scalar() == 7  # ran at once, rows and all
+                assert not _in_pipeline(conn)
+            settle_sent(conn)
+            assert conn.execute(text("SELECT 8")).scalar() == 8
+    finally:
+        engine.dispose()

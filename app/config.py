@@ -25,7 +25,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'onewindow.db'}"
     )
-    # Idle connections are checked before use (app.database.PING_AFTER_IDLE_SECONDS), not every one.
+    # Idle connections are checked before use (app.connections.PING_AFTER_IDLE_SECONDS), not every one.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False}
     SECRET_KEY = os.environ.get("SECRET_KEY")  # filled from instance/ when unset
 

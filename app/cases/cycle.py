@@ -33,7 +33,7 @@ from app.cases.models import Case
 from app.cases.sync import sync_from_engine
 from app.cases.tasks import OPEN, Task
 from app.catalog.models import GuideVersion, ServiceItem
-from app.database import sent_with_next, settle_sent
+from app.connections import sent_with_next, settle_sent
 from app.engine.deadlines import calendar_context
 from app.engine.scripting import script_limits
 from app.errors import Conflict, DomainError, NotFound

@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.database import postgresql_options
+from app.connections import postgresql_options
 from app.extensions import db
 from app.timers import wakeup
 

@@ -5,6 +5,7 @@
 - `Client` is a `requests` session that logs in through POST /api/v1/auth/token.
 - `in_threads` runs callables in real threads and re-raises the first failure in the caller.
 - `Driver` takes one case through the standard flow, recording every status it gets.
+- `scratch_session(url, metadata)` gives a session on a test's own tables, dropped afterwards.
 """
 import threading
 import time
@@ -14,6 +15,8 @@ from contextlib import contextmanager
 from functools import partial
 
 import requests
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.parties.idnumbers import with_check_digit_id_card
@@ -331,3 +334,22 @@ def check_store(app, expected_paths: dict[int, str]) -> None:
                 assert history.verify(session, case_id), f"history of case {case_id} broken"
         finally:
             db.session.remove()
+
+
+@contextmanager
+def scratch_session(url: str, metadata, seed=None):
+    """A session on `metadata`'s tables, created afresh on `url` (after `seed(session)` has stored
+    its rows and committed), and dropped with the engine at the end."""
+    engine = create_engine(url)
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    try:
+        if seed is not None:
+            with Session(engine) as session:
+                seed(session)
+                session.commit()
+        with Session(engine) as session:
+            yield session
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()

@@ -6,13 +6,14 @@ left to it."""
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, create_engine, event, select, text
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, event, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from app.database import UTCDateTime, defer_insert, unit_of_work
 from app.direct_writes import written_directly
 from app.errors import Conflict
+from tests.concurrency.harness import scratch_session
 
 CREATED = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
@@ -77,19 +78,12 @@ class Event(_Base):  # like a case's history: (folder, seq) unique, inserted def
 def session(request, tmp_path):
     url = (f"sqlite:///{tmp_path}/direct.db" if request.param == "sqlite"
            else request.getfixturevalue("pg").config["SQLALCHEMY_DATABASE_URI"])
-    engine = create_engine(url)
-    _Base.metadata.drop_all(engine)
-    _Base.metadata.create_all(engine)
-    with Session(engine) as s:
+    def seed(s):
         s.add(Folder(id=1, title="营业执照", tags=["a"], revision=1))
         s.add(Sheet(id="t1", folder_id=1, note="old"))
-        s.commit()
-    try:
-        with Session(engine) as s:
-            yield s
-    finally:
-        _Base.metadata.drop_all(engine)
-        engine.dispose()
+
+    with scratch_session(url, _Base.metadata, seed) as s:
+        yield s
 
 
 def _statements(session) -> list[str]:

@@ -3,13 +3,14 @@ registered with `at_commit` go to the server in one round trip as it commits (ps
 mode): they are stored with the commit, a failure among them is SQLAlchemy's own error (so the
 unit of work answers 409, never a 500) and nothing of the transaction is stored."""
 import pytest
-from sqlalchemy import Integer, String, create_engine, select, text
+from sqlalchemy import Integer, String, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from app import database
 from app.database import defer_insert, unit_of_work
 from app.errors import Conflict
+from tests.concurrency.harness import scratch_session
 
 
 class _Base(DeclarativeBase):
@@ -30,14 +31,8 @@ class Owner(_Base):
 
 @pytest.fixture
 def session(pg):
-    engine = create_engine(pg.config["SQLALCHEMY_DATABASE_URI"])
-    _Base.metadata.create_all(engine)
-    try:
-        with Session(engine) as s:
-            yield s
-    finally:
-        _Base.metadata.drop_all(engine)
-        engine.dispose()
+    with scratch_session(pg.config["SQLALCHEMY_DATABASE_URI"], _Base.metadata) as s:
+        yield s
 
 
 def _notes(session) -> list[str]:

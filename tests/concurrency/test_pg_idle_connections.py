@@ -1,10 +1,10 @@
 """Pooled PostgreSQL connections that died while idle (a server restart, a failover, an idle
-timeout) are replaced before use, without a ping before every request (app.database): under
+timeout) are replaced before use, without a ping before every request (app.connections): under
 load a connection is back in use within moments and is not checked; one that sat idle is."""
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-import app.database as database
+import app.connections as connections
 from app.extensions import db
 from tests.conftest import Api
 
@@ -29,7 +29,7 @@ def test_a_connection_that_died_while_idle_is_replaced_before_use(pg, monkeypatc
     inbox = _signed_in(pg)
     assert inbox().status_code == 200  # the pool now holds a connection
     assert _kill_the_apps_connections(pg) >= 1
-    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)  # it has been idle "long enough"
+    monkeypatch.setattr(connections, "PING_AFTER_IDLE_SECONDS", 0.0)  # it has been idle "long enough"
     answer = inbox()
     assert answer.status_code == 200, answer.get_json()
     with pg.app_context():
@@ -39,7 +39,7 @@ def test_a_connection_that_died_while_idle_is_replaced_before_use(pg, monkeypatc
 def test_without_the_check_the_dead_connection_fails_one_request_then_the_pool_recovers(pg, monkeypatch):
     inbox = _signed_in(pg)
     assert inbox().status_code == 200
-    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 3600.0)  # in use a moment ago: not checked
+    monkeypatch.setattr(connections, "PING_AFTER_IDLE_SECONDS", 3600.0)  # in use a moment ago: not checked
     assert _kill_the_apps_connections(pg) >= 1
     failed = inbox()
     assert failed.status_code == 503 and failed.headers["Retry-After"] == "30"
@@ -52,7 +52,7 @@ def test_the_check_leaves_the_connection_outside_any_transaction(pg, monkeypatch
 
     inbox = _signed_in(pg)
     assert inbox().status_code == 200
-    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
+    monkeypatch.setattr(connections, "PING_AFTER_IDLE_SECONDS", 0.0)
     with pg.app_context(), db.engine.connect() as connection:  # checked out, so checked
         driver = connection.connection.driver_connection
         assert driver.info.transaction_status == TransactionStatus.IDLE and driver.autocommit is False

@@ -1,4 +1,4 @@
-"""`database.sent_with_next`: on PostgreSQL, statements whose results are not read (a step's row
+"""`connections.sent_with_next`: on PostgreSQL, statements whose results are not read (a step's row
 lock) go to the server with the next statement (its read), in one round trip: the next statement
 still gets its rows, an error of the first arrives as SQLAlchemy's error of the second, and a
 connection whose next statement never came is taken out of pipeline mode by `settle_sent`."""
@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from app.database import sent_with_next, settle_sent
+from app.connections import sent_with_next, settle_sent
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from app.api.outputs import CaseOut, CasePage, MaterialList, moment
 from app.api.schemas import CursorArgs, StrictSchema, one_of, page_of, text
 from app.api.security import principal
 from app.cases import materials as case_materials
-from app.cases import pauses
+from app.cases import pauses, receiving
 from app.cases import service as cases
 from app.cases.models import STATUS_LABELS
 from app.documents import delivery
@@ -34,6 +34,13 @@ class ApplicantIn(StrictSchema):
     email = text(254, load_default=None, allow_none=True)
 
 
+class ProxyIn(StrictSchema):
+    name = text(50, required=True)
+    id_number = text(18, load_default=None, allow_none=True,
+                     metadata={"description": "代办人的居民身份证号码（社区代办员 community_worker 可不填）"})
+    relation = fields.String(required=True, validate=one_of(list(receiving.PROXY_RELATIONS)))
+
+
 class CaseIn(StrictSchema):
     item_code = text(64, required=True)
     applicant = fields.Nested(ApplicantIn, required=True)
@@ -41,6 +48,8 @@ class CaseIn(StrictSchema):
     hall = text(32, required=True)
     materials = fields.List(text(64), load_default=list)
     data = fields.Dict(load_default=dict, metadata={"description": "申请表字段（流程开始事件的表单，如延续申请的证照有效期）"})
+    proxy = fields.Nested(ProxyIn, load_default=None, allow_none=True,
+                          metadata={"description": "代办：代申请人提交的人（姓名、身份证号、与申请人的关系）"})
 
 
 class SupplementIn(StrictSchema):

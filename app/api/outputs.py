@@ -28,9 +28,17 @@ class GuideRef(Schema):
     status = fields.String()
 
 
+class ProxyPerson(Schema):
+    name = fields.String()
+    id_number = fields.String(allow_none=True)
+    relation = fields.String(metadata={"description": "family / colleague / entrusted / community_worker"})
+    relation_label = fields.String()
+
+
 class ProxyRef(Schema):
-    hall = fields.Nested(CodeName)
+    hall = fields.Nested(CodeName, allow_none=True, metadata={"description": "代办的便民服务站"})
     by = fields.String(allow_none=True)
+    person = fields.Nested(ProxyPerson, allow_none=True, metadata={"description": "代为申请的人（代办人）"})
 
 
 class CaseApplicant(Schema):

@@ -27,7 +27,6 @@ from app.documents import service as documents
 from app.errors import NotFound, ValidationFailed
 from app.evaluation.models import Evaluation
 from app.files.service import FileStore
-from app.processes import service as processes
 from app.settings import WarningThresholds
 
 ONLINE = "online"
@@ -56,29 +55,12 @@ def actor_of(account: ApplicantAccount) -> str:
     return f"applicant:{account.phone}"
 
 
-def _start_fields(session: Session, guide) -> list[dict]:
-    """The process's own application fields (its start form), for the page to render."""
-    definition = processes.latest_version(session, guide.process_key)
-    if definition is None or not definition.start_form_key:
-        return []
-    form = (definition.forms or {}).get(definition.start_form_key) or {}
-    out = []
-    for comp in form.get("components", []):
-        if not comp.get("key"):
-            continue
-        out.append({"key": comp["key"], "label": comp.get("label") or comp["key"], "type": comp.get("type"),
-                    "subtype": comp.get("subtype"), "description": comp.get("description"),
-                    "required": bool((comp.get("validate") or {}).get("required")),
-                    "options": comp.get("values") or []})
-    return out
-
-
 def application_form(session: Session, account: ApplicantAccount, item_code: str, acting_for: str | None) -> dict:
     guide = catalog.published_guide(session, item_code)
     applicant = identity.acting_as(account, acting_for)
     earlier = case_materials.on_file(session, applicant.id, guide)
     return {
-        "fields": _start_fields(session, guide),
+        "fields": receiving.start_fields(session, guide),
         "item_code": guide.item.code, "name": guide.name, "guide_version": guide.version,
         "applicant": {"name": applicant.name, "id_type": applicant.id_type, "id_number": applicant.id_number,
                       "phone": account.phone},

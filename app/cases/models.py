@@ -56,6 +56,10 @@ class Case(Base):
     # 代办 (art. 20): the community station and clerk who submitted it on the applicant's behalf.
     proxy_hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"))
     proxy_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # 代办: who filed it for the applicant (a relative, a colleague, a station's proxy clerk).
+    proxy_name: Mapped[str | None] = mapped_column(String(50))
+    proxy_id_number: Mapped[str | None] = mapped_column(String(18))
+    proxy_relation: Mapped[str | None] = mapped_column(String(32))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
     applicant: Mapped[dict] = mapped_column(JSON)  # as given on this application
     # its name, searchable (a trigram index on PostgreSQL finds any part of it)

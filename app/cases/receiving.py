@@ -17,6 +17,9 @@ from app.processes import service as processes
 from app.taskforms.schema import validate_submission
 
 CHANNELS = {"online": "网上申请", "window": "窗口申请"}
+# 代办: who may file an application for the applicant, as the window records it.
+PROXY_RELATIONS = {"family": "亲属", "colleague": "本单位工作人员", "entrusted": "受托人",
+                   "community_worker": "社区代办员（帮办代办）"}
 
 
 @dataclass
@@ -46,11 +49,29 @@ def _application_data(definition, data) -> dict:
         raise ValidationFailed(exc.message, {f"data.{k}": v for k, v in exc.errors.items()}) from None
 
 
+def start_fields(session: Session, guide: GuideVersion) -> list[dict]:
+    """The process's own application fields (its start form), for a page to render."""
+    definition = processes.latest_version(session, guide.process_key) if guide.process_key else None
+    if definition is None or not definition.start_form_key:
+        return []
+    form = (definition.forms or {}).get(definition.start_form_key) or {}
+    out = []
+    for comp in form.get("components", []):
+        if not comp.get("key"):
+            continue
+        out.append({"key": comp["key"], "label": comp.get("label") or comp["key"], "type": comp.get("type"),
+                    "subtype": comp.get("subtype"), "description": comp.get("description"),
+                    "required": bool((comp.get("validate") or {}).get("required")),
+                    "options": comp.get("values") or []})
+    return out
+
+
 def open_case(session: Session, opening: Opening, *, details: dict, channel: str, materials: list[str], data: dict,
               runtime: CaseRuntime, actor: str, created_by_id: int | None,
-              attach: Callable[[Case], None] | None = None) -> Case:
+              attach: Callable[[Case], None] | None = None, proxy: dict | None = None) -> Case:
     """Create the case and take its first engine step, inside the caller's unit of work.
-    `attach` adds rows that need the case's id (uploaded materials) before the step runs."""
+    `attach` adds rows that need the case's id (uploaded materials) before the step runs;
+    `proxy` is the person filing it for the applicant (name, id_number, relation; checked)."""
     hall, proxy_hall, item, guide = opening.hall, opening.proxy_hall, opening.item, opening.guide
     definition = processes.latest_for_cases(session, guide.process_key) if guide.process_key is not None else None
     if definition is None:
@@ -62,6 +83,8 @@ def open_case(session: Session, opening: Opening, *, details: dict, channel: str
     case = Case(item_id=item.id, guide_version_id=guide.id, hall_id=hall.id, applicant_id=applicant.id,
                 applicant=details, applicant_name=details.get("name"), proxy_hall_id=proxy_hall.id if proxy_hall else None,
                 proxy_by_id=created_by_id if proxy_hall else None,
+                proxy_name=proxy["name"] if proxy else None, proxy_id_number=proxy.get("id_number") if proxy else None,
+                proxy_relation=proxy["relation"] if proxy else None,
                 channel=channel, materials=materials, definition_id=definition.id,
                 status=SUBMITTED, outstanding_materials=[], tolerated=False, correction_round=0,
                 application_data=application_data,
@@ -73,12 +96,14 @@ def open_case(session: Session, opening: Opening, *, details: dict, channel: str
     if attach is not None:
         attach(case)
     log = EventLog(session, case)
-    proxy = f"，由{proxy_hall.name}代办" if proxy_hall else ""
+    station = f"，由{proxy_hall.name}代办" if proxy_hall else ""
+    person = f"，{PROXY_RELATIONS[proxy['relation']]} {proxy['name']} 代为申请" if proxy else ""
     log.append("case_submitted", actor,
-               f"收件：{item.name}（{CHANNELS.get(channel, channel)}{proxy}），申请人 {details['name']}，"
+               f"收件：{item.name}（{CHANNELS.get(channel, channel)}{station}），申请人 {details['name']}{person}，"
                f"依据办事指南第 {guide.version} 版",
                {"channel": channel, "materials": materials, "guide_version": guide.version,
                 "proxy_hall": proxy_hall.code if proxy_hall else None,
+                "proxy": {"name": proxy["name"], "relation": proxy["relation"]} if proxy else None,
                 "process": {"key": definition.key, "version": definition.version}})
     rules = runtime.settings.cases
     with cycle.first_step(session, case, definition, {

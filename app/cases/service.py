@@ -13,7 +13,7 @@ from app import clock, engine, paging
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
-from app.cases import cycle, intake, materials, receiving, taskforms
+from app.cases import cycle, intake, materials, receiving, taskforms, walk_in
 from app.cases.cycle import CaseRuntime, RefusedInStep
 from app.cases.history import EventLog
 from app.cases.models import CLOSED_STATUSES, Case
@@ -37,10 +37,11 @@ def start_case(session: Session, principal: Principal, payload: dict, runtime: C
         hall, proxy_hall, item, guide = intake.receiving(session, principal, payload["hall"], payload["item_code"])
         materials = intake.check_materials(guide, payload.get("materials", []), "materials")
         details = parties.validate_applicant(payload.get("applicant") or {})
+        proxy = walk_in.check_proxy(payload.get("proxy"))
         case = receiving.open_case(
             session, receiving.Opening(hall=hall, proxy_hall=proxy_hall, item=item, guide=guide),
             details=details, channel=payload["channel"], materials=materials, data=payload.get("data") or {},
-            runtime=runtime, actor=principal.username, created_by_id=principal.user_id)
+            runtime=runtime, actor=principal.username, created_by_id=principal.user_id, proxy=proxy)
     return case
 
 

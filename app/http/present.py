@@ -7,6 +7,7 @@ from app.calendar import service as calendar
 from app.calendar.days import HolidayData
 from app.cases import history, running
 from app.cases.models import STATUS_LABELS, Case
+from app.cases.receiving import PROXY_RELATIONS
 from app.cases.service import current_open_tasks
 from app.cases.tasks import Task
 from app.cases.warnings import assess, current_deadline
@@ -43,6 +44,18 @@ def present_event(event) -> dict:
             "message": event.message, "data": event.data}
 
 
+def present_proxy(case: Case) -> dict | None:
+    """Who filed the case for the applicant: a community station (and its clerk), a person, or both."""
+    if case.proxy_hall_id is None and case.proxy_name is None:
+        return None
+    station = case.proxy_hall_id is not None
+    return {"hall": {"code": case.proxy_hall.code, "name": case.proxy_hall.name} if station else None,
+            "by": case.proxy_by.username if station and case.proxy_by else None,
+            "person": {"name": case.proxy_name, "id_number": case.proxy_id_number, "relation": case.proxy_relation,
+                       "relation_label": PROXY_RELATIONS.get(case.proxy_relation or "", case.proxy_relation)}
+            if case.proxy_name else None}
+
+
 HISTORY_PAGE = 100  # events a dossier shows at once (the older ones page by `history_before`)
 
 
@@ -60,8 +73,7 @@ def present_case(case: Case, session: Session | None = None, detail: bool = Fals
                   "effective_from": case.guide.effective_from.isoformat() if case.guide.effective_from else None,
                   "status": case.guide.status},
         "hall": {"code": case.hall.code, "name": case.hall.name}, "applicant": case.applicant,
-        "proxy": {"hall": {"code": case.proxy_hall.code, "name": case.proxy_hall.name},
-                  "by": case.proxy_by.username if case.proxy_by else None} if case.proxy_hall_id else None,
+        "proxy": present_proxy(case),
         "materials": case.materials, "outstanding_materials": case.outstanding_materials,
         "tolerated": case.tolerated, "correction_round": case.correction_round,
         "decision": case.decision, "delivery_method": case.delivery_method,

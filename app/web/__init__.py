@@ -13,6 +13,7 @@ from app.web.staff import (
     consultations,
     contacts,
     inbox,
+    intake,
     policies,
     processes,
     rectifications,
@@ -23,6 +24,6 @@ from app.web.staff import (
 def register(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     for blueprint in (public_consultations.bp, consultations.bp, booking.bp, appointments.bp, policies.bp,
-                      public_policies.bp, guides.bp, portal.bp, signin.bp, inbox.bp, cases.bp, processes.bp, admin.bp,
+                      public_policies.bp, guides.bp, portal.bp, signin.bp, inbox.bp, intake.bp, cases.bp, processes.bp, admin.bp,
                       verify.bp, verify.deliver_bp, progress.bp, rectifications.bp, complaints.bp, contacts.bp):
         app.register_blueprint(blueprint)

@@ -19,6 +19,7 @@ bp = Blueprint("staff", __name__, template_folder=TEMPLATES)
 # What the navigation offers, and to whom (an empty set: every signed-in member of staff).
 NAVIGATION = [
     ("inbox.inbox", "待办任务", set(R.HALL_ROLES)),
+    ("intake_pages.intake", "收件登记", set(R.INTAKE_ROLES)),
     ("cases_pages.case_list", "办件查询", set(R.HALL_ROLES) | {R.ADMIN}),
     ("consultation_staff.consultation_list", "咨询", set(R.HALL_ROLES)),
     ("appointment_staff.day_list", "预约", set(R.HALL_ROLES)),

@@ -179,6 +179,7 @@ def notice(session: Session, case: Case) -> dict | None:
         "due_at": case.supplement_due_at.isoformat(),
         "working_days_left": max(0, working_days_between(today, due_day, calendar.current(session))),
         "materials": [_asked(by_code.get(c), c) for c in case.outstanding_materials],
+        "reason": documents.notice_reason_of(session, case.id),
     }
 
 

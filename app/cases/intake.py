@@ -106,3 +106,17 @@ def check_requested(guide: GuideVersion, data) -> None:
             names = "、".join(m.name or m.code for m in firm)
             raise ValidationFailed(f"{names}不属于办事指南中可容缺的材料，不能容缺受理",
                                    {"missing_materials": [f"不可容缺的材料：{names}；请选择补齐补正或不予受理"]})
+
+
+REASON_MAX = 500
+
+
+def notice_reason(answers: dict) -> str | None:
+    """The clerk's own words on a correction or tolerance notice (the acceptance form's `reason`),
+    from what the step's tasks were answered with, whatever the task's BPMN id: art. 13(2) wants
+    everything to correct told at once, the clerk's explanation included."""
+    for data in answers.values():
+        if isinstance(data, dict) and data.get("outcome") in ("correct", "tolerate"):
+            reason = data.get("reason")
+            return (reason.strip()[:REASON_MAX] or None) if isinstance(reason, str) else None
+    return None

@@ -16,6 +16,7 @@ from app.auth.principal import Principal
 from app.cases import cycle, intake, materials, receiving, taskforms, walk_in
 from app.cases.cycle import CaseRuntime, RefusedInStep
 from app.cases.history import EventLog
+from app.cases.materials import attach_upload
 from app.cases.models import CLOSED_STATUSES, Case
 from app.cases.tasks import COMPLETED, OPEN, Task
 from app.catalog.models import ServiceItem
@@ -113,17 +114,40 @@ def _complete(principal: Principal, step, task: Task | None, data) -> None:
                     {"task_id": task.id, "element_id": task.spec_id, "data": cleaned})
 
 
+def receives_paper(principal: Principal, case: Case) -> bool:
+    """Whether this clerk may take the materials a case is waiting for at the window."""
+    return (not case.closed and bool(case.outstanding_materials)
+            and principal.may(case.hall_id, *R.INTAKE_ROLES))
+
+
 def deliver_supplement(session: Session, principal: Principal, case_id: int, materials, note: str | None,
-                       runtime: CaseRuntime, expected_revision: int | None = None) -> Case:
-    """Record materials the applicant brought to the window (补正) and hand them to the flow."""
+                       runtime: CaseRuntime, expected_revision: int | None = None,
+                       scans: dict | None = None) -> Case:
+    """Record materials the applicant brought to the window (补正) and hand them to the flow;
+    `scans` (material code -> object with filename and content) are stored with the case."""
     with unit_of_work(session, keep_loaded=True):
         locked = cycle.lock_case_for_step(session, case_id)
         if not principal.can_view_hall(locked.case.hall_id):
             raise NotFound(f"办件 {case_id} 不存在")
         if not principal.may(locked.case.hall_id, *R.INTAKE_ROLES):
             raise PermissionDenied("只有本大厅的受理人员可以登记补正材料")
+        scans = scans or {}
+        unticked = [code for code in scans if code not in (materials or [])]
+        if unticked:
+            names = locked.case.guide.material_names()
+            listed = "、".join(names.get(c, c) for c in unticked)
+            raise ValidationFailed(f"上传了{listed}的扫描件，请同时勾选该材料",
+                                   {f"materials.{c}": ["上传扫描件的材料须同时勾选"] for c in unticked})
+        store, by = runtime.settings.store, principal.username
+
+        def attach(found: Case, codes: list[str]) -> None:
+            for code in codes:
+                if code in scans:
+                    attach_upload(session, store, found, code, scans[code].content,
+                                  scans[code].filename, by, field=f"materials.{code}")
+
         return supplement_step(session, locked, principal.username, materials, note, runtime, expected_revision,
-                               actor_name=principal.display_name)
+                               attach=attach if scans else None, actor_name=principal.display_name)
 
 
 def supplement_step(session: Session, case: Case | cycle.Locked | int, actor: str, materials, note: str | None,

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, lazyload
 
 from app import clock
+from app.cases import intake
 from app.cases import models as C
 from app.catalog.models import MATERIAL_TYPES
 from app.database import defer_insert, unit_of_work
@@ -78,9 +79,12 @@ def compose(case: C.Case, kind: str, clerk: str, answers: dict, base_url: str) -
             body += [f"{applied}，基本条件具备、主要申请材料齐全且符合法定形式，次要材料有欠缺，本机关予以容缺受理。"
                      "尚需补齐的材料：", *missing,
                      f"请于{_day(case.supplement_due_at)}前补齐。材料补齐前不作出准予决定；逾期未补齐的，不予批准。"]
+        reason = intake.notice_reason(answers)
+        if reason:
+            body.append(f"补正说明：{reason}")
         body.append(f"提交地点：{case.hall.name}（{guide.location or '综合受理窗口'}），"
                     f"或登录 {base_url}/my 在线提交。咨询电话：{guide.consultation_contact or '12345'}。")
-        data.update(materials=list(case.outstanding_materials),
+        data.update(materials=list(case.outstanding_materials), reason=reason,
                     due=case.supplement_due_at.isoformat() if case.supplement_due_at else None)
     elif kind == "non_acceptance_decision":
         refer = ((answers.get("front_desk_acceptance") or {}).get("refer_to") or "").strip()
@@ -317,3 +321,11 @@ def describe(document: Document) -> dict:
             "verify_path": f"/verify/{document.verify_key}",
             "sha256": document.sha256, "signer": document.signer, "key_id": document.key_id,
             "signed_at": document.signed_at.isoformat() if document.signed_at else None}
+
+
+def notice_reason_of(session: Session, case_id: int) -> str | None:
+    """The clerk's explanation on the case's latest correction or tolerance notice."""
+    data = session.scalar(select(Document.data).where(
+        Document.case_id == case_id, Document.kind.in_(("correction_notice", "tolerance_notice")))
+        .order_by(Document.id.desc()).limit(1))
+    return (data or {}).get("reason")

@@ -7,6 +7,7 @@ from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.cases import intake
 from app.cases import models as C
 from app.database import defer_insert
 from app.notify.channels import ChannelDown, Channels, Undeliverable
@@ -18,6 +19,13 @@ PICKUP_CODE_REISSUED = "pickup_code_reissued"
 # Messages that carry the case's current pickup code, put in only when sent.
 _WITH_PICKUP_CODE = {"ready_for_pickup", PICKUP_CODE_REISSUED}
 BACKOFF_MAX = timedelta(hours=1)
+
+
+SMS_REASON_MAX = 60  # the clerk's words in an SMS: the notice itself carries them whole
+
+
+def _brief(text: str) -> str:
+    return text if len(text) <= SMS_REASON_MAX else text[:SMS_REASON_MAX - 1] + "…"
 
 
 def _messages(step) -> list[tuple[str, str, dict]]:
@@ -33,8 +41,10 @@ def _messages(step) -> list[tuple[str, str, dict]]:
             if case.tolerated:
                 out.append(("tolerance", f"“{item}”已容缺受理，请于{due}前补齐材料。", {"due": due}))
         elif new == C.AWAITING_CORRECTION:
-            out.append(("correction", f"“{item}”材料需补齐补正，请于{due}前提交（{case.case_no}），详见补齐补正材料通知书。",
-                        {"due": due}))
+            reason = intake.notice_reason(step.answers)
+            said = f"说明：{_brief(reason)}；" if reason else ""
+            out.append(("correction", f"“{item}”材料需补齐补正，请于{due}前提交（{case.case_no}），{said}"
+                                      "详见补齐补正材料通知书。", {"due": due, "reason": reason}))
         elif new == C.NOT_ACCEPTED:
             out.append(("decision", f"“{item}”不予受理（{case.case_no}），详见不予受理决定书。", {}))
         elif new == C.AWAITING_DELIVERY:

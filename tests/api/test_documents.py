@@ -42,6 +42,29 @@ def test_correction_notice_lists_every_missing_material_and_the_deadline(as_user
         assert needed in text, needed
 
 
+def test_the_correction_notice_and_its_sms_carry_the_clerks_own_words(as_user):
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)
+    words = "申请书未加盖企业公章，请重新提交盖章的申请书"
+    complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["SQS"],
+                                                        "reason": f"  {words}\n"})
+    doc = _documents(frontdesk, case["id"])["correction_notice"]
+    _, text = _read(frontdesk, case["id"], doc)
+    assert f"补正说明：{words}" in text
+    sms = [n for n in frontdesk.get(f"/api/v1/cases/{case['id']}/notifications").get_json()["items"]
+           if n["kind"] == "correction" and n["channel"] == "sms"]
+    assert len(sms) == 1 and f"说明：{words}；" in sms[0]["body"]
+    # a correction without words says nothing more, and a long explanation is cut short in the SMS
+    other = start(frontdesk)
+    complete(frontdesk, other, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["SQS"],
+                                                         "reason": "甲" * 200})
+    body = [n["body"] for n in frontdesk.get(f"/api/v1/cases/{other['id']}/notifications").get_json()["items"]
+            if n["kind"] == "correction" and n["channel"] == "sms"][0]
+    assert "说明：" + "甲" * 59 + "…；" in body
+    _, full = _read(frontdesk, other["id"], _documents(frontdesk, other["id"])["correction_notice"])
+    assert "甲" * 200 in full  # the notice itself carries it whole
+
+
 def test_acceptance_receipt_and_tolerance_notice(as_user):
     frontdesk = as_user("frontdesk")
     case = start(frontdesk)

@@ -168,3 +168,37 @@ def test_the_api_records_who_files_for_the_applicant(as_user):
     odd = frontdesk.post("/api/v1/cases", json=application(proxy={"name": "王小明", "relation": "cousin"}))
     assert odd.status_code == 422 and "proxy" in str(odd.get_json()["errors"])
     assert frontdesk.post("/api/v1/cases", json=application(proxy=None)).get_json()["proxy"] is None
+
+
+def test_paper_brought_after_a_correction_notice_is_taken_at_the_window(app, as_user):
+    from tests.flows import complete
+
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk, applicant={"name": "王大爷", "id_type": "id_card", "id_number": VISITOR})
+    case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT", "GLZD"]})
+    assert case["status"] == "awaiting_correction"
+    client = signed_in(app)
+    dossier = client.get(f"/cases/{case['id']}")
+    form = page_of(dossier).cssselect("form#paper")[0]
+    assert [d.get("data-code") for d in form.cssselect(".paper-material")] == ["PMT", "GLZD"]
+    assert not page_of(signed_in(app, "backoffice").get(f"/cases/{case['id']}")).cssselect("form#paper")
+
+    nothing = client.post(f"/cases/{case['id']}/paper", data={"csrf_token": token_of(dossier)})
+    assert nothing.status_code == 422 and "请列出补交的材料" in nothing.get_data(as_text=True)
+    stray = client.post(f"/cases/{case['id']}/paper", content_type="multipart/form-data", data={
+        "csrf_token": token_of(dossier), "materials": ["GLZD"], "materials.PMT": (io.BytesIO(PDF), "平面图.pdf")})
+    assert stray.status_code == 422 and "上传了经营场所平面布局图的扫描件，请同时勾选该材料" in stray.get_data(as_text=True)
+    assert frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["status"] == "awaiting_correction"
+
+    done = client.post(f"/cases/{case['id']}/paper", content_type="multipart/form-data", data={
+        "csrf_token": token_of(dossier), "materials": ["PMT", "GLZD"], "note": "本人送来",
+        "materials.PMT": (io.BytesIO(PDF), "平面图.pdf")})
+    assert done.status_code == 302 and done.headers["Location"] == f"/cases/{case['id']}"
+    after = client.get(done.headers["Location"])
+    text = page_of(after).text_content()
+    assert "已收取补正材料" in text and "平面布局图 · 本次上传 · 平面图.pdf" in text
+    assert not page_of(after).cssselect("form#paper")  # nothing is awaited any more
+    now = frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()
+    assert now["status"] == "submitted" and {"PMT", "GLZD"} <= set(now["materials"])
+    assert [t["name"] for t in now["open_tasks"]] == ["front_desk_acceptance"]
+    assert "收到补正材料：经营场所平面布局图、食品安全管理制度文本（本人送来）" in [e["message"] for e in now["events"]]

@@ -2,25 +2,34 @@
 diagram, completed steps and the current position highlighted."""
 import json
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from app.auth import roles as R
 from app.cases import materials as case_materials
 from app.cases import service as cases
+from app.cases import walk_in
 from app.cases.models import STATUS_LABELS
 from app.catalog import service as catalog
 from app.documents import service as documents
 from app.errors import DomainError, ValidationFailed
 from app.http.present import present_case
-from app.http.requests import int_arg, query_without
-from app.http.runtime import db_session
+from app.http.requests import allow_application_body, int_arg, query_without, uploads
+from app.http.runtime import db_session, runtime
 from app.notify import service as notify
 from app.web.pages import TEMPLATES, guard
 from app.web.staff import contacts as contact_pages
 from app.web.staff.signin import page
 
 bp = Blueprint("cases_pages", __name__, template_folder=TEMPLATES)
-guard(bp)
+
+
+def _before_csrf():
+    # Paper taken at the window may come with a scan per material: raise the body limit first.
+    if request.endpoint == "cases_pages.paper":
+        allow_application_body()
+
+
+guard(bp, before=_before_csrf)
 PER_PAGE = 30
 
 
@@ -60,4 +69,17 @@ def dossier(case_id: int):
                            done=json.dumps(done), active=json.dumps(active), names=case.guide.material_names(),
                            can_download=cases.can_open_files(g.principal, case),
                            documents=documents.of_case(db_session(), case.id),
-                           notifications=notify.of_case(db_session(), case.id), **contact_pages.dossier_context(case))
+                           notifications=notify.of_case(db_session(), case.id),
+                           receives_paper=cases.receives_paper(g.principal, case), **contact_pages.dossier_context(case))
+
+
+@bp.post("/cases/<int(max=2147483647):case_id>/paper")
+@page(R.FRONT_DESK, R.CHIEF_REPRESENTATIVE)
+def paper(case_id: int):
+    """收取补正/容缺材料 at the window: the ticked materials (and their scans) are the supplement."""
+    codes = request.form.getlist("materials")
+    scans = {code: walk_in.Scan(u.filename, u.content) for code, u in uploads("materials.").items()}
+    note = (request.form.get("note") or "").strip()[:500] or None
+    case = cases.deliver_supplement(db_session(), g.principal, case_id, codes, note, runtime(), scans=scans)
+    flash(f"已收取补正材料，办件 {case.case_no} 现为“{STATUS_LABELS.get(case.status, case.status)}”")
+    return redirect(url_for("cases_pages.dossier", case_id=case.id))

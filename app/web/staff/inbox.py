@@ -82,7 +82,8 @@ def task_page(task_id: str):
                            colleagues=[u for u in operations.colleagues(db_session(), task) if u.id != task.assignee_id],
                            supervises=operations.supervises(g.principal, task.hall_id),
                            can_download=cases.can_open_files(g.principal, task.case),
-                           documents=documents.of_case(db_session(), task.case_id))
+                           documents=documents.of_case(db_session(), task.case_id),
+                           receives_paper=cases.receives_paper(g.principal, task.case))
 
 
 @bp.post("/tasks/<string:task_id>/<any(transfer, urge):action>")

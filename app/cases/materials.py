@@ -3,7 +3,7 @@
 Only the applicant and the staff of the case's hall reach a file, always through the case
 (never by a path), and every download is written into the case history.
 """
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -68,13 +68,16 @@ def of_case(session: Session, case_id: int) -> list[CaseMaterial]:
                                 .order_by(CaseMaterial.uploaded_at, CaseMaterial.id)))
 
 
-def on_file(session: Session, applicant_id: int, guide) -> dict[str, CaseMaterial]:
+def on_file(session: Session, applicant_id: int, guide, halls: set[int] | None = None) -> dict[str, CaseMaterial]:
     """What this applicant already provided that this guide asks for, by material code: the
     latest file of an earlier case for the same item and code, else for a material of the same
-    name. Forms are filled in anew for each application, and a refused case proves nothing."""
-    rows = session.scalars(select(CaseMaterial).join(Case, Case.id == CaseMaterial.case_id).where(
+    name; with `halls`, only of cases those halls handled or filed. Forms are filled in anew for
+    each application, and a refused case proves nothing."""
+    stmt = select(CaseMaterial).join(Case, Case.id == CaseMaterial.case_id).where(
         Case.applicant_id == applicant_id, Case.status != NOT_ACCEPTED, CaseMaterial.file_id.is_not(None))
-        .order_by(CaseMaterial.uploaded_at.desc(), CaseMaterial.id.desc()))
+    if halls is not None:
+        stmt = stmt.where(or_(Case.hall_id.in_(halls), Case.proxy_hall_id.in_(halls)))
+    rows = session.scalars(stmt.order_by(CaseMaterial.uploaded_at.desc(), CaseMaterial.id.desc()))
     by_code: dict[tuple, CaseMaterial] = {}
     by_name: dict[str, CaseMaterial] = {}
     for row in rows:

@@ -38,7 +38,7 @@ def start_case(session: Session, principal: Principal, payload: dict, runtime: C
         hall, proxy_hall, item, guide = intake.receiving(session, principal, payload["hall"], payload["item_code"])
         materials = intake.check_materials(guide, payload.get("materials", []), "materials")
         details = parties.validate_applicant(payload.get("applicant") or {})
-        proxy = walk_in.check_proxy(payload.get("proxy"))
+        proxy = walk_in.check_proxy(payload.get("proxy"), station=proxy_hall is not None)
         case = receiving.open_case(
             session, receiving.Opening(hall=hall, proxy_hall=proxy_hall, item=item, guide=guide),
             details=details, channel=payload["channel"], materials=materials, data=payload.get("data") or {},

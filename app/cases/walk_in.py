@@ -23,7 +23,7 @@ from app.cases.cycle import CaseRuntime
 from app.cases.models import CLOSED_STATUSES, STATUS_LABELS, Case, CaseMaterial
 from app.catalog.models import PUBLISHED, REQUIREMENTS, GuideVersion, ServiceItem
 from app.database import unit_of_work
-from app.errors import ValidationFailed
+from app.errors import PermissionDenied, ValidationFailed
 from app.parties import service as parties
 from app.parties.idnumbers import id_card_problem, normalise, uscc_problem
 from app.parties.models import Applicant
@@ -78,21 +78,45 @@ def offered_items(session: Session, hall: Hall) -> list[tuple[str, str]]:
     return [(i.code, i.name) for i in items if i.citywide or ids & {h.id for h in i.halls}]
 
 
-def id_type_of(number: str) -> str | None:
-    """id_card or uscc for a number whose check digit holds, else None."""
-    if _ID_CARD_SHAPE.match(number) and id_card_problem(number) is None:
-        return "id_card"
-    return "uscc" if uscc_problem(number) is None else None
+ID_TYPES = {"id_card": "居民身份证", "uscc": "统一社会信用代码"}
 
 
-def _claimed_type(number: str) -> str:
+def id_type_of(number: str, claimed: str | None = None) -> str | None:
+    """id_card or uscc for a number whose check digit holds, else None. A number shaped like an
+    ID card is taken as one unless the clerk said it is a USCC (some USCCs are all digits, and a
+    mistyped ID card can pass the USCC check)."""
+    if claimed == "uscc" or (claimed is None and not _ID_CARD_SHAPE.match(number)):
+        return "uscc" if uscc_problem(number) is None else None
+    return "id_card" if _ID_CARD_SHAPE.match(number) and id_card_problem(number) is None else None
+
+
+def _claimed_type(number: str, claimed: str | None = None) -> str:
     """What the number claims to be, so a wrong check digit is reported for the right kind."""
-    return id_type_of(number) or ("id_card" if _ID_CARD_SHAPE.match(number) else "uscc")
+    if claimed in ID_TYPES:
+        return claimed
+    return "id_card" if _ID_CARD_SHAPE.match(number) else "uscc"
 
 
-def check_proxy(proxy: dict | None, field_prefix: str = "proxy") -> dict | None:
+def _check_number(number: str, claimed: str | None) -> str:
+    kind = _claimed_type(number, claimed)
+    if id_type_of(number, kind) is None:
+        problem = id_card_problem(number) if kind == "id_card" else uscc_problem(number)
+        raise ValidationFailed(f"申请人证件号码无效：{problem}", {"id_number": [f"不是有效的{ID_TYPES[kind]}：{problem}"]})
+    return kind
+
+
+def my_hall(session: Session, principal: Principal, hall_code: str) -> Hall:
+    """One of the halls this clerk receives at (an administrator's rights elsewhere do not count)."""
+    hall = next((h for h in intake_halls(session, principal) if h.code == hall_code), None)
+    if hall is None:
+        raise PermissionDenied("您不是该大厅的受理人员，不能在该大厅收件")
+    return hall
+
+
+def check_proxy(proxy: dict | None, station: bool, field_prefix: str = "proxy") -> dict | None:
     """The 代办 person, normalised, or None; errors name `proxy.<field>`. A community station's
-    own proxy clerk is known by their account, so only they may leave the ID number out."""
+    own proxy clerk (`station`: the case is filed through a station) is known by their account,
+    so only they may leave the ID number out."""
     if not proxy:
         return None
     errors: dict[str, list[str]] = {}
@@ -105,7 +129,7 @@ def check_proxy(proxy: dict | None, field_prefix: str = "proxy") -> dict | None:
     if relation not in PROXY_RELATIONS:
         errors[f"{field_prefix}.relation"] = ["请选择代办人与申请人的关系：" + "、".join(PROXY_RELATIONS.values())]
     number = normalise(proxy.get("id_number")) or None
-    if number is None and relation != "community_worker":
+    if number is None and not (station and relation == "community_worker"):
         errors[f"{field_prefix}.id_number"] = ["请填写代办人的居民身份证号码"]
     elif number is not None and (problem := id_card_problem(number)):
         errors[f"{field_prefix}.id_number"] = [f"代办人的居民身份证号码无效：{problem}"]
@@ -117,10 +141,7 @@ def check_proxy(proxy: dict | None, field_prefix: str = "proxy") -> dict | None:
 def _on_file_here(session: Session, principal: Principal, applicant: Applicant, guide) -> dict[str, CaseMaterial]:
     """Files this applicant gave the clerk's halls before that this guide asks for again (a clerk
     sees only files of their own halls' cases, as on the dossier)."""
-    earlier = case_materials.on_file(session, applicant.id, guide)
-    mine = principal.staff_halls()
-    return {code: row for code, row in earlier.items()
-            if row.case.hall_id in mine or row.case.proxy_hall_id in mine}
+    return case_materials.on_file(session, applicant.id, guide, halls=set(principal.staff_halls()))
 
 
 def _known_here(session: Session, principal: Principal, applicant: Applicant) -> bool:
@@ -138,29 +159,47 @@ def open_duplicates(session: Session, applicant_id: int, item_id: int) -> list[C
                                 .order_by(Case.created_at, Case.id)))
 
 
-def form(session: Session, principal: Principal, hall_code: str, item_code: str, id_number: str | None) -> dict:
+def _duplicates(session: Session, principal: Principal, number: str, item_id: int) -> tuple[list[Case], int]:
+    """(open cases of this applicant and item at the clerk's halls, how many elsewhere): another
+    hall's case is counted, never named."""
+    found = session.scalar(select(Applicant.id).where(Applicant.id_number == number)) if number else None
+    if found is None:
+        return [], 0
+    mine = principal.staff_halls()
+    running = open_duplicates(session, found, item_id)
+    here = [c for c in running if c.hall_id in mine or c.proxy_hall_id in mine]
+    return here, len(running) - len(here)
+
+
+def _duplicate_text(here: list[Case], elsewhere: int) -> str:
+    parts = ["、".join(f"{c.case_no}（{STATUS_LABELS.get(c.status, c.status)}）" for c in here)] if here else []
+    if elsewhere:
+        parts.append(f"其他大厅 {elsewhere} 件")
+    return "；".join(parts)
+
+
+def form(session: Session, principal: Principal, hall_code: str, item_code: str, id_number: str | None,
+         id_type: str | None = None) -> dict:
     """What the intake page shows for this hall, item and (optionally) applicant."""
-    hall, _, item, guide = intake.receiving(session, principal, hall_code, item_code)
-    here = next((h for h in intake_halls(session, principal) if h.code == hall_code), hall)
+    here = my_hall(session, principal, hall_code)
+    _, _, item, guide = intake.receiving(session, principal, hall_code, item_code)
     number = normalise(id_number)
-    if number and id_type_of(number) is None:
-        kind = "居民身份证号码" if _claimed_type(number) == "id_card" else "统一社会信用代码"
-        problem = id_card_problem(number) if kind == "居民身份证号码" else uscc_problem(number)
-        raise ValidationFailed(f"申请人证件号码无效：{problem}", {"id_number": [f"不是有效的{kind}：{problem}"]})
+    kind = _check_number(number, id_type) if number else None
     applicant = None
     if number:
         found = session.scalar(select(Applicant).where(Applicant.id_number == number))
         applicant = found if found is not None and _known_here(session, principal, found) else None
     earlier = _on_file_here(session, principal, applicant, guide) if applicant else {}
-    duplicates = open_duplicates(session, applicant.id, item.id) if applicant else []
+    duplicates, elsewhere = _duplicates(session, principal, number, item.id)
     return {
         "hall": {"code": here.code, "name": here.name, "proxy_station": here.level == "community"},
         "item": {"code": item.code, "name": item.name}, "guide_version": guide.version,
         "fields": receiving.start_fields(session, guide),
-        "id_number": number, "id_type": id_type_of(number) if number else None,
+        "id_number": number, "id_type": kind, "id_types": ID_TYPES,
         "applicant": ({"name": applicant.name, "phone": applicant.phone} if applicant else None),
         "duplicates": [{"id": c.id, "case_no": c.case_no, "status_label": STATUS_LABELS.get(c.status, c.status),
                         "created_at": c.created_at} for c in duplicates],
+        "duplicates_elsewhere": elsewhere,
         "materials": [{
             "code": m.code, "name": m.name, "requirement": m.requirement,
             "requirement_label": REQUIREMENTS.get(m.requirement), "condition": m.condition,
@@ -198,18 +237,19 @@ class DuplicateApplication(ValidationFailed):
 def receive(session: Session, principal: Principal, walk_in: WalkIn, runtime: CaseRuntime) -> Case:
     """Receive the walk-in: the case is created and its first task opened (one unit of work)."""
     with unit_of_work(session, keep_loaded=True):
+        my_hall(session, principal, walk_in.hall)
         hall, proxy_hall, item, guide = intake.receiving(session, principal, walk_in.hall, walk_in.item_code)
         number = normalise(walk_in.applicant.get("id_number"))
-        details = parties.validate_applicant({**walk_in.applicant, "id_number": number,
-                                              "id_type": _claimed_type(number)})
-        proxy = check_proxy(walk_in.proxy)
+        kind = _check_number(number, walk_in.applicant.get("id_type")) if number else "id_card"
+        details = parties.validate_applicant({**walk_in.applicant, "id_number": number, "id_type": kind})
+        proxy = check_proxy(walk_in.proxy, station=proxy_hall is not None)
         found = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"]))
         earlier = _on_file_here(session, principal, found, guide) if found is not None else {}
         received = _check_materials(guide, walk_in, earlier)
-        if found is not None and not walk_in.duplicate_confirmed:
-            running = open_duplicates(session, found.id, item.id)
-            if running:
-                listed = "、".join(f"{c.case_no}（{STATUS_LABELS.get(c.status, c.status)}）" for c in running)
+        if not walk_in.duplicate_confirmed:
+            here, elsewhere = _duplicates(session, principal, details["id_number"], item.id)
+            if here or elsewhere:
+                listed = _duplicate_text(here, elsewhere)
                 raise DuplicateApplication(
                     f"申请人已有同一事项的在办件：{listed}。确认不是重复申请后，勾选“确认仍要收件”再提交",
                     {"confirm_duplicate": [f"已有在办件 {listed}"]})

@@ -40,7 +40,7 @@ def uploads(prefix: str = "files.") -> dict[str, Upload]:
     out = {}
     for key, items in request.files.lists():
         if not key.startswith(prefix) or len(key) == len(prefix):
-            raise ValidationFailed("文件字段名应为 files.<材料编码>", {key: ["未知的文件字段"]})
+            raise ValidationFailed("上传的文件不对应任何材料，请刷新页面后重新选择文件", {key: ["未知的文件字段"]})
         chosen = [item for item in items if item.filename]
         if len(chosen) > 1:
             raise ValidationFailed("每项材料只能上传一个文件", {key: ["每项材料只能上传一个文件"]})

@@ -21,6 +21,9 @@ def normalise_phone(text: str | None) -> str | None:
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+NAME_MAX = 200  # the applicant row's column
+
+
 def validate_applicant(data: dict) -> dict:
     """Normalise applicant details or raise ValidationFailed with `applicant.<field>` keys."""
     errors: dict[str, list[str]] = {}
@@ -32,6 +35,8 @@ def validate_applicant(data: dict) -> dict:
     name = (data.get("name") or "").strip()
     if not name:
         errors["applicant.name"] = ["申请人名称为必填项"]
+    elif len(name) > NAME_MAX:
+        errors["applicant.name"] = [f"申请人名称不能超过 {NAME_MAX} 个字"]
     phone = normalise_phone(data.get("phone"))
     if phone and not PHONE.match(phone):
         errors["applicant.phone"] = ["联系电话格式不正确（手机号 11 位或带区号的固定电话）"]

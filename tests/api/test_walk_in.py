@@ -96,7 +96,7 @@ def test_bad_input_is_named_on_the_page_and_nothing_is_received(app, as_user):
     wrong = client.get("/intake", query_string={"hall": HALL, "item": ITEM, "id_number": VISITOR[:-1] + "0"
                                                 if VISITOR[-1] != "0" else VISITOR[:-1] + "1"})
     assert wrong.status_code == 422
-    assert "不是有效的居民身份证号码" in page_of(wrong).text_content()
+    assert "不是有效的居民身份证" in page_of(wrong).text_content()
     typed = client.get("/intake", query_string={"hall": HALL, "item": "食品经营许可（新办）", "id_number": VISITOR})
     assert typed.status_code == 200 and page_of(typed).cssselect("#walk-in input[name=item]")[0].get("value") == ITEM
     several = client.get("/intake", query_string={"hall": HALL, "item": "许可", "id_number": VISITOR})
@@ -202,3 +202,68 @@ def test_paper_brought_after_a_correction_notice_is_taken_at_the_window(app, as_
     assert now["status"] == "submitted" and {"PMT", "GLZD"} <= set(now["materials"])
     assert [t["name"] for t in now["open_tasks"]] == ["front_desk_acceptance"]
     assert "收到补正材料：经营场所平面布局图、食品安全管理制度文本（本人送来）" in [e["message"] for e in now["events"]]
+
+
+def _mistyped_id_card_that_passes_as_uscc() -> str:
+    """An ID card number with a wrong check digit that happens to pass the USCC check."""
+    from app.parties.idnumbers import id_card_problem, uscc_problem
+
+    for n in range(100000):
+        number = f"6101241952{n:07d}"[:17]
+        for last in "0123456789":
+            if id_card_problem(number + last) and uscc_problem(number + last) is None:
+                return number + last
+    raise AssertionError("none found")
+
+
+def test_another_halls_open_case_is_counted_not_named_and_can_be_confirmed(app, as_user):
+    start(as_user("frontdesk"), applicant={"name": "王大爷", "id_type": "id_card", "id_number": VISITOR})
+    client = signed_in(app, "gtdesk")
+    form = client.get("/intake", query_string={"hall": "HY-GTJD", "item": ITEM, "id_number": VISITOR})
+    assert form.status_code == 200
+    box = page_of(form).cssselect("#duplicates")[0]
+    assert "其他大厅在办 1 件" in box.text_content() and not box.cssselect("a")  # no number, no link
+    assert page_of(form).cssselect("input[name='applicant.name']")[0].get("value") == ""  # not known here
+    data = {"csrf_token": token_of(form), "hall": "HY-GTJD", "item": ITEM, "id_number": VISITOR,
+            "applicant.name": "王大爷", "handed_in": ["SQS"]}
+    refused = client.post("/intake", data=data)
+    assert refused.status_code == 409
+    message = page_of(refused).cssselect("#form-error")[0].text_content()
+    assert "其他大厅 1 件" in message and "OW" not in message
+    assert client.post("/intake", data={**data, "confirm_duplicate": "1"}).status_code == 302
+
+
+def test_an_administrator_who_also_works_a_front_desk_receives_only_there(app, make_user):
+    make_user("gtadmin", ("admin", None), ("front_desk", "HY-GTJD"))
+    client = app.test_client()
+    login = client.get("/login")
+    assert client.post("/login", data={"csrf_token": token_of(login), "username": "gtadmin",
+                                       "password": "pw-gtadmin"}).status_code == 302
+    elsewhere = client.get("/intake", query_string={"hall": HALL, "item": ITEM, "id_number": VISITOR})
+    assert elsewhere.status_code == 403 and "不是该大厅的受理人员" in elsewhere.get_data(as_text=True)
+    posted = client.post("/intake", data={"csrf_token": token_of(elsewhere), "hall": HALL, "item": ITEM,
+                                          "id_number": VISITOR, "applicant.name": "王大爷"})
+    assert posted.status_code == 403
+    assert client.get("/intake", query_string={"hall": "HY-GTJD", "item": ITEM}).status_code == 200
+
+
+def test_a_mistyped_id_card_is_not_taken_for_a_company_code(app):
+    number = _mistyped_id_card_that_passes_as_uscc()
+    client = signed_in(app)
+    guessed = client.get("/intake", query_string={"hall": HALL, "item": ITEM, "id_number": number})
+    assert guessed.status_code == 422 and "不是有效的居民身份证" in guessed.get_data(as_text=True)
+    said = client.get("/intake", query_string={"hall": HALL, "item": ITEM, "id_number": number, "id_type": "uscc"})
+    assert said.status_code == 200 and "（统一社会信用代码）" in page_of(said).cssselect("#applicant")[0].text_content()
+
+
+def test_long_names_and_a_station_proxy_claimed_elsewhere_are_refused(app, as_user):
+    client = signed_in(app)
+    form = step_two(client)
+    long_name = receive(client, form, **{"applicant.name": "王" * 201})
+    assert long_name.status_code == 422
+    assert page_of(long_name).cssselect("span.error[data-field='applicant.name']")
+    posing = receive(client, form, proxy="on", **{"proxy.name": "孙芳", "proxy.relation": "community_worker"})
+    assert posing.status_code == 422 and page_of(posing).cssselect("span.error[data-field='proxy.id_number']")
+    api = as_user("frontdesk").post("/api/v1/cases", json=application(proxy={"name": "孙芳", "relation": "community_worker"}))
+    assert api.status_code == 422 and "proxy.id_number" in api.get_json()["errors"]
+    assert as_user("frontdesk").get(f"/api/v1/cases?id_number={VISITOR}").get_json()["items"] == []

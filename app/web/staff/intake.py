@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from app.auth import roles as R
 from app.cases import walk_in
 from app.cases.service import open_tasks
-from app.errors import DomainError
+from app.errors import DomainError, PermissionDenied
 from app.http.requests import allow_application_body, uploads
 from app.http.runtime import db_session, runtime
 from app.web.pages import TEMPLATES, guard
@@ -32,12 +32,23 @@ def _choice(halls) -> tuple[str, str, str]:
     return hall, item, (values.get("id_number") or "").strip()[:32]
 
 
+def _id_type() -> str | None:
+    """The clerk's word on the kind of number (blank: an ID card if it is shaped like one)."""
+    chosen = request.values.get("id_type")
+    return chosen if chosen in walk_in.ID_TYPES else None
+
+
+def _status(exc: DomainError) -> int:
+    return 403 if isinstance(exc, PermissionDenied) else 409 if isinstance(exc, walk_in.DuplicateApplication) else 422
+
+
 def _render(halls, hall: str, item: str, id_number: str, *, form=None, errors=None, message=None,
             values=None, status=200):
     chosen = next((h for h in halls if h.code == hall), None)
     items = walk_in.offered_items(db_session(), chosen) if chosen else []
     return render_template("staff/intake.html", halls=halls, hall=hall, item=item, id_number=id_number,
-                           items=items, form=form, errors=errors or {}, message=message,
+                           id_type=_id_type(), id_types=walk_in.ID_TYPES, items=items, form=form,
+                           errors=errors or {}, message=message,
                            values=values if values is not None else {}), status
 
 
@@ -68,13 +79,13 @@ def intake():
                     f"有 {len(matches)} 个事项名称包含“{typed}”，请从列表中选择一个"]},
                     message="请从列表中选择办理事项")
     try:
-        form = walk_in.form(db_session(), g.principal, hall, item, id_number)
+        form = walk_in.form(db_session(), g.principal, hall, item, id_number, _id_type())
     except DomainError as exc:  # an unknown item or a hall that does not handle it: choose again
-        return _render(halls, hall, item, id_number, errors=exc.errors, message=exc.message, status=422)
+        return _render(halls, hall, item, id_number, errors=exc.errors, message=exc.message, status=_status(exc))
     values = {"applicant.name": (form["applicant"] or {}).get("name") or "",
               "applicant.phone": (form["applicant"] or {}).get("phone") or "",
               "on_file": [m["code"] for m in form["materials"] if m["on_file"]]}
-    if hall and halls and next(h for h in halls if h.code == hall).level == "community":
+    if form["hall"]["proxy_station"]:
         values.update({"proxy": "on", "proxy.relation": "community_worker", "proxy.name": g.principal.display_name})
     return _render(halls, hall, item, id_number, form=form, values=values)
 
@@ -85,12 +96,16 @@ def receive():
     halls = walk_in.intake_halls(db_session(), g.principal)
     hall, item, id_number = _choice(halls)
     fields = request.form
-    form = walk_in.form(db_session(), g.principal, hall, item, id_number)
+    try:
+        form = walk_in.form(db_session(), g.principal, hall, item, id_number, _id_type())
+    except DomainError as exc:
+        return _render(halls, hall, item, id_number, errors=exc.errors, message=exc.message, status=_status(exc))
     proxy = ({"name": fields.get("proxy.name"), "id_number": fields.get("proxy.id_number"),
               "relation": fields.get("proxy.relation")} if fields.get("proxy") else None)
     application = walk_in.WalkIn(
         hall=hall, item_code=item, proxy=proxy,
-        applicant={"name": fields.get("applicant.name"), "id_number": id_number, "phone": fields.get("applicant.phone")},
+        applicant={"name": fields.get("applicant.name"), "id_number": id_number, "id_type": _id_type(),
+                   "phone": fields.get("applicant.phone")},
         data={f["key"]: fields.get(f"data.{f['key']}") for f in form["fields"] if fields.get(f"data.{f['key']}")},
         handed_in=fields.getlist("handed_in"), on_file=fields.getlist("on_file"),
         duplicate_confirmed=bool(fields.get("confirm_duplicate")))
@@ -100,8 +115,7 @@ def receive():
         case = walk_in.receive(db_session(), g.principal, application, runtime())
     except DomainError as exc:
         return _render(halls, hall, item, id_number, form=form, errors=exc.errors or {"": [exc.message]},
-                       message=exc.message, values=_kept(fields), status=409 if isinstance(exc, walk_in.DuplicateApplication)
-                       else 422)
+                       message=exc.message, values=_kept(fields), status=_status(exc))
     first = next((t for t in open_tasks(db_session(), case.id) if g.principal.can_work(t.role, t.hall_id)), None)
     flash(f"已收件，办件编号 {case.case_no}（{case.applicant_name}，{case.item.name}）")
     if first is not None:

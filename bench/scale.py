@@ -60,7 +60,7 @@ def _template(app) -> tuple[int, int]:
 
     done = complete(frontdesk, start(1), "front_desk_acceptance", {"outcome": "accept"})
     done = complete(backoffice, done, "back_office_review", {"decision": "approve"})
-    done = complete(pickup, done, "window_delivery", {"delivery_method": "mail", "tracking_no": "SF0000000001"})
+    done = complete(pickup, done, "window_delivery", {"delivery_method": "mail", "carrier": "sf", "tracking_no": "SF0000000001"})
     check(done["status"] == "completed", f"the template case ended as {done['status']}")
     still = start(2)
     return done["id"], still["id"]

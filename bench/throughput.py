@@ -42,6 +42,7 @@ from bench.common import (  # noqa: E402
 ITEM = "610118-SCJG-0001"  # 食品经营许可（新办）, the standard flow
 SMOKE = {"clients": 2, "cases": 2, "workers": 2}
 ACTIONS = ("start", "accept", "approve", "deliver")
+MAILED = {"delivery_method": "mail", "carrier": "sf", "tracking_no": "SF0000000001"}
 
 
 def _drive(base: str, client_no: int, cases: int, go, results) -> None:
@@ -58,7 +59,7 @@ def _drive(base: str, client_no: int, cases: int, go, results) -> None:
             times["start"].append(took)
             for action, clerk, data in (("accept", frontdesk, {"outcome": "accept"}),
                                         ("approve", backoffice, {"decision": "approve"}),
-                                        ("deliver", pickup, {"delivery_method": "mail", "tracking_no": "SF0000000001"})):
+                                        ("deliver", pickup, MAILED)):
                 task = case["open_tasks"][0]["id"]
                 took, case = clerk.post(f"/api/v1/tasks/{task}/complete", {"data": data})
                 times[action].append(took)

@@ -8,8 +8,8 @@ from app.api.headers import expected_revision
 from app.api.outputs import CaseOut, CasePage, MaterialList, moment
 from app.api.schemas import CursorArgs, StrictSchema, one_of, page_of, text
 from app.api.security import principal
+from app.cases import delivery_choice, pauses, receiving
 from app.cases import materials as case_materials
-from app.cases import pauses, receiving
 from app.cases import service as cases
 from app.cases.models import STATUS_LABELS
 from app.documents import delivery
@@ -41,6 +41,21 @@ class ProxyIn(StrictSchema):
     relation = fields.String(required=True, validate=one_of(list(receiving.PROXY_RELATIONS)))
 
 
+class AddressIn(StrictSchema):
+    recipient = text(50, load_default=None, allow_none=True, metadata={"description": "收件人（默认申请人）"})
+    phone = text(32, load_default=None, allow_none=True, metadata={"description": "收件人电话（默认申请人电话）"})
+    province = text(20, required=True)
+    city = text(20, required=True)
+    district = text(20, required=True)
+    street = text(30, required=True, metadata={"description": "街道（乡镇）"})
+    detail = text(100, required=True, metadata={"description": "路、门牌号"})
+
+
+class DeliveryIn(StrictSchema):
+    method = fields.String(required=True, validate=one_of(list(delivery_choice.METHODS)))
+    address = fields.Nested(AddressIn, load_default=None, allow_none=True, metadata={"description": "邮寄时必填"})
+
+
 class CaseIn(StrictSchema):
     item_code = text(64, required=True)
     applicant = fields.Nested(ApplicantIn, required=True)
@@ -48,6 +63,8 @@ class CaseIn(StrictSchema):
     hall = text(32, required=True)
     materials = fields.List(text(64), load_default=list)
     data = fields.Dict(load_default=dict, metadata={"description": "申请表字段（流程开始事件的表单，如延续申请的证照有效期）"})
+    delivery = fields.Nested(DeliveryIn, load_default=None, allow_none=True,
+                             metadata={"description": "申请人选择的送达方式（窗口领取、邮寄、网上送达），综合窗口出件时可变更"})
     proxy = fields.Nested(ProxyIn, load_default=None, allow_none=True,
                           metadata={"description": "代办：代申请人提交的人（姓名、身份证号、与申请人的关系）"})
 

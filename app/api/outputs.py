@@ -152,6 +152,12 @@ class CaseOut(Schema):
     decision = fields.String(allow_none=True)
     delivery_method = fields.String(allow_none=True)
     tracking_no = fields.String(allow_none=True)
+    carrier = fields.String(allow_none=True, metadata={"description": "ems / sf / jd / other"})
+    delivery_choice = fields.String(allow_none=True, metadata={"description": "申请人申请时选择的送达方式"})
+    mail_address = fields.Dict(allow_none=True, metadata={
+        "description": "邮寄地址：recipient, phone, province, city, district, street, detail"})
+    collected_by = fields.Dict(allow_none=True, metadata={
+        "description": "窗口领取人：name, id_number, proxy, authorisation_checked"})
     supplement_due_at = fields.DateTime(allow_none=True)
     process = fields.Nested(ProcessRef)
     revision = fields.Integer()

@@ -10,8 +10,8 @@ from app.applicants import identity
 from app.applicants.models import ApplicantAccount
 from app.calendar import service as calendar
 from app.calendar.days import working_days_between
+from app.cases import delivery_choice, receiving
 from app.cases import materials as case_materials
-from app.cases import receiving
 from app.cases import service as cases
 from app.cases.cycle import CaseRuntime
 from app.cases.history import events
@@ -49,6 +49,7 @@ class Application:
     data: dict = field(default_factory=dict)
     on_file: list[str] = field(default_factory=list)  # material codes confirmed as on file
     uploads: dict[str, Upload] = field(default_factory=dict)  # material code -> file
+    delivery: dict | None = None  # method, address (delivery_choice.check)
 
 
 def actor_of(account: ApplicantAccount) -> str:
@@ -68,6 +69,7 @@ def application_form(session: Session, account: ApplicantAccount, item_code: str
                            for a in identity.identities(account)],
         "halls": [{"code": h.code, "name": h.name} for h in handling_halls(session, guide.item)],
         "citywide": guide.item.citywide,
+        "delivery_methods": delivery_choice.METHODS, "local": delivery_choice.LOCAL,
         "materials": [{
             "code": m.code, "name": m.name, "requirement": m.requirement,
             "requirement_label": REQUIREMENTS.get(m.requirement), "condition": m.condition,
@@ -138,9 +140,10 @@ def submit(session: Session, account: ApplicantAccount, application: Application
 
         details = {"id_type": applicant.id_type, "id_number": applicant.id_number, "name": applicant.name,
                    "phone": account.phone, "email": applicant.email}
+        chosen = delivery_choice.check(application.delivery, details)
         return receiving.open_case(session, receiving.Opening(hall=hall, proxy_hall=None, item=item, guide=guide),
                                    details=details, channel=ONLINE, materials=provided, data=application.data,
-                                   runtime=runtime, actor=by, created_by_id=None, attach=attach)
+                                   runtime=runtime, actor=by, created_by_id=None, attach=attach, delivery=chosen)
 
 
 def _mine(account: ApplicantAccount, case: Case | None, ids: set[int]) -> bool:
@@ -245,16 +248,10 @@ def present(session: Session, case: Case, thresholds: WarningThresholds, detail:
         "deadline": deadline, "notice": notice(session, case),
         "created_at": case.created_at.isoformat(), "closed_at": case.closed_at.isoformat() if case.closed_at else None,
     }
+    out["delivery"] = _delivery(case)
     if detail:
         out["materials"] = [case_materials.describe(m) for m in case_materials.of_case(session, case.id)]
         out["history"] = citizen_history(session, case)
-        suspended = delivery.pickup_suspended(case)  # the old code no longer works at the window
-        out["delivery"] = {
-            "pickup_code": case.pickup_code if case.status == "awaiting_delivery" and not suspended else None,
-            "pickup_suspended": suspended,
-            "method": case.delivery_method, "tracking_no": case.tracking_no,
-            "e_delivery_url": f"/deliver/{case.e_delivery_token}" if case.e_delivery_token else None,
-        }
         out["rated"] = session.scalar(select(Evaluation.id).where(Evaluation.case_id == case.id,
                                                                   Evaluation.visit == "")) is not None
         out["documents"] = [{"id": d.id, "document_no": d.document_no, "title": d.title,
@@ -262,6 +259,22 @@ def present(session: Session, case: Case, thresholds: WarningThresholds, detail:
                              "ready": documents.state_of(d) == documents.READY}
                             for d in documents.of_case(session, case.id)]
     return out
+
+
+def _delivery(case: Case) -> dict:
+    """How the result reaches the applicant: the pickup code while the result waits (also when
+    mail was chosen: an applicant who comes to the window after all needs it), the carrier and
+    tracking number, the download link."""
+    suspended = delivery.pickup_suspended(case)  # the old code no longer works at the window
+    method = case.delivery_method or case.delivery_choice
+    return {
+        "pickup_code": case.pickup_code if case.status == "awaiting_delivery" and not suspended else None,
+        "pickup_suspended": suspended,
+        "method": case.delivery_method, "tracking_no": case.tracking_no,
+        "carrier_label": delivery_choice.CARRIERS.get(case.carrier or "", "快递"),
+        "choice_label": delivery_choice.describe(method, case.mail_address if method == "mail" else None),
+        "e_delivery_url": f"/deliver/{case.e_delivery_token}" if case.e_delivery_token else None,
+    }
 
 
 def supplement(session: Session, account: ApplicantAccount, case_id: int, uploads: dict[str, Upload],

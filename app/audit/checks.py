@@ -23,7 +23,8 @@ from app.notify.models import Notification
 from app.timers.models import DONE, PENDING, Job
 
 # Messages a case gets at most once per channel (the others may repeat: corrections, new codes).
-ONCE_PER_CASE = ("submitted", "accepted", "ready_for_pickup", "e_delivered", "evaluation_invitation")
+ONCE_PER_CASE = ("submitted", "accepted", "ready_for_pickup", "to_be_mailed", "to_be_e_delivered", "mailed", "e_delivered",
+                 "evaluation_invitation")
 logger = logging.getLogger(__name__)
 OVERDUE_AFTER = timedelta(minutes=2)  # a due timer still pending this long after: nobody fired it
 

@@ -95,6 +95,7 @@ class Step:
     had_timers: bool = True  # whether the stored instance waited on timers (else it has no jobs to read)
     actor_name: str | None = None  # who acts, as people read it (documents name the clerk)
     answers: dict = field(default_factory=dict)  # BPMN element -> what its task was answered with in this step
+    actor: str = "system"  # who acts, as the history records it
     _jobs: dict | None = None
 
     def jobs(self) -> dict:
@@ -264,7 +265,7 @@ def engine_step(session: Session, case: Case | Locked | int, actor: str, runtime
         # (if that takes away the task a clerk wanted to complete, the clerk gets a 409).
         instance.fire_due_timers()
         step = Step(session, case, instance, EventLog(session, case), runtime.settings, runtime.hooks, working, records,
-                    open_tasks=open_tasks, had_timers=had_timers, actor_name=actor_name)
+                    open_tasks=open_tasks, had_timers=had_timers, actor_name=actor_name, actor=actor)
         step._jobs = jobs
         yield step
         if step.save:
@@ -279,7 +280,7 @@ def first_step(session: Session, case: Case, definition, data: dict, actor: str,
     with calendar_context(working) as records, script_limits(runtime.settings.scripts), session.no_autoflush:
         instance = engine.ProcessInstance.start(processes.loaded(definition), data)
         step = Step(session, case, instance, log, runtime.settings, runtime.hooks, working, records,
-                    had_timers=False, actor_name=actor_name)
+                    had_timers=False, actor_name=actor_name, actor=actor)
         step._jobs = {}
         yield step
         close_step(step, actor)

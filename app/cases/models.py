@@ -76,6 +76,11 @@ class Case(Base):
     decision: Mapped[str | None] = mapped_column(String(16))
     delivery_method: Mapped[str | None] = mapped_column(String(16))
     tracking_no: Mapped[str | None] = mapped_column(String(64))
+    # What the applicant chose when applying (the pickup window may change it, with a reason).
+    delivery_choice: Mapped[str | None] = mapped_column(String(16))
+    mail_address: Mapped[dict | None] = mapped_column(JSON)  # recipient, phone, province … detail
+    carrier: Mapped[str | None] = mapped_column(String(32))
+    collected_by: Mapped[dict | None] = mapped_column(JSON)  # who took the result at the window
     # Art. 16: the applicant's 6-digit code for window pickup (never shown in staff views), and
     # the signed, expiring e-delivery link token once the result was delivered online.
     pickup_code: Mapped[str | None] = mapped_column(String(6))

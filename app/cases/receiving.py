@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.auth.models import Hall
-from app.cases import cycle, taskforms
+from app.cases import cycle, delivery_choice, taskforms
 from app.cases.cycle import CaseRuntime
 from app.cases.history import GENESIS, EventLog
 from app.cases.models import SUBMITTED, Case
@@ -68,10 +68,12 @@ def start_fields(session: Session, guide: GuideVersion) -> list[dict]:
 
 def open_case(session: Session, opening: Opening, *, details: dict, channel: str, materials: list[str], data: dict,
               runtime: CaseRuntime, actor: str, created_by_id: int | None,
-              attach: Callable[[Case], None] | None = None, proxy: dict | None = None) -> Case:
+              attach: Callable[[Case], None] | None = None, proxy: dict | None = None,
+              delivery: tuple[str | None, dict | None] = (None, None)) -> Case:
     """Create the case and take its first engine step, inside the caller's unit of work.
     `attach` adds rows that need the case's id (uploaded materials) before the step runs;
-    `proxy` is the person filing it for the applicant (name, id_number, relation; checked)."""
+    `proxy` is the person filing it for the applicant (name, id_number, relation; checked);
+    `delivery` the (method, mailing address) the applicant chose (delivery_choice.check)."""
     hall, proxy_hall, item, guide = opening.hall, opening.proxy_hall, opening.item, opening.guide
     definition = processes.latest_for_cases(session, guide.process_key) if guide.process_key is not None else None
     if definition is None:
@@ -85,6 +87,7 @@ def open_case(session: Session, opening: Opening, *, details: dict, channel: str
                 proxy_by_id=created_by_id if proxy_hall else None,
                 proxy_name=proxy["name"] if proxy else None, proxy_id_number=proxy.get("id_number") if proxy else None,
                 proxy_relation=proxy["relation"] if proxy else None,
+                delivery_choice=delivery[0], mail_address=delivery[1],
                 channel=channel, materials=materials, definition_id=definition.id,
                 status=SUBMITTED, outstanding_materials=[], tolerated=False, correction_round=0,
                 application_data=application_data,
@@ -98,12 +101,14 @@ def open_case(session: Session, opening: Opening, *, details: dict, channel: str
     log = EventLog(session, case)
     station = f"，由{proxy_hall.name}代办" if proxy_hall else ""
     person = f"，{PROXY_RELATIONS[proxy['relation']]} {proxy['name']} 代为申请" if proxy else ""
+    chosen = f"；送达方式：{delivery_choice.describe(*delivery)}" if delivery[0] else ""
     log.append("case_submitted", actor,
                f"收件：{item.name}（{CHANNELS.get(channel, channel)}{station}），申请人 {details['name']}{person}，"
-               f"依据办事指南第 {guide.version} 版",
+               f"依据办事指南第 {guide.version} 版{chosen}",
                {"channel": channel, "materials": materials, "guide_version": guide.version,
                 "proxy_hall": proxy_hall.code if proxy_hall else None,
                 "proxy": {"name": proxy["name"], "relation": proxy["relation"]} if proxy else None,
+                "delivery_choice": delivery[0],
                 "process": {"key": definition.key, "version": definition.version}})
     rules = runtime.settings.cases
     with cycle.first_step(session, case, definition, {

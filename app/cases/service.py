@@ -13,7 +13,7 @@ from app import clock, engine, paging
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
-from app.cases import cycle, intake, materials, receiving, taskforms, walk_in
+from app.cases import cycle, delivery_choice, intake, materials, receiving, taskforms, walk_in
 from app.cases.cycle import CaseRuntime, RefusedInStep
 from app.cases.history import EventLog
 from app.cases.materials import attach_upload
@@ -39,10 +39,12 @@ def start_case(session: Session, principal: Principal, payload: dict, runtime: C
         materials = intake.check_materials(guide, payload.get("materials", []), "materials")
         details = parties.validate_applicant(payload.get("applicant") or {})
         proxy = walk_in.check_proxy(payload.get("proxy"), station=proxy_hall is not None)
+        delivery = delivery_choice.check(payload.get("delivery"), details)
         case = receiving.open_case(
             session, receiving.Opening(hall=hall, proxy_hall=proxy_hall, item=item, guide=guide),
             details=details, channel=payload["channel"], materials=materials, data=payload.get("data") or {},
-            runtime=runtime, actor=principal.username, created_by_id=principal.user_id, proxy=proxy)
+            runtime=runtime, actor=principal.username, created_by_id=principal.user_id, proxy=proxy,
+            delivery=delivery)
     return case
 
 

@@ -27,6 +27,7 @@ _MIRRORED = {
     "decision": ((str, type(None)), 16),
     "delivery_method": ((str, type(None)), 16),
     "tracking_no": ((str, type(None)), 64),
+    "carrier": ((str, type(None)), 32),
 }
 
 

@@ -17,7 +17,7 @@ from app.auth import halls as hall_access
 from app.auth import roles as R
 from app.auth.models import Hall
 from app.auth.principal import Principal
-from app.cases import intake, receiving
+from app.cases import delivery_choice, intake, receiving
 from app.cases import materials as case_materials
 from app.cases.cycle import CaseRuntime
 from app.cases.models import CLOSED_STATUSES, STATUS_LABELS, Case, CaseMaterial
@@ -51,6 +51,7 @@ class WalkIn:
     scans: dict[str, Scan] = field(default_factory=dict)
     on_file: list[str] = field(default_factory=list)  # codes whose earlier file is reused
     duplicate_confirmed: bool = False
+    delivery: dict | None = None  # method, address (delivery_choice.check)
 
 
 def intake_halls(session: Session, principal: Principal) -> list[Hall]:
@@ -208,6 +209,7 @@ def form(session: Session, principal: Principal, hall_code: str, item_code: str,
                         if m.code in earlier else None),
         } for m in guide.materials],
         "relations": PROXY_RELATIONS,
+        "delivery_methods": delivery_choice.METHODS, "local": delivery_choice.LOCAL,
     }
 
 
@@ -243,6 +245,7 @@ def receive(session: Session, principal: Principal, walk_in: WalkIn, runtime: Ca
         kind = _check_number(number, walk_in.applicant.get("id_type")) if number else "id_card"
         details = parties.validate_applicant({**walk_in.applicant, "id_number": number, "id_type": kind})
         proxy = check_proxy(walk_in.proxy, station=proxy_hall is not None)
+        delivery = delivery_choice.check(walk_in.delivery, details)
         found = session.scalar(select(Applicant).where(Applicant.id_number == details["id_number"]))
         earlier = _on_file_here(session, principal, found, guide) if found is not None else {}
         received = _check_materials(guide, walk_in, earlier)
@@ -269,4 +272,5 @@ def receive(session: Session, principal: Principal, walk_in: WalkIn, runtime: Ca
         return receiving.open_case(
             session, receiving.Opening(hall=hall, proxy_hall=proxy_hall, item=item, guide=guide),
             details=details, channel=WINDOW, materials=received, data=walk_in.data, runtime=runtime,
-            actor=principal.username, created_by_id=principal.user_id, attach=attach, proxy=proxy)
+            actor=principal.username, created_by_id=principal.user_id, attach=attach, proxy=proxy,
+            delivery=delivery)

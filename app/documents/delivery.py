@@ -12,6 +12,7 @@ from app.auth import roles as R
 from app.auth.models import User, UserRole
 from app.auth.principal import Principal
 from app.auth.service import ClockSigner
+from app.cases import delivery_choice
 from app.cases import models as C
 from app.cases.cycle import RefusedInStep, lock_case
 from app.cases.history import EventLog
@@ -20,6 +21,7 @@ from app.documents import service as documents
 from app.documents.models import Document
 from app.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from app.notify import service as notify
+from app.parties.idnumbers import id_card_problem, normalise
 
 _SALT = "onewindow-e-delivery"
 DECISIONS = ("approval", "denial_decision")
@@ -43,8 +45,47 @@ def after_step(step, actor: str) -> None:
 
 
 def before_complete(step, task, cleaned: dict) -> None:
-    """Before-complete hook: the pickup window's form must carry the applicant's code."""
+    """Before-complete hook: the pickup window's form must carry the applicant's code; a method
+    other than the one the applicant chose needs a reason; who collected it is recorded."""
+    if "delivery_method" not in cleaned:
+        return
     check_pickup(step.case, cleaned)
+    case, method = step.case, cleaned.get("delivery_method")
+    if case.delivery_choice and method != case.delivery_choice:
+        reason = (cleaned.get("delivery_change_reason") or "").strip()
+        if not reason:
+            chose = delivery_choice.METHODS.get(case.delivery_choice, case.delivery_choice)
+            raise ValidationFailed(f"申请人选择的是“{chose}”，变更送达方式须填写理由",
+                                   {"delivery_change_reason": [f"申请人选择了“{chose}”：请填写变更理由"]})
+        step.log.append("delivery_changed", step.actor,
+                        f"送达方式由“{chose_label(case.delivery_choice)}”变更为“{chose_label(method)}”：{reason}",
+                        {"from": case.delivery_choice, "to": method, "reason": reason})
+    if method == "window_pickup":
+        case.collected_by = _collector(case, cleaned)
+        who = case.collected_by
+        step.log.append("result_collected", step.actor,
+                        f"窗口领取：{who['name']}" + ("（代领，已核验授权委托书）" if who["proxy"] else "（申请人本人）"),
+                        {"proxy": who["proxy"]})
+
+
+def chose_label(method: str | None) -> str:
+    return delivery_choice.METHODS.get(method or "", method or "未选择")
+
+
+def _collector(case: C.Case, cleaned: dict) -> dict:
+    """Who took the result: the applicant, or someone with the applicant's authorisation."""
+    if not cleaned.get("collector_is_proxy"):
+        return {"name": (case.applicant or {}).get("name"), "id_number": None, "proxy": False,
+                "authorisation_checked": False}
+    number = normalise(cleaned.get("collector_id_number"))
+    problem = id_card_problem(number) if number else "请填写代领人的居民身份证号码"
+    if problem:
+        raise ValidationFailed(f"代领人身份证号码无效：{problem}", {"collector_id_number": [problem]})
+    if not cleaned.get("authorisation_checked"):
+        raise ValidationFailed("他人代领须核验申请人的授权委托书",
+                               {"authorisation_checked": ["请核验申请人的授权委托书后勾选"]})
+    return {"name": (cleaned.get("collector_name") or "").strip(), "id_number": number, "proxy": True,
+            "authorisation_checked": True}
 
 
 class WrongPickupCode(RefusedInStep, ValidationFailed):

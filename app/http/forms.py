@@ -23,3 +23,15 @@ def form_action(action: Callable[[], object], *, done: str, back: str, failed: s
         then(result)
     flash(done)
     return redirect(url_for(back, **values))
+
+
+ADDRESS_KEYS = ("recipient", "phone", "province", "city", "district", "street", "detail")
+
+
+def delivery_of(form) -> dict | None:
+    """The delivery choice of a page form (`delivery.method`, `delivery.address.<part>`), as the
+    services take it (app.cases.delivery_choice.check)."""
+    method = form.get("delivery.method")
+    if not method:
+        return None
+    return {"method": method, "address": {key: form.get(f"delivery.address.{key}") for key in ADDRESS_KEYS}}

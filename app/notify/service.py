@@ -7,7 +7,7 @@ from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.cases import intake
+from app.cases import delivery_choice, intake
 from app.cases import models as C
 from app.database import defer_insert
 from app.notify.channels import ChannelDown, Channels, Undeliverable
@@ -50,9 +50,18 @@ def _messages(step) -> list[tuple[str, str, dict]]:
         elif new == C.AWAITING_DELIVERY:
             verdict = "准予" if case.decision == "approve" else "不予批准"
             out.append(("decision", f"“{item}”已作出{verdict}决定（{case.case_no}）。", {"verdict": verdict}))
-            # The code itself is put in only when the message is sent: staff read the outbox.
-            out.append(("ready_for_pickup", f"办理结果可领取：请凭取件码 {PICKUP_PLACEHOLDER} 到{case.hall.name}综合窗口领取，"
-                                             "或选择网上送达、邮寄。", {}))
+            if case.delivery_choice == "mail" and case.mail_address:
+                out.append(("to_be_mailed", f"“{item}”的办理结果将邮寄至{delivery_choice.place(case.mail_address)}"
+                                            f"（收件人 {case.mail_address['recipient']}），寄出后告知运单号。", {}))
+            elif case.delivery_choice == "e_delivery":
+                out.append(("to_be_e_delivered", f"“{item}”的办理结果将网上送达，送达后告知下载方式。", {}))
+            else:  # the code itself is put in only when the message is sent: staff read the outbox
+                out.append(("ready_for_pickup", f"办理结果可领取：请凭取件码 {PICKUP_PLACEHOLDER} 到{case.hall.name}"
+                                                 "综合窗口领取，或选择网上送达、邮寄。", {}))
+        if old == C.AWAITING_DELIVERY and case.delivery_method == "mail" and case.tracking_no:
+            carrier = delivery_choice.CARRIERS.get(case.carrier or "", "快递")
+            out.append(("mailed", f"“{item}”的办理结果已由{carrier}寄出，运单号 {case.tracking_no}（{case.case_no}）。",
+                        {"carrier": case.carrier, "tracking_no": case.tracking_no}))
         if old == C.AWAITING_DELIVERY and case.delivery_method == "e_delivery":
             out.append(("e_delivered", f"“{item}”的决定书已网上送达，请在办件页面或进度查询页面下载（{case.case_no}）。", {}))
         if new in (C.COMPLETED, C.DENIED, C.DEEMED_RENEWED):

@@ -101,3 +101,40 @@ def test_another_applicants_case_page_is_404(app, codes):
     client = app.test_client()
     sign_in(client, codes)
     assert client.get("/my/cases/999999").status_code == 404
+
+
+def test_an_applicant_who_chose_mail_reads_the_carrier_and_tracking_number_on_my_pages(app, codes, as_user):
+    client = app.test_client()
+    apply_path = f"/guides/{ITEM}/apply"
+    sign_in(client, codes, apply_path)
+    home = client.get("/my")
+    client.post("/my/profile", data={"csrf_token": token(home), "name": "张三", "id_number": PERSON})
+    form_page = client.get(apply_path)
+    assert page(form_page).cssselect('#delivery input[value="window_pickup"]')[0].get("checked") is not None
+    address = {"province": "陕西省", "city": "西安市", "district": "鄠邑区", "street": "甘亭街道", "detail": "东街 8 号"}
+    base = {"csrf_token": token(form_page), "hall": "HY-ZWFW", "delivery.method": "mail",
+            **{f"files.{c}": (io.BytesIO(PDF), f"{c}.pdf") for c in ("SQS", "YYZZ", "FDDBR")}}
+    wrong = client.post(apply_path, content_type="multipart/form-data",
+                        data={**base, **{f"delivery.address.{k}": v for k, v in {**address, "city": ""}.items()}})
+    assert wrong.status_code == 422 and page(wrong).cssselect('.error[data-field="delivery.address.city"]')
+    base.update({f"files.{c}": (io.BytesIO(PDF), f"{c}.pdf") for c in ("SQS", "YYZZ", "FDDBR")})
+    submitted = client.post(apply_path, content_type="multipart/form-data",
+                            data={**base, **{f"delivery.address.{k}": v for k, v in address.items()}})
+    assert submitted.status_code == 302
+    case_path = submitted.headers["Location"]
+    case_id = int(re.search(r"/my/cases/(\d+)", case_path).group(1))
+    assert "送达方式：邮寄至 陕西省西安市鄠邑区甘亭街道东街 8 号（张三 13912345678）" in \
+        page(client.get(case_path)).get_element_by_id("delivery").text_content()
+
+    frontdesk, backoffice, pickup = as_user("frontdesk"), as_user("backoffice"), as_user("pickup")
+    staff = frontdesk.get(f"/api/v1/cases/{case_id}").get_json()
+    staff = complete(frontdesk, staff, "front_desk_acceptance", {"outcome": "accept"})
+    staff = complete(backoffice, staff, "back_office_review", {"decision": "approve"})
+    assert page(client.get(case_path)).get_element_by_id("pickup-code").text_content().isdigit()
+    complete(pickup, staff, "window_delivery", {"delivery_method": "mail", "carrier": "ems", "tracking_no": "EM123456789CN"})
+    after = page(client.get(case_path))
+    assert after.get_element_by_id("tracking-no").text_content() == "EM123456789CN"
+    assert "中国邮政EMS" in after.get_element_by_id("delivery").text_content()
+    assert not after.cssselect("#pickup-code")
+    listed = page(client.get("/my")).cssselect(".tracking-no")
+    assert listed and listed[0].text_content() == "中国邮政EMS EM123456789CN"

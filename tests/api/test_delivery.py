@@ -75,7 +75,8 @@ def test_progress_shows_one_case_only_and_limits_guessing(app, as_user):
 
 def test_the_progress_page_gives_the_documents_and_takes_one_rating(app, as_user):
     case = decided(as_user)
-    complete(as_user("pickup"), case, "window_delivery", {"delivery_method": "mail", "tracking_no": "SF1234567890"})
+    complete(as_user("pickup"), case, "window_delivery",
+             {"delivery_method": "mail", "carrier": "sf", "tracking_no": "SF1234567890"})
     found = progress(app, case["case_no"], case["applicant"]["id_number"])
     page = lxml.html.fromstring(found.get_data(as_text=True))
     links = [a.get("href") for a in page.cssselect("#documents a")]

@@ -37,7 +37,7 @@ def test_deny_goes_to_delivery_and_ends_denied(as_user):
     case = complete(backoffice, case, "back_office_review", {"decision": "deny", "reason": "经营场所不符合卫生要求"})
     assert case["status"] == "awaiting_delivery"
     assert case["decision"] == "deny"
-    case = complete(pickup, case, "window_delivery", {"delivery_method": "mail", "tracking_no": "SF1234567890"})
+    case = complete(pickup, case, "window_delivery", {"delivery_method": "mail", "carrier": "sf", "tracking_no": "SF1234567890"})
     assert case["status"] == "denied"
     assert case["status_reason"] == "经营场所不符合卫生要求"
     assert case["tracking_no"] == "SF1234567890"

@@ -161,7 +161,7 @@ def test_an_administrator_may_reset_and_other_delivery_methods_are_not_suspended
     case = _decided(as_user)
     for _ in range(3):
         _lock(pickup, case, pickup_code(app, case), 1)
-    done = complete(pickup, case, "window_delivery", {"delivery_method": "mail", "tracking_no": "SF1234567890"})
+    done = complete(pickup, case, "window_delivery", {"delivery_method": "mail", "carrier": "sf", "tracking_no": "SF1234567890"})
     assert done["status"] == "completed"  # mailing the result does not need the code
     refused = as_user("admin").post(f"/api/v1/cases/{case['id']}/pickup-code/reset", json={})
     assert refused.status_code == 409  # delivered meanwhile

@@ -90,7 +90,7 @@ def test_a_timer_fired_inside_a_clerks_step_is_recorded(app, as_user):
     _deploy(designer, (ROOT / "tests" / "data" / "parallel_timer.bpmn").read_bytes())
     case = start(frontdesk, item_code=_item_for(app, "par_timer", "T-PAR"), materials=["SQS"])
     clock.advance(timedelta(hours=2))  # the PT1H timer is due; no sweep has run
-    case = complete(pickup, case, "a", {"delivery_method": "mail", "tracking_no": "SF1234567890"})
+    case = complete(pickup, case, "a", {"delivery_method": "mail", "carrier": "sf", "tracking_no": "SF1234567890"})
     assert case["closed_at"] is not None
     assert _jobs(app, case["id"]) == [("t", "done", 0)]
     assert [e["kind"] for e in dossier(pickup, case)["events"]].count("timer_fired") == 1

@@ -94,13 +94,13 @@ def test_delivery_form_needs_tracking_number_for_mail(as_user):
     case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "accept"})
     case = complete(backoffice, case, "back_office_review", {"decision": "approve"})
     assert "tracking_no" in complete(pickup, case, "window_delivery", {"delivery_method": "mail"}, expect=422)["errors"]
-    not_a_number = {"delivery_method": "mail", "tracking_no": "顺丰"}
+    not_a_number = {"delivery_method": "mail", "carrier": "sf", "tracking_no": "顺丰"}
     assert "tracking_no" in complete(pickup, case, "window_delivery", not_a_number, expect=422)["errors"]
     assert "tracking_no" in complete(pickup, case, "window_delivery",
                                      {"delivery_method": "window_pickup", "tracking_no": "SF123456"}, expect=422)["errors"]
     complete(backoffice, case, "window_delivery", {"delivery_method": "window_pickup"}, expect=403)
-    case = complete(pickup, case, "window_delivery", {"delivery_method": "mail", "tracking_no": "SF1234567890"})
-    assert case["status"] == "completed" and case["tracking_no"] == "SF1234567890"
+    case = complete(pickup, case, "window_delivery", {"delivery_method": "mail", "carrier": "sf", "tracking_no": "SF1234567890"})
+    assert case["status"] == "completed" and case["tracking_no"] == "SF1234567890" and case["carrier"] == "sf"
 
 
 def test_wrong_role_or_hall_gets_403_and_done_task_409(as_user, make_user):

@@ -65,3 +65,65 @@ def test_the_intake_page_fits_a_narrow_screen(browser, base_url, shot):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 376, f"the intake page scrolls sideways on a phone: {width}px"
     shot(page, "walk-in-form-375")
+
+
+def test_a_walk_in_without_an_account_through_to_a_mailed_result(browser, base_url, as_user, app, shot):
+    """Intake with 容缺 and a mailing address, the deferred paper taken at the window, approval,
+    the result mailed: the applicant never opens an account; the tracking SMS is in the outbox."""
+    visitor = with_check_digit_id_card("61012419480211005")
+    front = login(browser, base_url, "frontdesk", width=1366)
+    front.goto(f"{base_url}/intake")
+    front.fill("#item", f"{ITEM} 食品经营许可（新办）")
+    front.fill("#id_number", visitor)
+    front.click("#next")
+    front.fill("input[name='applicant.name']", "刘老伯")
+    front.fill("input[name='applicant.phone']", "13700002222")
+    for code in ("SQS", "YYZZ", "FDDBR", "GLZD"):  # the floor plan (PMT) is still missing
+        front.check(f"#materials tr[data-code={code}] input[name=handed_in]")
+    front.check("#delivery input[value=mail]")
+    assert front.is_visible("input[name='delivery.address.street']")
+    front.fill("input[name='delivery.address.street']", "甘亭街道")
+    front.fill("input[name='delivery.address.detail']", "东街 20 号")
+    front.click("#receive")
+    front.wait_for_url("**/tasks/*")
+    front.wait_for_selector('#task-form[data-ready="true"]')
+    front.get_by_label("容缺受理").check()
+    front.get_by_label("经营场所平面布局图").check()
+    front.click("#submit-task")
+    front.wait_for_url(f"{base_url}/inbox")
+    case = as_user("frontdesk").get(f"/api/v1/cases?id_number={visitor}").get_json()["items"][0]
+    assert case["tolerated"] and case["outstanding_materials"] == ["PMT"]
+
+    front.goto(f"{base_url}/cases/{case['id']}")  # the applicant brings the floor plan on paper
+    front.check("#paper input[name=materials][value=PMT]")
+    front.click("#take-paper")
+    assert "已收取补正材料" in front.inner_text("p.flash")
+    shot(front, "walk-in-paper-taken")
+
+    back = login(browser, base_url, "backoffice")
+    back.goto(f"{base_url}/inbox")
+    back.click(f'tr[data-case="{case["case_no"]}"] td a')
+    back.wait_for_selector('#task-form[data-ready="true"]')
+    back.get_by_label("准予").check()
+    back.click("#submit-task")
+    back.wait_for_url(f"{base_url}/inbox")
+
+    pickup = login(browser, base_url, "pickup")
+    pickup.goto(f"{base_url}/inbox")
+    pickup.click(f'tr[data-case="{case["case_no"]}"] td a')
+    pickup.wait_for_selector('#task-form[data-ready="true"]')
+    assert "申请人选择：邮寄至 陕西省西安市鄠邑区甘亭街道东街 20 号" in pickup.inner_text("#delivery-choice")
+    pickup.get_by_label("邮寄", exact=True).check()
+    carrier = pickup.locator(".fjs-form-field-select").filter(has_text="承运单位")
+    carrier.locator(".fjs-select-display").click()  # form-js draws its own dropdown
+    carrier.locator(".fjs-dropdownlist-item", has_text="顺丰速运").click()
+    pickup.get_by_label("邮寄运单号").fill("SF2026120300001")
+    pickup.click("#submit-task")
+    pickup.wait_for_url(f"{base_url}/inbox")
+
+    front.goto(f"{base_url}/cases/{case['id']}")
+    assert "已办结" in front.inner_text("#case-status")
+    outbox = front.inner_text("#notifications")
+    assert "已由顺丰速运寄出，运单号 SF2026120300001" in outbox
+    assert "取件码" not in outbox  # mail was chosen: no pickup-code message
+    shot(front, "walk-in-mailed-dossier")

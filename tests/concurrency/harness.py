@@ -201,7 +201,7 @@ class Driver:
         assert case["status"] == "awaiting_delivery", case
         # Mail: no pickup code to look up, so the threads race only for what is under test.
         case = self.complete("deliver", self.pickup, case, "window_delivery",
-                             {"delivery_method": "mail", "tracking_no": "SF1234567890"})
+                             {"delivery_method": "mail", "carrier": "sf", "tracking_no": "SF1234567890"})
         assert case["status"] == "completed" and case["open_tasks"] == [], case
         full = self.pickup.get(f"/api/v1/cases/{case['id']}").json()  # the dossier carries the history
         assert full["history_intact"] is True, full

@@ -271,10 +271,16 @@ def test_optional_empty_fields_get_empty_values():
     assert validate(form(*components), {"b": True})["b"] is True
 
 
+# What the pickup window's form cleans an unfilled optional part to (carrier only for mail, the
+# collector only for window pickup, the reason only when the method changes).
+DELIVERY_REST = {"carrier": None, "collector_is_proxy": False, "collector_name": None, "collector_id_number": None,
+                 "authorisation_checked": False, "delivery_change_reason": None}
+
+
 def test_static_values_are_the_options():
     delivery = shipped("window_delivery")
     assert validate(delivery, {"delivery_method": "e_delivery"}) == {"delivery_method": "e_delivery", "pickup_code": None,
-                                                                    "tracking_no": None}
+                                                                    "tracking_no": None, **DELIVERY_REST}
     errors = errors_of(delivery, {"delivery_method": "drone"})
     assert list(errors) == ["delivery_method"]
     assert "drone" in errors["delivery_method"][0]
@@ -318,7 +324,8 @@ def test_hidden_field_left_empty_is_dropped_to_an_empty_value():
     delivery = shipped("window_delivery")
     for empty in ({}, {"tracking_no": ""}, {"tracking_no": None}, {"tracking_no": "  "}):
         cleaned = validate(delivery, {"delivery_method": "window_pickup", "pickup_code": "123456", **empty})
-        assert cleaned == {"delivery_method": "window_pickup", "pickup_code": "123456", "tracking_no": None}
+        assert cleaned == {"delivery_method": "window_pickup", "pickup_code": "123456", "tracking_no": None,
+                           **DELIVERY_REST}
     acceptance = shipped("front_desk_acceptance")
     cleaned = validate(acceptance, {"outcome": "accept", "missing_materials": []}, ACCEPTANCE_CONTEXT)
     assert cleaned["missing_materials"] == []
@@ -329,7 +336,9 @@ def test_hidden_required_field_is_not_required():
     delivery = shipped("window_delivery")
     assert validate(delivery, {"delivery_method": "e_delivery"})["tracking_no"] is None
     errors = errors_of(delivery, {"delivery_method": "mail"})
-    assert list(errors) == ["tracking_no"]
+    assert sorted(errors) == ["carrier", "tracking_no"]
+    proxy = errors_of(delivery, {"delivery_method": "window_pickup", "pickup_code": "123456", "collector_is_proxy": True})
+    assert sorted(proxy) == ["collector_id_number", "collector_name"]  # shown and required once 代领 is ticked
 
 
 def test_hide_condition_sees_the_task_data_too():
@@ -350,9 +359,10 @@ def test_required_if():
 
 def test_pattern_must_match_the_whole_value():
     delivery = shipped("window_delivery")
-    assert validate(delivery, {"delivery_method": "mail", "tracking_no": "SF1234567890"})["tracking_no"] == "SF1234567890"
+    mailed = {"delivery_method": "mail", "carrier": "sf"}
+    assert validate(delivery, {**mailed, "tracking_no": "SF1234567890"})["tracking_no"] == "SF1234567890"
     for bad in ("SF12", "SF 1234567890", "SF1234567890!", "运单SF1234567890"):
-        errors = errors_of(delivery, {"delivery_method": "mail", "tracking_no": bad})
+        errors = errors_of(delivery, {**mailed, "tracking_no": bad})
         assert list(errors) == ["tracking_no"], bad
     field = text("code", validate={"pattern": "[A-Z]{3}"})
     assert list(errors_of(form(field), {"code": "ABCD"})) == ["code"]  # fullmatch, not search

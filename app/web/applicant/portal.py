@@ -8,6 +8,7 @@ from app.documents import service as documents
 from app.errors import DomainError, ValidationFailed
 from app.evaluation import service as evaluation
 from app.http.files import document_response, file_response
+from app.http.forms import delivery_of
 from app.http.requests import allow_application_body, file_store, form_int, safe_next, uploads
 from app.http.runtime import db_session, runtime, settings
 from app.web.pages import TEMPLATES, guard
@@ -138,7 +139,7 @@ def apply(code: str):
     application = online.Application(
         item_code=code, hall=request.form.get("hall") or None, acting_for=acting_for,
         data={k: v for k, v in data.items() if v is not None}, on_file=request.form.getlist("on_file"),
-        uploads={})
+        uploads={}, delivery=delivery_of(request.form))
     try:
         application.uploads = uploads()
         case = online.submit(db_session(), g.account, application, runtime())

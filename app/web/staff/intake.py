@@ -7,6 +7,7 @@ from app.auth import roles as R
 from app.cases import walk_in
 from app.cases.service import open_tasks
 from app.errors import DomainError, PermissionDenied
+from app.http.forms import delivery_of
 from app.http.requests import allow_application_body, uploads
 from app.http.runtime import db_session, runtime
 from app.web.pages import TEMPLATES, guard
@@ -108,7 +109,7 @@ def receive():
                    "phone": fields.get("applicant.phone")},
         data={f["key"]: fields.get(f"data.{f['key']}") for f in form["fields"] if fields.get(f"data.{f['key']}")},
         handed_in=fields.getlist("handed_in"), on_file=fields.getlist("on_file"),
-        duplicate_confirmed=bool(fields.get("confirm_duplicate")))
+        duplicate_confirmed=bool(fields.get("confirm_duplicate")), delivery=delivery_of(fields))
     try:
         application.scans = {code: walk_in.Scan(u.filename, u.content)
                              for code, u in uploads("materials.").items()}

@@ -267,3 +267,15 @@ def test_long_names_and_a_station_proxy_claimed_elsewhere_are_refused(app, as_us
     api = as_user("frontdesk").post("/api/v1/cases", json=application(proxy={"name": "孙芳", "relation": "community_worker"}))
     assert api.status_code == 422 and "proxy.id_number" in api.get_json()["errors"]
     assert as_user("frontdesk").get(f"/api/v1/cases?id_number={VISITOR}").get_json()["items"] == []
+
+
+def test_every_public_page_links_the_progress_lookup_and_the_complaint_form(app):
+    client = app.test_client()
+    for path in ("/guides", f"/guides/{ITEM}", "/progress", "/complaints", "/my/login", "/policies"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = page_of(response)
+        assert html.cssselect("#footer-progress")[0].get("href") == "/progress", path
+        assert html.cssselect("#footer-complaints")[0].get("href") == "/complaints", path
+    guide = page_of(client.get(f"/guides/{ITEM}"))
+    assert guide.cssselect("#guide-progress") and guide.cssselect("#guide-complaints")

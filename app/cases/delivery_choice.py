@@ -59,7 +59,9 @@ def check(data: dict | None, applicant: dict | None = None, prefix: str = "deliv
 
 
 def place(address: dict) -> str:
-    """The address on one line, as an envelope shows it."""
+    """The address on one line, as an envelope shows it (or as the pickup window wrote it)."""
+    if "as_given" in address:
+        return address["as_given"]
     return "".join(address.get(k, "") for k in (*ADDRESS_PARTS, "detail"))
 
 
@@ -67,5 +69,7 @@ def describe(method: str | None, address: dict | None) -> str:
     if method is None:
         return "未选择（到综合窗口时确定）"
     if method == "mail" and address:
+        if "as_given" in address:
+            return f"邮寄至 {address['as_given']}"
         return f"邮寄至 {place(address)}（{address['recipient']} {address['phone']}）"
-    return METHODS.get(method, method)
+    return METHODS.get(method, "其他方式")

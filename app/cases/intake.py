@@ -108,7 +108,7 @@ def check_requested(guide: GuideVersion, data) -> None:
                                    {"missing_materials": [f"不可容缺的材料：{names}；请选择补齐补正或不予受理"]})
 
 
-REASON_MAX = 500
+REASON_MAX = 2000  # the acceptance form's own limit: the notice carries the words whole
 
 
 def notice_reason(answers: dict) -> str | None:

@@ -51,6 +51,14 @@ def before_complete(step, task, cleaned: dict) -> None:
         return
     check_pickup(step.case, cleaned)
     case, method = step.case, cleaned.get("delivery_method")
+    if task.form_key != DELIVERY_FORM or case.status != C.AWAITING_DELIVERY:
+        return  # a designer's own form: its values are its own, only the pickup code is checked
+    if method == "mail" and not case.mail_address:  # chosen otherwise: the window records where it goes
+        given = (cleaned.get("mail_to") or "").strip()
+        if not given:
+            raise ValidationFailed("申请人申请时未提供邮寄地址，请填写邮寄地址、收件人及电话",
+                                   {"mail_to": ["请填写邮寄地址、收件人及电话"]})
+        case.mail_address = {"as_given": given}
     if case.delivery_choice and method != case.delivery_choice:
         reason = (cleaned.get("delivery_change_reason") or "").strip()
         if not reason:
@@ -66,6 +74,9 @@ def before_complete(step, task, cleaned: dict) -> None:
         step.log.append("result_collected", step.actor,
                         f"窗口领取：{who['name']}" + ("（代领，已核验授权委托书）" if who["proxy"] else "（申请人本人）"),
                         {"proxy": who["proxy"]})
+
+
+DELIVERY_FORM = "window_delivery"  # the pickup window's form, whose fields the rules below read
 
 
 def chose_label(method: str | None) -> str:

@@ -329,3 +329,10 @@ def notice_reason_of(session: Session, case_id: int) -> str | None:
         Document.case_id == case_id, Document.kind.in_(("correction_notice", "tolerance_notice")))
         .order_by(Document.id.desc()).limit(1))
     return (data or {}).get("reason")
+
+
+def issued_since(session: Session, case_id: int, moment) -> list[Document]:
+    """The case's documents decided at or after `moment` (issued_at is kept to the second)."""
+    since = moment.astimezone(UTC).replace(microsecond=0)
+    return list(session.scalars(select(Document).where(Document.case_id == case_id, Document.issued_at >= since)
+                                .order_by(Document.id)))

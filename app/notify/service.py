@@ -51,10 +51,10 @@ def _messages(step) -> list[tuple[str, str, dict]]:
             verdict = "准予" if case.decision == "approve" else "不予批准"
             out.append(("decision", f"“{item}”已作出{verdict}决定（{case.case_no}）。", {"verdict": verdict}))
             if case.delivery_choice == "mail" and case.mail_address:
-                out.append(("to_be_mailed", f"“{item}”的办理结果将邮寄至{delivery_choice.place(case.mail_address)}"
-                                            f"（收件人 {case.mail_address['recipient']}），寄出后告知运单号。", {}))
+                out.append(("to_be_mailed", f"“{item}”的办理结果将按您选择的地址邮寄，寄出后告知运单号（{case.case_no}）；"
+                                            "如需到窗口领取，可在办件进度查询页查看取件码。", {}))
             elif case.delivery_choice == "e_delivery":
-                out.append(("to_be_e_delivered", f"“{item}”的办理结果将网上送达，送达后告知下载方式。", {}))
+                out.append(("to_be_e_delivered", f"“{item}”的办理结果将网上送达，送达后告知下载方式（{case.case_no}）。", {}))
             else:  # the code itself is put in only when the message is sent: staff read the outbox
                 out.append(("ready_for_pickup", f"办理结果可领取：请凭取件码 {PICKUP_PLACEHOLDER} 到{case.hall.name}"
                                                  "综合窗口领取，或选择网上送达、邮寄。", {}))

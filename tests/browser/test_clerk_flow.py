@@ -42,7 +42,7 @@ def test_a_case_through_the_clerks_pages(browser, base_url, case, as_user, shot,
     front.get_by_label("补齐补正").check()
     front.get_by_label("经营场所平面布局图").check()
     submit_form(front)
-    front.wait_for_url(f"{base_url}/inbox")
+    front.wait_for_url(f"{base_url}/inbox*")
     assert as_user("frontdesk").get(f"/api/v1/cases/{case['id']}").get_json()["status"] == "awaiting_correction"
 
     supplied = as_user("frontdesk").post(f"/api/v1/cases/{case['id']}/supplements", json={"materials": ["PMT"]})
@@ -50,20 +50,20 @@ def test_a_case_through_the_clerks_pages(browser, base_url, case, as_user, shot,
     open_task_of(front, base_url, case["case_no"])
     front.get_by_label("受理").first.check()
     submit_form(front)
-    front.wait_for_url(f"{base_url}/inbox")
+    front.wait_for_url(f"{base_url}/inbox*")
 
     back = login(browser, base_url, "backoffice")
     open_task_of(back, base_url, case["case_no"])
     back.get_by_label("准予").check()
     submit_form(back)
-    back.wait_for_url(f"{base_url}/inbox")
+    back.wait_for_url(f"{base_url}/inbox*")
 
     pickup = login(browser, base_url, "pickup")
     open_task_of(pickup, base_url, case["case_no"])
     pickup.get_by_label("窗口领取").check()
     pickup.get_by_label("取件码").fill(pickup_code(app, case))  # the applicant shows it at the window
     submit_form(pickup)
-    pickup.wait_for_url(f"{base_url}/inbox")
+    pickup.wait_for_url(f"{base_url}/inbox*")
 
     front.goto(f"{base_url}/cases/{case['id']}")
     front.wait_for_selector('#diagram[data-ready="true"]')
@@ -79,6 +79,7 @@ def test_a_server_error_shows_at_its_field(browser, base_url, case, shot):
     open_task_of(front, base_url, case["case_no"])
     front.get_by_label("不予受理").check()
     submit_form(front)  # the reason is required for a rejection: only the server knows
+    front.click("#confirm-yes")  # a rejection is confirmed first (it ends the case)
     error = front.locator(".fjs-form-field-error")
     error.first.wait_for()
     assert "理由" in front.inner_text("#form-status") or error.count() >= 1
@@ -119,6 +120,33 @@ def test_urge_transfer_and_comment_from_the_pages(browser, base_url, case, make_
     front.click("details.more summary")
     front.select_option('form[action$="/transfer"] select[name="to"]', "frontdesk2")
     front.click('form[action$="/transfer"] button')
-    front.wait_for_url(f"{base_url}/inbox")
+    front.wait_for_url(f"{base_url}/inbox*")
     assert "frontdesk2" in front.locator(f'tr[data-case="{case["case_no"]}"]').inner_text()
     shot(front, "inbox-after-transfer")
+
+
+def test_a_denial_is_confirmed_first_and_the_inbox_offers_its_notice_to_print(browser, base_url, case, as_user, shot):
+    frontdesk = as_user("frontdesk")
+    complete_api = frontdesk.post(f"/api/v1/tasks/{case['open_tasks'][0]['id']}/complete",
+                                  json={"data": {"outcome": "accept", "missing_materials": []}})
+    assert complete_api.status_code == 200
+    back = login(browser, base_url, "backoffice")
+    open_task_of(back, base_url, case["case_no"])
+    back.get_by_label("不予批准").check()
+    back.get_by_label("理由").fill("经营场所与食品安全要求不符")
+    submit_form(back)
+    dialog = back.locator("#confirm-final")
+    dialog.wait_for(state="visible")
+    assert f"确定对办件 {case['case_no']} 作出“不予批准”决定吗" in dialog.inner_text()
+    shot(back, "task-confirm-denial")
+    back.click("#confirm-no")  # changed their mind: nothing is sent
+    assert back.inner_text("#form-status") == "已取消提交"
+    assert frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["status"] == "under_review"
+    submit_form(back)
+    dialog.wait_for(state="visible")
+    back.click("#confirm-yes")
+    back.wait_for_url("**/inbox?done=*")
+    done = back.inner_text("#done")
+    assert f"已办结“审查并作出决定”：办件 {case['case_no']} 现为" in done
+    assert "打印不予批准决定书" in done
+    shot(back, "inbox-after-denial")

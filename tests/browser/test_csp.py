@@ -123,6 +123,7 @@ def test_a_case_dossier_and_its_task_form(watched, as_user, shot):
     assert page.locator("#task-form .fjs-form-field").count() >= 3
     page.get_by_label("不予受理").check()
     page.click("#submit-task")  # refused by the server: the reason is required
+    page.click("#confirm-yes")  # a rejection is confirmed first
     page.locator(".fjs-form-field-error").first.wait_for()
     shot(page, "csp-task")
     clerk.settle_and_check()

@@ -273,8 +273,8 @@ def test_optional_empty_fields_get_empty_values():
 
 # What the pickup window's form cleans an unfilled optional part to (carrier only for mail, the
 # collector only for window pickup, the reason only when the method changes).
-DELIVERY_REST = {"carrier": None, "collector_is_proxy": False, "collector_name": None, "collector_id_number": None,
-                 "authorisation_checked": False, "delivery_change_reason": None}
+DELIVERY_REST = {"carrier": None, "mail_to": None, "collector_is_proxy": False, "collector_name": None,
+                 "collector_id_number": None, "authorisation_checked": False, "delivery_change_reason": None}
 
 
 def test_static_values_are_the_options():

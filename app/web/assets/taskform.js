@@ -25,6 +25,26 @@ function idsByKey(schema) {
   return out;
 }
 
+// Choices that end a case and cannot be taken back: asked again, naming the case.
+const IRREVERSIBLE = { outcome: { reject: "不予受理" }, decision: { deny: "不予批准" } };
+
+function irreversible(data) {
+  for (const [key, values] of Object.entries(IRREVERSIBLE)) {
+    if (values[data[key]]) return values[data[key]];
+  }
+  return null;
+}
+
+function confirmed(what, caseNo) {
+  const dialog = document.getElementById("confirm-final");
+  if (!dialog || !dialog.showModal) return Promise.resolve(true);
+  dialog.querySelector(".what").textContent = `确定对办件 ${caseNo || ""} 作出“${what}”决定吗？决定作出后不能撤回，将出具决定书并告知申请人。`;
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true });
+  });
+}
+
 async function mount(container) {
   const taskId = container.dataset.taskId;
   const status = document.getElementById("form-status");
@@ -45,12 +65,16 @@ async function mount(container) {
   const byKey = idsByKey(task.form);
   form.on("submit", async ({ data, errors }) => {
     if (Object.keys(errors).length) { status.textContent = "请先更正标红的字段"; return; }
+    const final = irreversible(data);
+    if (final && !(await confirmed(final, container.dataset.caseNo))) { status.textContent = "已取消提交"; return; }
     status.textContent = "正在提交…";
     status.className = "";
     const { ok, data: body } = await api("POST", `/api/v1/tasks/${encodeURIComponent(taskId)}/complete`, { data });
     if (ok) {
       status.textContent = "已办结";
-      window.location.href = container.dataset.next || "/inbox";
+      const next = new URL(container.dataset.next || "/inbox", window.location.href);
+      next.searchParams.set("done", taskId);  // the inbox says what was done and offers the notice to print
+      window.location.href = next.toString();
       return;
     }
     const fieldErrors = {};

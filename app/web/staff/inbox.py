@@ -7,6 +7,8 @@ from app.auth import roles as R
 from app.calendar import service as calendar
 from app.cases import materials as case_materials
 from app.cases import service as cases
+from app.cases.models import STATUS_LABELS
+from app.cases.tasks import Task
 from app.catalog import service as catalog
 from app.consultations import service as consultations
 from app.documents import service as documents
@@ -37,6 +39,20 @@ def _filters() -> dict:
     return out
 
 
+def _just_done(task_id: str | None) -> dict | None:
+    """What the clerk's last completion did, for the line above the inbox: the case, its new
+    status and the documents that step decided (to print). Only the clerk's own completion."""
+    if not task_id or len(task_id) > 64:
+        return None
+    task = db_session().get(Task, task_id)
+    if task is None or task.completed_at is None or task.completed_by_id != g.principal.user_id:
+        return None
+    case = task.case
+    return {"task": task.title, "case_id": case.id, "case_no": case.case_no,
+            "status_label": STATUS_LABELS.get(case.status, case.status),
+            "documents": documents.issued_since(db_session(), case.id, task.completed_at)}
+
+
 @bp.get("/inbox", endpoint="inbox")
 @page(*R.HALL_ROLES)
 def inbox_page():
@@ -54,6 +70,7 @@ def inbox_page():
     # the clerk's own unanswered consultations (首问负责) sit above the tasks, red after a working day
     mine = consultations.listing(db_session(), g.principal, scope="mine", state="open", limit=20)
     return render_template("staff/inbox.html", tasks=tasks, total=found.total, total_capped=found.total_capped,
+                           done=_just_done(request.args.get("done")),
                            consultations_due=mine, consultation_overdue=consultations.overdue,
                            cursor=cursor, next_cursor=found.next_cursor, filters=filters, lanes=LANE_LABELS,
                            items=items, query=query_without("cursor", "page"))

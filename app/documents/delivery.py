@@ -53,7 +53,8 @@ def before_complete(step, task, cleaned: dict) -> None:
     case, method = step.case, cleaned.get("delivery_method")
     if task.form_key != DELIVERY_FORM or case.status != C.AWAITING_DELIVERY:
         return  # a designer's own form: its values are its own, only the pickup code is checked
-    if method == "mail" and not case.mail_address:  # chosen otherwise: the window records where it goes
+    if method == "mail" and not case.mail_address and case.delivery_choice is not None:
+        # the applicant chose another method: the window records where the result now goes
         given = (cleaned.get("mail_to") or "").strip()
         if not given:
             raise ValidationFailed("申请人申请时未提供邮寄地址，请填写邮寄地址、收件人及电话",

@@ -125,5 +125,5 @@ def test_a_walk_in_without_an_account_through_to_a_mailed_result(browser, base_u
     assert "已办结" in front.inner_text("#case-status")
     outbox = front.inner_text("#notifications")
     assert "已由顺丰速运寄出，运单号 SF2026120300001" in outbox
-    assert "取件码" not in outbox  # mail was chosen: no pickup-code message
+    assert "凭取件码" not in outbox  # mail was chosen: no pickup-code message
     shot(front, "walk-in-mailed-dossier")

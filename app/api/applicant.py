@@ -137,6 +137,10 @@ class ApplicationFormOut(Schema):
     acting_options = fields.List(fields.Nested(Identity))
     halls = fields.List(fields.Nested(CodeName))
     citywide = fields.Boolean()
+    delivery_methods = fields.Dict(keys=fields.String(), values=fields.String(),
+                                   metadata={"description": "送达方式代码 → 名称"})
+    local = fields.Dict(keys=fields.String(), values=fields.String(),
+                        metadata={"description": "邮寄地址默认的省、市、区"})
     materials = fields.List(fields.Nested(FormMaterial))
 
 
@@ -158,6 +162,17 @@ class Notice(Schema):
     due_at = moment()
     working_days_left = fields.Integer()
     materials = fields.List(fields.Nested(AskedMaterial))
+    reason = fields.String(allow_none=True, metadata={"description": "窗口写明的补正说明"})
+
+
+class Delivery(Schema):
+    pickup_code = fields.String(allow_none=True)
+    pickup_suspended = fields.Boolean()
+    method = fields.String(allow_none=True, metadata={"description": "实际送达方式（送达后）"})
+    tracking_no = fields.String(allow_none=True)
+    carrier_label = fields.String(metadata={"description": "快递公司名称"})
+    choice_label = fields.String(metadata={"description": "申请人选择的送达方式（邮寄时含地址）"})
+    e_delivery_url = fields.String(allow_none=True)
 
 
 class OwnCaseOut(Schema):
@@ -174,6 +189,7 @@ class OwnCaseOut(Schema):
     current_step = fields.String()
     deadline = fields.Nested(OwnDeadline, allow_none=True)
     notice = fields.Nested(Notice, allow_none=True, metadata={"description": "需要申请人答复的补正或容缺通知"})
+    delivery = fields.Nested(Delivery)
     created_at = moment()
     closed_at = moment(allow_none=True)
 
@@ -184,25 +200,17 @@ class HistoryEntry(Schema):
     message = fields.String()
 
 
-class Delivery(Schema):
-    pickup_code = fields.String(allow_none=True)
-    pickup_suspended = fields.Boolean()
-    method = fields.String(allow_none=True)
-    tracking_no = fields.String(allow_none=True)
-    e_delivery_url = fields.String(allow_none=True)
-
-
 class OwnDocumentOut(Schema):
     id = fields.Integer()
     document_no = fields.String(allow_none=True)
     title = fields.String()
     signed_at = moment(allow_none=True)
+    ready = fields.Boolean(metadata={"description": "文书已生成，可下载"})
 
 
 class OwnCaseDetail(OwnCaseOut):
     materials = fields.List(fields.Nested(MaterialOut))
     history = fields.List(fields.Nested(HistoryEntry))
-    delivery = fields.Nested(Delivery)
     rated = fields.Boolean()
     documents = fields.List(fields.Nested(OwnDocumentOut))
 

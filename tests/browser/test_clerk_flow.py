@@ -140,7 +140,8 @@ def test_a_denial_is_confirmed_first_and_the_inbox_offers_its_notice_to_print(br
     assert f"确定对办件 {case['case_no']} 作出“不予批准”决定吗" in dialog.inner_text()
     shot(back, "task-confirm-denial")
     back.click("#confirm-no")  # changed their mind: nothing is sent
-    assert back.inner_text("#form-status") == "已取消提交"
+    # the dialog's close event runs after the click returns: wait for the page to say so
+    back.wait_for_function("document.getElementById('form-status').textContent === '已取消提交'")
     assert frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["status"] == "under_review"
     submit_form(back)
     dialog.wait_for(state="visible")

@@ -69,5 +69,7 @@ class Complaint(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_by: Mapped[str | None] = mapped_column(String(64))
+    # The 12345 hotline's own ticket number (工单号) when the complaint came from it.
+    hotline_ticket: Mapped[str | None] = mapped_column(String(64))
     # Where an online complaint came from (rate limit per address); None when staff recorded it.
     client_bucket: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -29,7 +29,7 @@ def _env() -> dict:
 
 def test_every_bench_is_here():
     assert {"engine_overhead.py", "timers.py", "catalog.py", "pages.py", "appointments.py", "scale.py",
-            "throughput.py", "rounds.py", "instructions.py"} <= set(BENCHES)
+            "throughput.py", "rounds.py", "instructions.py", "board.py"} <= set(BENCHES)
 
 
 # runs besides each script's own --smoke: (script, its options)

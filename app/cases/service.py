@@ -238,10 +238,13 @@ def task_form(task: Task) -> tuple[dict | None, dict]:
 
 def search_cases(session: Session, principal: Principal, *, status=None, item_code=None, hall=None,
                  case_no=None, id_number=None, open_only=False, page=1, per_page=20,
-                 cursor: str | None = None, q: str | None = None) -> paging.Page:
+                 cursor: str | None = None, q: str | None = None, condition=None) -> paging.Page:
     """Cases of the user's halls, newest first; keyset pages with `cursor` (see paging). `q`
-    finds a case by the start of its number, any part of the applicant's name or of the item's."""
+    finds a case by the start of its number, any part of the applicant's name or of the item's;
+    `condition` is one more clause on Case (a deadline colour of `overdue`)."""
     stmt = select(Case)
+    if condition is not None:
+        stmt = stmt.where(condition)
     if not principal.is_admin:
         halls = principal.staff_halls()
         if not halls:

@@ -9,6 +9,7 @@ from app.web.public import policies as public_policies
 from app.web.staff import (
     admin,
     appointments,
+    board,
     cases,
     consultations,
     contacts,
@@ -25,5 +26,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     for blueprint in (public_consultations.bp, consultations.bp, booking.bp, appointments.bp, policies.bp,
                       public_policies.bp, guides.bp, portal.bp, signin.bp, inbox.bp, intake.bp, cases.bp, processes.bp, admin.bp,
-                      verify.bp, verify.deliver_bp, progress.bp, rectifications.bp, complaints.bp, contacts.bp):
+                      verify.bp, verify.deliver_bp, progress.bp, rectifications.bp, complaints.bp, contacts.bp, board.bp):
         app.register_blueprint(blueprint)

@@ -15,6 +15,7 @@ await esbuild.build({
     taskform: join(here, "taskform.js"),
     diagram: join(here, "diagram.js"),
     modeler: join(here, "modeler.js"),
+    board: join(here, "board.js"),
   },
   bundle: true,
   minify: true,

@@ -5,16 +5,17 @@ import json
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from app.auth import roles as R
+from app.calendar import service as calendar
 from app.cases import materials as case_materials
+from app.cases import overdue, walk_in
 from app.cases import service as cases
-from app.cases import walk_in
 from app.cases.models import STATUS_LABELS
 from app.catalog import service as catalog
 from app.documents import service as documents
 from app.errors import DomainError, ValidationFailed
 from app.http.present import present_case
 from app.http.requests import allow_application_body, int_arg, query_without, uploads
-from app.http.runtime import db_session, runtime
+from app.http.runtime import db_session, runtime, settings
 from app.notify import service as notify
 from app.web.pages import TEMPLATES, guard
 from app.web.staff import contacts as contact_pages
@@ -36,12 +37,19 @@ PER_PAGE = 30
 @bp.get("/cases")
 @page(*R.HALL_ROLES, R.ADMIN)
 def case_list():
-    args = {k: (request.args.get(k) or "").strip()[:100] or None for k in ("status", "item_code", "case_no", "id_number", "q")}
+    args = {k: (request.args.get(k) or "").strip()[:100] or None
+            for k in ("status", "item_code", "case_no", "id_number", "q", "hall", "warning")}
     if args["status"] not in STATUS_LABELS:
         args["status"] = None
+    warning = args.pop("warning")  # the board's red/yellow/green links: the deadline's colour now
+    condition = None
+    if warning in overdue.COLOUR_LABELS:
+        condition = overdue.colour_conditions(db_session(), calendar.current(db_session()), settings().warnings)[warning]
+    args["warning"] = warning if condition is not None else None
     cursor = (request.args.get("cursor") or "")[:200] or None
     try:
-        found = cases.search_cases(db_session(), g.principal, per_page=PER_PAGE, cursor=cursor, **args)
+        found = cases.search_cases(db_session(), g.principal, per_page=PER_PAGE, cursor=cursor, condition=condition,
+                                   **{k: v for k, v in args.items() if k != "warning"})
     except ValidationFailed:  # a spoiled link: start again at the first page
         return redirect(url_for("cases_pages.case_list", **query_without("cursor")))
     except DomainError as exc:
@@ -50,7 +58,7 @@ def case_list():
     return render_template("staff/cases.html", cases=[present_case(c, db_session()) for c in found.rows],
                            total=found.total, total_capped=found.total_capped, cursor=cursor,
                            next_cursor=found.next_cursor, args=args, statuses=STATUS_LABELS,
-                           items=items, query=query_without("cursor", "page"))
+                           items=items, query=query_without("cursor", "page"), colours=overdue.COLOUR_LABELS)
 
 
 def diagram_marks(case) -> tuple[list[str], list[str]]:

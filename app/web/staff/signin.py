@@ -30,6 +30,7 @@ NAVIGATION = [
     ("admin.calendar_page", "节假日", {R.ADMIN}),
     ("admin.incident_list", "故障", {R.ADMIN}),
     ("admin.running", "在办办件", {R.ADMIN}),
+    ("board_pages.board_page", "运行看板", {R.SUPERVISOR, R.CHIEF_REPRESENTATIVE, R.ADMIN}),
     ("rectifications.rectification_list", "差评整改", {R.SUPERVISOR, R.ADMIN}),
     ("rectifications.complaint_list", "投诉处理", {R.SUPERVISOR, R.ADMIN}),
     ("contact_pages.flagged_list", "接触记录督查", {R.SUPERVISOR, R.ADMIN}),

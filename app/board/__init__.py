@@ -1,0 +1,1 @@
+"""The director's board: a hall's day at a glance (service.py)."""

@@ -52,6 +52,7 @@ class CaseApplicant(Schema):
 class ProcessRef(Schema):
     key = fields.String()
     version = fields.Integer()
+    name = fields.String(allow_none=True, metadata={"description": "流程名称（BPMN process name）"})
 
 
 class SpecialProcedureState(Schema):
@@ -90,7 +91,8 @@ class TaskOut(Schema):
     role = fields.String()
     role_label = fields.String()
     hall = fields.String()
-    assignee = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True, metadata={"description": "认领人的登录名"})
+    assignee_name = fields.String(allow_none=True, metadata={"description": "认领人的姓名"})
     state = fields.String()
     form_key = fields.String(allow_none=True)
     created_at = fields.DateTime()
@@ -98,6 +100,7 @@ class TaskOut(Schema):
     overdue = fields.Boolean()
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
+    completed_by_name = fields.String(allow_none=True)
     item = fields.Nested(CodeName)
     case_status = fields.String()
     due_provisional = fields.Boolean(metadata={"description": "期限按尚无正式节假日安排的年份计算"})

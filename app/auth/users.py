@@ -24,6 +24,15 @@ def get(session: Session, username: str) -> User:
     return user
 
 
+def display_names(session: Session, usernames) -> dict[str, str]:
+    """Login name -> the name people see (pages show people by name, never by login)."""
+    wanted = [u for u in usernames if u]
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(wanted)))
+    return {username: name for username, name in rows}
+
+
 def list_all(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
 

@@ -126,7 +126,8 @@ def take(session: Session, principal: Principal, consultation_id: int) -> Consul
         if row.first_responder == principal.username:
             return row
         if row.first_responder:
-            raise Conflict(f"该咨询已由 {row.first_responder} 首问负责", first_responder=row.first_responder)
+            holder = session.scalar(select(User.display_name).where(User.username == row.first_responder))
+            raise Conflict(f"该咨询已由 {holder or '其他工作人员'} 首问负责", first_responder=row.first_responder)
         row.first_responder, row.taken_at = principal.username, clock.now()
     return row
 

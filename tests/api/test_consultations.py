@@ -31,7 +31,7 @@ def test_an_online_question_is_taken_answered_and_shown_on_the_guide_page(app, a
     taken = frontdesk.post(f"/api/v1/consultations/{pooled['id']}/take")
     assert taken.status_code == 200 and taken.get_json()["first_responder"] == "frontdesk"
     second = backoffice.post(f"/api/v1/consultations/{pooled['id']}/take")
-    assert second.status_code == 409 and "frontdesk" in second.get_json()["message"]
+    assert second.status_code == 409 and "前台受理员 王敏" in second.get_json()["message"]  # by name, not login
     stolen = backoffice.post(f"/api/v1/consultations/{pooled['id']}/answer", json={"answer": "x"})
     assert stolen.status_code == 409  # the first responder answers
     empty = frontdesk.post(f"/api/v1/consultations/{pooled['id']}/answer", json={"answer": "  "})

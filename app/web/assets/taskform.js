@@ -2,6 +2,7 @@
 // the REST API with the page's session and CSRF token. The server validates again; its field
 // errors are shown at the fields they name.
 import { Form } from "@bpmn-io/form-js-viewer";
+import { formTranslations } from "./form-zh.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
 
@@ -50,10 +51,10 @@ async function mount(container) {
   const status = document.getElementById("form-status");
   const { data: task } = await api("GET", `/api/v1/tasks/${encodeURIComponent(taskId)}`);
   if (!task.form) { container.textContent = "该任务没有表单"; return; }
-  const form = new Form({ container });
+  const form = new Form({ container, additionalModules: [formTranslations] });
   await form.importSchema(task.form, task.form_data || {});
   const button = document.getElementById("submit-task");
-  if (task.state !== "open") {
+  if (task.state !== "open" || !button) {  // done, or not this person's post: the form is shown to read
     form.setProperty("readOnly", true);
     if (button) button.hidden = true;
     container.dataset.ready = "true";
@@ -84,12 +85,13 @@ async function mount(container) {
       if (id) fieldErrors[id] = messages; else general.push(...messages);
     });
     form._setState({ errors: fieldErrors });  // the viewer renders these under their fields
-    status.textContent = body.message + (general.length ? "：" + general.join("；") : "");
+    status.textContent = (body.message || "提交失败，请稍后重试") + (general.length ? "：" + general.join("；") : "");
     status.className = "error";
   });
   container.dataset.ready = "true";
 }
 
 document.querySelectorAll("[data-task-id]").forEach((el) => mount(el).catch((err) => {
-  el.textContent = "表单加载失败：" + err.message;
+  console.error(err);  // the detail for whoever looks; the clerk gets a sentence
+  el.textContent = "表单加载失败，请刷新页面重试；如仍失败，请联系系统管理员。";
 }));

@@ -3,7 +3,7 @@ unanswered after one working day; statistics for supervisors."""
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from app import clock
-from app.auth import halls
+from app.auth import halls, users
 from app.auth import roles as R
 from app.consultations import service as consultations
 from app.consultations.models import CHANNELS
@@ -22,7 +22,9 @@ def consultation_list():
     scope = wanted if wanted in ("mine", "pool", "all") else "mine"
     rows = consultations.listing(db_session(), g.principal, scope=scope)
     stats = consultations.statistics(db_session(), g.principal) if g.principal.has_role(R.SUPERVISOR, R.ADMIN) else None
+    people = {r.first_responder for r in rows} | {r.answered_by for r in rows}
     return render_template("staff/consultations.html", rows=rows, scope=scope, now=clock.now(), stats=stats,
+                           names=users.display_names(db_session(), people),
                            channels=CHANNELS, overdue=consultations.overdue,
                            halls=_my_halls(), pool=len(consultations.listing(db_session(), g.principal, scope="pool")))
 

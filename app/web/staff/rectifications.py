@@ -6,6 +6,7 @@ from app import clock
 from app.auth import roles as R
 from app.evaluation import complaints
 from app.evaluation import service as evaluation
+from app.evaluation.models import COMPLAINT_CHANNELS
 from app.http.runtime import db_session
 from app.web.pages import TEMPLATES, guard
 from app.web.staff.signin import page
@@ -33,7 +34,8 @@ def rectification_close(rectification_id: int):
 @bp.get("/complaints/manage")
 @page(R.SUPERVISOR, R.ADMIN)
 def complaint_list():
-    return render_template("staff/complaints.html", rows=complaints.visible(db_session(), g.principal), now=clock.now())
+    return render_template("staff/complaints.html", rows=complaints.visible(db_session(), g.principal), now=clock.now(),
+                           complaint_channels=COMPLAINT_CHANNELS)
 
 
 @bp.post("/complaints/manage/<int(max=2147483647):complaint_id>")

@@ -84,6 +84,14 @@ def visible(session: Session, principal: Principal) -> list[Complaint]:
     return list(session.scalars(stmt))
 
 
+def case_numbers(session: Session, rows: list[Complaint]) -> dict[int, str]:
+    """The hall's case numbers of the cases complained about (pages show those, never row ids)."""
+    ids = {r.case_id for r in rows if r.case_id}
+    if not ids:
+        return {}
+    return {case_id: no for case_id, no in session.execute(select(Case.id, Case.case_no).where(Case.id.in_(ids)))}
+
+
 def answer(session: Session, principal: Principal, complaint_id: int, text: str) -> Complaint:
     if not (text or "").strip():
         raise ValidationFailed("请填写答复", {"answer": ["必填项"]})

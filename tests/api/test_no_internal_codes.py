@@ -88,7 +88,8 @@ def _world(app, as_user, codes) -> dict:
                                                          "pickup_code": pickup_code(app, waiting)})
     assert frontdesk.post(f"/api/v1/cases/{done['id']}/evaluations", json={"level": 1, "comment": "太慢"}).status_code == 201
     assert frontdesk.post("/api/v1/complaints", json={"channel": "web", "name": "王先生", "phone": "13900002222",
-                                                      "content": "窗口人员态度差", "hall": HALL}).status_code == 201
+                                                      "content": "窗口人员态度差", "hall": HALL,
+                                                      "case_id": done["id"]}).status_code == 201
     assert frontdesk.post("/api/v1/consultations", json={"channel": "online", "question": "周六可以办理吗？",
                                                          "item_code": ITEM, "hall": HALL}).status_code == 201
     assert publish(as_user("supervisor"), date_from="2026-12-01", date_to="2026-12-01").status_code == 201
@@ -98,7 +99,7 @@ def _world(app, as_user, codes) -> dict:
     own = applicant.apply()
     tasks = [t["id"] for c in (submitted, correcting, reviewing) for t in c["open_tasks"]]
     return {"cases": [c["id"] for c in (submitted, correcting, reviewing, denied, done)], "tasks": tasks,
-            "own": own["id"]}
+            "own": own["id"], "complained_of": done}
 
 
 STAFF_PAGES = ["/inbox", "/inbox?state=completed", "/intake", "/cases", "/consultations", "/consultations?scope=all",
@@ -144,3 +145,10 @@ def test_no_public_or_applicant_page_shows_an_internal_code(app, as_user, codes)
         problems += [f"{path}: {leak}" for leak in leaks(response.get_data(as_text=True))]
     assert PERSON  # the applicant on file applied: their own case page was read
     assert not problems, "\n".join(problems)
+
+
+def test_a_complaint_names_its_case_by_the_halls_number(app, as_user, codes):
+    world = _world(app, as_user, codes)
+    page = lxml.html.fromstring(signed_in(app, "supervisor").get("/complaints/manage").get_data(as_text=True))
+    link = page.cssselect("#complaints td[data-label=办件] a")[0]
+    assert link.text_content() == world["complained_of"]["case_no"]

@@ -34,8 +34,9 @@ def rectification_close(rectification_id: int):
 @bp.get("/complaints/manage")
 @page(R.SUPERVISOR, R.ADMIN)
 def complaint_list():
-    return render_template("staff/complaints.html", rows=complaints.visible(db_session(), g.principal), now=clock.now(),
-                           complaint_channels=COMPLAINT_CHANNELS)
+    rows = complaints.visible(db_session(), g.principal)
+    return render_template("staff/complaints.html", rows=rows, now=clock.now(), complaint_channels=COMPLAINT_CHANNELS,
+                           case_numbers=complaints.case_numbers(db_session(), rows))
 
 
 @bp.post("/complaints/manage/<int(max=2147483647):complaint_id>")

@@ -89,7 +89,7 @@ def case_numbers(session: Session, rows: list[Complaint]) -> dict[int, str]:
     ids = {r.case_id for r in rows if r.case_id}
     if not ids:
         return {}
-    return {case_id: no for case_id, no in session.execute(select(Case.id, Case.case_no).where(Case.id.in_(ids)))}
+    return {case_id: no or "" for case_id, no in session.execute(select(Case.id, Case.case_no).where(Case.id.in_(ids)))}
 
 
 def answer(session: Session, principal: Principal, complaint_id: int, text: str) -> Complaint:

@@ -127,3 +127,32 @@ def test_a_walk_in_without_an_account_through_to_a_mailed_result(browser, base_u
     assert "已由顺丰速运寄出，运单号 SF2026120300001" in outbox
     assert "凭取件码" not in outbox  # mail was chosen: no pickup-code message
     shot(front, "walk-in-mailed-dossier")
+
+
+def test_a_community_clerk_files_a_proxy_application_for_a_resident(browser, base_url, as_user, shot):
+    """A community station's clerk receives an elderly resident's application by proxy (代办): the
+    station always files by proxy, the case goes to the hall above that handles the item, and the
+    dossier names who filed it."""
+    resident = with_check_digit_id_card("61012419411120007")
+    page = login(browser, base_url, "community", width=1366)
+    page.click("nav >> text=收件登记")
+    page.wait_for_url("**/intake")
+    page.fill("#item", f"{ITEM} 食品经营许可（新办）")
+    page.fill("#id_number", resident)
+    page.click("#next")
+    assert page.is_checked("#proxy-on")  # a station files by proxy
+    assert page.input_value("input[name='proxy.name']") == "东街社区代办员 孙芳"
+    page.fill("input[name='applicant.name']", "王大爷")
+    page.fill("input[name='applicant.phone']", "13700003333")
+    for code in ("SQS", "YYZZ", "FDDBR", "GLZD", "PMT"):
+        page.check(f"#materials tr[data-code={code}] input[name=handed_in]")
+    page.select_option("select[name='proxy.relation']", "community_worker")
+    shot(page, "walk-in-community-proxy")
+    page.click("#receive")
+    page.wait_for_url("**/cases/*")  # the task belongs to the hall above: the station sees the dossier
+    assert page.inner_text("#proxy-person") == "东街社区代办员 孙芳（社区代办员（帮办代办））"
+    assert "代办）" in page.inner_text("main")  # the channel names the station that filed it
+    case = as_user("community").get(f"/api/v1/cases?id_number={resident}").get_json()["items"][0]
+    assert case["proxy"]["hall"]["code"] == "HY-GTDJ"
+    assert case["proxy"]["person"]["relation_label"] == "社区代办员（帮办代办）"
+    assert case["applicant"]["name"] == "王大爷" and case["status"] == "submitted"

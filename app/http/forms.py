@@ -35,3 +35,35 @@ def delivery_of(form) -> dict | None:
     if not method:
         return None
     return {"method": method, "address": {key: form.get(f"delivery.address.{key}") for key in ADDRESS_KEYS}}
+
+
+TRUE_WORDS = {"1", "on", "true", "yes"}
+
+
+def _number(text: str):
+    try:
+        number = float(text)
+    except ValueError:
+        return text  # left as typed: the form's validation names the field
+    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+
+
+def start_form_data(fields: list[dict], form) -> dict:
+    """The application's own fields (receiving.start_fields) from a page form (`data.<key>`), typed
+    as the start form declares them: a page posts text, the form wants numbers, booleans, lists."""
+    data: dict = {}
+    for field in fields:
+        name, kind = f"data.{field['key']}", field.get("type")
+        if kind in ("checklist", "taglist"):
+            chosen = [v for v in form.getlist(name) if v]
+            if chosen:
+                data[field["key"]] = chosen
+            continue
+        if kind == "checkbox":
+            data[field["key"]] = (form.get(name) or "").strip().lower() in TRUE_WORDS
+            continue
+        text = (form.get(name) or "").strip()
+        if not text:
+            continue
+        data[field["key"]] = _number(text) if kind == "number" else text
+    return data

@@ -7,7 +7,7 @@ from app.auth import roles as R
 from app.cases import walk_in
 from app.cases.service import open_tasks
 from app.errors import DomainError, PermissionDenied
-from app.http.forms import delivery_of
+from app.http.forms import delivery_of, start_form_data
 from app.http.requests import allow_application_body, uploads
 from app.http.runtime import db_session, runtime
 from app.web.pages import TEMPLATES, guard
@@ -55,7 +55,8 @@ def _render(halls, hall: str, item: str, id_number: str, *, form=None, errors=No
 
 def _kept(fields) -> dict:
     """What the clerk entered, to show again with the errors (the ticks as lists)."""
-    return {**fields.to_dict(), "handed_in": fields.getlist("handed_in"), "on_file": fields.getlist("on_file")}
+    several = {k: fields.getlist(k) for k in fields if k.startswith("data.") and len(fields.getlist(k)) > 1}
+    return {**fields.to_dict(), "handed_in": fields.getlist("handed_in"), "on_file": fields.getlist("on_file"), **several}
 
 
 @bp.get("/intake")
@@ -107,7 +108,7 @@ def receive():
         hall=hall, item_code=item, proxy=proxy,
         applicant={"name": fields.get("applicant.name"), "id_number": id_number, "id_type": _id_type(),
                    "phone": fields.get("applicant.phone")},
-        data={f["key"]: fields.get(f"data.{f['key']}") for f in form["fields"] if fields.get(f"data.{f['key']}")},
+        data=start_form_data(form["fields"], fields),
         handed_in=fields.getlist("handed_in"), on_file=fields.getlist("on_file"),
         duplicate_confirmed=bool(fields.get("confirm_duplicate")), delivery=delivery_of(fields))
     try:

@@ -129,6 +129,32 @@ def store(session: Session, files: FileStore, content: bytes, name: str | None, 
     return row
 
 
+def stage(files: FileStore, content: bytes, name: str | None, *, field: str = "file") -> str:
+    """Keep a checked file's bytes without a row, for a form shown again after a refusal (the
+    clerk need not scan it twice); its sha256. Unclaimed, the sweeper removes it after a day."""
+    if len(content) > files.max_bytes or not content:
+        raise ValidationFailed("文件大小不符合要求", {field: ["文件为空或过大"]})
+    check_name(name, field)
+    sniff(content, field)
+    sha256 = hashlib.sha256(content).hexdigest()
+    target = _path(files.root, sha256)
+    if not target.exists():
+        _write(target, content)
+    return sha256
+
+
+def staged(files: FileStore, sha256: str) -> bytes | None:
+    """The bytes `stage` kept, or None when they are gone (swept) or the name is not a sha256."""
+    if not _SHA.match(sha256 or ""):
+        return None
+    path = _path(files.root, sha256)
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return content if hashlib.sha256(content).hexdigest() == sha256 else None
+
+
 def get(session: Session, sha256: str) -> StoredFile:
     row = session.scalar(select(StoredFile).where(StoredFile.sha256 == sha256)) if _SHA.match(sha256 or "") else None
     if row is None:

@@ -279,3 +279,35 @@ def test_every_public_page_links_the_progress_lookup_and_the_complaint_form(app)
         assert html.cssselect("#footer-complaints")[0].get("href") == "/complaints", path
     guide = page_of(client.get(f"/guides/{ITEM}"))
     assert guide.cssselect("#guide-progress") and guide.cssselect("#guide-complaints")
+
+
+def test_a_refused_intake_keeps_its_scans_for_the_corrected_form(app, as_user):
+    """The clerk scanned the application form and forgot the name: the page comes back with the
+    scan kept (no second scan), and the corrected submission files it; a forged reference is ignored."""
+    client = signed_in(app, "frontdesk")
+    refused = receive(client, step_two(client), **{"applicant.name": "", "handed_in": ["YYZZ", "FDDBR"],
+                                                   "materials.SQS": (io.BytesIO(PDF), "申请书.pdf")})
+    assert refused.status_code == 422
+    page = page_of(refused)
+    assert page.cssselect(".kept-scan[data-code=SQS]")[0].text_content().startswith("已扫描：申请书.pdf")
+    kept = page.cssselect("input[name='kept.SQS']")[0].get("value")
+    forged = kept[:-3] + ("AAA" if not kept.endswith("AAA") else "BBB")
+    unsigned = receive(client, refused, **{"handed_in": ["YYZZ", "FDDBR"], "kept.SQS": forged})
+    assert unsigned.status_code == 302  # received, but without a file for SQS
+    first = as_user("frontdesk").get(f"/api/v1/cases?id_number={VISITOR}").get_json()["items"][0]
+    sources = {m["code"]: m["source"] for m in as_user("frontdesk").get(
+        f"/api/v1/cases/{first['id']}/materials").get_json()["items"]}
+    assert "SQS" not in sources or sources["SQS"] != "upload"
+
+    again = step_two(client, id_number=with_check_digit_id_card("61012419520303007"))
+    refused = receive(client, again, **{"id_number": with_check_digit_id_card("61012419520303007"),
+                                        "applicant.name": "", "materials.SQS": (io.BytesIO(PDF), "申请书.pdf")})
+    kept = page_of(refused).cssselect("input[name='kept.SQS']")[0].get("value")
+    done = receive(client, refused, **{"id_number": with_check_digit_id_card("61012419520303007"),
+                                       "applicant.name": "李奶奶", "kept.SQS": kept})
+    assert done.status_code == 302, done.get_data(as_text=True)[:1000]
+    case = as_user("frontdesk").get(
+        f"/api/v1/cases?id_number={with_check_digit_id_card('61012419520303007')}").get_json()["items"][0]
+    materials = as_user("frontdesk").get(f"/api/v1/cases/{case['id']}/materials").get_json()["items"]
+    assert [(m["code"], m["file_name"]) for m in materials if m["code"] == "SQS" and m.get("file_name")] == \
+        [("SQS", "申请书.pdf")]

@@ -1,15 +1,17 @@
 """收件登记 (/intake): a visitor received at the window without an appointment. First the hall,
 the item and the applicant's ID number; then the applicant, 代办, the materials checklist with
 a scan per material, and the application's own fields. Receiving opens the case's first task."""
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.auth import roles as R
 from app.cases import walk_in
 from app.cases.service import open_tasks
 from app.errors import DomainError, PermissionDenied
+from app.files import service as files
 from app.http.forms import delivery_of, start_form_data
 from app.http.requests import allow_application_body, uploads
-from app.http.runtime import db_session, runtime
+from app.http.runtime import db_session, runtime, settings
 from app.web.pages import TEMPLATES, guard
 from app.web.staff.signin import page
 
@@ -51,6 +53,44 @@ def _render(halls, hall: str, item: str, id_number: str, *, form=None, errors=No
                            id_type=_id_type(), id_types=walk_in.ID_TYPES, items=items, form=form,
                            errors=errors or {}, message=message,
                            values=values if values is not None else {}), status
+
+
+SCAN_MAX_AGE = 3600  # a refused intake's scans wait an hour for the corrected form
+
+
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="onewindow.intake-scan")
+
+
+def _keep(scans: dict) -> dict:
+    """Scans of a refused intake, staged so the form shown again carries them: per material, a
+    signed reference (the clerk cannot point it at another file) and the file's name."""
+    kept = {}
+    for code, scan in (scans or {}).items():
+        try:
+            sha256 = files.stage(settings().store, scan.content, scan.filename, field=f"materials.{code}")
+        except DomainError:  # a file the store refuses is named again by the next submission
+            continue
+        kept[code] = {"token": _signer().dumps({"code": code, "sha256": sha256, "name": scan.filename}),
+                      "name": scan.filename}
+    return kept
+
+
+def _scans_kept(fields) -> dict:
+    """The scans a form shown again carries (`kept.<code>`), for materials not scanned anew."""
+    out = {}
+    for key in fields:
+        if not key.startswith("kept."):
+            continue
+        code = key[len("kept."):]
+        try:
+            ref = _signer().loads(fields.get(key) or "", max_age=SCAN_MAX_AGE)
+        except BadSignature:
+            continue
+        content = files.staged(settings().store, ref.get("sha256", "")) if ref.get("code") == code else None
+        if content is not None:
+            out[code] = walk_in.Scan(ref.get("name"), content)
+    return out
 
 
 def _kept(fields) -> dict:
@@ -112,12 +152,13 @@ def receive():
         handed_in=fields.getlist("handed_in"), on_file=fields.getlist("on_file"),
         duplicate_confirmed=bool(fields.get("confirm_duplicate")), delivery=delivery_of(fields))
     try:
-        application.scans = {code: walk_in.Scan(u.filename, u.content)
-                             for code, u in uploads("materials.").items()}
+        application.scans = {**_scans_kept(fields), **{code: walk_in.Scan(u.filename, u.content)
+                                                       for code, u in uploads("materials.").items()}}
         case = walk_in.receive(db_session(), g.principal, application, runtime())
     except DomainError as exc:
         return _render(halls, hall, item, id_number, form=form, errors=exc.errors or {"": [exc.message]},
-                       message=exc.message, values=_kept(fields), status=_status(exc))
+                       message=exc.message, values={**_kept(fields), "kept": _keep(application.scans)},
+                       status=_status(exc))
     first = next((t for t in open_tasks(db_session(), case.id) if g.principal.can_work(t.role, t.hall_id)), None)
     flash(f"已收件，办件编号 {case.case_no}（{case.applicant_name}，{case.item.name}）")
     if first is not None:

@@ -46,6 +46,8 @@ def deploy(api, bpmn: bytes, forms=(), filename: str = "process.bpmn", **kw):
     assert response.status_code != 500, response.get_data(as_text=True)
     return response
 
+NAME = "标准许可事项办理流程"  # the process's own name, shown to people
+
 
 def listing(api) -> list:
     response = api.get("/api/v1/processes")
@@ -506,7 +508,7 @@ def test_changed_content_is_version_two_and_running_cases_stay_on_version_one(as
     frontdesk, backoffice, pickup, designer = (as_user("frontdesk"), as_user("backoffice"),
                                                as_user("pickup"), as_user("designer"))
     case = start(frontdesk)
-    assert case["process"] == {"key": "standard_licence", "version": 1}
+    assert case["process"] == {"key": "standard_licence", "version": 1, "name": NAME}
 
     old_doc = "综合窗口送达办理结果：窗口领取、网上送达或邮寄（须填写运单号）。"
     changed = replace(STANDARD, old_doc, "综合窗口送达办理结果（第二版说明）。")
@@ -526,16 +528,16 @@ def test_changed_content_is_version_two_and_running_cases_stay_on_version_one(as
 
     # the running case goes on, and ends, on version 1
     case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "accept"})
-    assert case["process"] == {"key": "standard_licence", "version": 1}
+    assert case["process"] == {"key": "standard_licence", "version": 1, "name": NAME}
     case = complete(backoffice, case, "back_office_review", {"decision": "approve"})
     case = complete(pickup, case, "window_delivery", {"delivery_method": "window_pickup"})
     assert case["status"] == "completed"
-    assert case["process"] == {"key": "standard_licence", "version": 1}
+    assert case["process"] == {"key": "standard_licence", "version": 1, "name": NAME}
     fetched = frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()
-    assert fetched["process"] == {"key": "standard_licence", "version": 1}
+    assert fetched["process"] == {"key": "standard_licence", "version": 1, "name": NAME}
 
     # a new case starts on the latest version
-    assert start(frontdesk)["process"] == {"key": "standard_licence", "version": 2}
+    assert start(frontdesk)["process"] == {"key": "standard_licence", "version": 2, "name": NAME}
     versions = designer.get("/api/v1/processes/standard_licence").get_json()["versions"]
     assert [(v["version"], v["running_cases"]) for v in versions] == [(1, 0), (2, 1)]
 

@@ -4,13 +4,15 @@ from datetime import timedelta
 from app import clock
 from tests.flows import complete, dossier, fire_timers, open_task, start, supplement
 
+NAME = "标准许可事项办理流程"  # the process's own name, shown to people
+
 
 def test_accept_approve_window_pickup_completes(as_user):
     frontdesk, backoffice, pickup = as_user("frontdesk"), as_user("backoffice"), as_user("pickup")
     case = start(frontdesk)
     assert case["status"] == "submitted"
     assert case["case_no"].startswith("OW20261130")
-    assert case["process"] == {"key": "standard_licence", "version": 1}
+    assert case["process"] == {"key": "standard_licence", "version": 1, "name": NAME}
     assert [t["name"] for t in case["open_tasks"]] == ["front_desk_acceptance"]
 
     case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "accept", "missing_materials": [], "reason": ""})

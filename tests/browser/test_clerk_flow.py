@@ -1,6 +1,7 @@
 """A case through the clerks' pages in a real browser: front desk corrects then accepts, back
 office approves, pickup window delivers, the dossier shows history and the highlighted diagram."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.flows import pickup_code, start
 
@@ -121,7 +122,7 @@ def test_urge_transfer_and_comment_from_the_pages(browser, base_url, case, make_
     front.select_option('form[action$="/transfer"] select[name="to"]', "frontdesk2")
     front.click('form[action$="/transfer"] button')
     front.wait_for_url(f"{base_url}/inbox*")
-    assert "frontdesk2" in front.locator(f'tr[data-case="{case["case_no"]}"]').inner_text()
+    assert "前台受理员 周洁" in front.locator(f'tr[data-case="{case["case_no"]}"]').inner_text()
     shot(front, "inbox-after-transfer")
 
 
@@ -141,7 +142,8 @@ def test_a_denial_is_confirmed_first_and_the_inbox_offers_its_notice_to_print(br
     shot(back, "task-confirm-denial")
     back.click("#confirm-no")  # changed their mind: nothing is sent
     # the dialog's close event runs after the click returns: wait for the page to say so
-    back.wait_for_function("document.getElementById('form-status').textContent === '已取消提交'")
+    # (a locator assertion: the page's CSP refuses wait_for_function's string evaluation)
+    expect(back.locator("#form-status")).to_have_text("已取消提交")
     assert frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["status"] == "under_review"
     submit_form(back)
     dialog.wait_for(state="visible")

@@ -73,7 +73,7 @@ def test_a_citizen_asks_from_a_guide_and_reads_the_answer_in_its_faq(browser, ba
     row.get_by_role("button", name="接手").click()
     clerk.locator(".flash", has_text="已接手").wait_for()
     row = clerk.locator("#consultations tr", has_text=QUESTION)  # now under 我负责的
-    assert "frontdesk" in row.locator('td[data-label="首问负责人"]').inner_text()
+    assert "前台受理员 王敏" in row.locator('td[data-label="首问负责人"]').inner_text()  # by name
     row.get_by_label("答复").fill(ANSWER)
     row.get_by_label("公开到常见问题").check()
     row.get_by_role("button", name="答复").click()

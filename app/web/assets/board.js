@@ -1,5 +1,5 @@
 // The director's board: charts drawn with Chart.js from the figures the server put in the page
-// (#board-data); the tables beside them carry the same numbers for reading and printing.
+// (#board-data's data-board); the tables beside them carry the same numbers for reading and printing.
 import {
   ArcElement, BarController, BarElement, CategoryScale, Chart, DoughnutController, Legend, LinearScale, Tooltip,
 } from "chart.js";
@@ -55,6 +55,6 @@ function draw(board) {
 
 const source = document.getElementById("board-data");
 if (source) {
-  draw(JSON.parse(source.textContent));
+  draw(JSON.parse(source.dataset.board));
   document.body.dataset.chartsReady = "true";
 }

@@ -154,6 +154,7 @@ class AskedMaterial(Schema):
     code = fields.String()
     name = fields.String(allow_none=True)
     requirement = fields.String(allow_none=True)
+    note = fields.String(allow_none=True, metadata={"description": "窗口对该材料存在问题的说明"})
 
 
 class Notice(Schema):

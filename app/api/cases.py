@@ -276,9 +276,11 @@ class CaseDocument(MethodView):
     @blp.file("签章的 PDF 文书", "application/pdf")
     @blp.errors(403, 404)
     def get(self, case_id, document_id):
-        """One document as its signed PDF."""
+        """One document as its signed PDF (drawn now if it is still being prepared)."""
         case = cases.visible_case(db_session(), principal(), case_id)
-        return document_response(documents.of_case_by_id(db_session(), case.id, document_id), file_store())
+        found = documents.drawn(db_session(), case.id, document_id, runtime().key_file, file_store(),
+                                settings().document_base_url)
+        return document_response(found, file_store())
 
 
 @blp.route("/<int(max=2147483647):case_id>/notifications")

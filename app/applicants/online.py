@@ -174,6 +174,7 @@ def notice(session: Session, case: Case) -> dict | None:
     if not case.outstanding_materials or case.closed or case.supplement_due_at is None:
         return None
     by_code = {m.code: m for m in case.guide.materials}
+    reason, notes = documents.notice_said(session, case.id)
     today = clock.today()
     due_day = case.supplement_due_at.astimezone(clock.LOCAL_TZ).date()
     return {
@@ -181,16 +182,17 @@ def notice(session: Session, case: Case) -> dict | None:
         "title": "补齐补正通知" if case.status == AWAITING_CORRECTION else "容缺受理通知",
         "due_at": case.supplement_due_at.isoformat(),
         "working_days_left": max(0, working_days_between(today, due_day, calendar.current(session))),
-        "materials": [_asked(by_code.get(c), c) for c in case.outstanding_materials],
-        "reason": documents.notice_reason_of(session, case.id),
+        "materials": [_asked(by_code.get(c), c, notes.get(c)) for c in case.outstanding_materials],
+        "reason": reason,
     }
 
 
-def _asked(material, code: str) -> dict:
+def _asked(material, code: str, note: str | None) -> dict:
+    """A material asked for, with what the clerk found wrong with it (note)."""
     if material is None:
-        return {"code": code, "name": code, "requirement": None}
+        return {"code": code, "name": code, "requirement": None, "note": note}
     parts = [f"{MATERIAL_TYPES.get(material.material_type, '')}{material.copies} 份", material.condition, material.notes]
-    return {"code": code, "name": material.name, "requirement": "；".join(p for p in parts if p)}
+    return {"code": code, "name": material.name, "requirement": "；".join(p for p in parts if p), "note": note}
 
 
 def current_step(session: Session, case: Case) -> str:

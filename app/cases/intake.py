@@ -120,3 +120,51 @@ def notice_reason(answers: dict) -> str | None:
             reason = data.get("reason")
             return (reason.strip()[:REASON_MAX] or None) if isinstance(reason, str) else None
     return None
+
+
+NOTES_FIELD = "material_notes"  # a platform field beside the form's own: {material code: the clerk's words}
+MATERIAL_NOTE_MAX = 200
+
+
+def split_material_notes(data) -> tuple[object, object]:
+    """(the form's own answers, the per-material notes) of a submission: the notes are not a
+    field of any form, they travel beside the `missing_materials` checklist."""
+    if not isinstance(data, dict) or NOTES_FIELD not in data:
+        return data, None
+    rest = dict(data)
+    return rest, rest.pop(NOTES_FIELD)
+
+
+def check_material_notes(guide: GuideVersion, cleaned: dict, notes) -> dict[str, str]:
+    """What the clerk says about each material asked for (art. 13(2): everything to correct, told
+    at once): only about materials ticked on this notice, each at most MATERIAL_NOTE_MAX characters;
+    empty notes are dropped."""
+    if notes is None:
+        return {}
+    if not isinstance(notes, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in notes.items()):
+        raise ValidationFailed("材料说明格式不正确", {NOTES_FIELD: ["必须是“材料编码: 说明文字”的对象"]})
+    asked = cleaned.get("missing_materials") if cleaned.get("outcome") in ("correct", "tolerate") else None
+    asked = asked if isinstance(asked, list) else []
+    names = guide.material_names()
+    kept: dict[str, str] = {}
+    for code, text in notes.items():
+        text = text.strip()
+        if not text:
+            continue
+        if code not in asked:
+            raise ValidationFailed(f"材料说明只能写给本次要求补齐补正的材料：{names.get(code, code)}",
+                                   {NOTES_FIELD: [f"“{names.get(code, code)}”不在本次要求补齐补正的材料中"]})
+        if len(text) > MATERIAL_NOTE_MAX:
+            raise ValidationFailed(f"“{names.get(code, code)}”的说明过长",
+                                   {NOTES_FIELD: [f"“{names.get(code, code)}”的说明不能超过 {MATERIAL_NOTE_MAX} 个字"]})
+        kept[code] = text
+    return {code: kept[code] for code in asked if code in kept}  # in the notice's order
+
+
+def notice_material_notes(answers: dict) -> dict[str, str]:
+    """The clerk's words per material on the step's correction or tolerance notice."""
+    for data in answers.values():
+        if isinstance(data, dict) and data.get("outcome") in ("correct", "tolerate"):
+            notes = data.get(NOTES_FIELD)
+            return dict(notes) if isinstance(notes, dict) else {}
+    return {}

@@ -100,9 +100,12 @@ def _complete(principal: Principal, step, task: Task | None, data) -> None:
         raise Conflict(f"任务“{task.title}”已由 {task.assignee.display_name} 认领，请先由其释放或转办")
     case = step.case
     _, spec = taskforms.form_of(case.definition, task.form_key)
+    data, notes = intake.split_material_notes(data)
     intake.check_requested(case.guide, data)
     context = taskforms.context_of(step.instance, task, case.guide)
     cleaned = validate_submission(spec, data, context)
+    if notes is not None and (kept := intake.check_material_notes(case.guide, cleaned, notes)):
+        cleaned[intake.NOTES_FIELD] = kept
     _tolerance_guard(case, cleaned)
     for hook in step.hooks.before_complete:  # e.g. the pickup code at the window (documents.delivery)
         hook(step, task, cleaned)
@@ -112,8 +115,15 @@ def _complete(principal: Principal, step, task: Task | None, data) -> None:
     task.assignee_id, task.data = principal.user_id, cleaned
     step.answers[task.spec_id] = cleaned
     step.log.append("task_completed", principal.username,
-                    f"{principal.display_name} 办理“{task.title}”：{describe(spec, cleaned, context) or '已提交'}",
+                    f"{principal.display_name} 办理“{task.title}”：{describe(spec, cleaned, context) or '已提交'}"
+                    f"{_notes_said(case, cleaned)}",
                     {"task_id": task.id, "element_id": task.spec_id, "data": cleaned})
+
+
+def _notes_said(case: Case, cleaned: dict) -> str:
+    notes = cleaned.get(intake.NOTES_FIELD) or {}
+    names = case.guide.material_names()
+    return "".join(f"；{names.get(code, code)}：{text}" for code, text in notes.items())
 
 
 def receives_paper(principal: Principal, case: Case) -> bool:

@@ -70,7 +70,9 @@ def compose(case: C.Case, kind: str, clerk: str, answers: dict, base_url: str) -
         data.update(materials=list(case.materials), decision_due=case.decision_due.isoformat() if case.decision_due else None)
     elif kind in ("correction_notice", "tolerance_notice"):
         letterhead = case.hall.name
-        missing = [f"{i}. {_asked(by_code[c]) if c in by_code else c}" for i, c in enumerate(case.outstanding_materials, 1)]
+        notes = intake.notice_material_notes(answers)
+        missing = [f"{i}. {_asked(by_code[c]) if c in by_code else c}" + (f"。存在问题：{notes[c]}" if c in notes else "")
+                   for i, c in enumerate(case.outstanding_materials, 1)]
         if kind == "correction_notice":
             body += [f"{applied}，申请材料不齐全或者不符合法定形式。依据《中华人民共和国行政许可法》第三十二条，"
                      "现一次性告知你（单位）需要补齐补正的全部材料：", *missing,
@@ -84,7 +86,7 @@ def compose(case: C.Case, kind: str, clerk: str, answers: dict, base_url: str) -
             body.append(f"补正说明：{reason}")
         body.append(f"提交地点：{case.hall.name}（{guide.location or '综合受理窗口'}），"
                     f"或登录 {base_url}/my 在线提交。咨询电话：{guide.consultation_contact or '12345'}。")
-        data.update(materials=list(case.outstanding_materials), reason=reason,
+        data.update(materials=list(case.outstanding_materials), reason=reason, material_notes=notes,
                     due=case.supplement_due_at.isoformat() if case.supplement_due_at else None)
     elif kind == "non_acceptance_decision":
         refer = ((answers.get("front_desk_acceptance") or {}).get("refer_to") or "").strip()
@@ -251,6 +253,26 @@ def of_case_by_id(session: Session, case_id: int, document_id: int) -> Document:
     return document
 
 
+def drawn(session: Session, case_id: int, document_id: int, key_file: seal.KeyFile, store: FileStore,
+          base_url: str) -> Document:
+    """One document of a case, drawn now if the documents job has not reached it yet: the clerk
+    who has just decided prints the notice at once. The row lock makes the job and this wait for
+    each other, so a document is drawn once."""
+    document = session.get(Document, document_id)
+    if document is None or document.case_id != case_id or (document.file_id is None and document.content is None):
+        raise NotFound("文书不存在")
+    if document.file_id is None:
+        with unit_of_work(session):
+            stmt = select(Document).where(Document.id == document_id, Document.file_id.is_(None))
+            if session.get_bind().dialect.name == "postgresql":
+                stmt = stmt.with_for_update(of=Document)
+            pending = session.scalar(stmt.execution_options(populate_existing=True))
+            if pending is not None:
+                draw(session, pending, key_file, store, base_url)
+        session.refresh(document)
+    return document
+
+
 def by_verify_key(session: Session, key: str) -> Document:
     document = session.scalar(select(Document).where(Document.verify_key == key)) if key else None
     if document is None:
@@ -323,12 +345,12 @@ def describe(document: Document) -> dict:
             "signed_at": document.signed_at.isoformat() if document.signed_at else None}
 
 
-def notice_reason_of(session: Session, case_id: int) -> str | None:
-    """The clerk's explanation on the case's latest correction or tolerance notice."""
+def notice_said(session: Session, case_id: int) -> tuple[str | None, dict[str, str]]:
+    """The clerk's words on the case's latest correction or tolerance notice: (overall, per material)."""
     data = session.scalar(select(Document.data).where(
         Document.case_id == case_id, Document.kind.in_(("correction_notice", "tolerance_notice")))
-        .order_by(Document.id.desc()).limit(1))
-    return (data or {}).get("reason")
+        .order_by(Document.id.desc()).limit(1)) or {}
+    return data.get("reason"), dict(data.get("material_notes") or {})
 
 
 def issued_since(session: Session, case_id: int, moment) -> list[Document]:

@@ -42,9 +42,13 @@ def _messages(step) -> list[tuple[str, str, dict]]:
                 out.append(("tolerance", f"“{item}”已容缺受理，请于{due}前补齐材料。", {"due": due}))
         elif new == C.AWAITING_CORRECTION:
             reason = intake.notice_reason(step.answers)
-            said = f"说明：{_brief(reason)}；" if reason else ""
+            notes = intake.notice_material_notes(step.answers)
+            names = case.guide.material_names()
+            per_material = [f"{names.get(c, c)}：{notes[c]}" for c in case.outstanding_materials if c in notes]
+            words = "；".join([*([reason] if reason else []), *per_material])
+            said = f"说明：{_brief(words)}；" if words else ""
             out.append(("correction", f"“{item}”材料需补齐补正，请于{due}前提交（{case.case_no}），{said}"
-                                      "详见补齐补正材料通知书。", {"due": due, "reason": reason}))
+                                      "详见补齐补正材料通知书。", {"due": due, "reason": reason, "material_notes": notes}))
         elif new == C.NOT_ACCEPTED:
             out.append(("decision", f"“{item}”不予受理（{case.case_no}），详见不予受理决定书。", {}))
         elif new == C.AWAITING_DELIVERY:

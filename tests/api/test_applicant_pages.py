@@ -70,11 +70,13 @@ def test_apply_from_the_guide_page_and_answer_a_correction(app, codes, as_user):
     frontdesk = as_user("frontdesk")
     staff = frontdesk.get(f"/api/v1/cases/{case_id}").get_json()
     complete(frontdesk, staff, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT"],
-                                                         "reason": "平面布局图未标注各功能区面积，请标注后重新提交"})
+                                                         "reason": "平面布局图未标注各功能区面积，请标注后重新提交",
+                                                         "material_notes": {"PMT": "未标注各功能区面积"}})
     noticed = client.get(case_path)
     notice = page(noticed).get_element_by_id("notice")
     assert "补齐补正通知" in notice.text_content() and notice.cssselect('input[name="files.PMT"]')
     assert notice.get_element_by_id("notice-reason").text_content() == "窗口说明：平面布局图未标注各功能区面积，请标注后重新提交"
+    assert notice.cssselect('label[data-code="PMT"] .material-note')[0].text_content() == "存在问题：未标注各功能区面积"
     answered = client.post(f"{case_path}/supplement", content_type="multipart/form-data", data={
         "csrf_token": token(noticed), "files.PMT": (io.BytesIO(PDF), "平面图.pdf")})
     assert answered.status_code == 302

@@ -134,12 +134,14 @@ def test_an_online_supplement_answers_the_correction_notice(app, codes, as_user)
     case = applicant.apply()
     frontdesk = as_user("frontdesk")
     staff_view = frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()
-    complete(frontdesk, staff_view, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT", "GLZD"]})
+    complete(frontdesk, staff_view, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["PMT", "GLZD"],
+                                                              "material_notes": {"PMT": "未标注各功能区面积"}})
 
     mine = applicant.get(f"/api/v1/applicant/cases/{case['id']}").get_json()
     assert mine["status"] == "awaiting_correction"
     notice = mine["notice"]
     assert notice["kind"] == "correction" and [m["code"] for m in notice["materials"]] == ["PMT", "GLZD"]
+    assert [m["note"] for m in notice["materials"]] == ["未标注各功能区面积", None]
     assert notice["working_days_left"] == 5 and notice["due_at"]
     answered = applicant.post(f"/api/v1/applicant/cases/{case['id']}/supplements", data={
         "files.PMT": (io.BytesIO(PDF), "平面图.pdf"), "files.GLZD": (io.BytesIO(PDF), "制度.pdf")})

@@ -65,6 +65,41 @@ def test_the_correction_notice_and_its_sms_carry_the_clerks_own_words(as_user):
     assert "甲" * 200 in full  # the notice itself carries it whole
 
 
+def test_each_material_carries_the_clerks_words_on_the_notice_and_in_the_sms(as_user):
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)
+    notes = {"SQS": "未加盖企业公章，请重新提交盖章的申请书", "PMT": "  比例不清，请注明尺寸\n", "GLZD": "  "}
+    complete(frontdesk, case, "front_desk_acceptance", {"outcome": "correct", "missing_materials": ["SQS", "PMT", "GLZD"],
+                                                        "reason": "请一并带原件核对", "material_notes": notes})
+    _, text = _read(frontdesk, case["id"], _documents(frontdesk, case["id"])["correction_notice"])
+    assert "存在问题：未加盖企业公章，请重新提交盖章的申请书" in text
+    assert "存在问题：比例不清，请注明尺寸" in text
+    assert text.count("存在问题：") == 2  # a blank note says nothing
+    assert "补正说明：请一并带原件核对" in text
+    [sms] = [n for n in frontdesk.get(f"/api/v1/cases/{case['id']}/notifications").get_json()["items"]
+             if n["kind"] == "correction" and n["channel"] == "sms"]
+    assert "说明：请一并带原件核对；食品经营许可申请书：未加盖企业公章" in sms["body"]  # in the notice's order
+    history = frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["events"]
+    assert any("申请书：未加盖企业公章" in e["message"] for e in history)
+
+
+@pytest.mark.parametrize(("notes", "said"), [
+    ({"SPZ": "过期"}, "不在本次要求补齐补正的材料中"),   # a material not ticked on this notice
+    ({"SQS": "甲" * 201}, "不能超过 200 个字"),
+    (["SQS"], "必须是“材料编码: 说明文字”的对象"),
+])
+def test_notes_on_materials_follow_the_rules(as_user, notes, said):
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)
+    task = case["open_tasks"][0]["id"]
+    response = frontdesk.post(f"/api/v1/tasks/{task}/complete", json={"data": {
+        "outcome": "correct", "missing_materials": ["SQS"], "material_notes": notes}})
+    assert response.status_code == 422, response.get_json()
+    assert said in " ".join(response.get_json()["errors"]["material_notes"])
+    after = frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()
+    assert after["status"] == "submitted" and after["open_tasks"][0]["id"] == task  # nothing moved
+
+
 def test_acceptance_receipt_and_tolerance_notice(as_user):
     frontdesk = as_user("frontdesk")
     case = start(frontdesk)
@@ -159,8 +194,6 @@ def test_a_document_is_decided_in_the_step_and_shown_as_drawing_until_the_job_dr
     doc = _documents(frontdesk, case["id"])["correction_notice"]
     assert (doc["state"], doc["state_label"]) == ("drawing", "生成中")
     assert doc["document_no"].startswith("鄠政务补〔2026〕") and doc["issued_at"] and doc["sha256"] is None
-    refused = frontdesk.get(f"/api/v1/cases/{case['id']}/documents/{doc['id']}")
-    assert refused.status_code == 404 and refused.get_json()["message"]
     page = progress_page(app, case)
     assert "生成中" in page.get_element_by_id("documents").text_content()
     assert not page.cssselect("#documents a")
@@ -171,6 +204,24 @@ def test_a_document_is_decided_in_the_step_and_shown_as_drawing_until_the_job_dr
     assert doc["document_no"] in text and "一次性告知" in text
     assert [a.text_content() for a in progress_page(app, case).cssselect("#documents a")] == ["补齐补正材料通知书"]
     assert draw_documents(app) == {"drawn": 0, "failed": 0}  # drawn once
+
+
+def test_a_clerk_printing_a_document_not_drawn_yet_gets_it_drawn_at_once(app, as_user):
+    from tests.flows import draw_documents
+
+    frontdesk = as_user("frontdesk")
+    case = start(frontdesk)
+    answered = frontdesk.post(f"/api/v1/tasks/{case['open_tasks'][0]['id']}/complete",
+                              json={"data": {"outcome": "correct", "missing_materials": ["PMT"]}})
+    assert answered.status_code == 200
+    doc = _documents(frontdesk, case["id"])["correction_notice"]
+    assert doc["state"] == "drawing"
+    _, text = _read(frontdesk, case["id"], doc)  # the inbox's 打印 link, right after the decision
+    assert doc["document_no"] in text
+    again = _documents(frontdesk, case["id"])["correction_notice"]
+    assert again["state"] == "ready" and again["sha256"]
+    assert draw_documents(app) == {"drawn": 0, "failed": 0}  # the job does not draw it a second time
+    assert frontdesk.get(f"/api/v1/cases/{case['id']}/documents/999999").status_code == 404
 
 
 def test_the_scheduler_draws_a_decided_document_without_waiting_for_its_sweep(app, as_user):

@@ -46,6 +46,55 @@ function confirmed(what, caseNo) {
   });
 }
 
+// What the clerk found wrong with each material asked for: a text per ticked material of the
+// `missing_materials` checklist, sent beside the form's answers as `material_notes` and printed
+// on the correction notice (art. 13(2): everything to correct, told at once).
+const NOTICE_OUTCOMES = ["correct", "tolerate"];
+const NOTE_MAX = 200;
+
+function materialNotes(container, task, byKey) {
+  const options = (task.form_data || {}).item_materials || [];
+  if (!byKey.missing_materials || !options.length) return { update() {}, collect: () => undefined };
+  const box = document.createElement("fieldset");
+  box.id = "material-notes";
+  box.hidden = true;
+  const legend = document.createElement("legend");
+  legend.textContent = "各项材料存在的问题（写入补正通知书，可不填）";
+  box.append(legend);
+  container.after(box);
+  const labels = Object.fromEntries(options.map((o) => [o.value, o.label]));
+  const inputs = {};
+  let ticked = [];
+  return {
+    update(data) {
+      ticked = NOTICE_OUTCOMES.includes(data.outcome) && Array.isArray(data.missing_materials) ? data.missing_materials : [];
+      Object.entries(inputs).forEach(([code, label]) => { label.hidden = !ticked.includes(code); });
+      ticked.filter((code) => !inputs[code]).forEach((code) => {
+        const label = document.createElement("label");
+        label.dataset.code = code;
+        label.textContent = `${labels[code] || code}：存在的问题`;
+        const input = document.createElement("input");
+        input.type = "text";
+        input.maxLength = NOTE_MAX;
+        input.name = `material_notes.${code}`;
+        input.placeholder = "例如：未加盖企业公章，请重新提交盖章的原件";
+        label.append(input);
+        box.append(label);
+        inputs[code] = label;
+      });
+      box.hidden = !ticked.length;
+    },
+    collect() {
+      const notes = {};
+      ticked.forEach((code) => {
+        const value = inputs[code] && inputs[code].querySelector("input").value.trim();
+        if (value) notes[code] = value;
+      });
+      return Object.keys(notes).length ? notes : undefined;
+    },
+  };
+}
+
 async function mount(container) {
   const taskId = container.dataset.taskId;
   const status = document.getElementById("form-status");
@@ -64,7 +113,11 @@ async function mount(container) {
   button.hidden = false;
   button.addEventListener("click", () => form.submit());
   const byKey = idsByKey(task.form);
-  form.on("submit", async ({ data, errors }) => {
+  const notes = materialNotes(container, task, byKey);
+  form.on("changed", ({ data }) => notes.update(data));
+  form.on("submit", async ({ data: answers, errors }) => {
+    const data = { ...answers, material_notes: notes.collect() };
+    if (data.material_notes === undefined) delete data.material_notes;
     if (Object.keys(errors).length) { status.textContent = "请先更正标红的字段"; return; }
     const final = irreversible(data);
     if (final && !(await confirmed(final, container.dataset.caseNo))) { status.textContent = "已取消提交"; return; }

@@ -128,6 +128,13 @@ class ApplicantOfForm(Identity):
     phone = fields.String()
 
 
+class RunningCase(Schema):
+    id = fields.Integer()
+    case_no = fields.String()
+    status_label = fields.String()
+    created_at = moment()
+
+
 class ApplicationFormOut(Schema):
     fields_ = fields.List(fields.Nested(FormField), data_key="fields")
     item_code = fields.String()
@@ -142,6 +149,9 @@ class ApplicationFormOut(Schema):
     local = fields.Dict(keys=fields.String(), values=fields.String(),
                         metadata={"description": "邮寄地址默认的省、市、区"})
     materials = fields.List(fields.Nested(FormMaterial))
+    duplicates = fields.List(fields.Nested(RunningCase), metadata={
+        "description": "本人同一事项尚在办理的办件：再次申请须 confirm_duplicate"})
+    duplicates_elsewhere = fields.Integer(metadata={"description": "以其他手机号在窗口办理的同一事项在办件数"})
 
 
 class OwnDeadline(Schema):
@@ -306,15 +316,22 @@ class ApplyForm(MethodView):
         return online.application_form(db_session(), account(), item_code, args.get("acting_for"))
 
 
-def _data_field() -> dict:
-    raw = request.form.get("data") or "{}"
+JSON_FIELDS = {"data": "申请表数据", "delivery": "送达方式"}
+
+
+def _json_field(name: str) -> dict:
+    raw = request.form.get(name) or "{}"
     try:
-        value = load_json(raw, "data")
+        value = load_json(raw, name)
     except ValueError:
-        raise ValidationFailed("申请表数据不是有效的 JSON", {"data": ["必须是 JSON 对象"]}) from None
+        raise ValidationFailed(f"{JSON_FIELDS[name]}不是有效的 JSON", {name: ["必须是 JSON 对象"]}) from None
     if not isinstance(value, dict):
-        raise ValidationFailed("申请表数据必须是对象", {"data": ["必须是 JSON 对象"]})
+        raise ValidationFailed(f"{JSON_FIELDS[name]}必须是对象", {name: ["必须是 JSON 对象"]})
     return value
+
+
+def _data_field() -> dict:
+    return _json_field("data")
 
 
 @blp.route("/cases")
@@ -328,6 +345,8 @@ class Cases(MethodView):
                    acting_for={"type": "string", "description": "代办的企业：已登记的统一社会信用代码"},
                    data={"type": "string", "description": "申请表数据（JSON 对象）"},
                    on_file={"type": "string", "description": "复用已提交材料的编码，逗号分隔"},
+                   delivery={"type": "string", "description": "送达方式（JSON 对象：method，邮寄时 address）"},
+                   confirm_duplicate={"type": "boolean", "description": "已有同一事项在办件时，确认不是重复申请"},
                    **{"files.SQS": UPLOAD})
     @blp.returns(201, OwnCaseDetail)
     @blp.errors(403, 404, 409, 507)
@@ -342,7 +361,8 @@ class Cases(MethodView):
             item_code=request.form["item_code"], hall=request.form.get("hall") or None,
             acting_for=request.form.get("acting_for") or None, data=_data_field(),
             on_file=[c for v in request.form.getlist("on_file") for c in v.split(",") if c],
-            uploads=files)
+            uploads=files, delivery=_json_field("delivery") or None,
+            duplicate_confirmed=request.form.get("confirm_duplicate", "").lower() in ("1", "true", "on", "yes"))
         case = online.submit(db_session(), account(), application, runtime())
         return _present(case, detail=True), 201
 

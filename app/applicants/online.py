@@ -10,7 +10,7 @@ from app.applicants import identity
 from app.applicants.models import ApplicantAccount
 from app.calendar import service as calendar
 from app.calendar.days import working_days_between
-from app.cases import delivery_choice, receiving
+from app.cases import delivery_choice, receiving, walk_in
 from app.cases import materials as case_materials
 from app.cases import service as cases
 from app.cases.cycle import CaseRuntime
@@ -50,17 +50,38 @@ class Application:
     on_file: list[str] = field(default_factory=list)  # material codes confirmed as on file
     uploads: dict[str, Upload] = field(default_factory=dict)  # material code -> file
     delivery: dict | None = None  # method, address (delivery_choice.check)
+    duplicate_confirmed: bool = False  # the applicant saw their running case of this item and goes on
 
 
 def actor_of(account: ApplicantAccount) -> str:
     return f"applicant:{account.phone}"
 
 
+def _running(session: Session, account: ApplicantAccount, applicant, item_id: int) -> tuple[list[Case], int]:
+    """(the applicant's own running cases of this item, how many more run under another phone):
+    only this account's cases are named (a window case given another number stays with the window)."""
+    running = walk_in.open_duplicates(session, applicant.id, item_id)
+    ids = {a.id for a in identity.identities(account)}
+    mine = [c for c in running if _mine(account, c, ids)]
+    return mine, len(running) - len(mine)
+
+
+def _running_text(mine: list[Case], elsewhere: int) -> str:
+    parts = ["、".join(f"{c.case_no}（{STATUS_LABELS.get(c.status, c.status)}）" for c in mine)] if mine else []
+    if elsewhere:
+        parts.append(f"另有 {elsewhere} 件在窗口办理")
+    return "；".join(parts)
+
+
 def application_form(session: Session, account: ApplicantAccount, item_code: str, acting_for: str | None) -> dict:
     guide = catalog.published_guide(session, item_code)
     applicant = identity.acting_as(account, acting_for)
     earlier = case_materials.on_file(session, applicant.id, guide)
+    mine, elsewhere = _running(session, account, applicant, guide.item.id)
     return {
+        "duplicates": [{"id": c.id, "case_no": c.case_no, "status_label": STATUS_LABELS.get(c.status, c.status),
+                        "created_at": c.created_at.isoformat()} for c in mine],
+        "duplicates_elsewhere": elsewhere,
         "fields": receiving.start_fields(session, guide),
         "item_code": guide.item.code, "name": guide.name, "guide_version": guide.version,
         "applicant": {"name": applicant.name, "id_type": applicant.id_type, "id_number": applicant.id_number,
@@ -116,6 +137,11 @@ def submit(session: Session, account: ApplicantAccount, application: Application
         if hall is None:
             offered = "、".join(h.code for h in halls)
             raise ValidationFailed("请选择办理大厅", {"hall": [f"必须是办理该事项的大厅之一：{offered}"]})
+        if not application.duplicate_confirmed and any(running := _running(session, account, applicant, item.id)):
+            listed = _running_text(*running)
+            raise walk_in.DuplicateApplication(
+                f"您已有同一事项的在办件：{listed}。如确需再次申请，请勾选“确认不是重复申请”后提交",
+                {"confirm_duplicate": [f"已有在办件：{listed}"]})
         earlier = case_materials.on_file(session, applicant.id, guide)
         _check_choices(guide, application, earlier)
         missing = [m for m in guide.materials if m.asked_of_applicant and m.requirement == "required"

@@ -2,9 +2,11 @@
 see the case, answer a correction notice; CSRF on every form; errors shown at their field."""
 import io
 import re
+from datetime import timedelta
 
 import lxml.html
 
+from app import clock
 from tests.applicant_flows import PDF, PERSON, PHONE
 from tests.flows import complete
 
@@ -84,6 +86,28 @@ def test_apply_from_the_guide_page_and_answer_a_correction(app, codes, as_user):
     assert after.get_element_by_id("status").text_content() == "已提交，待受理"
     assert not after.cssselect("#notice")
     assert "平面图.pdf" in after.get_element_by_id("materials").text_content()
+
+    # the same item again: the form says which case is running; filing needs a confirmation
+    again = client.get(apply_path)
+    warned = page(again).get_element_by_id("duplicates")
+    assert warned.cssselect(f'a[href="{case_path}"]') and "确认不是重复申请" in warned.text_content()
+    files = {f"files.{c}": (io.BytesIO(PDF), f"{c}.pdf") for c in ("SQS", "YYZZ", "FDDBR")}
+    unconfirmed = client.post(apply_path, content_type="multipart/form-data", data={
+        "csrf_token": token(again), "hall": "HY-ZWFW", **files})
+    assert unconfirmed.status_code == 422
+    assert page(unconfirmed).cssselect('.error[data-field="confirm_duplicate"]')
+    files = {f"files.{c}": (io.BytesIO(PDF), f"{c}.pdf") for c in ("SQS", "YYZZ", "FDDBR")}
+    confirmed = client.post(apply_path, content_type="multipart/form-data", data={
+        "csrf_token": token(again), "hall": "HY-ZWFW", "confirm_duplicate": "1", **files})
+    assert confirmed.status_code == 302 and confirmed.headers["Location"] != case_path
+
+    # signed out, a link to the case page signs in and comes back to it
+    assert client.post("/my/logout", data={"csrf_token": token(client.get("/my"))}).status_code == 302
+    gate = client.get(case_path)
+    assert gate.status_code == 302 and "/my/login" in gate.headers["Location"]
+    clock.advance(timedelta(seconds=61))  # one sign-in code a minute per phone
+    back = sign_in(client, codes, case_path)
+    assert back.status_code == 302 and back.headers["Location"] == case_path
 
 
 def test_forms_need_their_csrf_token_and_next_stays_on_site(app, codes):

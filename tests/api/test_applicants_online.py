@@ -169,7 +169,7 @@ def test_a_material_already_on_file_is_not_asked_for_again(app, codes):
     assert reused["source"] == "on_file" and reused["file_name"] == "YYZZ.pdf"
     # Not confirmed and not uploaded: still required.
     refused = applicant.apply(item_code="610118-WJ-0002", acting_for=COMPANY, files=("SQB", "JCBG", "FDDBR", "PMT", "GLZD"),
-                              expect=422)
+                              confirm_duplicate="1", expect=422)
     assert "files.YYZZ" in refused["errors"]
 
 
@@ -277,3 +277,20 @@ def test_only_staff_of_the_cases_hall_download_its_files(app, codes, as_user, ma
     assert other.get(f"/api/v1/cases/{case['id']}/materials/{file_id}").status_code == 404
     assert as_user("admin").get(f"/api/v1/cases/{case['id']}/materials/{file_id}").status_code == 404
     assert as_user("backoffice").get(f"/api/v1/cases/{case['id']}/materials/{file_id}").status_code == 200
+
+
+def test_a_second_application_for_a_running_item_is_warned_first(app, codes):
+    applicant = Applicant(app, codes).register()
+    first = applicant.apply()
+    form = applicant.get("/api/v1/applicant/apply/610118-SCJG-0001").get_json()
+    assert [(d["case_no"], d["status_label"]) for d in form["duplicates"]] == [(first["case_no"], "已提交，待受理")]
+    assert form["duplicates_elsewhere"] == 0
+    again = applicant.apply(expect=422)
+    assert first["case_no"] in again["message"] and "确认不是重复申请" in again["message"]
+    assert first["case_no"] in again["errors"]["confirm_duplicate"][0]
+    assert len(applicant.get("/api/v1/applicant/cases").get_json()["items"]) == 1  # nothing was filed
+    second = applicant.apply(confirm_duplicate="true")
+    assert second["case_no"] != first["case_no"]
+    assert len(applicant.get("/api/v1/applicant/apply/610118-SCJG-0001").get_json()["duplicates"]) == 2
+    # another item is no duplicate
+    assert applicant.get("/api/v1/applicant/apply/610118-WJ-0002").get_json()["duplicates"] == []

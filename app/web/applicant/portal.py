@@ -8,7 +8,7 @@ from app.documents import service as documents
 from app.errors import DomainError, ValidationFailed
 from app.evaluation import service as evaluation
 from app.http.files import document_response, file_response
-from app.http.forms import delivery_of
+from app.http.forms import delivery_of, start_form_data
 from app.http.requests import allow_application_body, file_store, form_int, safe_next, uploads
 from app.http.runtime import db_session, runtime, settings
 from app.web.pages import TEMPLATES, guard
@@ -135,17 +135,18 @@ def apply(code: str):
     form = online.application_form(db_session(), g.account, code, acting_for)
     if request.method == "GET":
         return render_template("my/apply.html", form=form, errors={}, values={})
-    data = {f["key"]: request.form.get(f"data.{f['key']}") or None for f in form["fields"]}
     application = online.Application(
         item_code=code, hall=request.form.get("hall") or None, acting_for=acting_for,
-        data={k: v for k, v in data.items() if v is not None}, on_file=request.form.getlist("on_file"),
-        uploads={}, delivery=delivery_of(request.form))
+        data=start_form_data(form["fields"], request.form), on_file=request.form.getlist("on_file"),
+        uploads={}, delivery=delivery_of(request.form), duplicate_confirmed=bool(request.form.get("confirm_duplicate")))
     try:
         application.uploads = uploads()
         case = online.submit(db_session(), g.account, application, runtime())
     except DomainError as exc:
+        several = {k: request.form.getlist(k) for k in request.form if k.startswith("data.")
+                   and len(request.form.getlist(k)) > 1}  # a checklist's ticks, kept whole
         return render_template("my/apply.html", form=form, errors=exc.errors or {"": [exc.message]},
-                               message=exc.message, values=request.form), 422
+                               message=exc.message, values={**request.form.to_dict(), **several}), 422
     flash(f"申请已提交，办件编号 {case.case_no}")
     return redirect(url_for("my.case", case_id=case.id))
 

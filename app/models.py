@@ -16,6 +16,7 @@ from app.consultations.models import Consultation  # noqa: F401
 from app.contacts.models import ContactRecord  # noqa: F401
 from app.documents.models import Document, DocumentSequence, SealKey  # noqa: F401
 from app.evaluation.models import Complaint, Evaluation, Rectification  # noqa: F401
+from app.evaluation.tablets import RatingOffer, RatingTablet, TabletPairingFailure  # noqa: F401
 from app.files.models import StoredFile  # noqa: F401
 from app.notify.models import Notification  # noqa: F401
 from app.parties.models import Applicant  # noqa: F401

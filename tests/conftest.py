@@ -109,9 +109,11 @@ def _reset(app, baseline) -> None:
         from app.contacts.models import ContactRecord
         from app.documents.models import Document, DocumentSequence
         from app.evaluation.models import Complaint, Evaluation, Rectification
+        from app.evaluation.tablets import RatingOffer, RatingTablet, TabletPairingFailure
         from app.notify.models import Notification
 
-        for model in (ContactRecord, Appointment, AppointmentSlot, Consultation, Complaint, Rectification, Evaluation,
+        for model in (RatingOffer, RatingTablet, TabletPairingFailure,
+                      ContactRecord, Appointment, AppointmentSlot, Consultation, Complaint, Rectification, Evaluation,
                       Notification, Document, DocumentSequence, CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany,
                       ApplicantSession,
                       ApplicantAccount, SignInCode, LookupAttempt, Applicant, LoginFailure):

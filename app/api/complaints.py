@@ -8,7 +8,6 @@ from app.api.outputs import moment
 from app.api.schemas import StrictSchema, one_of, text
 from app.api.security import principal, require_roles
 from app.auth import roles as R
-from app.cases import service as cases
 from app.evaluation import complaints
 from app.evaluation.models import COMPLAINT_CHANNELS
 from app.http.runtime import db_session, settings
@@ -23,7 +22,10 @@ class ComplaintIn(StrictSchema):
     email = text(254, load_default=None, allow_none=True)
     content = text(4000, multiline=True, required=True)
     case_id = fields.Integer(load_default=None, allow_none=True)
+    case_no = text(32, load_default=None, allow_none=True, metadata={"description": "办件编号（与 case_id 二选一）"})
     hall = text(32, load_default=None, allow_none=True)
+    hotline_ticket = text(40, load_default=None, allow_none=True,
+                          metadata={"description": "12345 热线工单号（12345 转来的必填，电话投诉选填）：字母、数字、“-”"})
 
 
 class AnswerIn(StrictSchema):
@@ -36,6 +38,7 @@ class ComplaintOut(Schema):
     name = fields.String()
     content = fields.String()
     case_id = fields.Integer(allow_none=True)
+    hotline_ticket = fields.String(allow_none=True)
     state = fields.String()
     due_at = moment()
     answer = fields.String(allow_none=True)
@@ -48,22 +51,21 @@ class ComplaintList(Schema):
 
 def _out(row) -> dict:
     return {"id": row.id, "channel": row.channel, "name": row.name, "content": row.content, "case_id": row.case_id,
-            "state": row.state, "due_at": row.due_at.isoformat(), "answer": row.answer,
+            "hotline_ticket": row.hotline_ticket, "state": row.state, "due_at": row.due_at.isoformat(), "answer": row.answer,
             "answered_at": row.answered_at.isoformat() if row.answered_at else None}
 
 
 @blp.route("")
 class Complaints(MethodView):
-    @require_roles(*R.HALL_ROLES, R.ADMIN)
+    @require_roles(*complaints.RECORDING_ROLES, R.ADMIN)
     @blp.arguments(ComplaintIn)
     @blp.returns(201, ComplaintOut)
     @blp.errors(403, 404)
     def post(self, args):
-        """Record a complaint taken by a member of staff (linked to a case they can see)."""
-        case_id = args.pop("case_id")
-        case = cases.visible_case(db_session(), principal(), case_id) if case_id else None
-        row = complaints.lodge(db_session(), case=case, hall_code=args.pop("hall"), recorded_by=principal().username,
-                               settings=settings(), **args)
+        """Record a complaint taken by a member of staff of the hall it concerns (front desk,
+        supervisors, chief representatives): by window, phone, letter, or from the 12345 hotline
+        with its ticket number; linked to a case they can see (by id or case number)."""
+        row = complaints.record(db_session(), principal(), hall_code=args.pop("hall"), settings=settings(), **args)
         return _out(row), 201
 
     @require_roles(R.SUPERVISOR, R.ADMIN)

@@ -33,9 +33,25 @@ def _authorize(session: Session, principal: Principal, case_id: int):
     case = session.get(Case, case_id)
     if case is None or not principal.can_view_hall(case.hall_id):
         raise NotFound(f"办件 {case_id} 不存在")
-    if not principal.may(case.hall_id, *DECIDING_ROLES):
+    if not may_decide(principal, case):
         raise PermissionDenied("只有本大厅的审批人员（后台或首席代表）可以启动或结束特别程序")
 
+
+def may_decide(principal: Principal, case: Case) -> bool:
+    """The back office and chief representatives of the case's hall (and administrators)."""
+    return principal.may(case.hall_id, *DECIDING_ROLES)
+
+
+def startable_kinds(case: Case) -> dict[str, str]:
+    """The special procedures that may stop this case's clock (those its guide announces and
+    does not count in the legal limit), labelled in Chinese; the guide's own name follows when
+    it says it differently."""
+    kinds = {}
+    for listed in case.guide.special_procedures or []:
+        kind, name = listed.get("kind"), (listed.get("name") or "").strip()
+        if kind in KINDS and not listed.get("counted_in_legal_limit"):
+            kinds[kind] = KINDS[kind] if not name or name == KINDS[kind] else f"{KINDS[kind]}（{name}）"
+    return kinds
 
 
 def _listed_in_guide(case: Case, kind: str) -> None:

@@ -211,6 +211,16 @@ def record_wrong_code(session: Session, case_id: int, actor: str) -> DomainError
         f"取件码已锁定：连续 {PICKUP_CODE_ATTEMPTS} 次输入错误，原取件码作废；{told}，请其凭新取件码领取"]})
 
 
+def awaits_pickup_reset(case: C.Case) -> bool:
+    """The result waits at the window, but window pickup is suspended: only a reset resumes it."""
+    return case.status == C.AWAITING_DELIVERY and bool(case.pickup_code) and pickup_suspended(case)
+
+
+def may_reset_pickup_code(principal: Principal, case: C.Case) -> bool:
+    """Supervisors of the case's hall (and administrators) reset a suspended pickup code."""
+    return principal.may(case.hall_id, R.SUPERVISOR)
+
+
 def reset_pickup_code(session: Session, principal: Principal, case_id: int, note: str | None = None) -> C.Case:
     """A supervisor of the case's hall (or an administrator) lifts the suspension of window
     pickup: a fresh code goes to the applicant through the outbox, the counts start again, and
@@ -219,9 +229,9 @@ def reset_pickup_code(session: Session, principal: Principal, case_id: int, note
         case = lock_case(session, case_id)
         if not principal.can_view_hall(case.hall_id):
             raise NotFound(f"办件 {case_id} 不存在")
-        if not principal.may(case.hall_id, R.SUPERVISOR):
+        if not may_reset_pickup_code(principal, case):
             raise PermissionDenied("只有本大厅的督办人员或系统管理员可以重置取件码")
-        if case.status != C.AWAITING_DELIVERY or not case.pickup_code or not pickup_suspended(case):
+        if not awaits_pickup_reset(case):
             raise Conflict("该办件未暂停窗口领取，无需重置取件码")
         log = EventLog(session, case)
         note = (note or "").strip()

@@ -3,7 +3,7 @@ from flask import Flask
 
 from app.web.applicant import booking, portal
 from app.web.pages import localtime
-from app.web.public import complaints, guides, progress, verify
+from app.web.public import complaints, guides, progress, tablet, verify
 from app.web.public import consultations as public_consultations
 from app.web.public import policies as public_policies
 from app.web.staff import (
@@ -11,6 +11,7 @@ from app.web.staff import (
     appointments,
     board,
     cases,
+    casework,
     consultations,
     contacts,
     inbox,
@@ -19,6 +20,7 @@ from app.web.staff import (
     processes,
     rectifications,
     signin,
+    tablets,
 )
 
 
@@ -26,5 +28,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     for blueprint in (public_consultations.bp, consultations.bp, booking.bp, appointments.bp, policies.bp,
                       public_policies.bp, guides.bp, portal.bp, signin.bp, inbox.bp, intake.bp, cases.bp, processes.bp, admin.bp,
-                      verify.bp, verify.deliver_bp, progress.bp, rectifications.bp, complaints.bp, contacts.bp, board.bp):
+                      verify.bp, verify.deliver_bp, progress.bp, rectifications.bp, complaints.bp, contacts.bp, board.bp,
+                      casework.bp, tablets.bp, tablet.bp):
         app.register_blueprint(blueprint)

@@ -120,7 +120,8 @@ def test_ratings_complaints_and_no_shows_of_the_week(app, as_user):
     case = start(frontdesk, applicant=person_applicant(30))
     assert frontdesk.post(f"/api/v1/cases/{case['id']}/evaluations", json={"level": 1}).status_code == 201
     assert frontdesk.post("/api/v1/complaints", json={"channel": "hotline", "name": "李女士", "phone": "13900002222",
-                                                      "content": "办理时间太长", "hall": "HY-ZWFW"}).status_code == 201
+                                                      "content": "办理时间太长", "hall": "HY-ZWFW",
+                                                      "hotline_ticket": "HY-2026-000001"}).status_code == 201
     supervisor = as_user("supervisor")
     assert publish(supervisor, date_from="2026-11-30", date_to="2026-11-30").status_code == 201
     slot = slots(frontdesk, date_from="2026-11-30", date_to="2026-11-30")[0]

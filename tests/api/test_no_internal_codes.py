@@ -105,9 +105,9 @@ def _world(app, as_user, codes) -> dict:
 STAFF_PAGES = ["/inbox", "/inbox?state=completed", "/intake", "/cases", "/consultations", "/consultations?scope=all",
                "/appointments", "/appointments?day=2026-12-01", "/board", "/rectifications", "/complaints/manage",
                "/contacts/flagged", "/admin/statistics", "/admin/users", "/admin/halls", "/admin/calendar",
-               "/admin/incidents", "/admin/running", "/processes", "/policies/manage", "/guides"]
+               "/admin/incidents", "/admin/running", "/admin/tablets", "/processes", "/policies/manage", "/guides"]
 PUBLIC_PAGES = ["/guides", f"/guides/{ITEM}", f"/guides/{ITEM}/ask", "/policies", "/progress", "/complaints",
-                "/login", "/my/login"]
+                "/login", "/my/login", "/tablet"]
 
 
 @pytest.mark.parametrize("username", ["frontdesk", "backoffice", "pickup", "supervisor", "admin", "designer"])

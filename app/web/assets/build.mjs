@@ -16,6 +16,7 @@ await esbuild.build({
     diagram: join(here, "diagram.js"),
     modeler: join(here, "modeler.js"),
     board: join(here, "board.js"),
+    tablet: join(here, "tablet.js"),
   },
   bundle: true,
   minify: true,

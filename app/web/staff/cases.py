@@ -18,7 +18,9 @@ from app.http.requests import allow_application_body, int_arg, query_without, up
 from app.http.runtime import db_session, runtime, settings
 from app.notify import service as notify
 from app.web.pages import TEMPLATES, guard
+from app.web.staff import casework
 from app.web.staff import contacts as contact_pages
+from app.web.staff import tablets as tablet_pages
 from app.web.staff.signin import page
 
 bp = Blueprint("cases_pages", __name__, template_folder=TEMPLATES)
@@ -78,7 +80,8 @@ def dossier(case_id: int):
                            can_download=cases.can_open_files(g.principal, case),
                            documents=documents.of_case(db_session(), case.id),
                            notifications=notify.of_case(db_session(), case.id),
-                           receives_paper=cases.receives_paper(g.principal, case), **contact_pages.dossier_context(case))
+                           receives_paper=cases.receives_paper(g.principal, case), **contact_pages.dossier_context(case),
+                           **casework.dossier_context(case), **tablet_pages.dossier_context(case))
 
 
 @bp.post("/cases/<int(max=2147483647):case_id>/paper")

@@ -19,6 +19,8 @@ from app.http.runtime import db_session
 from app.inbox import operations
 from app.inbox import service as inbox
 from app.web.pages import TEMPLATES, guard
+from app.web.staff import casework
+from app.web.staff import tablets as tablet_pages
 from app.web.staff.signin import page
 
 bp = Blueprint("inbox", __name__, template_folder=TEMPLATES)
@@ -50,7 +52,8 @@ def _just_done(task_id: str | None) -> dict | None:
     case = task.case
     return {"task": task.title, "case_id": case.id, "case_no": case.case_no,
             "status_label": STATUS_LABELS.get(case.status, case.status),
-            "documents": documents.issued_since(db_session(), case.id, task.completed_at)}
+            "documents": documents.issued_since(db_session(), case.id, task.completed_at),
+            "rating_tablets": tablet_pages.after_delivery(task)}
 
 
 @bp.get("/inbox", endpoint="inbox")
@@ -100,7 +103,8 @@ def task_page(task_id: str):
                            supervises=operations.supervises(g.principal, task.hall_id),
                            can_download=cases.can_open_files(g.principal, task.case),
                            documents=documents.of_case(db_session(), task.case_id),
-                           receives_paper=cases.receives_paper(g.principal, task.case))
+                           receives_paper=cases.receives_paper(g.principal, task.case),
+                           **casework.dossier_context(task.case))
 
 
 @bp.post("/tasks/<string:task_id>/<any(transfer, urge):action>")

@@ -145,6 +145,12 @@ def test_a_citizen_books_a_slot_from_the_guide_and_cancels_it(browser, base_url,
     shot(citizen, "front-my-appointments-375")
     fits(citizen)
 
+    asked = []
+    citizen.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))  # changed their mind
+    row.get_by_role("button", name="取消预约").click()
+    assert asked and f"确定取消预约 {booking_no}" in asked[0]
+    assert row.locator(".state").inner_text() == "已预约"
+    citizen.once("dialog", lambda d: d.accept())
     row.get_by_role("button", name="取消预约").click()
     citizen.locator(".flash", has_text="预约已取消").wait_for()
     row = citizen.locator("#appointments li[data-appointment]")

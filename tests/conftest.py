@@ -111,8 +111,9 @@ def _reset(app, baseline) -> None:
         from app.evaluation.models import Complaint, Evaluation, Rectification
         from app.evaluation.tablets import RatingOffer, RatingTablet, TabletPairingFailure
         from app.notify.models import Notification
+        from app.processes.models import ProcessDraft
 
-        for model in (RatingOffer, RatingTablet, TabletPairingFailure,
+        for model in (ProcessDraft, RatingOffer, RatingTablet, TabletPairingFailure,
                       ContactRecord, Appointment, AppointmentSlot, Consultation, Complaint, Rectification, Evaluation,
                       Notification, Document, DocumentSequence, CaseMaterial, CaseEvent, Task, Job, Case, AccountCompany,
                       ApplicantSession,

@@ -15,6 +15,7 @@ from app.api import (
     consultations,
     contacts,
     docs,
+    drafts,
     errors,
     halls,
     health,
@@ -29,7 +30,7 @@ from app.api import (
 
 def register(app, api) -> None:
     docs.use_error_schema(api)
-    for module in (auth, processes, catalog, halls, applicants, cases, tasks, calendar, incidents, applicant,
+    for module in (auth, processes, drafts, catalog, halls, applicants, cases, tasks, calendar, incidents, applicant,
                    complaints, consultations, appointments, statistics):
         api.register_blueprint(module.blp)
     api.register_blueprint(appointments.applicant_blp)

@@ -33,3 +33,30 @@ class ProcessDefinition(Base):
 
 # reference data: workers cache it until one of these tables changes (app.reference)
 reference.track(ProcessDefinition)
+
+
+class ProcessDraft(Base):
+    """A process being designed in the workspace: its BPMN and forms, saved as the designer edits
+    (autosave, `revision` guards against overwriting a newer save). One designer edits at a time:
+    `editor_id` holds the editing lease until `editor_until`; the others read."""
+
+    __tablename__ = "process_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    bpmn_xml: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    forms: Mapped[dict] = mapped_column(JSON, default=dict)  # form key -> form-js schema
+    based_on_key: Mapped[str | None] = mapped_column(String(128))
+    based_on_version: Mapped[int | None] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    editor_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deployed_key: Mapped[str | None] = mapped_column(String(128))      # what the last deploy made
+    deployed_version: Mapped[int | None] = mapped_column(Integer)
+
+    updated_by = relationship("User", foreign_keys=[updated_by_id], lazy="joined")
+    editor = relationship("User", foreign_keys=[editor_id], lazy="joined")

@@ -6,7 +6,7 @@ import pytest
 
 from tests.applicant_flows import COMPANY, PERSON, PHONE
 from tests.browser.test_clerk_flow import PASSWORD
-from tests.browser.test_modeler import open_general
+from tests.browser.test_modeler import open_as_draft, open_general
 from tests.flows import ITEM, start
 
 # Every violation reaches both the page (a securitypolicyviolation event, sent to the test) and
@@ -67,17 +67,8 @@ def watched(browser, base_url):
 def test_the_modeler_and_its_properties_panel(watched, shot):
     designer = watched()
     page = designer.staff("designer")
-    page.goto(f"{designer.base_url}/modeler")
-    page.select_option('select[name="key"]', "renewal")  # the process <select> reloads with its key
-    page.wait_for_url("**/modeler?key=renewal")
-    page.wait_for_selector('#canvas[data-ready="true"]')
-    page.select_option('select[name="key"]', "standard_licence")
-    page.wait_for_url("**/modeler?key=standard_licence")
-    page.wait_for_selector('#canvas[data-ready="true"]')
-    assert page.locator('select[name="version"]').input_value() == "1"
-    page.select_option('select[name="version"]', "1")  # the version <select> submits the form as it is
-    page.wait_for_url("**key=standard_licence&version=1")
-    page.wait_for_selector('#canvas[data-ready="true"]')
+    open_as_draft(page, designer.base_url, "renewal")  # the workspace's forms, then the editor
+    open_as_draft(page, designer.base_url, "standard_licence", version="1")
     assert page.locator(".djs-element").count() > 10
     # The palette's icons come from the bpmn font (a file of ours, not a data: URI).
     assert page.evaluate("document.fonts.check('16px bpmn')")

@@ -1,6 +1,18 @@
-"""A designer in the modeler: open the standard process, rename a task, validate, deploy, and
-see version 2 (with its running cases counted per version)."""
+"""A designer in the modeler's workspace: open the standard process as a draft, rename a task
+(saved and validated as they edit), deploy version 2 with its forms; findings on their elements;
+one designer edits a draft at a time; a blank process named from the start."""
 from tests.browser.test_clerk_flow import login
+
+
+def open_as_draft(page, base_url, key: str, version: str | None = None):
+    """From the workspace: open a deployed process (its latest version, or `version`) as a draft."""
+    page.goto(f"{base_url}/modeler")
+    row = page.locator(f'#deployed tr[data-key="{key}"]')
+    if version:
+        row.locator('select[name="version"]').select_option(version)
+    row.get_by_role("button", name="打开为草稿").click()
+    page.wait_for_url("**/modeler/drafts/*")
+    page.wait_for_selector('#canvas[data-ready="true"]')
 
 
 def open_general(page):
@@ -21,10 +33,9 @@ def select_lane(page, element_id: str):
 def test_designer_renames_a_task_and_deploys_version_2(browser, base_url, shot, app):
     page = login(browser, base_url, "designer")
     page.wait_for_url(f"{base_url}/modeler")
-    page.select_option('select[name="key"]', "standard_licence")  # opens its latest version
-    page.wait_for_url("**key=standard_licence**")
-    page.wait_for_selector('#canvas[data-ready="true"]')
-    assert page.locator('select[name="version"]').input_value() == "1"
+    open_as_draft(page, base_url, "standard_licence")
+    assert "基于 standard_licence 第 1 版" in page.inner_text("#draft-origin")
+    assert page.inner_text("#draft-name") == "标准许可事项办理流程 第 1 版的修改"
     assert page.locator(".djs-palette [aria-label='任务']").count() == 1  # the palette speaks Chinese
     shot(page, "modeler")
 
@@ -38,32 +49,36 @@ def test_designer_renames_a_task_and_deploys_version_2(browser, base_url, shot, 
     page.locator('[data-element-id="front_desk_acceptance"]').first.click()
     open_general(page)
     assert page.locator("#bio-properties-panel-name").input_value() == "受理审查（一窗）"
+    page.locator("#save-status", has_text="已自动保存").wait_for()  # saved without a click
 
     page.click("#validate")
     page.wait_for_selector("#modeler-status.ok")
     page.click("#deploy")
     page.locator("#modeler-status", has_text="已部署").wait_for()
     assert "第 2 版" in page.inner_text("#modeler-status")
-    assert page.inner_text("#deployed-version") == "2"
+    assert "含表单 4 个" in page.inner_text("#draft-origin")  # the forms went with it
     shot(page, "modeler-deployed")
+    page.goto(f"{base_url}/modeler")
+    assert "standard_licence 第 2 版" in page.inner_text("#drafts")
 
     page.goto(f"{base_url}/processes")
     rows = page.locator('section[data-key="standard_licence"] tr[data-version]')
     assert rows.count() == 2 and rows.first.get_attribute("data-version") == "2"
     page.goto(f"{base_url}/api/v1/processes/standard_licence/versions/2")
-    assert "受理审查（一窗）" in page.inner_text("body")
+    assert "受理审查（一窗）" in page.inner_text("body") and "window_delivery" in page.inner_text("body")
     shot(page, "processes")
 
 
 def test_findings_show_on_their_elements(browser, base_url, shot):
     page = login(browser, base_url, "designer")
-    page.goto(f"{base_url}/modeler?key=standard_licence")
-    page.wait_for_selector('#canvas[data-ready="true"]')
-    # Rename the front desk's lane to a role that does not exist.
+    open_as_draft(page, base_url, "standard_licence")
+    assert page.inner_text("#findings") == ""
+    # Rename the front desk's lane to a role that does not exist: the server says so as they edit.
     select_lane(page, "lane_front_desk")
     name = page.locator("#bio-properties-panel-name")
     name.fill("front_office")
     name.press("Tab")
+    page.locator("#findings li", has_text="lane_front_desk").first.wait_for()
     page.click("#validate")
     page.wait_for_selector("#modeler-status.error")
     findings = page.inner_text("#findings")
@@ -71,7 +86,39 @@ def test_findings_show_on_their_elements(browser, base_url, shot):
     badge = page.locator('.djs-overlay-ow-problem .ow-problem-badge, .ow-problem-badge')
     assert badge.count() >= 1
     shot(page, "modeler-findings")
-    page.evaluate("document.getElementById('modeler-status').textContent = ''")
     page.click("#deploy")  # refused with the same findings
-    page.locator("#modeler-status", has_text="校验").wait_for()
+    page.locator("#modeler-status", has_text="流程定义未通过校验").wait_for()
     assert "lane_front_desk" in page.inner_text("#findings")
+
+
+def test_one_designer_edits_a_draft_and_the_other_reads(browser, base_url, make_user, shot):
+    make_user("designer2", ("designer", None), display_name="流程设计 李娜")
+    first = login(browser, base_url, "designer")
+    first.goto(f"{base_url}/modeler")
+    first.fill('#new-blank input[name="name"]', "建设工程消防验收")
+    first.click("#new-blank button")
+    first.wait_for_url("**/modeler/drafts/*")
+    first.wait_for_selector('#canvas[data-ready="true"]')
+    assert first.inner_text("#draft-name") == "建设工程消防验收" and "新建流程" in first.inner_text("#draft-origin")
+    with first.expect_download() as download:
+        first.click("#download")
+    assert download.value.suggested_filename.startswith("process_") and download.value.suggested_filename.endswith(".bpmn")
+
+    second = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    second.goto(f"{base_url}/login")
+    second.fill('input[name="username"]', "designer2")
+    second.fill('input[name="password"]', "pw-designer2")
+    second.click("button[type=submit]")
+    second.wait_for_url("**/modeler")
+    assert "正在编辑" in second.inner_text("#drafts")
+    second.click("#drafts a")
+    second.wait_for_selector('#canvas[data-ready="true"]')
+    banner = second.locator("#lease-banner")
+    banner.wait_for(state="visible")
+    assert "草稿正由" in banner.inner_text() and second.locator("#deploy").is_disabled()
+    shot(second, "modeler-read-only")
+    first.goto(f"{base_url}/modeler")  # the first leaves the editor: the draft is free at once
+    second.click("#take-over")
+    second.wait_for_load_state()
+    second.wait_for_selector('#canvas[data-ready="true"]')
+    assert second.locator("#lease-banner").is_hidden() and not second.locator("#deploy").is_disabled()

@@ -1,7 +1,9 @@
 // The process modeler: bpmn-js with the properties panel for what OneWindow's engine reads
 // (lanes named by role, camunda:formKey and dueDate, timer expressions, conditions, scripts).
-// Open any deployed version, validate on the server (findings shown on their elements), deploy
-// as a new version, download the file.
+// It edits a draft saved on the server: every change is saved a moment later (autosave, guarded
+// by the draft's revision) and validated by the server (findings shown on their elements); one
+// designer edits at a time (a lease the open page renews; the others read); deploy makes the
+// saved draft and its forms one new version.
 import BpmnModeler from "bpmn-js/lib/Modeler";
 import {
   BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule,
@@ -59,41 +61,97 @@ function showFindings(problems) {
   });
 }
 
-async function xmlFile() {
-  const { xml } = await modeler.saveXML({ format: true });
-  return new Blob([xml], { type: "application/xml" });
-}
+const draftId = $("canvas").dataset.draftId;
+const SAVE_AFTER_MS = 800;
+const RENEW_EVERY_MS = 60 * 1000;
+let revision = 0;
+let readOnly = false;
+let dirty = false;
+let timer = null;
+let saving = Promise.resolve();
 
-async function post(url) {
-  const body = new FormData();
-  body.append("file", await xmlFile(), "process.bpmn");
-  const response = await fetch(url, { method: "POST", body, credentials: "same-origin",
-    headers: { "X-CSRFToken": csrf() } });
+async function api(method, url, body) {
+  const response = await fetch(url, {
+    method, credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: response.status, data: await response.json().catch(() => ({})) };
 }
 
-async function open(key, version) {
-  const response = await fetch(`/api/v1/processes/${encodeURIComponent(key)}/versions/${version}/xml`,
-    { credentials: "same-origin" });
-  await modeler.importXML(await response.text());
-  modeler.get("canvas").zoom("fit-viewport", "auto");
-  clearFindings();
-  say(`已打开 ${key} 第 ${version} 版`);
-  $("canvas").dataset.ready = "true";
+function processId() {
+  const root = (modeler.getDefinitions().rootElements || []).find((e) => e.$type === "bpmn:Process");
+  return root ? root.id : "process";
+}
+
+function hhmm() {
+  return new Date().toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" });
+}
+
+function becomeReader(message) {
+  readOnly = true;
+  const banner = $("lease-banner");
+  banner.querySelector(".what").textContent = message + "（您的修改不会保存）";
+  banner.hidden = false;
+  $("deploy").disabled = true;
+}
+
+async function validate() {
+  const { data } = await api("POST", `/api/v1/drafts/${draftId}/validate`);
+  showFindings(data.problems || []);
+  return data;
+}
+
+async function save() {
+  if (readOnly || !dirty) return true;
+  dirty = false;
+  const { xml } = await modeler.saveXML({ format: true });
+  $("save-status").textContent = "正在保存…";
+  const { status, data } = await api("PUT", `/api/v1/drafts/${draftId}`, { xml, revision });
+  if (status === 200) {
+    revision = data.revision;
+    $("save-status").textContent = `已自动保存 ${hhmm()}`;
+    return true;
+  }
+  dirty = true;
+  $("save-status").textContent = "未保存";
+  if (status === 409 && !("revision" in data)) becomeReader(data.message);
+  else say(data.message || "保存失败，请稍后重试", "error");
+  return false;
+}
+
+function saveSoon() {
+  dirty = true;
+  if (readOnly) return;
+  clearTimeout(timer);
+  $("save-status").textContent = "有未保存的修改";
+  timer = setTimeout(() => {
+    saving = saving.then(save).then((ok) => ok && validate()).catch((err) => {
+      console.error(err);
+      say("保存失败，请稍后重试", "error");
+    });
+  }, SAVE_AFTER_MS);
+}
+
+async function saved() {
+  clearTimeout(timer);
+  await saving;
+  return save();
 }
 
 $("validate").addEventListener("click", async () => {
-  const { data } = await post("/api/v1/processes/validate");
-  showFindings(data.problems || []);
+  if (!(await saved())) return;
+  const data = await validate();
   say(data.valid ? "校验通过，可以部署" : `校验未通过：${(data.problems || []).length} 个问题`, data.valid ? "ok" : "error");
 });
 
 $("deploy").addEventListener("click", async () => {
-  const { status, data } = await post("/api/v1/processes");
+  if (!(await saved())) return;
+  const { status, data } = await api("POST", `/api/v1/drafts/${draftId}/deploy`);
   if (status === 201 || status === 200) {
     clearFindings();
     say(status === 201 ? `已部署为 ${data.key} 第 ${data.version} 版` : `内容未变化，仍为第 ${data.version} 版`, "ok");
-    $("deployed-version").textContent = data.version;
+    $("draft-origin").textContent = `已部署为 ${data.key} 第 ${data.version} 版（含表单 ${(data.forms || []).length} 个）`;
     return;
   }
   showFindings(data.problems || []);
@@ -101,9 +159,10 @@ $("deploy").addEventListener("click", async () => {
 });
 
 $("download").addEventListener("click", async () => {
+  const { xml } = await modeler.saveXML({ format: true });
   const link = document.createElement("a");
-  link.href = URL.createObjectURL(await xmlFile());
-  link.download = ($("canvas").dataset.key || "process") + ".bpmn";
+  link.href = URL.createObjectURL(new Blob([xml], { type: "application/xml" }));
+  link.download = `${processId()}.bpmn`;
   link.click();
   URL.revokeObjectURL(link.href);
 });
@@ -113,5 +172,37 @@ $("findings").addEventListener("click", (event) => {
   if (id) modeler.get("selection").select(modeler.get("elementRegistry").get(id));
 });
 
-const { key, version } = $("canvas").dataset;
-if (key) open(key, version).catch((err) => say("打开失败：" + err.message, "error"));
+$("take-over").addEventListener("click", async () => {
+  const { status, data } = await api("POST", `/api/v1/drafts/${draftId}/lease`);
+  if (status === 200) window.location.reload();
+  else say(data.message || "暂时不能接手", "error");
+});
+
+async function renew() {
+  if (readOnly) return;
+  const { status, data } = await api("POST", `/api/v1/drafts/${draftId}/lease`);
+  if (status === 409) becomeReader(data.message);
+}
+
+async function open() {
+  const { status, data: draft } = await api("GET", `/api/v1/drafts/${draftId}`);
+  if (status !== 200) throw new Error(draft.message || "草稿不存在");
+  await modeler.importXML(draft.xml);
+  modeler.get("canvas").zoom("fit-viewport", "auto");
+  revision = draft.revision;
+  if (draft.editing_by_other) becomeReader(`草稿正由 ${draft.editor} 编辑，您现在只能查看`);
+  else await renew();
+  modeler.on("commandStack.changed", saveSoon);
+  setInterval(renew, RENEW_EVERY_MS);
+  window.addEventListener("pagehide", () => {  // closing the tab frees the draft for the others
+    if (!readOnly) fetch(`/api/v1/drafts/${draftId}/lease`, { method: "DELETE", keepalive: true,
+      credentials: "same-origin", headers: { "X-CSRFToken": csrf() } });
+  });
+  await validate();
+  $("canvas").dataset.ready = "true";
+}
+
+open().catch((err) => {
+  console.error(err);
+  say("草稿打开失败，请刷新页面重试", "error");
+});

@@ -1,11 +1,16 @@
-"""Designers' pages: the modeler (/modeler) and the versions of every process with the cases
-still running on each (/processes)."""
-from flask import Blueprint, render_template, request
+"""Designers' pages: the workspace (/modeler: drafts and deployed processes, new from blank, a
+template, a deployed version or a file), the draft editor (/modeler/drafts/<id>), and the
+versions of every process with the cases still running on each (/processes)."""
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from app.auth import roles as R
+from app.errors import DomainError
 from app.http.present import present_processes
-from app.http.requests import int_arg
-from app.http.runtime import db_session
+from app.http.requests import form_int
+from app.http.runtime import db_session, settings
+from app.processes import drafts
 from app.processes import service as processes
 from app.web.pages import TEMPLATES, guard
 from app.web.staff.signin import page
@@ -21,16 +26,55 @@ def versions():
     return render_template("staff/processes.html", processes=listing)
 
 
+def _workspace(errors: dict | None = None, message: str | None = None, status: int = 200):
+    listing = present_processes(db_session(), processes.list_versions(db_session()))
+    rows = drafts.listing(db_session(), g.principal)
+    return render_template("staff/workspace.html", processes=listing, drafts=rows, errors=errors or {},
+                           message=message, editing_by_other=lambda d: drafts.editing_by_other(d, g.principal),
+                           templates=drafts.templates(Path(current_app.config["PROCESSES_DIR"])),
+                           focus=request.args.get("key", "")), status
+
+
 @bp.get("/modeler")
 @page(R.DESIGNER, R.ADMIN)
 def modeler():
-    listing = present_processes(db_session(), processes.list_versions(db_session()))
-    key = request.args.get("key") or (listing[0]["key"] if listing else "")
-    chosen = next((p for p in listing if p["key"] == key), None)
-    number = int_arg("version", chosen["latest_version"] if chosen else 0, lo=0)
-    if chosen is None or number not in {v["version"] for v in chosen["versions"]}:
-        key, number = "", 0
-    version = str(number) if number else ""
-    return render_template("staff/modeler.html", processes=listing, key=key, version=version)
+    return _workspace()
 
 
+@bp.post("/modeler/drafts")
+@page(R.DESIGNER, R.ADMIN)
+def draft_new():
+    form = request.form
+    try:
+        if request.files.get("file"):
+            limits = processes.DeployLimits.of(settings())
+            upload = request.files["file"]
+            extra = [(f.filename or "", f.read(limits.max_form_bytes + 1)) for f in request.files.getlist("forms") if f]
+            draft = drafts.upload(db_session(), g.principal, upload.filename or "", upload.read(limits.max_bpmn_bytes + 1),
+                                  extra, limits)
+        else:
+            draft = drafts.create(db_session(), g.principal, form.get("source", ""), name=form.get("name"),
+                                  key=form.get("key"), version=form_int(form.get("version")) or None,
+                                  template=form.get("template"),
+                                  processes_dir=Path(current_app.config["PROCESSES_DIR"]),
+                                  forms_dir=settings().forms_dir)
+    except DomainError as exc:
+        return _workspace(exc.errors, exc.message, 422)
+    flash(f"已创建草稿“{draft.name}”，修改会自动保存")
+    return redirect(url_for("process_pages.draft_editor", draft_id=draft.id))
+
+
+@bp.get("/modeler/drafts/<int(max=2147483647):draft_id>")
+@page(R.DESIGNER, R.ADMIN)
+def draft_editor(draft_id: int):
+    draft = drafts.get(db_session(), g.principal, draft_id)
+    return render_template("staff/modeler.html", draft=draft)
+
+
+@bp.post("/modeler/drafts/<int(max=2147483647):draft_id>/delete")
+@page(R.DESIGNER, R.ADMIN)
+def draft_delete(draft_id: int):
+    name = drafts.get(db_session(), g.principal, draft_id).name
+    drafts.delete(db_session(), g.principal, draft_id)
+    flash(f"已删除草稿“{name}”")
+    return redirect(url_for("process_pages.modeler"))

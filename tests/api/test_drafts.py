@@ -1,0 +1,118 @@
+"""The modeler's workspace through the API: drafts saved on the server, one editor at a time,
+deployed with their forms (a redeploy never loses them)."""
+import io
+import json
+from datetime import timedelta
+
+from app import clock
+from tests.api.test_deploy import SHIPPED_FORMS
+
+FORMS = {"front_desk_acceptance", "back_office_review", "window_delivery", "supervisor_escalation"}
+
+
+def _draft(api, **body):
+    response = api.post("/api/v1/drafts", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_a_deployed_version_opened_as_a_draft_redeploys_with_its_forms(as_user):
+    designer = as_user("designer")
+    draft = _draft(designer, source="version", key="standard_licence", version=1)
+    assert draft["based_on"] == {"key": "standard_licence", "version": 1}
+    assert draft["name"] == "标准许可事项办理流程 第 1 版的修改"
+    assert set(draft["forms"]) == FORMS
+    assert draft["editor"] == designer.get("/api/v1/auth/me").get_json()["display_name"] and not draft["editing_by_other"]
+
+    old_doc = "综合窗口送达办理结果：窗口领取、网上送达或邮寄（须填写运单号）。"
+    changed = draft["xml"].replace(old_doc, "综合窗口送达（草稿修改）。")
+    assert changed != draft["xml"]
+    form = draft["forms"]["window_delivery"]
+    form["components"][0]["label"] = "送达方式（草稿）"
+    saved = designer.put(f"/api/v1/drafts/{draft['id']}", json={"xml": changed, "forms": draft["forms"],
+                                                                  "revision": draft["revision"]})
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["revision"] == draft["revision"] + 1
+    stale = designer.put(f"/api/v1/drafts/{draft['id']}", json={"xml": changed, "revision": draft["revision"]})
+    assert stale.status_code == 409 and "刷新" in stale.get_json()["message"]
+
+    deployed = designer.post(f"/api/v1/drafts/{draft['id']}/deploy")
+    assert deployed.status_code == 201, deployed.get_json()
+    body = deployed.get_json()
+    assert (body["key"], body["version"]) == ("standard_licence", 2)
+    assert sorted(body["forms"]) == ["back_office_review", "front_desk_acceptance", "supervisor_escalation", "window_delivery"]
+    v2 = designer.get("/api/v1/processes/standard_licence/versions/2/forms/window_delivery").get_json()
+    assert v2["components"][0]["label"] == "送达方式（草稿）"
+    v2_acceptance = designer.get("/api/v1/processes/standard_licence/versions/2/forms/front_desk_acceptance").get_json()
+    assert v2_acceptance == json.loads(SHIPPED_FORMS["front_desk_acceptance"])  # carried over untouched
+    listed = designer.get("/api/v1/drafts").get_json()
+    assert listed["items"][0]["deployed"] == {"key": "standard_licence", "version": 2}
+    assert "standard_licence" in listed["templates"] and "renewal" in listed["templates"]
+
+
+def test_one_designer_edits_a_draft_at_a_time(as_user, make_user):
+    make_user("designer2", ("designer", None), display_name="流程设计 李娜")
+    first, second = as_user("designer"), as_user("designer2")
+    draft = _draft(first, source="template", template="renewal")
+    assert "renewal_application" in draft["forms"]
+    seen = second.get(f"/api/v1/drafts/{draft['id']}").get_json()
+    assert seen["editing_by_other"] is True and seen["editor"]
+    refused = second.put(f"/api/v1/drafts/{draft['id']}", json={"xml": seen["xml"], "revision": seen["revision"]})
+    assert refused.status_code == 409 and "正由" in refused.get_json()["message"]
+    assert second.post(f"/api/v1/drafts/{draft['id']}/lease").status_code == 409
+    assert second.delete(f"/api/v1/drafts/{draft['id']}").status_code == 409
+    # the first closes the page: the second takes over at once
+    assert first.delete(f"/api/v1/drafts/{draft['id']}/lease").status_code == 204
+    taken = second.post(f"/api/v1/drafts/{draft['id']}/lease")
+    assert taken.status_code == 200 and taken.get_json()["editor"] == "流程设计 李娜"
+    assert first.get(f"/api/v1/drafts/{draft['id']}").get_json()["editing_by_other"] is True
+    # a lease not renewed runs out: a tab left open elsewhere does not lock the draft for ever
+    clock.advance(timedelta(minutes=3))
+    assert first.post(f"/api/v1/drafts/{draft['id']}/lease").status_code == 200
+
+
+def test_a_blank_draft_is_refused_at_deploy_with_findings_on_its_elements(as_user):
+    designer = as_user("designer")
+    draft = _draft(designer, source="blank", name="建设工程消防验收")
+    assert "建设工程消防验收" in draft["xml"] and draft["forms"] == {}
+    before = designer.get("/api/v1/processes").get_json()
+    drawn = draft["xml"].replace('<bpmn:startEvent id="StartEvent_1" name="收件" />', (
+        '<bpmn:startEvent id="StartEvent_1" name="收件"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="StartEvent_1" targetRef="review" />'
+        '<bpmn:userTask id="review" name="技术审查" camunda:formKey="fire_review">'
+        '<bpmn:incoming>f1</bpmn:incoming></bpmn:userTask>'))
+    saved = designer.put(f"/api/v1/drafts/{draft['id']}", json={"xml": drawn, "revision": draft["revision"]})
+    assert saved.status_code == 200, saved.get_json()
+    found = designer.post(f"/api/v1/drafts/{draft['id']}/validate").get_json()
+    assert found["valid"] is False
+    on_review = [p["message"] for p in found["problems"] if p["element_id"] == "review"]
+    assert any("fire_review" in m for m in on_review), found["problems"]
+    refused = designer.post(f"/api/v1/drafts/{draft['id']}/deploy")
+    assert refused.status_code == 422 and refused.get_json()["problems"]
+    assert designer.get("/api/v1/processes").get_json() == before  # nothing deployed
+
+
+def test_an_uploaded_file_becomes_a_draft_and_hostile_xml_is_refused(as_user):
+    designer = as_user("designer")
+    from tests.api.test_deploy import STANDARD
+    made = designer.post("/api/v1/drafts/upload", data={"file": (io.BytesIO(STANDARD), "standard_licence.bpmn")})
+    assert made.status_code == 201, made.get_json()
+    assert set(made.get_json()["forms"]) == FORMS
+    hostile = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+               b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</definitions>')
+    refused = designer.post("/api/v1/drafts/upload", data={"file": (io.BytesIO(hostile), "evil.bpmn")})
+    assert refused.status_code == 422 and "file" in refused.get_json()["errors"]
+    assert "root:" not in json.dumps(refused.get_json())
+
+
+def test_only_designers_and_administrators_reach_drafts(as_user):
+    frontdesk = as_user("frontdesk")
+    assert frontdesk.get("/api/v1/drafts").status_code == 403
+    assert frontdesk.post("/api/v1/drafts", json={"source": "blank"}).status_code == 403
+    admin = as_user("admin")
+    draft = _draft(admin, source="blank")
+    assert frontdesk.get(f"/api/v1/drafts/{draft['id']}").status_code == 403
+    assert admin.get("/api/v1/drafts/999999").status_code == 404
+    bad = admin.post("/api/v1/drafts", json={"source": "template", "template": "nope"})
+    assert bad.status_code == 422 and "template" in bad.get_json()["errors"]
+    assert admin.delete(f"/api/v1/drafts/{draft['id']}").status_code == 204

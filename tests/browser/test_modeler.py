@@ -122,3 +122,44 @@ def test_one_designer_edits_a_draft_and_the_other_reads(browser, base_url, make_
     second.wait_for_load_state()
     second.wait_for_selector('#canvas[data-ready="true"]')
     assert second.locator("#lease-banner").is_hidden() and not second.locator("#deploy").is_disabled()
+
+
+def test_the_drafts_forms_are_edited_in_the_workspace_and_deployed_with_it(browser, base_url, as_user, shot):
+    page = login(browser, base_url, "designer")
+    open_as_draft(page, base_url, "standard_licence")
+    page.click("#tab-forms")
+    assert page.inner_text("#form-count") == "4"
+    page.click('#form-list button[data-form="window_delivery"]')
+    page.wait_for_selector('#form-editor[data-ready="window_delivery"]')
+    palette = page.locator("#form-editor .fjs-palette")
+    palette.locator(".fjs-palette-field", has_text="单行文本").first.wait_for()
+    names = palette.inner_text()
+    assert "多选框组" in names and "输入" in names  # field types and groups in Chinese
+    for gone in ("Button", "iFrame", "Table", "File picker", "Text field"):
+        assert gone not in names  # only what the server validates
+    shot(page, "modeler-form-editor")
+    # a label changed in the editor is saved with the draft
+    page.locator("#form-editor .fjs-editor-container [data-id]").first.wait_for()
+    page.locator("#form-editor .fjs-form-field").nth(1).click()
+    page.locator("#form-editor .bio-properties-panel-group-header", has_text="常规").click()
+    entry = page.locator('#form-editor [data-entry-id="label"]')
+    assert "字段标签" in entry.inner_text()
+    label = entry.locator("input, [contenteditable]").first
+    label.fill("送达方式（设计器修改）")
+    page.locator("#save-status", has_text="已自动保存").wait_for()
+    # a new form, then deploy: every form goes with the version
+    page.fill("#new-form-key", "fire_review")
+    page.click("#new-form button")
+    page.wait_for_selector('#form-editor[data-ready="fire_review"]')
+    assert page.inner_text("#form-count") == "5"
+    page.locator("#save-status", has_text="已自动保存").wait_for()
+    draft_id = page.url.rsplit("/", 1)[1]
+    designer = as_user("designer")
+    saved = designer.get(f"/api/v1/drafts/{draft_id}").get_json()
+    assert "fire_review" in saved["forms"]
+    assert any(c.get("label") == "送达方式（设计器修改）" for c in saved["forms"]["window_delivery"]["components"])
+    page.click("#tab-diagram")
+    page.click("#deploy")
+    page.locator("#modeler-status", has_text="已部署").wait_for()
+    v2 = designer.get("/api/v1/processes/standard_licence/versions/2/forms/window_delivery").get_json()
+    assert any(c.get("label") == "送达方式（设计器修改）" for c in v2["components"])

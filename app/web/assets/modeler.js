@@ -10,6 +10,7 @@ import {
 } from "bpmn-js-properties-panel";
 import CamundaBehaviors from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
+import { blankForm, formEditor } from "./formeditor.js";
 import ChineseModule from "./zh.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
@@ -69,6 +70,10 @@ let readOnly = false;
 let dirty = false;
 let timer = null;
 let saving = Promise.resolve();
+let forms = {};  // the draft's forms: key -> form-js schema (saved with the diagram)
+let formsChanged = false;
+let openForm = null;
+let editor = null;
 
 async function api(method, url, body) {
   const response = await fetch(url, {
@@ -107,13 +112,18 @@ async function save() {
   dirty = false;
   const { xml } = await modeler.saveXML({ format: true });
   $("save-status").textContent = "正在保存…";
-  const { status, data } = await api("PUT", `/api/v1/drafts/${draftId}`, { xml, revision });
+  const body = { xml, revision };
+  if (formsChanged) body.forms = forms;
+  const sentForms = formsChanged;
+  formsChanged = false;
+  const { status, data } = await api("PUT", `/api/v1/drafts/${draftId}`, body);
   if (status === 200) {
     revision = data.revision;
     $("save-status").textContent = `已自动保存 ${hhmm()}`;
     return true;
   }
   dirty = true;
+  formsChanged = formsChanged || sentForms;
   $("save-status").textContent = "未保存";
   if (status === 409 && !("revision" in data)) becomeReader(data.message);
   else say(data.message || "保存失败，请稍后重试", "error");
@@ -184,12 +194,67 @@ async function renew() {
   if (status === 409) becomeReader(data.message);
 }
 
+// The forms tab: the draft's forms listed, one open in the form editor at a time.
+function showTab(which) {
+  const forms = which === "forms";
+  $("tab-diagram").setAttribute("aria-selected", String(!forms));
+  $("tab-forms").setAttribute("aria-selected", String(forms));
+  $("diagram-pane").hidden = forms;
+  $("forms-pane").hidden = !forms;
+}
+
+function listForms() {
+  const list = $("form-list");
+  list.innerHTML = "";
+  Object.keys(forms).sort().forEach((key) => {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = key;
+    button.dataset.form = key;
+    if (key === openForm) button.setAttribute("aria-current", "true");
+    button.addEventListener("click", () => editForm(key));
+    li.append(button);
+    list.append(li);
+  });
+  $("form-count").textContent = String(Object.keys(forms).length);
+}
+
+async function editForm(key) {
+  openForm = key;
+  listForms();
+  $("form-title").textContent = `表单 ${key}`;
+  if (editor) editor.destroy();
+  $("form-editor").innerHTML = "";
+  editor = await formEditor($("form-editor"), forms[key], (schema) => {
+    forms[key] = schema;
+    formsChanged = true;
+    saveSoon();
+  });
+  $("form-editor").dataset.ready = key;
+}
+
+$("tab-diagram").addEventListener("click", () => showTab("diagram"));
+$("tab-forms").addEventListener("click", () => showTab("forms"));
+$("new-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const key = $("new-form-key").value.trim();
+  if (forms[key]) { say(`表单 ${key} 已存在`, "error"); return; }
+  forms[key] = blankForm(key);
+  formsChanged = true;
+  $("new-form-key").value = "";
+  saveSoon();
+  editForm(key);
+});
+
 async function open() {
   const { status, data: draft } = await api("GET", `/api/v1/drafts/${draftId}`);
   if (status !== 200) throw new Error(draft.message || "草稿不存在");
   await modeler.importXML(draft.xml);
   modeler.get("canvas").zoom("fit-viewport", "auto");
   revision = draft.revision;
+  forms = draft.forms || {};
+  listForms();
   if (draft.editing_by_other) becomeReader(`草稿正由 ${draft.editor} 编辑，您现在只能查看`);
   else await renew();
   modeler.on("commandStack.changed", saveSoon);

@@ -30,11 +30,12 @@ assets: app/web/static/build/.built
 run: $(VENV)/.installed assets
 	$(FLASK) db upgrade
 	$(FLASK) calendar import
-	$(FLASK) seed demo
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) seed demo
 	@echo "OneWindow on http://127.0.0.1:$(PORT)  (guides: /guides, applicants: /my, API docs: /api/docs)"
 	@echo "demo logins, password onewindow-demo: admin designer frontdesk backoffice pickup supervisor gtdesk community"
 	@echo "applicant sign-in codes are printed below (SMS_CHANNEL=log)"
-	SCHEDULER_ENABLED=1 $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload --with-threads
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} SCHEDULER_ENABLED=1 \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload --with-threads
 
 # Everything on SQLite and PostgreSQL as each test chooses, then the API tests again on PostgreSQL.
 test: $(VENV)/.installed assets

@@ -14,12 +14,13 @@ from app.auth.principal import Principal
 from app.calendar import service as calendar
 from app.calendar.days import working_days_between
 from app.cases import overdue
-from app.cases.models import CLOSED_STATUSES, STATUS_LABELS, SUBMITTED, Case
+from app.cases.models import AWAITING_DELIVERY, CLOSED_STATUSES, STATUS_LABELS, SUBMITTED, Case
 from app.cases.receiving import CHANNELS
 from app.cases.tasks import COMPLETED, OPEN, Task
 from app.catalog.models import ServiceItem
 from app.consultations.models import OPEN as CONSULTATION_OPEN
 from app.consultations.models import Consultation
+from app.documents.delivery import PICKUP_CODE_LOCKOUTS
 from app.errors import NotFound, PermissionDenied
 from app.evaluation.models import LEVELS, Complaint, Evaluation, Rectification
 from app.settings import WarningThresholds
@@ -94,11 +95,25 @@ def _stages(session: Session, in_halls) -> list[dict]:
     return out
 
 
+SUSPENDED = "suspended"  # the cases list's filter for the board's 暂停窗口领取 tile
+
+
+def pickup_suspended():
+    """Window pickup stopped after repeated wrong codes, waiting for a supervisor's reset."""
+    return and_(Case.status == AWAITING_DELIVERY, Case.pickup_code_lockouts >= PICKUP_CODE_LOCKOUTS)
+
+
 def _deadlines(session: Session, in_halls, thresholds: WarningThresholds, now: datetime) -> dict:
+    """Open cases by the colour of the deadline they run against; `untimed`: the open cases not
+    running against one now (补正, 特别程序, 待送达); `suspended`: window pickup suspended."""
     conditions = overdue.colour_conditions(session, calendar.current(session), thresholds, now)
     counts = {}
     for colour, condition in conditions.items():
         counts[colour] = session.scalar(select(func.count()).select_from(Case).where(in_halls, condition)) or 0
+    open_count = session.scalar(select(func.count()).select_from(Case).where(
+        in_halls, Case.status.not_in(CLOSED_STATUSES))) or 0
+    counts["untimed"] = open_count - sum(counts[c] for c in conditions)
+    counts[SUSPENDED] = session.scalar(select(func.count()).select_from(Case).where(in_halls, pickup_suspended())) or 0
     return counts
 
 

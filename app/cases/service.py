@@ -25,7 +25,7 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.parties import service as parties
 from app.parties.models import Applicant
 from app.processes import service as processes
-from app.taskforms.schema import describe, validate_submission
+from app.taskforms.schema import SECRET_FIELDS, describe, validate_submission
 
 CHANNELS = receiving.CHANNELS
 CASE_NO_LIKE = re.compile(r"[A-Za-z]{2}[0-9A-Za-z-]*")  # what the start of a case number looks like
@@ -117,7 +117,8 @@ def _complete(principal: Principal, step, task: Task | None, data) -> None:
     step.log.append("task_completed", principal.username,
                     f"{principal.display_name} 办理“{task.title}”：{describe(spec, cleaned, context) or '已提交'}"
                     f"{_notes_said(case, cleaned)}",
-                    {"task_id": task.id, "element_id": task.spec_id, "data": cleaned})
+                    {"task_id": task.id, "element_id": task.spec_id,
+                     "data": {k: ("******" if k in SECRET_FIELDS else v) for k, v in cleaned.items()}})
 
 
 def _notes_said(case: Case, cleaned: dict) -> str:
@@ -243,7 +244,10 @@ def task_form(task: Task) -> tuple[dict | None, dict]:
     if task.state != OPEN:
         return form, task.data or {}
     instance = engine.ProcessInstance.load(processes.loaded(case.definition), case.state)
-    return form, taskforms.initial_data(spec, taskforms.context_of(instance, task, case.guide))
+    data = taskforms.initial_data(spec, taskforms.context_of(instance, task, case.guide))
+    if case.delivery_choice and "delivery_method" in spec.fields:  # what the applicant chose, preselected
+        data["delivery_method"] = case.delivery_choice
+    return form, data
 
 
 def search_cases(session: Session, principal: Principal, *, status=None, item_code=None, hall=None,

@@ -194,9 +194,11 @@ def record_wrong_code(session: Session, case_id: int, actor: str) -> DomainError
                    {"failures": failures})
         if failures < PICKUP_CODE_ATTEMPTS:
             left = PICKUP_CODE_ATTEMPTS - failures
-            told = "原取件码已因多次输入错误锁定作废，请申请人出示新发送的取件码；" if case.pickup_code_lockouts else ""
-            return ValidationFailed("取件码不正确", {"pickup_code": [
-                f"取件码不正确，{told}请核对申请人出示的 6 位取件码（再输错 {left} 次将锁定）"]})
+            last_round = (case.pickup_code_lockouts or 0) + 1 >= PICKUP_CODE_LOCKOUTS
+            then = "暂停窗口领取，须督办人员核实后重置" if last_round else "锁定，并向申请人发送新取件码"
+            told = ("原取件码已因多次输入错误锁定作废，请核对申请人新收到的取件码；" if case.pickup_code_lockouts
+                    else "请核对申请人出示的 6 位取件码；")
+            return ValidationFailed("取件码不正确", {"pickup_code": [f"取件码不正确。{told}再输错 {left} 次将{then}"]})
         case.pickup_code_failures, case.pickup_code_lockouts = 0, (case.pickup_code_lockouts or 0) + 1
         log.append("pickup_code_locked", actor, f"取件码连续 {PICKUP_CODE_ATTEMPTS} 次输入错误，已锁定作废",
                    {"lockouts": case.pickup_code_lockouts})

@@ -142,10 +142,10 @@ def record(session: Session, principal: Principal, *, channel: str, name: str, p
 
 
 def ticket_label(row: Complaint) -> str | None:
-    """How a page names the complaint's ticket: 12345工单 HY-2026-000123."""
+    """How a page names the complaint's ticket beside its channel (12345 热线，工单 HY-2026-000123)."""
     if not row.hotline_ticket:
         return None
-    return ("12345工单 " if row.channel == "hotline" else "电话工单 ") + row.hotline_ticket
+    return "工单 " + row.hotline_ticket
 
 
 def visible(session: Session, principal: Principal) -> list[Complaint]:

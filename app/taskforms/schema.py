@@ -271,12 +271,21 @@ def validate_submission(spec: FormSpec, submitted, context: dict) -> dict:
     return cleaned
 
 
+SECRET_FIELDS = {"pickup_code"}  # answers the history names but never shows
+
+
 def describe(spec: FormSpec, cleaned: dict, context: dict) -> str:
     """A one-line Chinese summary of an answer, for the case history."""
     parts = []
     for key, fspec in spec.fields.items():
         value = cleaned.get(key)
-        if _empty(value):
+        if _empty(value) or value is False:  # an unticked box says nothing worth a line
+            continue
+        if value is True:
+            parts.append(f"{fspec.label}：是")
+            continue
+        if key in SECRET_FIELDS:  # the history is read by every clerk of the hall
+            parts.append(f"{fspec.label}：已核验")
             continue
         raw = context.get(fspec.values_key) if fspec.values_key else fspec.values
         labels = {o.get("value"): o.get("label") for o in raw or [] if isinstance(o, dict)}

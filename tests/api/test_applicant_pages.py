@@ -40,12 +40,14 @@ def test_apply_from_the_guide_page_and_answer_a_correction(app, codes, as_user):
 
     signed = sign_in(client, codes, apply_path)
     assert signed.status_code == 302 and signed.headers["Location"] == apply_path
-    first = client.get(apply_path)  # no identity yet: register first
-    assert first.status_code == 302 and first.headers["Location"].endswith("/my")
-    home = client.get("/my")
+    first = client.get(apply_path)  # no identity yet: register first, then back to the application
+    assert first.status_code == 302 and "/my?next=" in first.headers["Location"]
+    home = client.get(first.headers["Location"])
     assert "请先登记本人姓名和身份证号" in home.get_data(as_text=True)
-    registered = client.post("/my/profile", data={"csrf_token": token(home), "name": "张三", "id_number": PERSON})
-    assert registered.status_code == 302
+    assert page(home).cssselect('input[name="next"]')[0].get("value") == apply_path
+    registered = client.post("/my/profile", data={"csrf_token": token(home), "name": "张三", "id_number": PERSON,
+                                                  "next": apply_path})
+    assert registered.status_code == 302 and registered.headers["Location"] == apply_path
 
     form_page = client.get(apply_path)
     form = page(form_page)

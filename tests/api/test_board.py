@@ -136,3 +136,25 @@ def test_ratings_complaints_and_no_shows_of_the_week(app, as_user):
     doc = _page(signed_in(app, "supervisor"))
     assert _text(doc, "#no-shows-today") == "1", lxml.html.tostring(doc.cssselect("#no-shows")[0], encoding=str)
     assert "李四" in _text(doc, "#no-shows")
+
+
+def test_the_tiles_add_up_and_a_suspended_pickup_is_shown(app, as_user):
+    frontdesk, backoffice = as_user("frontdesk"), as_user("backoffice")
+    start(frontdesk, applicant=person_applicant(1))  # runs against the acceptance deadline
+    waiting = start(frontdesk, applicant=person_applicant(2))
+    waiting = complete(frontdesk, waiting, "front_desk_acceptance", {"outcome": "accept", "missing_materials": []})
+    complete(backoffice, waiting, "back_office_review", {"decision": "approve"})  # 待送达: no clock
+    supervisor = signed_in(app, "supervisor")
+    doc = _page(supervisor)
+    timed = sum(int(_text(doc, f"#tile-{c}")) for c in ("red", "yellow", "green"))
+    assert (timed, _text(doc, "#tile-untimed")) == (1, "1")
+    assert int(_text(doc, "#tile-pending")) == timed + 1
+    assert _text(doc, "#tile-suspended") == "0"
+    with app.app_context():  # three lockouts of the pickup code (tests/api/test_pickup_lockout.py drives them)
+        db.session.get(Case, waiting["id"]).pickup_code_lockouts = 3
+        db.session.commit()
+        db.session.remove()
+    doc = _page(supervisor)
+    assert _text(doc, "#tile-suspended") == "1"
+    link = doc.cssselect("a.tile.red")[-1].get("href")
+    assert "warning=suspended" in link and _cases_listed(supervisor, link) == {waiting["case_no"]}

@@ -137,7 +137,7 @@ def test_staff_record_a_phone_complaint_on_the_complaints_page(app, as_user):
     listing = client.get("/complaints/manage").get_data(as_text=True)
     assert "已登记投诉（12345 热线），5 个工作日内答复" in listing
     row = lxml.html.fromstring(listing).cssselect("tr[data-complaint]")[0]
-    assert "12345工单 HY-2026-000123" in row.text_content() and case["case_no"] in row.text_content()
+    assert "12345 热线，工单 HY-2026-000123" in row.text_content() and case["case_no"] in row.text_content()
 
     # The front desk records (no list: answering is the supervisors'); the back office may not.
     front = signed_in(app, "frontdesk")

@@ -36,6 +36,9 @@ def test_mail_chosen_when_applying_is_told_and_sent_with_its_tracking_number(as_
     dossier = pickup.get(f"/api/v1/cases/{case['id']}").get_json()
     assert "送达方式：邮寄至 陕西省西安市鄠邑区甘亭街道" in dossier["events"][-1]["message"]
 
+    [task] = [t for t in case["open_tasks"] if t["name"] == "window_delivery"]
+    shown = pickup.get(f"/api/v1/tasks/{task['id']}").get_json()
+    assert shown["form_data"]["delivery_method"] == "mail"  # the pickup window sees the applicant's choice
     done = complete(pickup, case, "window_delivery", {"delivery_method": "mail", "carrier": "sf",
                                                       "tracking_no": "SF1234567890"})
     assert done["status"] == "completed" and done["carrier"] == "sf"

@@ -27,7 +27,7 @@ def test_five_wrong_codes_lock_the_code_and_a_new_one_is_sent(app, as_user, code
 
     for n in range(1, 5):
         refused = complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": _wrong(old, n)}, expect=422)
-        assert f"再输错 {5 - n} 次将锁定" in refused["errors"]["pickup_code"][0]
+        assert f"再输错 {5 - n} 次将锁定，并向申请人发送新取件码" in refused["errors"]["pickup_code"][0]
     locked = complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": _wrong(old, 5)}, expect=409)
     assert locked["message"] == "取件码已锁定"
     assert "新取件码已通过短信、电子邮件发送给申请人" in locked["errors"]["pickup_code"][0]
@@ -102,7 +102,12 @@ def test_the_third_lockout_suspends_window_pickup_until_a_supervisor_of_the_hall
         assert _lock(pickup, case, code, 1)["message"] == "取件码已锁定"
         assert pickup_code(app, case) != code
     code = pickup_code(app, case)
-    suspended = _lock(pickup, case, code, 1)
+    warned = complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": _wrong(code, 1)}, expect=422)
+    said = warned["errors"]["pickup_code"][0]  # the clerk is told this round ends window pickup
+    assert "请核对申请人新收到的取件码" in said and "再输错 4 次将暂停窗口领取，须督办人员核实后重置" in said
+    for n in range(2, 5):
+        complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": _wrong(code, n)}, expect=422)
+    suspended = complete(pickup, case, "window_delivery", {**PICKUP, "pickup_code": _wrong(code, 5)}, expect=409)
     assert suspended["message"] == SUSPENDED and suspended["errors"]["pickup_code"] == [SUSPENDED]
     with app.app_context():  # no third code was sent
         from app.cases.models import Case

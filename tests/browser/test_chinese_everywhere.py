@@ -52,3 +52,29 @@ def test_a_supervisor_reads_a_front_desk_task_without_an_error(browser, base_url
     assert "您不能办理此岗位的任务" in page.inner_text("main")
     assert not page.locator("#submit-task").count()
     assert not errors
+
+
+def test_the_pickup_form_asks_for_the_carrier_in_chinese_and_the_history_keeps_codes_out(
+        browser, base_url, as_user, app):
+    from tests.flows import complete, pickup_code
+
+    frontdesk, backoffice = as_user("frontdesk"), as_user("backoffice")
+    case = start(frontdesk)
+    case = complete(frontdesk, case, "front_desk_acceptance", {"outcome": "accept"})
+    case = complete(backoffice, case, "back_office_review", {"decision": "approve"})
+    pickup = login(browser, base_url, "pickup")
+    open_task_of(pickup, base_url, case["case_no"])
+    pickup.get_by_label("邮寄").check()
+    carrier = pickup.locator(".fjs-select-display").first
+    carrier.wait_for()
+    assert carrier.inner_text() == "请选择"
+    assert "Select" not in pickup.inner_text("main")
+    pickup.get_by_label("窗口领取").check()
+    code = pickup_code(app, case)
+    pickup.get_by_label("取件码").fill(code)
+    submit_form(pickup)
+    pickup.wait_for_url("**/inbox*")
+    pickup.goto(f"{base_url}/cases/{case['id']}")
+    history = pickup.inner_text("#history")
+    assert "取件码：已核验" in history and code not in history
+    assert "False" not in history and "True" not in history

@@ -95,8 +95,9 @@ def _present(case, detail: bool = False) -> dict:
 
 def _home(errors=None, status=200):
     cases = [_present(c) for c in online.my_cases(db_session(), g.account)]
+    back = safe_next(request.values.get("next"), "")  # where registering should return to
     return render_template("my/home.html", profile=online.profile_of(g.account), cases=cases,
-                           errors=errors or {}), status
+                           errors=errors or {}, next=back), status
 
 
 @bp.post("/my/profile")
@@ -108,7 +109,7 @@ def profile():
     except DomainError as exc:
         return _home(exc.errors or {"id_number": [exc.message]}, 422)
     flash("身份信息已登记")
-    return redirect(url_for("my.home"))
+    return redirect(safe_next(request.form.get("next"), url_for("my.home")))
 
 
 @bp.post("/my/companies")
@@ -130,8 +131,8 @@ def apply(code: str):
         return gate
     acting_for = request.values.get("acting_for") or None
     if g.account.person is None:
-        flash("请先登记本人姓名和身份证号，再在线申请")
-        return redirect(url_for("my.home"))
+        flash("请先登记本人姓名和身份证号，登记后回到申请页")
+        return redirect(url_for("my.home", next=request.full_path.rstrip("?")))
     form = online.application_form(db_session(), g.account, code, acting_for)
     if request.method == "GET":
         return render_template("my/apply.html", form=form, errors={}, values={})

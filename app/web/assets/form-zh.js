@@ -34,3 +34,21 @@ export function translate(template, replacements = {}) {
 }
 
 export const formTranslations = { translate: ["value", translate] };
+
+// Words the viewer writes without its translate service: the empty select's "Select" and the
+// searchable select's "Search" placeholder. Put into Chinese whenever the form redraws.
+const FIXED = { Select: "请选择", Search: "搜索" };
+
+function localise(root) {
+  root.querySelectorAll(".fjs-select-placeholder").forEach((el) => {
+    if (FIXED[el.textContent]) el.textContent = FIXED[el.textContent];
+  });
+  root.querySelectorAll("input[placeholder]").forEach((el) => {
+    if (FIXED[el.placeholder]) el.placeholder = FIXED[el.placeholder];
+  });
+}
+
+export function localiseFixedWords(container) {
+  localise(container);
+  new MutationObserver(() => localise(container)).observe(container, { childList: true, subtree: true, characterData: true });
+}

@@ -2,7 +2,7 @@
 // the REST API with the page's session and CSRF token. The server validates again; its field
 // errors are shown at the fields they name.
 import { Form } from "@bpmn-io/form-js-viewer";
-import { formTranslations } from "./form-zh.js";
+import { formTranslations, localiseFixedWords } from "./form-zh.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
 
@@ -59,7 +59,7 @@ function materialNotes(container, task, byKey) {
   box.id = "material-notes";
   box.hidden = true;
   const legend = document.createElement("legend");
-  legend.textContent = "各项材料存在的问题（写入补正通知书，可不填）";
+  legend.textContent = "各项材料存在的问题（写入补正或容缺通知书，可不填）";
   box.append(legend);
   container.after(box);
   const labels = Object.fromEntries(options.map((o) => [o.value, o.label]));
@@ -82,6 +82,7 @@ function materialNotes(container, task, byKey) {
         box.append(label);
         inputs[code] = label;
       });
+      options.forEach((o) => { if (inputs[o.value]) box.append(inputs[o.value]); });  // in the list's order
       box.hidden = !ticked.length;
     },
     collect() {
@@ -102,6 +103,7 @@ async function mount(container) {
   if (!task.form) { container.textContent = "该任务没有表单"; return; }
   const form = new Form({ container, additionalModules: [formTranslations] });
   await form.importSchema(task.form, task.form_data || {});
+  localiseFixedWords(container);
   const button = document.getElementById("submit-task");
   if (task.state !== "open" || !button) {  // done, or not this person's post: the form is shown to read
     form.setProperty("readOnly", true);

@@ -20,6 +20,7 @@ from app.http.forms import form_action
 from app.http.principal import remember
 from app.http.requests import form_int, int_arg
 from app.http.runtime import db_session
+from app.processes import service as processes
 from app.web.pages import TEMPLATES, guard
 from app.web.staff.signin import page
 
@@ -127,7 +128,8 @@ def running():
     status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
     counts = running_cases.counts_by_version(db_session())
     rows = running_cases.listing(db_session(), key=key, version=version, status=status)
-    return render_template("staff/admin_running.html", counts=counts, cases=rows, key=key, version=version,
+    names = {d.key: d.name for d in processes.list_versions(db_session()) if d.name}
+    return render_template("staff/admin_running.html", counts=counts, cases=rows, key=key, version=version, names=names,
                            status=status, statuses={k: v for k, v in STATUS_LABELS.items() if k not in CLOSED_STATUSES})
 
 

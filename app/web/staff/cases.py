@@ -5,6 +5,7 @@ import json
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from app.auth import roles as R
+from app.board import service as board
 from app.calendar import service as calendar
 from app.cases import materials as case_materials
 from app.cases import overdue, walk_in
@@ -47,6 +48,8 @@ def case_list():
     condition = None
     if warning in overdue.COLOUR_LABELS:
         condition = overdue.colour_conditions(db_session(), calendar.current(db_session()), settings().warnings)[warning]
+    elif warning == board.SUSPENDED:
+        condition = board.pickup_suspended()
     args["warning"] = warning if condition is not None else None
     cursor = (request.args.get("cursor") or "")[:200] or None
     try:
@@ -60,7 +63,8 @@ def case_list():
     return render_template("staff/cases.html", cases=[present_case(c, db_session()) for c in found.rows],
                            total=found.total, total_capped=found.total_capped, cursor=cursor,
                            next_cursor=found.next_cursor, args=args, statuses=STATUS_LABELS,
-                           items=items, query=query_without("cursor", "page"), colours=overdue.COLOUR_LABELS)
+                           items=items, query=query_without("cursor", "page"),
+                           colours={**overdue.COLOUR_LABELS, board.SUSPENDED: "暂停窗口领取"})
 
 
 def diagram_marks(case) -> tuple[list[str], list[str]]:

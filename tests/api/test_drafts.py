@@ -116,3 +116,18 @@ def test_only_designers_and_administrators_reach_drafts(as_user):
     bad = admin.post("/api/v1/drafts", json={"source": "template", "template": "nope"})
     assert bad.status_code == 422 and "template" in bad.get_json()["errors"]
     assert admin.delete(f"/api/v1/drafts/{draft['id']}").status_code == 204
+
+
+def test_the_designers_reference_lists_the_platforms_contract(app):
+    from tests.api.test_staff_pages import signed_in
+
+    designer = signed_in(app, "designer")
+    page = designer.get("/modeler/reference")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for needed in ("front_desk", "前台综合受理", "case_status", "awaiting_correction", "outstanding_materials",
+                   "item_materials", "supplement", "workdays(20)", "decision == \"approve\"", "tracking_no",
+                   "applicantContact", "多选框组"):
+        assert needed in text, needed
+    assert "/modeler/reference" in designer.get("/modeler").get_data(as_text=True)  # linked from the workspace
+    assert signed_in(app, "frontdesk").get("/modeler/reference").status_code == 403

@@ -105,7 +105,8 @@ def _world(app, as_user, codes) -> dict:
 STAFF_PAGES = ["/inbox", "/inbox?state=completed", "/intake", "/cases", "/consultations", "/consultations?scope=all",
                "/appointments", "/appointments?day=2026-12-01", "/board", "/rectifications", "/complaints/manage",
                "/contacts/flagged", "/admin/statistics", "/admin/users", "/admin/halls", "/admin/calendar",
-               "/admin/incidents", "/admin/running", "/admin/tablets", "/processes", "/policies/manage", "/guides"]
+               "/admin/incidents", "/admin/running", "/admin/tablets", "/processes", "/modeler", "/policies/manage",
+               "/guides"]
 PUBLIC_PAGES = ["/guides", f"/guides/{ITEM}", f"/guides/{ITEM}/ask", "/policies", "/progress", "/complaints",
                 "/login", "/my/login", "/tablet"]
 

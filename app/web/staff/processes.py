@@ -6,12 +6,15 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from app.auth import roles as R
+from app.cases import delivery_choice
+from app.cases.models import STATUS_LABELS
 from app.errors import DomainError
 from app.http.present import present_processes
 from app.http.requests import form_int
 from app.http.runtime import db_session, settings
 from app.processes import drafts
 from app.processes import service as processes
+from app.processes.contact_kinds import CONTACT_KINDS
 from app.web.pages import TEMPLATES, guard
 from app.web.staff.signin import page
 
@@ -39,6 +42,25 @@ def _workspace(errors: dict | None = None, message: str | None = None, status: i
 @page(R.DESIGNER, R.ADMIN)
 def modeler():
     return _workspace()
+
+
+FIELD_NAMES = {"textfield": "单行文本", "textarea": "多行文本", "number": "数字", "datetime": "日期时间",
+               "checkbox": "勾选框", "checklist": "多选框组", "radio": "单选按钮组", "select": "下拉选择",
+               "taglist": "标签多选", "text": "说明文字", "separator": "分隔线", "spacer": "空白间距", "group": "分组"}
+HELPER_DOCS = {"workdays(n)": "今天起第 n 个工作日结束时", "workdays_from(start, n)": "start 之后第 n 个工作日结束时",
+               "day_end(day)": "某一日历日结束时（如证照到期日）"}
+
+
+@bp.get("/modeler/reference")
+@page(R.DESIGNER, R.ADMIN)
+def reference():
+    """The platform's contract for designers, from the platform's own tables."""
+    return render_template(
+        "staff/designer_reference.html",
+        lanes=sorted((code, R.ROLE_LABELS[code]) for code in R.LANE_ROLES),
+        statuses=list(STATUS_LABELS.items()), methods=list(delivery_choice.METHODS.items()),
+        carriers=list(delivery_choice.CARRIERS.items()), contacts=list(CONTACT_KINDS.items()),
+        helpers=list(HELPER_DOCS.items()), fields=list(FIELD_NAMES.items()))
 
 
 @bp.post("/modeler/drafts")

@@ -18,7 +18,7 @@ def open_as_draft(page, base_url, key: str, version: str | None = None):
 def open_general(page):
     """Open the properties panel's 常规 group (name, id) of the selected element."""
     if not page.locator("#bio-properties-panel-name").is_visible():
-        page.locator("#properties .bio-properties-panel-group-header").first.click()
+        page.locator("#properties .bio-properties-panel-group-header", has_text="常规").first.click()
     page.locator("#bio-properties-panel-name").wait_for()
 
 
@@ -163,3 +163,29 @@ def test_the_drafts_forms_are_edited_in_the_workspace_and_deployed_with_it(brows
     page.locator("#modeler-status", has_text="已部署").wait_for()
     v2 = designer.get("/api/v1/processes/standard_licence/versions/2/forms/window_delivery").get_json()
     assert any(c.get("label") == "送达方式（设计器修改）" for c in v2["components"])
+
+
+def test_the_panel_offers_posts_forms_and_working_day_due_dates_and_nothing_the_engine_ignores(browser, base_url, shot):
+    page = login(browser, base_url, "designer")
+    open_as_draft(page, base_url, "standard_licence")
+    select_lane(page, "lane_front_desk")
+    ours = page.locator("#properties .bio-properties-panel-group-header", has_text="一窗通办").first
+    role = page.locator("#bio-properties-panel-ow-role")
+    if not role.is_visible():
+        ours.click()
+    assert role.input_value() == "front_desk"
+    assert "前台综合受理（front_desk）" in role.inner_text()
+    page.locator('[data-element-id="back_office_review"]').first.click()
+    form = page.locator("#bio-properties-panel-ow-form")
+    if not form.is_visible():
+        page.locator("#properties .bio-properties-panel-group-header", has_text="一窗通办").first.click()
+    assert form.input_value() == "back_office_review"
+    assert {"front_desk_acceptance", "window_delivery"} <= set(form.locator("option").all_inner_texts())
+    due = page.locator("#bio-properties-panel-ow-due")
+    assert "workdays" in due.input_value()
+    panel = page.inner_text("#properties")
+    for ignored in ("Assignee", "Candidate", "Listener", "External", "Asynchronous", "Inputs", "受理人", "监听器"):
+        assert ignored not in panel, ignored
+    shot(page, "modeler-panel-onewindow")
+    form.select_option("window_delivery")  # a change through the panel is saved like any other
+    page.locator("#save-status", has_text="已自动保存").wait_for()

@@ -11,6 +11,7 @@ import {
 import CamundaBehaviors from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { blankForm, formEditor } from "./formeditor.js";
+import { OneWindowPanelModule } from "./owpanel.js";
 import ChineseModule from "./zh.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
@@ -20,8 +21,10 @@ const modeler = new BpmnModeler({
   container: "#canvas",
   propertiesPanel: { parent: "#properties" },
   additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
-    CamundaPlatformPropertiesProviderModule, CamundaBehaviors, ChineseModule],
+    CamundaPlatformPropertiesProviderModule, CamundaBehaviors, ChineseModule, OneWindowPanelModule],
   moddleExtensions: { camunda: camundaModdle },
+  // the posts a lane may name (from the page) and the draft's forms (read when the panel draws)
+  oneWindow: { roles: JSON.parse($("canvas").dataset.roles || "[]"), forms: () => forms },
 });
 let marked = [];
 

@@ -57,7 +57,7 @@ def reference():
     """The platform's contract for designers, from the platform's own tables."""
     return render_template(
         "staff/designer_reference.html",
-        lanes=sorted((code, R.ROLE_LABELS[code]) for code in R.LANE_ROLES),
+        lanes=_lanes(),
         statuses=list(STATUS_LABELS.items()), methods=list(delivery_choice.METHODS.items()),
         carriers=list(delivery_choice.CARRIERS.items()), contacts=list(CONTACT_KINDS.items()),
         helpers=list(HELPER_DOCS.items()), fields=list(FIELD_NAMES.items()))
@@ -90,7 +90,11 @@ def draft_new():
 @page(R.DESIGNER, R.ADMIN)
 def draft_editor(draft_id: int):
     draft = drafts.get(db_session(), g.principal, draft_id)
-    return render_template("staff/modeler.html", draft=draft)
+    return render_template("staff/modeler.html", draft=draft, lanes=_lanes())
+
+
+def _lanes() -> list[tuple[str, str]]:
+    return sorted((code, R.ROLE_LABELS[code]) for code in R.LANE_ROLES)
 
 
 @bp.post("/modeler/drafts/<int(max=2147483647):draft_id>/delete")

@@ -1,0 +1,86 @@
+// The properties panel as OneWindow reads a process: a 一窗通办 group first (a lane's post, a
+// task's or start event's form chosen from the draft's forms, a due date as a working-day
+// expression), and the Camunda groups the engine does not execute taken away, so nothing a
+// designer can set there is silently ignored (what remains: name and id, conditions, scripts,
+// timers, extension properties such as applicantContact).
+import { SelectEntry, TextFieldEntry, isSelectEntryEdited, isTextFieldEntryEdited } from "@bpmn-io/properties-panel";
+import { h } from "@bpmn-io/properties-panel/preact";
+import { useService } from "bpmn-js-properties-panel";
+
+const HIDDEN = new Set([
+  "CamundaPlatform__AsynchronousContinuations", "CamundaPlatform__BusinessKey", "CamundaPlatform__CandidateStarter",
+  "CamundaPlatform__ConnectorInput", "CamundaPlatform__ConnectorOutput", "CamundaPlatform__ExecutionListener",
+  "CamundaPlatform__ExternalTask", "CamundaPlatform__FieldInjection", "CamundaPlatform__Form",
+  "CamundaPlatform__FormData", "CamundaPlatform__HistoryCleanup", "CamundaPlatform__Implementation",
+  "CamundaPlatform__Input", "CamundaPlatform__Output", "CamundaPlatform__JobExecution",
+  "CamundaPlatform__StartInitiator", "CamundaPlatform__TaskListener", "CamundaPlatform__Tasklist",
+  "CamundaPlatform__UserAssignment",
+]);
+
+const is = (element, type) => element.businessObject && element.businessObject.$instanceOf(type);
+
+function RoleEntry({ element, id, roles }) {
+  const modeling = useService("modeling");
+  return h(SelectEntry, {
+    element, id, label: "办理岗位",
+    description: "泳道中的任务由该岗位在办件所在大厅办理",
+    getValue: () => element.businessObject.name || "",
+    setValue: (value) => modeling.updateProperties(element, { name: value }),
+    getOptions: () => [{ value: "", label: "请选择岗位" },
+      ...roles.map(([code, label]) => ({ value: code, label: `${label}（${code}）` }))],
+  });
+}
+
+function FormEntry({ element, id, forms, label }) {
+  const modeling = useService("modeling");
+  return h(SelectEntry, {
+    element, id, label,
+    description: "在“表单”页签中新建或修改草稿的表单",
+    getValue: () => element.businessObject.get("camunda:formKey") || "",
+    setValue: (value) => modeling.updateProperties(element, { "camunda:formKey": value || undefined }),
+    getOptions: () => {
+      const current = element.businessObject.get("camunda:formKey");
+      const keys = Object.keys(forms()).sort();
+      if (current && !keys.includes(current)) keys.push(current);  // shown, and reported by the check
+      return [{ value: "", label: "（无表单）" }, ...keys.map((k) => ({ value: k, label: k }))];
+    },
+  });
+}
+
+function DueEntry({ element, id }) {
+  const modeling = useService("modeling");
+  const debounce = useService("debounceInput");
+  return h(TextFieldEntry, {
+    element, id, label: "办理期限", debounce,
+    description: "Python 表达式，按工作日计算，如 workdays(20) 表示 20 个工作日",
+    getValue: () => element.businessObject.get("camunda:dueDate") || "",
+    setValue: (value) => modeling.updateProperties(element, { "camunda:dueDate": value || undefined }),
+  });
+}
+
+function OneWindowProvider(propertiesPanel, config) {
+  this.getGroups = (element) => (groups) => {
+    const entries = [];
+    if (is(element, "bpmn:Lane")) {
+      entries.push({ id: "ow-role", element, roles: config.roles, component: RoleEntry, isEdited: isSelectEntryEdited });
+    }
+    if (is(element, "bpmn:UserTask")) {
+      entries.push({ id: "ow-form", element, forms: config.forms, label: "表单", component: FormEntry,
+        isEdited: isSelectEntryEdited });
+      entries.push({ id: "ow-due", element, component: DueEntry, isEdited: isTextFieldEntryEdited });
+    }
+    if (is(element, "bpmn:StartEvent") && element.parent && is(element.parent, "bpmn:Process")) {
+      entries.push({ id: "ow-start-form", element, forms: config.forms, label: "申请表", component: FormEntry,
+        isEdited: isSelectEntryEdited });
+    }
+    const kept = groups.filter((g) => !HIDDEN.has(g.id));
+    return entries.length ? [{ id: "onewindow", label: "一窗通办", entries }, ...kept] : kept;
+  };
+  propertiesPanel.registerProvider(400, this);  // after getGroups exists: the panel checks for it
+}
+OneWindowProvider.$inject = ["propertiesPanel", "config.oneWindow"];
+
+export const OneWindowPanelModule = {
+  __init__: ["oneWindowProvider"],
+  oneWindowProvider: ["type", OneWindowProvider],
+};

@@ -15,8 +15,8 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
+from app.engine import contract, scripting, xmlsafe
 from app.engine import model as bpmn_model
-from app.engine import scripting, xmlsafe
 from app.engine.model import ProcessModel
 
 _XSD_PATH = Path(_spiff_parser_pkg.__file__).parent / "schema" / "BPMN20.xsd"
@@ -219,9 +219,12 @@ def _check_with_spiff(result: Inspection, tree: etree._ElementTree, process: Pro
         result.add(key, "bpmn_unsupported", f"流程无法解析：{type(exc).__name__}: {exc}")
 
 
-def inspect(data: bytes, known_roles: set[str], max_bytes: int, *, contact_kinds: dict[str, str]) -> Inspection:
+def inspect(data: bytes, known_roles: set[str], max_bytes: int, *, contact_kinds: dict[str, str],
+            messages: dict[str, str] | None = None, statuses: dict[str, str] | None = None) -> Inspection:
     """Run every check on the raw bytes of a .bpmn file. `contact_kinds` (kind -> label) are the
-    applicant contacts a user task may declare; the vocabulary is the platform's, not the engine's."""
+    applicant contacts a user task may declare, `messages` the messages the platform sends and
+    `statuses` the case statuses it knows (each checked when given); the vocabulary is the
+    platform's, not the engine's."""
     result = Inspection()
     try:
         tree = result.tree = xmlsafe.parse(data, max_bytes)
@@ -239,6 +242,10 @@ def inspect(data: bytes, known_roles: set[str], max_bytes: int, *, contact_kinds
         return result
     for process in result.runnable:
         _check_expressions(result, process)
+        if messages is not None:
+            contract.check_messages(result, root, process, messages)
+        if statuses is not None:
+            contract.check_statuses(result, process, statuses)
     if result.ok:
         _check_with_spiff(result, tree, model)
     return result

@@ -13,6 +13,7 @@ from app.auth import roles as R
 from app.database import unit_of_work
 from app.engine.checks import FORM_KEY
 from app.errors import DeploymentRejected, NotFound, TooLarge
+from app.processes import vocabulary
 from app.processes.contact_kinds import CONTACT_KINDS
 from app.processes.models import ProcessDefinition
 from app.settings import Settings
@@ -102,7 +103,8 @@ def check(bpmn: bytes, form_uploads: list[tuple[str, bytes]], limits: DeployLimi
                        {"file": [f"文件大小 {len(bpmn)} 字节，超过上限 {limits.max_bpmn_bytes} 字节"]})
     problems: list[dict] = []
     uploaded = _parse_uploaded_forms(form_uploads, limits, problems)
-    inspection = engine.inspect(bpmn, set(R.LANE_ROLES), limits.max_bpmn_bytes, contact_kinds=CONTACT_KINDS)
+    inspection = engine.inspect(bpmn, set(R.LANE_ROLES), limits.max_bpmn_bytes, contact_kinds=CONTACT_KINDS,
+                                messages=vocabulary.MESSAGES, statuses=vocabulary.CASE_STATUSES)
     problems.extend(p.to_dict() for p in inspection.problems)
     forms = _resolve_forms(inspection, uploaded, limits, problems) if inspection.process else {}
     return inspection, forms, problems

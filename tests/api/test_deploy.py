@@ -31,6 +31,7 @@ KNOWN_RULES = {
     "form_schema", "form_json", "form_file", "due_date_expression", "unsupported_element",
     "condition_expression", "timer_expression", "script", "script_import", "script_dunder",
     "script_format", "bpmn_semantics", "bpmn_unsupported", "applicant_contact_kind",
+    "unknown_message", "unknown_case_status",
 }
 ANY = object()
 

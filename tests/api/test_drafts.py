@@ -131,3 +131,36 @@ def test_the_designers_reference_lists_the_platforms_contract(app):
         assert needed in text, needed
     assert "/modeler/reference" in designer.get("/modeler").get_data(as_text=True)  # linked from the workspace
     assert signed_in(app, "frontdesk").get("/modeler/reference").status_code == 403
+
+
+def test_a_wait_for_an_unknown_message_an_unknown_status_or_an_unvalidated_field_is_refused_on_its_element(as_user):
+    """What would hang or mislead at run time is refused at deployment, each on its element."""
+    designer = as_user("designer")
+    draft = _draft(designer, source="version", key="standard_licence", version=1)
+    xml = draft["xml"].replace('<bpmn:message id="supplement" name="supplement" />',
+                               '<bpmn:message id="supplement" name="supplement" />'
+                               '<bpmn:message id="site_visit_done" name="site_visit_done" />')
+    wait = '<bpmn:messageEventDefinition id="correction_supplement_received_def" messageRef="supplement" />'
+    assert wait in xml
+    xml = xml.replace(wait, wait.replace('messageRef="supplement"', 'messageRef="site_visit_done"'))
+    xml = xml.replace('case_status = "completed"', 'case_status = "finished"')
+    forms = draft["forms"]
+    forms["window_delivery"]["components"].append({"type": "filepicker", "key": "scan", "label": "扫描件"})
+    saved = designer.put(f"/api/v1/drafts/{draft['id']}", json={"xml": xml, "forms": forms, "revision": draft["revision"]})
+    assert saved.status_code == 200, saved.get_json()
+    refused = designer.post(f"/api/v1/drafts/{draft['id']}/deploy")
+    assert refused.status_code == 422
+    found = {(p["element_id"], p["rule"]) for p in refused.get_json()["problems"]}
+    assert ("correction_supplement_received", "unknown_message") in found
+    assert ("close_completed", "unknown_case_status") in found
+    assert ("window_delivery", "form_schema") in found
+    said = {p["rule"]: p["message"] for p in refused.get_json()["problems"]}
+    assert "site_visit_done" in said["unknown_message"] and "supplement" in said["unknown_message"]
+    assert "finished" in said["unknown_case_status"] and "completed（已办结）" in said["unknown_case_status"]
+
+
+def test_the_process_layers_statuses_are_the_cases_own():
+    from app.cases.models import STATUS_LABELS
+    from app.processes.vocabulary import CASE_STATUSES
+
+    assert CASE_STATUSES == STATUS_LABELS

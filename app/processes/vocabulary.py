@@ -1,0 +1,17 @@
+"""What a process may say to the platform (checked at deployment by app.engine.contract): the
+messages the platform sends to a waiting case, and the case statuses it knows. The statuses are
+the cases' own (app.cases.models.STATUS_LABELS); a test keeps the two lists equal, because the
+process layer sits below the cases and cannot import them."""
+
+MESSAGES = {"supplement": "申请人补交材料"}
+
+CASE_STATUSES = {
+    "submitted": "已提交，待受理",
+    "awaiting_correction": "待补齐补正",
+    "under_review": "审查中",
+    "awaiting_delivery": "待送达",
+    "completed": "已办结",
+    "denied": "不予批准",
+    "not_accepted": "不予受理",
+    "deemed_renewed": "视为准予延续",
+}

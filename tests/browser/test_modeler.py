@@ -1,6 +1,8 @@
 """A designer in the modeler's workspace: open the standard process as a draft, rename a task
 (saved and validated as they edit), deploy version 2 with its forms; findings on their elements;
 one designer edits a draft at a time; a blank process named from the start."""
+from playwright.sync_api import expect
+
 from tests.browser.test_clerk_flow import login
 
 
@@ -100,6 +102,10 @@ def test_one_designer_edits_a_draft_and_the_other_reads(browser, base_url, make_
     first.wait_for_url("**/modeler/drafts/*")
     first.wait_for_selector('#canvas[data-ready="true"]')
     assert first.inner_text("#draft-name") == "建设工程消防验收" and "新建流程" in first.inner_text("#draft-origin")
+    lint = first.locator(".bjsl-button")  # bpmnlint, in the browser, in Chinese
+    expect(lint).to_contain_text("个错误")
+    first.locator(".bjsl-overlay").first.hover()
+    assert "流程缺少结束事件" in first.inner_text("#canvas") or "没有出口连线" in first.inner_text("#canvas")
     with first.expect_download() as download:
         first.click("#download")
     assert download.value.suggested_filename.startswith("process_") and download.value.suggested_filename.endswith(".bpmn")

@@ -33,6 +33,7 @@ cpSync(join(nm, "bpmn-js", "dist", "assets"), join(out, "bpmn-js"), { recursive:
 cpSync(join(nm, "@bpmn-io", "form-js-viewer", "dist", "assets"), join(out, "form-js"), { recursive: true });
 cpSync(join(nm, "@bpmn-io", "properties-panel", "dist", "assets"), join(out, "properties-panel"), { recursive: true });
 cpSync(join(nm, "@bpmn-io", "form-js-editor", "dist", "assets"), join(out, "form-js-editor"), { recursive: true });
+cpSync(join(nm, "bpmn-js-bpmnlint", "dist", "assets"), join(out, "bpmnlint"), { recursive: true });
 // the editor draws its canvas with its own viewer (1.x): its stylesheet, not the task pages' 2.x one
 cpSync(join(nm, "@bpmn-io", "form-js-editor", "node_modules", "@bpmn-io", "form-js-viewer", "dist", "assets"),
        join(out, "form-js-editor", "viewer"), { recursive: true });

@@ -11,6 +11,8 @@ import {
 import CamundaBehaviors from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { blankForm, formEditor } from "./formeditor.js";
+import lintModule from "bpmn-js-bpmnlint";
+import { lintConfig } from "./lint.js";
 import { OneWindowPanelModule } from "./owpanel.js";
 import ChineseModule from "./zh.js";
 
@@ -21,7 +23,8 @@ const modeler = new BpmnModeler({
   container: "#canvas",
   propertiesPanel: { parent: "#properties" },
   additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
-    CamundaPlatformPropertiesProviderModule, CamundaBehaviors, ChineseModule, OneWindowPanelModule],
+    CamundaPlatformPropertiesProviderModule, CamundaBehaviors, ChineseModule, OneWindowPanelModule, lintModule],
+  linting: { bpmnlint: lintConfig, active: true },
   moddleExtensions: { camunda: camundaModdle },
   // the posts a lane may name (from the page) and the draft's forms (read when the panel draws)
   oneWindow: { roles: JSON.parse($("canvas").dataset.roles || "[]"), forms: () => forms },

@@ -24,6 +24,13 @@ const ZH = {
   "Executable": "可执行", "Process ID": "流程 ID", "Process name": "流程名称", "Multi-instance": "多实例", "Retries": "重试次数",
   "Called element": "被调用元素", "Error": "错误", "Escalation": "升级", "Signal": "信号", "<none>": "<无>", "<empty>": "<空>",
   "Create new ...": "新建…", "Learn more.": "了解更多。",
+  // bpmnlint's button and overlays (bpmn-js-bpmnlint)
+  "{errors} Errors, {warnings} Warnings": "{errors} 个错误，{warnings} 个提醒", "No Issues": "建模检查通过",
+  "Issues for child elements": "子元素的问题", "Toggle linting overlays": "显示或隐藏建模检查",
+  "User Task": "用户任务", "Script Task": "脚本任务", "Exclusive Gateway": "排他网关", "Parallel Gateway": "并行网关",
+  "Start Event": "开始事件", "End Event": "结束事件", "Lane": "泳道", "Sequence Flow": "顺序流", "Sub Process": "子流程",
+  "Intermediate Catch Event": "中间捕获事件", "Boundary Event": "边界事件", "Participant": "泳池", "Task": "任务",
+  "Collaboration": "协作图", "Process": "流程", "Message Start Event": "消息开始事件", "Timer Boundary Event": "定时边界事件",
 };
 
 export function translate(template, replacements) {

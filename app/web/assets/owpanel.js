@@ -58,6 +58,64 @@ function DueEntry({ element, id }) {
   });
 }
 
+// The timer's moment as a count of working days: timeDate = workdays(N).
+const WORKDAYS = /^\s*workdays\(\s*(\d+)\s*\)\s*$/;
+
+function TimerEntry({ element, id }) {
+  const modeling = useService("modeling");
+  const bpmnFactory = useService("bpmnFactory");
+  const debounce = useService("debounceInput");
+  const timer = element.businessObject.eventDefinitions.find((d) => d.$instanceOf("bpmn:TimerEventDefinition"));
+  return h(TextFieldEntry, {
+    element, id, label: "定时：工作日数", debounce,
+    description: "填数字即按工作日定时，写入 workdays(N)（节假日不计，调休上班日计入）；其他写法请在“定时器”组中填写 Python 表达式",
+    getValue: () => {
+      const body = timer.timeDate && timer.timeDate.body;
+      const found = body && WORKDAYS.exec(body);
+      return found ? found[1] : "";
+    },
+    setValue: (value) => {
+      const days = String(value || "").trim();
+      if (!/^\d+$/.test(days)) return;
+      const timeDate = bpmnFactory.create("bpmn:FormalExpression", { body: `workdays(${days})` });
+      modeling.updateModdleProperties(element, timer, { timeDate, timeDuration: undefined, timeCycle: undefined });
+    },
+    validate: (value) => (value && !/^\d+$/.test(String(value).trim()) ? "请填写工作日数（整数）" : null),
+  });
+}
+
+// What a condition may read: the fields of the draft's forms and the variables the platform keeps.
+const PLATFORM_VARIABLES = ["case_status", "tolerated", "correction_round", "outstanding_materials", "decision",
+  "delivery_method"];
+
+function formKeys(forms) {
+  const keys = new Set();
+  const walk = (components) => (components || []).forEach((c) => {
+    if (c.key) keys.add(c.key);
+    walk(c.components);
+  });
+  Object.values(forms).forEach((form) => walk(form.components));
+  return [...keys].sort();
+}
+
+function ConditionEntry({ element, id, forms }) {
+  const modeling = useService("modeling");
+  const bpmnFactory = useService("bpmnFactory");
+  const debounce = useService("debounceInput");
+  const variables = [...new Set([...formKeys(forms()), ...PLATFORM_VARIABLES])];
+  return h(TextFieldEntry, {
+    element, id, label: "条件（Python 表达式）", debounce,
+    description: `例如 decision == "approve"。可用变量：${variables.join("、")}`,
+    getValue: () => (element.businessObject.conditionExpression || {}).body || "",
+    setValue: (value) => {
+      const text = String(value || "").trim();
+      modeling.updateProperties(element, {
+        conditionExpression: text ? bpmnFactory.create("bpmn:FormalExpression", { body: text }) : undefined,
+      });
+    },
+  });
+}
+
 function OneWindowProvider(propertiesPanel, config) {
   this.getGroups = (element) => (groups) => {
     const entries = [];
@@ -72,6 +130,14 @@ function OneWindowProvider(propertiesPanel, config) {
     if (is(element, "bpmn:StartEvent") && element.parent && is(element.parent, "bpmn:Process")) {
       entries.push({ id: "ow-start-form", element, forms: config.forms, label: "申请表", component: FormEntry,
         isEdited: isSelectEntryEdited });
+    }
+    const definitions = (element.businessObject && element.businessObject.eventDefinitions) || [];
+    if (definitions.some((d) => d.$instanceOf("bpmn:TimerEventDefinition"))) {
+      entries.push({ id: "ow-timer", element, component: TimerEntry, isEdited: isTextFieldEntryEdited });
+    }
+    if (is(element, "bpmn:SequenceFlow") && element.source && is(element.source, "bpmn:Gateway")) {
+      entries.push({ id: "ow-condition", element, forms: config.forms, component: ConditionEntry,
+        isEdited: isTextFieldEntryEdited });
     }
     const kept = groups.filter((g) => !HIDDEN.has(g.id));
     return entries.length ? [{ id: "onewindow", label: "一窗通办", entries }, ...kept] : kept;

@@ -185,3 +185,38 @@ class DraftDeploy(MethodView):
         definition, created = drafts.deploy(db_session(), principal(), draft_id, processes.DeployLimits.of(settings()))
         count = running.counts_by_definition(db_session(), [definition.id]).get(definition.id, 0)
         return present_version(definition, count), (201 if created else 200)
+
+
+class FormTry(StrictSchema):
+    data = fields.Dict(required=True, metadata={"description": "预览中填写的表单数据"})
+
+
+class FormTried(Schema):
+    valid = fields.Boolean()
+    data = fields.Dict(metadata={"description": "服务器校验后的数据（隐藏或未填的字段为空值）"})
+
+
+@blp.route("/<int(max=2147483647):draft_id>/forms/<string:form_key>/try")
+class DraftFormTry(MethodView):
+    @require_roles(R.DESIGNER, R.ADMIN)
+    @blp.arguments(FormTry)
+    @blp.returns(200, FormTried)
+    @blp.errors(403, 404)
+    def post(self, args, draft_id, form_key):
+        """Check what was filled in a form's preview as the server checks a task's answer (422 names each field)."""
+        return {"valid": True, "data": drafts.try_form(db_session(), principal(), draft_id, form_key, args["data"])}
+
+
+class PreviewData(Schema):
+    options = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()),
+                          metadata={"description": "选项变量 → 选项列表 [{label, value}]"})
+
+
+@blp.route("/<int(max=2147483647):draft_id>/preview-data")
+class DraftPreviewData(MethodView):
+    @require_roles(R.DESIGNER, R.ADMIN)
+    @blp.returns(200, PreviewData)
+    @blp.errors(403, 404)
+    def get(self, draft_id):
+        """The option lists a form preview offers: sample materials and those the draft's scripts build."""
+        return {"options": drafts.preview_data(db_session(), principal(), draft_id)}

@@ -1,5 +1,6 @@
 """The modeler's workspace: drafts of processes saved on the server while they are designed, with
 their forms, one editor at a time, deployed as one version (the BPMN and every form it uses)."""
+import ast
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -11,11 +12,13 @@ from app import clock, engine
 from app.auth import roles as R
 from app.auth.principal import Principal
 from app.database import locked, unit_of_work
+from app.engine import model as bpmn_model
 from app.engine.checks import FORM_KEY
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.processes import service as processes
 from app.processes.contact_kinds import CONTACT_KINDS
 from app.processes.models import ProcessDefinition, ProcessDraft
+from app.taskforms.schema import compile_form, validate_submission
 
 LEASE = timedelta(minutes=2)  # the page renews it while open; a closed tab frees the draft soon
 NAME_MAX = 200
@@ -205,6 +208,63 @@ def validate(session: Session, principal: Principal, draft_id: int, limits: proc
     draft = get(session, principal, draft_id)
     _, _, problems = processes.check(draft.bpmn_xml, _form_files(draft), limits)
     return problems
+
+
+# The options a preview offers where a form reads the case's guide (valuesKey item_materials):
+# a real case offers its own guide's materials.
+SAMPLE_CONTEXT = {"item_materials": [{"label": "申请书", "value": "SQS"}, {"label": "营业执照复印件", "value": "YYZZ"},
+                                     {"label": "身份证明", "value": "SFZ"}]}
+
+
+def _option(node) -> dict | None:
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError):
+        return None
+    return value if isinstance(value, dict) and {"label", "value"} <= set(value) else None
+
+
+def _options_in(source: str, found: dict[str, list]) -> None:
+    """Option lists a script builds from literals (`k = [{label, value}…]`, `k.append({…})`)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.List):
+            items = [o for o in map(_option, node.value.elts) if o]
+            for target in node.targets:
+                if isinstance(target, ast.Name) and items:
+                    found.setdefault(target.id, []).extend(o for o in items if o not in found.get(target.id, []))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append" \
+                and isinstance(node.func.value, ast.Name) and node.args and (option := _option(node.args[0])):
+            listed = found.setdefault(node.func.value.id, [])
+            listed.extend([option] if option not in listed else [])
+
+
+def preview_data(session: Session, principal: Principal, draft_id: int) -> dict:
+    """What a form preview offers: sample materials, and every option list the draft's scripts
+    build from literals (e.g. acceptance_outcomes), all branches together."""
+    draft = get(session, principal, draft_id)
+    inspection = engine.inspect(draft.bpmn_xml, set(R.LANE_ROLES), 10 * 1024 * 1024, contact_kinds=CONTACT_KINDS)
+    found: dict[str, list] = {}
+    for process in inspection.runnable:
+        for _task, _format, text in bpmn_model.scripts(process):
+            _options_in(text or "", found)
+    return {**found, **SAMPLE_CONTEXT}
+
+
+def try_form(session: Session, principal: Principal, draft_id: int, form_key: str, data) -> dict:
+    """A form of the draft filled in the preview, checked as the server checks a task's answer:
+    the cleaned answer, or ValidationFailed naming each field (form problems first)."""
+    draft = get(session, principal, draft_id)
+    form = (draft.forms or {}).get(form_key)
+    if form is None:
+        raise NotFound(f"草稿中没有表单 {form_key}")
+    spec, problems = compile_form(form)
+    if problems:
+        raise ValidationFailed("表单本身有问题：" + "；".join(problems), {"form": problems})
+    return validate_submission(spec, data, preview_data(session, principal, draft_id))
 
 
 def deploy(session: Session, principal: Principal, draft_id: int,

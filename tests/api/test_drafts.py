@@ -164,3 +164,20 @@ def test_the_process_layers_statuses_are_the_cases_own():
     from app.processes.vocabulary import CASE_STATUSES
 
     assert CASE_STATUSES == STATUS_LABELS
+
+
+def test_a_form_preview_is_checked_with_the_servers_rules(as_user):
+    designer = as_user("designer")
+    draft = _draft(designer, source="version", key="standard_licence", version=1)
+    url = f"/api/v1/drafts/{draft['id']}/forms/front_desk_acceptance/try"
+    missing = designer.post(url, json={"data": {}})
+    assert missing.status_code == 422 and "outcome" in missing.get_json()["errors"]
+    wrong = designer.post(url, json={"data": {"outcome": "correct", "missing_materials": ["NOPE"]}})
+    assert wrong.status_code == 422 and "missing_materials" in wrong.get_json()["errors"]
+    offered = designer.get(f"/api/v1/drafts/{draft['id']}/preview-data").get_json()["options"]
+    assert {o["value"] for o in offered["acceptance_outcomes"]} == {"accept", "correct", "tolerate", "reject"}
+    assert offered["item_materials"]  # sample materials where a case would offer its guide's
+    fine = designer.post(url, json={"data": {"outcome": "correct", "missing_materials": ["SQS"]}})
+    assert fine.status_code == 200 and fine.get_json()["data"]["missing_materials"] == ["SQS"]
+    assert designer.post(f"/api/v1/drafts/{draft['id']}/forms/nope/try", json={"data": {}}).status_code == 404
+    assert as_user("frontdesk").post(url, json={"data": {}}).status_code == 403

@@ -125,12 +125,11 @@ def test_one_designer_edits_a_draft_and_the_other_reads(browser, base_url, make_
     shot(second, "modeler-read-only")
     first.goto(f"{base_url}/modeler")  # the first leaves the editor: the page frees the draft as it goes
     for _ in range(20):  # (the release travels as the page unloads: try again, as a designer would)
-        second.click("#take-over")
-        second.wait_for_load_state()
-        second.wait_for_selector('#canvas[data-ready="true"]')
         if second.locator("#lease-banner").is_hidden():
             break
-        second.wait_for_timeout(300)
+        second.click("#take-over")  # taken: the page reloads as the editor's
+        second.wait_for_timeout(500)
+    second.wait_for_selector('#canvas[data-ready="true"]')
     assert second.locator("#lease-banner").is_hidden() and not second.locator("#deploy").is_disabled()
 
 
@@ -148,6 +147,14 @@ def test_the_drafts_forms_are_edited_in_the_workspace_and_deployed_with_it(brows
     for gone in ("Button", "iFrame", "Table", "File picker", "Text field"):
         assert gone not in names  # only what the server validates
     shot(page, "modeler-form-editor")
+    # the preview renders the form as a clerk sees it; 试提交 applies the server's rules
+    page.wait_for_selector('#form-preview[data-ready="window_delivery"]')
+    page.click("#form-try")
+    expect(page.locator("#form-try-status")).to_contain_text("校验未通过")
+    assert "为必填项" in page.locator("#form-preview .fjs-form-field-error").first.inner_text()
+    page.locator("#form-preview").get_by_label("网上送达").check()
+    page.click("#form-try")
+    expect(page.locator("#form-try-status")).to_have_text("服务器校验通过")
     # a label changed in the editor is saved with the draft
     page.locator("#form-editor .fjs-editor-container [data-id]").first.wait_for()
     page.locator("#form-editor .fjs-form-field").nth(1).click()

@@ -11,6 +11,7 @@ import {
 import CamundaBehaviors from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { blankForm, formEditor } from "./formeditor.js";
+import { formPreview } from "./formpreview.js";
 import lintModule from "bpmn-js-bpmnlint";
 import { lintConfig } from "./lint.js";
 import { OneWindowPanelModule } from "./owpanel.js";
@@ -226,19 +227,35 @@ function listForms() {
   $("form-count").textContent = String(Object.keys(forms).length);
 }
 
+let preview = null;
+let previewTimer = null;
+
 async function editForm(key) {
   openForm = key;
   listForms();
   $("form-title").textContent = `表单 ${key}`;
   if (editor) editor.destroy();
   $("form-editor").innerHTML = "";
+  preview = preview || formPreview($("form-preview"), $("form-try-status"), async (method, path, body) => {
+    if (method === "POST" && !(await saved())) return { status: 409, data: { message: "草稿未能保存，请稍后重试" } };
+    return api(method, `/api/v1/drafts/${draftId}/${path}`, body);
+  });
+  $("form-preview-pane").hidden = false;
+  await preview.show(key, forms[key]);
   editor = await formEditor($("form-editor"), forms[key], (schema) => {
     forms[key] = schema;
     formsChanged = true;
     saveSoon();
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(() => preview.show(key, schema), 400);
   });
   $("form-editor").dataset.ready = key;
 }
+
+$("form-try").addEventListener("click", () => preview && preview.check().catch((err) => {
+  console.error(err);
+  say("试提交失败，请稍后重试", "error");
+}));
 
 $("tab-diagram").addEventListener("click", () => showTab("diagram"));
 $("tab-forms").addEventListener("click", () => showTab("forms"));

@@ -103,6 +103,20 @@ class Drafts(MethodView):
         return present(drafts.get(db_session(), principal(), draft.id), detail=True), 201
 
 
+class Blocks(Schema):
+    forms = fields.Dict(keys=fields.String(), values=fields.Dict(), metadata={"description": "表单键 → form-js 表单"})
+
+
+@blp.route("/blocks")
+class DraftBlocks(MethodView):
+    @require_roles(R.DESIGNER, R.ADMIN)
+    @blp.returns(200, Blocks)
+    @blp.errors(403)
+    def get(self):
+        """The forms of the modeler's building blocks (受理审查, 审查决定, 出件), added to a draft that uses one."""
+        return {"forms": drafts.block_forms(principal(), settings().forms_dir)}
+
+
 @blp.route("/upload")
 class DraftUpload(MethodView):
     @require_roles(R.DESIGNER, R.ADMIN)

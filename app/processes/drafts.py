@@ -81,6 +81,16 @@ def _forms_of(bpmn: bytes, forms_dir: Path, given: dict) -> dict:
     return forms
 
 
+BLOCK_FORMS = ("front_desk_acceptance", "back_office_review", "window_delivery")  # the palette's building blocks
+
+
+def block_forms(principal: Principal, forms_dir: Path) -> dict:
+    """The shipped forms the modeler's building blocks (受理审查, 审查决定, 出件) use."""
+    _designer(principal)
+    return {key: json.loads((forms_dir / f"{key}.form").read_text(encoding="utf-8"))
+            for key in BLOCK_FORMS if (forms_dir / f"{key}.form").is_file()}
+
+
 def _new(session: Session, principal: Principal, name: str, bpmn: bytes, forms: dict,
          based_on: ProcessDefinition | None = None) -> ProcessDraft:
     now = clock.now()

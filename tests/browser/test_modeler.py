@@ -230,3 +230,31 @@ def test_the_panel_offers_posts_forms_and_working_day_due_dates_and_nothing_the_
     draft_id = page.url.rsplit("/", 1)[1]
     page.goto(f"{base_url}/api/v1/drafts/{draft_id}")
     assert "workdays(2)" in page.inner_text("body")  # written into the timer as a working-day count
+
+
+def test_building_blocks_from_the_palette_bring_their_forms(browser, base_url, as_user, shot):
+    page = login(browser, base_url, "designer")
+    page.goto(f"{base_url}/modeler")
+    page.fill('#new-blank input[name="name"]', "建设工程消防验收")
+    page.click("#new-blank button")
+    page.wait_for_selector('#canvas[data-ready="true"]')
+    block = page.locator('.djs-palette .entry[aria-label^="受理审查"]')
+    assert page.locator('.djs-palette .entry[aria-label^="等待申请人补正材料"]').count() == 1
+    block.click()
+    box = page.locator("#canvas").bounding_box()
+    page.mouse.move(box["x"] + 500, box["y"] + 250)
+    page.mouse.click(box["x"] + 500, box["y"] + 250)
+    page.locator('.djs-palette .entry[aria-label^="等待申请人补正材料"]').click()
+    page.mouse.move(box["x"] + 650, box["y"] + 250)
+    page.mouse.click(box["x"] + 650, box["y"] + 250)
+    expect(page.locator("#form-count")).to_have_text("1")
+    shot(page, "modeler-blocks")
+    draft_id = page.url.rsplit("/", 1)[1]
+    designer = as_user("designer")
+    for _ in range(50):
+        saved = designer.get(f"/api/v1/drafts/{draft_id}").get_json()
+        if "front_desk_acceptance" in saved["forms"] and 'messageRef' in saved["xml"]:
+            break
+        page.wait_for_timeout(200)
+    assert 'camunda:formKey="front_desk_acceptance"' in saved["xml"] and 'camunda:dueDate="workdays(1)"' in saved["xml"]
+    assert 'name="supplement"' in saved["xml"] and "front_desk_acceptance" in saved["forms"]

@@ -13,6 +13,7 @@ import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { blankForm, formEditor } from "./formeditor.js";
 import { formPreview } from "./formpreview.js";
 import lintModule from "bpmn-js-bpmnlint";
+import { BlocksModule } from "./blocks.js";
 import { lintConfig } from "./lint.js";
 import { OneWindowPanelModule } from "./owpanel.js";
 import ChineseModule from "./zh.js";
@@ -24,11 +25,12 @@ const modeler = new BpmnModeler({
   container: "#canvas",
   propertiesPanel: { parent: "#properties" },
   additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
-    CamundaPlatformPropertiesProviderModule, CamundaBehaviors, ChineseModule, OneWindowPanelModule, lintModule],
+    CamundaPlatformPropertiesProviderModule, CamundaBehaviors, ChineseModule, OneWindowPanelModule, lintModule,
+    BlocksModule],
   linting: { bpmnlint: lintConfig, active: true },
   moddleExtensions: { camunda: camundaModdle },
   // the posts a lane may name (from the page) and the draft's forms (read when the panel draws)
-  oneWindow: { roles: JSON.parse($("canvas").dataset.roles || "[]"), forms: () => forms },
+  oneWindow: { roles: JSON.parse($("canvas").dataset.roles || "[]"), forms: () => forms, useForm: (key) => useForm(key) },
 });
 let marked = [];
 
@@ -256,6 +258,18 @@ $("form-try").addEventListener("click", () => preview && preview.check().catch((
   console.error(err);
   say("试提交失败，请稍后重试", "error");
 }));
+
+// A building block from the palette brings its shipped form into the draft (once).
+let blockForms = null;
+async function useForm(key) {
+  if (forms[key]) return;
+  if (!blockForms) blockForms = ((await api("GET", "/api/v1/drafts/blocks")).data || {}).forms || {};
+  if (!blockForms[key] || forms[key]) return;
+  forms[key] = blockForms[key];
+  formsChanged = true;
+  listForms();
+  saveSoon();
+}
 
 $("tab-diagram").addEventListener("click", () => showTab("diagram"));
 $("tab-forms").addEventListener("click", () => showTab("forms"));

@@ -30,7 +30,8 @@ const ZH = {
   "User Task": "用户任务", "Script Task": "脚本任务", "Exclusive Gateway": "排他网关", "Parallel Gateway": "并行网关",
   "Start Event": "开始事件", "End Event": "结束事件", "Lane": "泳道", "Sequence Flow": "顺序流", "Sub Process": "子流程",
   "Intermediate Catch Event": "中间捕获事件", "Boundary Event": "边界事件", "Participant": "泳池", "Task": "任务",
-  "Collaboration": "协作图", "Process": "流程", "Message Start Event": "消息开始事件", "Timer Boundary Event": "定时边界事件",
+  "Collaboration": "协作图", "Process": "流程", "Message Intermediate Catch Event": "消息中间捕获事件",
+  "Timer Intermediate Catch Event": "定时中间捕获事件", "Message Boundary Event": "消息边界事件", "Message Start Event": "消息开始事件", "Timer Boundary Event": "定时边界事件",
 };
 
 export function translate(template, replacements) {

@@ -58,8 +58,11 @@ def server(pg):
     # its output goes to a file: a pipe nobody reads fills up with the scripts' tracebacks and
     # blocks the workers, which gunicorn then kills mid-request
     output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the server
+    # --keep-alive: gunicorn closes an idle connection after 2 s by default, and the test's client,
+    # idle for exactly that long while the scheduler starts, then posted on a connection being closed
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-                                "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "wsgi:app"],
+                                "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "--keep-alive", "30",
+                                "wsgi:app"],
                                cwd=ROOT, env=_env(pg), stdout=output, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

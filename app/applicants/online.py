@@ -66,13 +66,6 @@ def _running(session: Session, account: ApplicantAccount, applicant, item_id: in
     return mine, len(running) - len(mine)
 
 
-def _running_text(mine: list[Case], elsewhere: int) -> str:
-    parts = ["、".join(f"{c.case_no}（{STATUS_LABELS.get(c.status, c.status)}）" for c in mine)] if mine else []
-    if elsewhere:
-        parts.append(f"另有 {elsewhere} 件在窗口办理")
-    return "；".join(parts)
-
-
 def application_form(session: Session, account: ApplicantAccount, item_code: str, acting_for: str | None) -> dict:
     guide = catalog.published_guide(session, item_code)
     applicant = identity.acting_as(account, acting_for)
@@ -138,7 +131,7 @@ def submit(session: Session, account: ApplicantAccount, application: Application
             offered = "、".join(h.code for h in halls)
             raise ValidationFailed("请选择办理大厅", {"hall": [f"必须是办理该事项的大厅之一：{offered}"]})
         if not application.duplicate_confirmed and any(running := _running(session, account, applicant, item.id)):
-            listed = _running_text(*running)
+            listed = walk_in.duplicate_text(*running, elsewhere_words="另有 {n} 件在窗口办理")
             raise walk_in.DuplicateApplication(
                 f"您已有同一事项的在办件：{listed}。如确需再次申请，请勾选“确认不是重复申请”后提交",
                 {"confirm_duplicate": [f"已有在办件：{listed}"]})

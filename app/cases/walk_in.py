@@ -172,10 +172,11 @@ def _duplicates(session: Session, principal: Principal, number: str, item_id: in
     return here, len(running) - len(here)
 
 
-def _duplicate_text(here: list[Case], elsewhere: int) -> str:
+def duplicate_text(here: list[Case], elsewhere: int, elsewhere_words: str = "其他大厅 {n} 件") -> str:
+    """The running cases named (case number and status), and how many more run out of sight."""
     parts = ["、".join(f"{c.case_no}（{STATUS_LABELS.get(c.status, c.status)}）" for c in here)] if here else []
     if elsewhere:
-        parts.append(f"其他大厅 {elsewhere} 件")
+        parts.append(elsewhere_words.format(n=elsewhere))
     return "；".join(parts)
 
 
@@ -252,7 +253,7 @@ def receive(session: Session, principal: Principal, walk_in: WalkIn, runtime: Ca
         if not walk_in.duplicate_confirmed:
             here, elsewhere = _duplicates(session, principal, details["id_number"], item.id)
             if here or elsewhere:
-                listed = _duplicate_text(here, elsewhere)
+                listed = duplicate_text(here, elsewhere)
                 raise DuplicateApplication(
                     f"申请人已有同一事项的在办件：{listed}。确认不是重复申请后，勾选“确认仍要收件”再提交",
                     {"confirm_duplicate": [f"已有在办件 {listed}"]})

@@ -7,12 +7,10 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from app.api.docs import Blueprint
-from app.api.processes import DeployForm, ValidationOut, Version, _read
+from app.api.processes import DeployForm, ValidationOut, Version, _read, deployed
 from app.api.schemas import ErrorSchema, StrictSchema, one_of, text
 from app.api.security import principal, require_roles
 from app.auth import roles as R
-from app.cases import running
-from app.http.present import present_version
 from app.http.runtime import db_session, settings
 from app.processes import drafts
 from app.processes import service as processes
@@ -196,9 +194,7 @@ class DraftDeploy(MethodView):
     @blp.errors(403, 404)
     def post(self, draft_id):
         """Deploy the saved draft with its forms as one version (200 when the content is unchanged)."""
-        definition, created = drafts.deploy(db_session(), principal(), draft_id, processes.DeployLimits.of(settings()))
-        count = running.counts_by_definition(db_session(), [definition.id]).get(definition.id, 0)
-        return present_version(definition, count), (201 if created else 200)
+        return deployed(*drafts.deploy(db_session(), principal(), draft_id, processes.DeployLimits.of(settings())))
 
 
 class FormTry(StrictSchema):

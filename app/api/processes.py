@@ -89,9 +89,13 @@ class Processes(MethodView):
         """Deploy a BPMN file (and its forms) as a new version of its process."""
         limits = processes.DeployLimits.of(settings())
         bpmn, uploads = _read(form, limits)
-        definition, created = processes.deploy(db_session(), bpmn, uploads, principal().user_id, limits)
-        count = running.counts_by_definition(db_session(), [definition.id]).get(definition.id, 0)
-        return present_version(definition, count), (201 if created else 200)
+        return deployed(*processes.deploy(db_session(), bpmn, uploads, principal().user_id, limits))
+
+
+def deployed(definition, created: bool):
+    """The answer to a deployment: the version with its running cases, 201 when it is new."""
+    count = running.counts_by_definition(db_session(), [definition.id]).get(definition.id, 0)
+    return present_version(definition, count), (201 if created else 200)
 
 
 @blp.route("/validate")

@@ -4,6 +4,9 @@ Everything that asks "what time is it" (deadlines, timers, audit rows, the engin
 checks) goes through `now()`, so a test can jump days ahead and see timers fall due.
 """
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,10 +15,16 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 _lock = threading.Lock()
 _frozen: datetime | None = None
 _offset = timedelta(0)
+# A sandbox's own time (the modeler's test runs): set only inside `sandbox()`, for this thread or
+# task alone, so a test run moves its clock without moving anybody else's.
+_sandbox: ContextVar[datetime | None] = ContextVar("onewindow_sandbox_now", default=None)
 
 
 def now() -> datetime:
     """The current instant, aware, in UTC."""
+    moment = _sandbox.get()
+    if moment is not None:
+        return moment
     with _lock:
         if _frozen is not None:
             return _frozen
@@ -49,6 +58,18 @@ def advance(delta: timedelta) -> datetime:
         else:
             _offset = _offset + delta
     return now()
+
+
+@contextmanager
+def sandbox(at: datetime) -> Iterator[None]:
+    """Inside the block, `now()` is `at` for this context only (a test run of a draft process)."""
+    if at.tzinfo is None:
+        raise ValueError("sandbox() needs an aware datetime")
+    token = _sandbox.set(at.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _sandbox.reset(token)
 
 
 def reset() -> None:

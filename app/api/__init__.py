@@ -25,12 +25,13 @@ from app.api import (
     security,
     statistics,
     tasks,
+    testruns,
 )
 
 
 def register(app, api) -> None:
     docs.use_error_schema(api)
-    for module in (auth, processes, drafts, catalog, halls, applicants, cases, tasks, calendar, incidents, applicant,
+    for module in (auth, processes, drafts, testruns, catalog, halls, applicants, cases, tasks, calendar, incidents, applicant,
                    complaints, consultations, appointments, statistics):
         api.register_blueprint(module.blp)
     api.register_blueprint(appointments.applicant_blp)

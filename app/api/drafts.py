@@ -181,7 +181,7 @@ class DraftValidate(MethodView):
     @blp.errors(403, 404)
     def post(self, draft_id):
         """Every finding a deployment of the saved draft would report."""
-        problems = drafts.validate(db_session(), principal(), draft_id, processes.DeployLimits.of(settings()))
+        problems = drafts.validate(db_session(), principal(), draft_id, settings())
         return {"valid": not problems, "problems": problems, "key": None}
 
 
@@ -194,7 +194,7 @@ class DraftDeploy(MethodView):
     @blp.errors(403, 404)
     def post(self, draft_id):
         """Deploy the saved draft with its forms as one version (200 when the content is unchanged)."""
-        return deployed(*drafts.deploy(db_session(), principal(), draft_id, processes.DeployLimits.of(settings())))
+        return deployed(*drafts.deploy(db_session(), principal(), draft_id, settings()))
 
 
 class FormTry(StrictSchema):

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Protocol
 
 from sqlalchemy import bindparam, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -212,7 +213,14 @@ def draw_pending(session: Session, key_file: seal.KeyFile, store: FileStore, bas
     return counts
 
 
-def kinds_for(case: C.Case, old: str, new: str) -> list[str]:
+class Decided(Protocol):
+    """What of a case decides its documents (a case; the modeler's test run shows the same)."""
+
+    tolerated: bool
+    decision: str | None
+
+
+def kinds_for(case: Decided, old: str, new: str) -> list[str]:
     """Which documents a status change calls for."""
     if new == C.AWAITING_CORRECTION:
         return ["correction_notice"]

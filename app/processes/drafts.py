@@ -14,10 +14,12 @@ from app.auth.principal import Principal
 from app.database import locked, unit_of_work
 from app.engine import model as bpmn_model
 from app.engine.checks import FORM_KEY
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.errors import Conflict, DeploymentRejected, NotFound, PermissionDenied, ValidationFailed
+from app.processes import sandbox
 from app.processes import service as processes
 from app.processes.contact_kinds import CONTACT_KINDS
-from app.processes.models import ProcessDefinition, ProcessDraft
+from app.processes.models import DraftTestRun, ProcessDefinition, ProcessDraft
+from app.settings import Settings
 from app.taskforms.schema import compile_form, validate_submission
 
 LEASE = timedelta(minutes=2)  # the page renews it while open; a closed tab frees the draft soon
@@ -213,11 +215,22 @@ def _form_files(draft: ProcessDraft) -> list[tuple[str, bytes]]:
     return [(f"{key}.form", json.dumps(form, ensure_ascii=False).encode()) for key, form in (draft.forms or {}).items()]
 
 
-def validate(session: Session, principal: Principal, draft_id: int, limits: processes.DeployLimits) -> list[dict]:
-    """Every finding the deployment would report for the draft as saved."""
+def validate(session: Session, principal: Principal, draft_id: int, settings: Settings) -> list[dict]:
+    """Every finding the deployment would report for the draft as saved, the replay of its test
+    run included."""
     draft = get(session, principal, draft_id)
-    _, _, problems = processes.check(draft.bpmn_xml, _form_files(draft), limits)
-    return problems
+    _, _, problems = processes.check(draft.bpmn_xml, _form_files(draft), processes.DeployLimits.of(settings))
+    return problems or replayed(session, draft, settings)
+
+
+def replayed(session: Session, draft: ProcessDraft, settings: Settings) -> list[dict]:
+    """The draft's recorded test run, replayed on the draft as saved: its findings (none without a run)."""
+    run = session.scalar(select(DraftTestRun).where(DraftTestRun.draft_id == draft.id)
+                         .options(undefer(DraftTestRun.state)))
+    if run is None or not run.steps:
+        return []
+    draftee = sandbox.prepare(bytes(draft.bpmn_xml), draft.forms or {}, processes.DeployLimits.of(settings))
+    return sandbox.replay(run, draftee, sandbox.env(session, settings))
 
 
 # The options a preview offers where a form reads the case's guide (valuesKey item_materials):
@@ -278,9 +291,15 @@ def try_form(session: Session, principal: Principal, draft_id: int, form_key: st
 
 
 def deploy(session: Session, principal: Principal, draft_id: int,
-           limits: processes.DeployLimits) -> tuple[ProcessDefinition, bool]:
-    """Deploy the draft as saved, with its forms, as one version."""
+           settings: Settings) -> tuple[ProcessDefinition, bool]:
+    """Deploy the draft as saved, with its forms, as one version; refused while the deploy check
+    has findings, the replay of the draft's test run included."""
     draft = get(session, principal, draft_id)
+    limits = processes.DeployLimits.of(settings)
+    _, _, problems = processes.check(draft.bpmn_xml, _form_files(draft), limits)
+    problems = problems or replayed(session, draft, settings)
+    if problems:
+        raise DeploymentRejected(f"流程定义未通过校验，共 {len(problems)} 个问题", problems)
     definition, created = processes.deploy(session, draft.bpmn_xml, _form_files(draft), principal.user_id, limits)
     with unit_of_work(session):
         row = locked(session, ProcessDraft, draft_id)

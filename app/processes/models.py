@@ -1,7 +1,7 @@
 """Deployed process versions."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import reference
@@ -60,3 +60,26 @@ class ProcessDraft(Base):
 
     updated_by = relationship("User", foreign_keys=[updated_by_id], lazy="joined")
     editor = relationship("User", foreign_keys=[editor_id], lazy="joined")
+
+
+class DraftTestRun(Base):
+    """A draft's test run (试运行): a sandbox instance of the draft as it was saved, with its own clock.
+    Nothing of it is a case: its tasks, documents and messages are shown, never created or sent.
+    `steps` is the recorded path (every action with its sandbox time), which the deploy check
+    replays on the draft as it is then. One run per draft: a new run replaces the last one."""
+
+    __tablename__ = "draft_test_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("process_draft.id", ondelete="CASCADE"), unique=True)
+    draft_revision: Mapped[int] = mapped_column(Integer)    # the draft's save it started on
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())   # real time
+    sandbox_now: Mapped[datetime] = mapped_column(UTCDateTime())  # the run's own clock
+    start_data: Mapped[dict] = mapped_column(JSON, default=dict)
+    steps: Mapped[list] = mapped_column(JSON, default=list)
+    state: Mapped[str | None] = mapped_column(Text, deferred=True)  # the engine's, as for a case
+    outcome: Mapped[str] = mapped_column(String(16), default="running")  # running, completed, failed
+    failure: Mapped[str | None] = mapped_column(Text)
+
+    started_by = relationship("User", lazy="joined")

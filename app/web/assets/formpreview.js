@@ -4,7 +4,7 @@ import { Form } from "@bpmn-io/form-js-viewer";
 import { formTranslations, localiseFixedWords } from "./form-zh.js";
 
 
-function idsByKey(components, out = {}) {
+export function idsByKey(components, out = {}) {
   (components || []).forEach((c) => {
     if (c.key) out[c.key] = c.id;
     idsByKey(c.components, out);

@@ -16,6 +16,7 @@ import lintModule from "bpmn-js-bpmnlint";
 import { BlocksModule } from "./blocks.js";
 import { lintConfig } from "./lint.js";
 import { OneWindowPanelModule } from "./owpanel.js";
+import { testRunPanel } from "./testrun.js";
 import ChineseModule from "./zh.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
@@ -282,6 +283,25 @@ $("new-form").addEventListener("submit", (event) => {
   $("new-form-key").value = "";
   saveSoon();
   editForm(key);
+});
+
+// 试运行: the panel takes the properties panel's place while it is open.
+function startForm() {
+  const process = (modeler.getDefinitions().rootElements || []).find((e) => e.$type === "bpmn:Process");
+  const start = ((process && process.flowElements) || []).find((e) => e.$type === "bpmn:StartEvent" && e.formKey);
+  return start ? forms[start.formKey] || null : null;
+}
+
+const testRun = testRunPanel({
+  panel: $("testrun"), modeler, saved, startForm,
+  call: (method, path, body) => api(method, `/api/v1/drafts/${draftId}/${path}`, body),
+  onClose: () => { $("testrun").hidden = true; $("properties").hidden = false; },
+});
+$("test-run").addEventListener("click", async () => {
+  showTab("diagram");
+  $("properties").hidden = true;
+  $("testrun").hidden = false;
+  await testRun.refresh();
 });
 
 async function open() {

@@ -180,12 +180,12 @@ class Lint(MethodView):
 
 @blp.route("/items/<string:code>/versions/<int(max=100000):number>/publish")
 class Publish(MethodView):
-    @require_roles(*EDITORS)
+    @require_roles(R.ADMIN)  # designers draft guides; administrators publish them
     @blp.returns(200, VersionOut)
     @blp.errors(403, 404, 409)
     def post(self, code, number):
-        """Publish a draft: 422 with every finding if it breaks a rule; otherwise it becomes the
-        guide every channel shows and the previous version is superseded."""
+        """Publish a draft (administrators): 422 with every finding if it breaks a rule; otherwise it
+        becomes the guide every channel shows and the previous version is superseded."""
         version = editing.publish(db_session(), code, number, principal().username)
         return _version_out(version)
 

@@ -1,10 +1,12 @@
 """What administrators and designers do to the catalogue, each one unit of work: items and
 their guide drafts, publishing, import, the halls offering an item, guide files, the
 retained-certificate catalogue. (The rules themselves live in guides, transfer, certificates.)"""
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from app.catalog import certificates, guides, transfer
-from app.catalog.models import GuideVersion, RetainedCertificate, ServiceItem
+from app.catalog.document import ItemDoc, load
+from app.catalog.models import DRAFT, PUBLISHED, GuideVersion, RetainedCertificate, ServiceItem
 from app.database import unit_of_work
 from app.files import service as files
 from app.files.models import StoredFile
@@ -14,6 +16,34 @@ from app.files.service import FileStore
 def version(session: Session, code: str, number: int) -> GuideVersion:
     """Version `number` of the item `code` (404 naming what is missing)."""
     return guides.version_of(session, guides.item_by_code(session, code), number)
+
+
+def overview(session: Session) -> list[dict]:
+    """Every item with its published guide, its open draft and the process it is handled by."""
+    rows = []
+    for item in session.scalars(select(ServiceItem).order_by(ServiceItem.code).options(selectinload(ServiceItem.versions))):
+        published = next((v for v in item.versions if v.status == PUBLISHED), None)
+        draft = next((v for v in item.versions if v.status == DRAFT), None)
+        latest = draft or published or (item.versions[-1] if item.versions else None)
+        rows.append({"item": item, "published": published, "draft": draft,
+                     "process_key": latest.process_key if latest else None})
+    return rows
+
+
+def start_item(session: Session, fields: dict, by: str, store: FileStore) -> GuideVersion:
+    """A new item from the catalogue page's few fields: its codes, level, name and process, and
+    optionally the item whose latest guide it starts from; the rest is written in the editor (the
+    linter lists what is still missing)."""
+    guide: dict = {}
+    if fields.get("copy_from"):  # most of a new item's guide is another item's: start from it
+        source = guides.item_by_code(session, fields["copy_from"])
+        guide = {k: v for k, v in guides.guide_dict(source.versions[-1]).items() if v is not None}
+        guide["materials"] = [{k: v for k, v in m.items() if v is not None} for m in guide.get("materials", [])]
+    guide.update(name=fields.get("name") or None, process_key=fields.get("process_key") or None,
+                 change_summary="首次发布", legal_change=None)
+    doc = load(ItemDoc(), {"item_code": fields.get("item_code") or "", "base_code": fields.get("base_code") or "",
+                           "level": fields.get("level") or "district", "halls": [], "guide": guide})
+    return create_item(session, doc, by, store)
 
 
 def create_item(session: Session, doc: dict, by: str, store: FileStore) -> GuideVersion:

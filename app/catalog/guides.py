@@ -179,6 +179,28 @@ def delete_draft(session: Session, version: GuideVersion) -> None:
     session.delete(version)
 
 
+def _material_tasks(session: Session, key: str | None) -> dict:
+    """{key: names of the tasks whose forms offer the item's materials} for the process's latest version."""
+    if not key:
+        return {}
+    latest = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                            .order_by(ProcessDefinition.version.desc()).limit(1))
+    if latest is None:
+        return {}
+    asking = {form_key for form_key, form in (latest.forms or {}).items() if _offers_materials(form)}
+    names = [meta.get("name") or task_id for task_id, meta in (latest.user_tasks or {}).items()
+             if meta.get("form_key") in asking]
+    return {key: sorted(names)} if names else {}
+
+
+def _offers_materials(component) -> bool:
+    if isinstance(component, dict):
+        return component.get("valuesKey") == "item_materials" or any(map(_offers_materials, component.values()))
+    if isinstance(component, list):
+        return any(map(_offers_materials, component))
+    return False
+
+
 def lint_context(session: Session, version: GuideVersion) -> linter.LintContext:
     item = version.item
     peers = []
@@ -196,6 +218,7 @@ def lint_context(session: Session, version: GuideVersion) -> linter.LintContext:
         version=version.version,
         retained_certificates=set(session.scalars(select(RetainedCertificate.code))),
         deployed_processes=set(session.scalars(select(ProcessDefinition.key).distinct())),
+        material_tasks=_material_tasks(session, version.process_key),
         peers=peers,
         halls=[(h.code, h.name, h.level) for h in item.halls],
         known_files=set(session.scalars(select(StoredFile.sha256).where(StoredFile.sha256.in_(referenced))))

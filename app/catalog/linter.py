@@ -47,6 +47,8 @@ class LintContext:
     version: int = 1
     retained_certificates: set = field(default_factory=set)
     deployed_processes: set = field(default_factory=set)
+    # process key -> names of the latest version's tasks whose forms choose among the item's materials
+    material_tasks: dict = field(default_factory=dict)
     peers: list = field(default_factory=list)
     halls: list = field(default_factory=list)  # [(code, name, level)]
     known_files: set = field(default_factory=set)  # sha256 of stored files
@@ -84,6 +86,10 @@ def _elements(guide: dict, ctx: LintContext) -> list[dict]:
     key = guide.get("process_key")
     if key and key not in ctx.deployed_processes:
         out.append(_finding("process.not_deployed", "process_key", f"办理流程模型 {key} 尚未部署，事项无法办理"))
+    elif key and ctx.material_tasks.get(key) and not (guide.get("materials") or []):
+        tasks = "、".join(f"“{name}”" for name in ctx.material_tasks[key])
+        out.append(_finding("process.needs_materials", "materials",
+                            f"办理流程模型 {key} 的{tasks}要从事项的所需材料中勾选，请先填写所需材料"))
     if ctx.version > 1 and _blank(guide.get("legal_change")):
         out.append(_finding("art9.change_log", "legal_change",
                             "新版本须在变更记录中写明引起调整的法律、法规、规章或规范性文件的变化"))

@@ -12,6 +12,7 @@ from app.web.staff import (
     board,
     cases,
     casework,
+    catalog,
     consultations,
     contacts,
     inbox,
@@ -29,5 +30,5 @@ def register(app: Flask) -> None:
     for blueprint in (public_consultations.bp, consultations.bp, booking.bp, appointments.bp, policies.bp,
                       public_policies.bp, guides.bp, portal.bp, signin.bp, inbox.bp, intake.bp, cases.bp, processes.bp, admin.bp,
                       verify.bp, verify.deliver_bp, progress.bp, rectifications.bp, complaints.bp, contacts.bp, board.bp,
-                      casework.bp, tablets.bp, tablet.bp):
+                      casework.bp, tablets.bp, tablet.bp, catalog.bp):
         app.register_blueprint(blueprint)

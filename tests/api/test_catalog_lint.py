@@ -6,6 +6,7 @@ import io
 import pytest
 
 from app.demo import formpdf
+from tests.conftest import Api
 from tests.guides import guide_doc, material, publish_doc
 
 ITEMS = "/api/v1/catalog/items"
@@ -14,6 +15,11 @@ ITEMS = "/api/v1/catalog/items"
 @pytest.fixture
 def designer(as_user):
     return as_user("designer")
+
+
+def as_admin(client):
+    """Designers draft guides; administrators publish them."""
+    return Api(client.app, "admin")
 
 
 def upload(designer, title: str, sample: bool) -> str:
@@ -67,7 +73,7 @@ BREAKS = {
 
 def test_a_compliant_guide_has_no_findings_and_publishes(designer, clean_doc):
     assert lint(designer, clean_doc) == []
-    published = designer.post(f"{ITEMS}/TEST-LINT-1/versions/1/publish")
+    published = as_admin(designer).post(f"{ITEMS}/TEST-LINT-1/versions/1/publish")
     assert published.status_code == 200, published.get_json()
     assert published.get_json()["status"] == "published"
     assert designer.get(f"{ITEMS}/TEST-LINT-1/versions/1/lint").get_json() == {"findings": []}
@@ -79,7 +85,7 @@ def test_each_rule_fires_on_a_guide_that_breaks_it(designer, clean_doc, rule):
     BREAKS[rule](doc)
     findings = lint(designer, doc)
     assert [f["rule"] for f in findings] == [rule], findings
-    refused = designer.post(f"{ITEMS}/TEST-LINT-1/versions/1/publish")
+    refused = as_admin(designer).post(f"{ITEMS}/TEST-LINT-1/versions/1/publish")
     assert refused.status_code == 422
     body = refused.get_json()
     assert body["findings"] == findings and body["errors"][findings[0]["path"]] == [findings[0]["message"]]
@@ -123,18 +129,18 @@ def test_basic_elements_must_match_another_level_with_the_same_base_code(app, de
     assert "TEST-LINT-D（区级）" in limit["message"] and "（本指南：15，对方：20）" in limit["message"]
     # The upper level leads: a law change is published at district level first, without being
     # held back by the street guide that will follow it.
-    assert designer.post("/api/v1/catalog/items/TEST-LINT-S/versions/1/publish").status_code == 200
+    assert as_admin(designer).post("/api/v1/catalog/items/TEST-LINT-S/versions/1/publish").status_code == 200
     changed = guide_doc("TEST-LINT-D", base_code="000999001000", name="跨层级测试事项", legal=15,
                         legal_change="《测试条例》修订，时限缩短")["guide"]
     assert designer.post("/api/v1/catalog/items/TEST-LINT-D/versions", json=changed).get_json()["findings"] == []
-    assert designer.post("/api/v1/catalog/items/TEST-LINT-D/versions/2/publish").status_code == 200
+    assert as_admin(designer).post("/api/v1/catalog/items/TEST-LINT-D/versions/2/publish").status_code == 200
     follow = designer.post("/api/v1/catalog/items/TEST-LINT-S/versions")  # the street follows
     assert {f["path"] for f in follow.get_json()["findings"] if f["rule"] == "art6.consistency"} == {"legal_limit_days"}
 
 
 def test_a_new_version_must_name_the_legal_change(designer, clean_doc):
     assert lint(designer, clean_doc) == []
-    assert designer.post(f"{ITEMS}/TEST-LINT-1/versions/1/publish").status_code == 200
+    assert as_admin(designer).post(f"{ITEMS}/TEST-LINT-1/versions/1/publish").status_code == 200
     draft = designer.post(f"{ITEMS}/TEST-LINT-1/versions")  # empty body: a copy of version 1
     assert draft.status_code == 201 and draft.get_json()["version"] == 2
     assert [f["rule"] for f in draft.get_json()["findings"]] == ["art9.change_log"]
@@ -147,7 +153,7 @@ def test_the_demo_draft_breaks_every_rule(designer):
     findings = designer.get(f"{ITEMS}/610118-DEMO-9999/versions/1/lint").get_json()["findings"]
     rules = {f["rule"] for f in findings}
     assert rules >= set(BREAKS) - {"process.not_deployed"} | {"art6.consistency"}
-    assert designer.post(f"{ITEMS}/610118-DEMO-9999/versions/1/publish").status_code == 422
+    assert as_admin(designer).post(f"{ITEMS}/610118-DEMO-9999/versions/1/publish").status_code == 422
 
 
 def test_wrong_types_are_422_naming_the_field_and_store_nothing(designer, clean_doc):
@@ -166,3 +172,18 @@ def test_only_editors_write_guides(as_user, clean_doc):
     frontdesk = as_user("frontdesk")
     assert frontdesk.post(ITEMS, json=clean_doc).status_code == 403
     assert frontdesk.get(f"{ITEMS}/610118-DEMO-9999/versions/1/lint").status_code == 403
+
+
+def test_a_process_that_asks_for_the_items_materials_needs_them_in_the_guide(designer, clean_doc):
+    doc = copy.deepcopy(clean_doc)
+    doc["guide"]["materials"] = []
+    findings = lint(designer, doc)
+    needs = [f for f in findings if f["rule"] == "process.needs_materials"]
+    assert needs and needs[0]["path"] == "materials" and "“受理审查”" in needs[0]["message"], findings
+
+
+def test_designers_draft_guides_and_administrators_publish_them(designer, clean_doc):
+    assert lint(designer, clean_doc) == []
+    refused = designer.post(f"{ITEMS}/TEST-LINT-1/versions/1/publish")
+    assert refused.status_code == 403
+    assert as_admin(designer).post(f"{ITEMS}/TEST-LINT-1/versions/1/publish").status_code == 200

@@ -4,6 +4,7 @@ import copy
 
 import pytest
 
+from tests.conftest import Api
 from tests.flows import complete, open_task, start
 from tests.guides import guide_doc, material, publish_doc
 
@@ -14,6 +15,11 @@ CODE = "TEST-VER-1"
 @pytest.fixture
 def designer(as_user):
     return as_user("designer")
+
+
+def as_admin(client):
+    """Designers draft guides; administrators publish them."""
+    return Api(client.app, "admin")
 
 
 @pytest.fixture
@@ -33,7 +39,7 @@ def test_a_running_case_keeps_its_guide_version_when_a_new_one_is_published(as_u
     v2["materials"] = [material("SQS", "申请书"), material("FDDBR", "法定代表人身份证明")]
     draft = designer.post(f"{ITEMS}/{CODE}/versions", json=v2)
     assert draft.status_code == 201 and draft.get_json()["findings"] == []
-    published = designer.post(f"{ITEMS}/{CODE}/versions/2/publish")
+    published = as_admin(designer).post(f"{ITEMS}/{CODE}/versions/2/publish")
     assert published.status_code == 200, published.get_json()
 
     versions = designer.get(f"{ITEMS}/{CODE}/versions").get_json()["versions"]
@@ -71,7 +77,7 @@ def test_published_versions_never_change(designer, v1):
     changed = copy.deepcopy(v1["guide"]) | {"name": "改名"}
     response = designer.put(f"{ITEMS}/{CODE}/versions/1", json=changed)
     assert response.status_code == 409 and "新建版本" in response.get_json()["message"]
-    assert designer.post(f"{ITEMS}/{CODE}/versions/1/publish").status_code == 409
+    assert as_admin(designer).post(f"{ITEMS}/{CODE}/versions/1/publish").status_code == 409
     assert designer.delete(f"{ITEMS}/{CODE}/versions/1").status_code == 409
     assert designer.get(f"{ITEMS}/{CODE}").get_json()["name"] == v1["guide"]["name"]
 
@@ -103,7 +109,7 @@ def test_export_then_import_reproduces_the_guide(designer):
     imported = designer.post("/api/v1/catalog/import", json=doc)
     assert imported.status_code == 201, imported.get_json()
     assert imported.get_json()["findings"] == []
-    assert designer.post(f"{ITEMS}/TEST-COPY-0001/versions/1/publish").status_code == 200
+    assert as_admin(designer).post(f"{ITEMS}/TEST-COPY-0001/versions/1/publish").status_code == 200
     original = designer.get(f"{ITEMS}/610118-SCJG-0001").get_json()
     copied = designer.get(f"{ITEMS}/TEST-COPY-0001").get_json()
     differ = {"item_code", "base_code", "guide_url", "qr_url", "effective_from", "related_policies"}  # the item's own

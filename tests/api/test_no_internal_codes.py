@@ -106,7 +106,7 @@ STAFF_PAGES = ["/inbox", "/inbox?state=completed", "/intake", "/cases", "/consul
                "/appointments", "/appointments?day=2026-12-01", "/board", "/rectifications", "/complaints/manage",
                "/contacts/flagged", "/admin/statistics", "/admin/users", "/admin/halls", "/admin/calendar",
                "/admin/incidents", "/admin/running", "/admin/tablets", "/processes", "/modeler", "/policies/manage",
-               "/guides"]
+               "/guides", "/catalog/manage", f"/catalog/manage/{ITEM}", f"/catalog/manage/{ITEM}/versions/1"]
 PUBLIC_PAGES = ["/guides", f"/guides/{ITEM}", f"/guides/{ITEM}/ask", "/policies", "/progress", "/complaints",
                 "/login", "/my/login", "/tablet"]
 

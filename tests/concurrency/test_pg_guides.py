@@ -16,7 +16,7 @@ def _draft(client: Client, code: str) -> None:
 
 
 def test_one_of_many_concurrent_publishes_wins(pg, pg_url):
-    clients = in_threads([partial(Client, pg_url, "designer") for _ in range(EDITORS)])
+    clients = in_threads([partial(Client, pg_url, "admin") for _ in range(EDITORS)])
     try:
         _draft(clients[0], "RACE-PUB-1")
         barrier = threading.Barrier(EDITORS, timeout=30)
@@ -38,7 +38,7 @@ def test_one_of_many_concurrent_publishes_wins(pg, pg_url):
 
 
 def test_saves_and_deletes_racing_a_publish_never_touch_the_published_version(pg, pg_url):
-    clients = in_threads([partial(Client, pg_url, "designer") for _ in range(EDITORS)])
+    clients = in_threads([partial(Client, pg_url, "admin") for _ in range(EDITORS)])
     try:
         for round_no in range(3):
             code = f"RACE-SAVE-{round_no}"

@@ -17,6 +17,7 @@ await esbuild.build({
     modeler: join(here, "modeler.js"),
     board: join(here, "board.js"),
     tablet: join(here, "tablet.js"),
+    guideeditor: join(here, "guideeditor.js"),
   },
   bundle: true,
   minify: true,

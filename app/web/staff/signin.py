@@ -36,6 +36,7 @@ NAVIGATION = [
     ("rectifications.complaint_list", "投诉处理", {R.FRONT_DESK, R.CHIEF_REPRESENTATIVE, R.SUPERVISOR, R.ADMIN}),
     ("contact_pages.flagged_list", "接触记录督查", {R.SUPERVISOR, R.ADMIN}),
     ("admin.statistics_page", "好差评统计", {R.SUPERVISOR, R.ADMIN}),
+    ("catalog_admin.item_list", "事项管理", {R.DESIGNER, R.ADMIN}),
     ("policy_admin.manage", "政策文件", {R.DESIGNER, R.ADMIN}),
     ("guides.catalogue", "事项目录", set()),
 ]

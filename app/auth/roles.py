@@ -22,8 +22,9 @@ ALL_ROLES = frozenset(ROLE_LABELS)
 # Roles that are held in a hall; the others (admin, designer) are global.
 HALL_ROLES = frozenset({FRONT_DESK, BACK_OFFICE, PICKUP_WINDOW, SUPERVISOR, CHIEF_REPRESENTATIVE})
 
-# Lanes a BPMN file may use: the roles that work tasks.
-LANE_ROLES = frozenset({FRONT_DESK, BACK_OFFICE, PICKUP_WINDOW, SUPERVISOR})
+# Lanes a BPMN file may use: the roles that work tasks (a 即办件 names the chief representative,
+# who accepts and decides in one sitting).
+LANE_ROLES = frozenset({FRONT_DESK, BACK_OFFICE, PICKUP_WINDOW, SUPERVISOR, CHIEF_REPRESENTATIVE})
 
 # Who may work a task of a lane besides the lane's own role (art. 26: the chief
 # representative accepts and decides in one sitting).

@@ -99,6 +99,7 @@ def _complete(principal: Principal, step, task: Task | None, data) -> None:
     if task.assignee_id not in (None, principal.user_id):
         raise Conflict(f"任务“{task.title}”已由 {task.assignee.display_name} 认领，请先由其释放或转办")
     case = step.case
+    _distinct_signer(step.session, principal, case, task)
     _, spec = taskforms.form_of(case.definition, task.form_key)
     data, notes = intake.split_material_notes(data)
     intake.check_requested(case.guide, data)
@@ -119,6 +120,22 @@ def _complete(principal: Principal, step, task: Task | None, data) -> None:
                     f"{_notes_said(case, cleaned)}",
                     {"task_id": task.id, "element_id": task.spec_id,
                      "data": {k: ("******" if k in SECRET_FIELDS else v) for k, v in cleaned.items()}})
+
+
+def _distinct_signer(session: Session, principal: Principal, case: Case, task: Task) -> None:
+    """会签: a person who completed one task of the task's joint-sign group in this case does not
+    complete another (each department's opinion comes from its own signer)."""
+    metas = case.definition.user_tasks or {}
+    group = (metas.get(task.spec_id) or {}).get("joint_sign")
+    if not group:
+        return
+    siblings = {spec for spec, meta in metas.items() if meta.get("joint_sign") == group and spec != task.spec_id}
+    signed = session.scalar(select(Task.title).where(Task.case_id == case.id, Task.spec_id.in_(siblings),
+                                                     Task.state == COMPLETED, Task.completed_by_id == principal.user_id)
+                            .limit(1)) if siblings else None
+    if signed:
+        raise Conflict(f"“{task.title}”与“{signed}”为会签，须由不同人员办理；您已办理“{signed}”，请由其他同事办理",
+                       joint_sign=group)
 
 
 def _notes_said(case: Case, cleaned: dict) -> str:

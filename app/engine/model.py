@@ -26,6 +26,8 @@ class UserTaskMeta:
     documentation: str | None
     # Art. 18: the kind of applicant contact this step allows (None: no contact at this step).
     applicant_contact: str | None = None
+    # 会签: tasks of one case that name the same group are completed by different people.
+    joint_sign: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,6 +87,8 @@ def _role_of(node: etree._Element, membership: dict[str, str]) -> str | None:
 # The user task's extension property declaring the applicant contact its step allows; the
 # Camunda properties panel of the modeler edits it as an "扩展属性" (camunda:properties).
 APPLICANT_CONTACT = "applicantContact"
+# The user task's extension property naming its 会签 group (distinct signers per case).
+JOINT_SIGN = "jointSign"
 
 
 def extension_properties(node: etree._Element, name: str) -> list[str]:
@@ -123,6 +127,7 @@ def read_process(process: etree._Element) -> ProcessModel:
             due_expression=(task.get(f"{{{CAMUNDA_NS}}}dueDate") or "").strip() or None,
             documentation=_text(task.find(bpmn("documentation"))),
             applicant_contact=next(iter(extension_properties(task, APPLICANT_CONTACT)), None) or None,
+            joint_sign=next(iter(extension_properties(task, JOINT_SIGN)), None) or None,
         )
     return model
 

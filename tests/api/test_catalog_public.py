@@ -85,10 +85,11 @@ def test_unknown_and_unpublished_items_are_404_everywhere(anonymous, code):
 def test_catalogue_lists_published_items_by_type_department_and_hall(anonymous):
     everything = anonymous.get("/api/v1/catalog/items").get_json()
     codes = {i["item_code"] for i in everything["items"]}
-    assert everything["total"] == 8 and "610118-DEMO-9999" not in codes
+    assert everything["total"] == 11 and "610118-DEMO-9999" not in codes
     assert len({i["item_type"] for i in everything["items"]}) == 6
     licences = anonymous.get("/api/v1/catalog/items?item_type=licence").get_json()
-    assert {i["item_code"] for i in licences["items"]} == {"610118-SCJG-0001", "610118-SCJG-0003", "610118-WJ-0002"}
+    assert {i["item_code"] for i in licences["items"]} == {"610118-SCJG-0001", "610118-SCJG-0003", "610118-WJ-0002",
+                                                           "610118-SCJG-0011", "610118-LB-0001"}
     body = "西安市鄠邑区民政局"
     civil = anonymous.get(f"/api/v1/catalog/items?implementing_body={body}").get_json()
     assert {i["item_code"] for i in civil["items"]} == {"610118-MZ-0005", "610118-MZ-0006"}
@@ -99,11 +100,11 @@ def test_catalogue_lists_published_items_by_type_department_and_hall(anonymous):
     assert [i["item_code"] for i in found["items"]] == ["610118-RS-0004"]
     assert anonymous.get("/api/v1/catalog/items?q=%25").get_json()["total"] == 0  # "%" is text, not a wildcard
     paged = anonymous.get("/api/v1/catalog/items?per_page=4&page=2").get_json()
-    assert paged["total"] == 8 and len(paged["items"]) == 4
+    assert paged["total"] == 11 and len(paged["items"]) == 4
     assert anonymous.get("/api/v1/catalog/items?item_type=bribe").status_code == 422
 
     page = lxml.html.fromstring(anonymous.get("/guides?item_type=licence").get_data(as_text=True))
     assert {li.get("data-code") for li in page.find_class("item")} == {i["item_code"] for i in licences["items"]}
-    assert _text(page, "total") == "3"
+    assert _text(page, "total") == "5"
     searched = lxml.html.fromstring(anonymous.get("/guides?q=工伤").get_data(as_text=True))
     assert [li.get("data-code") for li in searched.find_class("item")] == ["610118-RS-0004"]

@@ -91,7 +91,7 @@ def forty_materials(designer: Api, rounds: int) -> dict:
         t1 = time.perf_counter()
         lint = designer.get(f"/api/v1/catalog/items/BENCH-40-{r}/versions/1/lint")
         t2 = time.perf_counter()
-        designer.post(f"/api/v1/catalog/items/BENCH-40-{r}/versions/1/publish")
+        Api(designer.app, "admin").post(f"/api/v1/catalog/items/BENCH-40-{r}/versions/1/publish")  # admins publish
         t3 = time.perf_counter()
         findings = lint.get_json()["findings"]
         check(findings == [], f"lint of BENCH-40-{r}: {findings}")

@@ -25,18 +25,39 @@ from app.taskforms.schema import compile_form, validate_submission
 LEASE = timedelta(minutes=2)  # the page renews it while open; a closed tab frees the draft soon
 NAME_MAX = 200
 
-# A blank process: one start event, the shape bpmn-js needs to draw it.
+# A blank process: a pool with the three posts' lanes every service item has (a task must sit in
+# a lane named by its post) and one start event at the front desk, the shape bpmn-js needs to draw.
 BLANK = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
   xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_new" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:collaboration id="Collaboration_new">
+    <bpmn:participant id="Participant_1" name="{name}" processRef="{key}" />
+  </bpmn:collaboration>
   <bpmn:process id="{key}" name="{name}" isExecutable="true">
+    <bpmn:laneSet id="LaneSet_1">
+      <bpmn:lane id="Lane_front_desk" name="front_desk"><bpmn:flowNodeRef>StartEvent_1</bpmn:flowNodeRef></bpmn:lane>
+      <bpmn:lane id="Lane_back_office" name="back_office" />
+      <bpmn:lane id="Lane_pickup_window" name="pickup_window" />
+    </bpmn:laneSet>
     <bpmn:startEvent id="StartEvent_1" name="收件" />
   </bpmn:process>
   <bpmndi:BPMNDiagram id="BPMNDiagram_1">
-    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="{key}">
+    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="Collaboration_new">
+      <bpmndi:BPMNShape id="Participant_1_di" bpmnElement="Participant_1" isHorizontal="true">
+        <dc:Bounds x="120" y="60" width="1000" height="450" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Lane_front_desk_di" bpmnElement="Lane_front_desk" isHorizontal="true">
+        <dc:Bounds x="150" y="60" width="970" height="150" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Lane_back_office_di" bpmnElement="Lane_back_office" isHorizontal="true">
+        <dc:Bounds x="150" y="210" width="970" height="150" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Lane_pickup_window_di" bpmnElement="Lane_pickup_window" isHorizontal="true">
+        <dc:Bounds x="150" y="360" width="970" height="150" />
+      </bpmndi:BPMNShape>
       <bpmndi:BPMNShape id="StartEvent_1_di" bpmnElement="StartEvent_1">
-        <dc:Bounds x="180" y="160" width="36" height="36" />
+        <dc:Bounds x="220" y="117" width="36" height="36" />
       </bpmndi:BPMNShape>
     </bpmndi:BPMNPlane>
   </bpmndi:BPMNDiagram>

@@ -38,6 +38,10 @@ function translateTree(root) {
   root.querySelectorAll("input[placeholder]").forEach((el) => {
     if (WORDS[el.placeholder]) el.placeholder = WORDS[el.placeholder];
   });
+  root.querySelectorAll("[title^='Create a']").forEach((el) => {  // the palette's tooltips
+    const named = /^Create an? (.+) element$/.exec(el.title);
+    if (named) el.title = `添加“${named[1]}”字段`;
+  });
 }
 
 // Before the palette is drawn: only what the server validates, in Chinese.

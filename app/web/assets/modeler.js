@@ -31,7 +31,8 @@ const modeler = new BpmnModeler({
   linting: { bpmnlint: lintConfig, active: true },
   moddleExtensions: { camunda: camundaModdle },
   // the posts a lane may name (from the page) and the draft's forms (read when the panel draws)
-  oneWindow: { roles: JSON.parse($("canvas").dataset.roles || "[]"), forms: () => forms, useForm: (key) => useForm(key) },
+  oneWindow: { roles: JSON.parse($("canvas").dataset.roles || "[]"), statuses: JSON.parse($("canvas").dataset.statuses || "[]"),
+    forms: () => forms, useForm: (key) => useForm(key) },
 });
 let marked = [];
 

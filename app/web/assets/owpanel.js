@@ -116,6 +116,31 @@ function ConditionEntry({ element, id, forms }) {
   });
 }
 
+// A script task that only sets the case's status: the status picked from the platform's list
+// (the script is written as case_status = "<code>"); other scripts are edited in the 脚本 group.
+const SETS_STATUS = /^\s*case_status\s*=\s*"(\w+)"\s*$/;
+
+function setsStatusOnly(element) {
+  const script = element.businessObject.script;
+  return !script || SETS_STATUS.test(script);
+}
+
+function StatusEntry({ element, id, statuses }) {
+  const modeling = useService("modeling");
+  return h(SelectEntry, {
+    element, id, label: "置办件状态",
+    description: "平台按办件状态出具文书、通知申请人；需要其他计算时在“脚本”组中编写 Python 脚本",
+    getValue: () => {
+      const found = SETS_STATUS.exec(element.businessObject.script || "");
+      return found ? found[1] : "";
+    },
+    setValue: (value) => modeling.updateProperties(element, value
+      ? { scriptFormat: "python", script: `case_status = "${value}"` } : { script: undefined }),
+    getOptions: () => [{ value: "", label: "请选择办件状态" },
+      ...statuses.map(([code, label]) => ({ value: code, label }))],
+  });
+}
+
 function OneWindowProvider(propertiesPanel, config) {
   this.getGroups = (element) => (groups) => {
     const entries = [];
@@ -129,6 +154,10 @@ function OneWindowProvider(propertiesPanel, config) {
     }
     if (is(element, "bpmn:StartEvent") && element.parent && is(element.parent, "bpmn:Process")) {
       entries.push({ id: "ow-start-form", element, forms: config.forms, label: "申请表", component: FormEntry,
+        isEdited: isSelectEntryEdited });
+    }
+    if (is(element, "bpmn:ScriptTask") && setsStatusOnly(element)) {
+      entries.push({ id: "ow-status", element, statuses: config.statuses, component: StatusEntry,
         isEdited: isSelectEntryEdited });
     }
     const definitions = (element.businessObject && element.businessObject.eventDefinitions) || [];

@@ -12,7 +12,7 @@ from app.errors import DomainError
 from app.http.present import present_processes
 from app.http.requests import form_int
 from app.http.runtime import db_session, settings
-from app.processes import drafts
+from app.processes import drafts, vocabulary
 from app.processes import service as processes
 from app.processes.contact_kinds import CONTACT_KINDS
 from app.web.pages import TEMPLATES, guard
@@ -90,7 +90,8 @@ def draft_new():
 @page(R.DESIGNER, R.ADMIN)
 def draft_editor(draft_id: int):
     draft = drafts.get(db_session(), g.principal, draft_id)
-    return render_template("staff/modeler.html", draft=draft, lanes=_lanes())
+    return render_template("staff/modeler.html", draft=draft, lanes=_lanes(),
+                           statuses=sorted(vocabulary.CASE_STATUSES.items()))
 
 
 def _lanes() -> list[tuple[str, str]]:

@@ -185,6 +185,25 @@ class DraftValidate(MethodView):
         return {"valid": not problems, "problems": problems, "key": None}
 
 
+class DraftCheck(StrictSchema):
+    xml = text(4 * 1024 * 1024, multiline=True, required=True)
+    forms = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=None, allow_none=True)
+
+
+@blp.route("/<int(max=2147483647):draft_id>/check")
+class DraftLiveCheck(MethodView):
+    @require_roles(R.DESIGNER, R.ADMIN)
+    @blp.arguments(DraftCheck)
+    @blp.returns(200, ValidationOut)
+    @blp.errors(403, 404, 413)
+    def post(self, args, draft_id):
+        """The findings of the diagram as it is being edited, without saving it (the modeler asks a
+        moment after each change); without `forms`, the draft's saved forms."""
+        problems = drafts.check(db_session(), principal(), draft_id, args["xml"].encode("utf-8"), args.get("forms"),
+                                settings())
+        return {"valid": not problems, "problems": problems, "key": None}
+
+
 @blp.route("/<int(max=2147483647):draft_id>/deploy")
 class DraftDeploy(MethodView):
     @require_roles(R.DESIGNER, R.ADMIN)

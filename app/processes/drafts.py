@@ -244,6 +244,19 @@ def validate(session: Session, principal: Principal, draft_id: int, settings: Se
     return problems or replayed(session, draft, settings)
 
 
+def check(session: Session, principal: Principal, draft_id: int, bpmn: bytes, forms: dict | None,
+          settings: Settings) -> list[dict]:
+    """The findings of the diagram as it is being edited (not yet saved): what the modeler shows a
+    moment after each change. The replay of a test run waits for the save (validate, deploy)."""
+    draft = get(session, principal, draft_id)
+    if forms is not None and not (isinstance(forms, dict) and all(isinstance(v, dict) for v in forms.values())):
+        raise ValidationFailed("表单格式不正确", {"forms": ["必须是“表单键: 表单 JSON”的对象"]})
+    files = [(f"{key}.form", json.dumps(form, ensure_ascii=False).encode())
+             for key, form in (draft.forms if forms is None else forms).items()]
+    _, _, problems = processes.check(bpmn, files, processes.DeployLimits.of(settings))
+    return problems
+
+
 def replayed(session: Session, draft: ProcessDraft, settings: Settings) -> list[dict]:
     """The draft's recorded test run, replayed on the draft as saved: its findings (none without a run)."""
     run = session.scalar(select(DraftTestRun).where(DraftTestRun.draft_id == draft.id)

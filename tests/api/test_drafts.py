@@ -181,3 +181,18 @@ def test_a_form_preview_is_checked_with_the_servers_rules(as_user):
     assert fine.status_code == 200 and fine.get_json()["data"]["missing_materials"] == ["SQS"]
     assert designer.post(f"/api/v1/drafts/{draft['id']}/forms/nope/try", json={"data": {}}).status_code == 404
     assert as_user("frontdesk").post(url, json={"data": {}}).status_code == 403
+
+
+def test_the_diagram_being_edited_is_checked_without_being_saved(as_user):
+    designer = as_user("designer")
+    draft = _draft(designer, source="template", template="standard_licence")
+    edited = draft["xml"].replace('name="front_desk"', 'name="fire_brigade"')
+    checked = designer.post(f"/api/v1/drafts/{draft['id']}/check", json={"xml": edited})
+    assert checked.status_code == 200
+    found = [p for p in checked.get_json()["problems"] if p["element_id"] == "lane_front_desk"]
+    assert found and "fire_brigade" in found[0]["message"]
+    kept = designer.get(f"/api/v1/drafts/{draft['id']}").get_json()
+    assert kept["revision"] == draft["revision"] and 'name="front_desk"' in kept["xml"]  # nothing saved
+    bad = designer.post(f"/api/v1/drafts/{draft['id']}/check", json={"xml": edited, "forms": {"x": 1}})
+    assert bad.status_code == 422 and "forms.x.value" in bad.get_json()["errors"]
+    assert as_user("frontdesk").post(f"/api/v1/drafts/{draft['id']}/check", json={"xml": edited}).status_code == 403

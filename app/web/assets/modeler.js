@@ -75,6 +75,7 @@ function showFindings(problems) {
 
 const draftId = $("canvas").dataset.draftId;
 const SAVE_AFTER_MS = 800;
+const CHECK_AFTER_MS = 120;  // the server's findings follow an edit this soon (unsaved XML is checked)
 const RENEW_EVERY_MS = 60 * 1000;
 let revision = 0;
 let readOnly = false;
@@ -141,8 +142,28 @@ async function save() {
   return false;
 }
 
+let checkTimer = null;
+let checking = 0;
+
+async function checkNow() {
+  const ticket = ++checking;
+  const { xml } = await modeler.saveXML();
+  const body = { xml };
+  if (formsChanged) body.forms = forms;
+  const { status, data } = await api("POST", `/api/v1/drafts/${draftId}/check`, body);
+  if (ticket !== checking || status !== 200) return;  // a later edit's answer is on its way
+  showFindings(data.problems || []);
+  $("findings").dataset.checkedAt = String(performance.now());
+}
+
+function checkSoon() {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(() => checkNow().catch((err) => console.error(err)), CHECK_AFTER_MS);
+}
+
 function saveSoon() {
   dirty = true;
+  checkSoon();
   if (readOnly) return;
   clearTimeout(timer);
   $("save-status").textContent = "有未保存的修改";

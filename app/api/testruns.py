@@ -130,13 +130,16 @@ def _step_text(step: dict, names: dict) -> str:
 
 def _shown(step: dict) -> list[str]:
     """What a real case would get at this step: documents and a message at a status change."""
-    if not step.get("status"):
-        return []
-    old, new = step["status"]
-    facts = step.get("facts") or {}
-    case = SimpleNamespace(tolerated=bool(facts.get("tolerated")), decision=facts.get("decision"))
-    shown = [f"出具{KINDS[kind][0]}" for kind in kinds_for(case, old, new) if kind in KINDS]
-    shown.append(f"短信告知申请人：{CASE_STATUSES.get(new, new)}")
+    kinds: list[str] = []
+    if step.get("status"):
+        old, new = step["status"]
+        facts = step.get("facts") or {}
+        case = SimpleNamespace(tolerated=bool(facts.get("tolerated")), decision=facts.get("decision"))
+        kinds = kinds_for(case, old, new)
+    kinds += [k for k in step.get("documents") or [] if k not in kinds]  # 出具文书 steps passed
+    shown = [f"出具{KINDS[kind][0]}" for kind in kinds if kind in KINDS]
+    if step.get("status"):
+        shown.append(f"短信告知申请人：{CASE_STATUSES.get(step['status'][1], step['status'][1])}")
     return shown
 
 

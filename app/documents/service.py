@@ -246,6 +246,11 @@ class Issuer:
 
     def after_step(self, step, actor: str) -> None:
         kinds = [kind for old, new in step.status_changes for kind in kinds_for(step.case, old, new)]
+        # 出具文书 steps the flow passed in this step (a process version's document_tasks)
+        issuing = step.case.definition.document_tasks or {}
+        if issuing:
+            kinds += [kind for kind in (issuing[e] for e in step.instance.finished_here() if e in issuing)
+                      if kind in KINDS and kind not in kinds]
         if kinds:
             issue(step, kinds, actor, self.key_file.current().office)
 

@@ -220,7 +220,8 @@ def _check_with_spiff(result: Inspection, tree: etree._ElementTree, process: Pro
 
 
 def inspect(data: bytes, known_roles: set[str], max_bytes: int, *, contact_kinds: dict[str, str],
-            messages: dict[str, str] | None = None, statuses: dict[str, str] | None = None) -> Inspection:
+            messages: dict[str, str] | None = None, statuses: dict[str, str] | None = None,
+            documents: dict[str, str] | None = None) -> Inspection:
     """Run every check on the raw bytes of a .bpmn file. `contact_kinds` (kind -> label) are the
     applicant contacts a user task may declare, `messages` the messages the platform sends and
     `statuses` the case statuses it knows (each checked when given); the vocabulary is the
@@ -246,6 +247,8 @@ def inspect(data: bytes, known_roles: set[str], max_bytes: int, *, contact_kinds
             contract.check_messages(result, root, process, messages)
         if statuses is not None:
             contract.check_statuses(result, process, statuses)
+        if documents is not None:
+            contract.check_documents(result, process, documents)
     if result.ok:
         _check_with_spiff(result, tree, model)
     return result

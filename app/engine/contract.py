@@ -1,5 +1,6 @@
 """What a process may say to the platform, checked at deployment: a message it waits for must be
-one the platform sends, and a case status it sets must be one the platform knows. The vocabulary
+one the platform sends, a case status it sets must be one the platform knows, and a document an
+出具文书 step issues must be one the platform draws. The vocabulary
 is the platform's (app.processes.vocabulary); the engine only reads the BPMN and the scripts."""
 import ast
 
@@ -55,3 +56,17 @@ def check_statuses(result, process: etree._Element, statuses: dict[str, str]) ->
             if value not in statuses:
                 allowed = "、".join(f"{code}（{label}）" for code, label in statuses.items())
                 result.add(task_id, "unknown_case_status", f"办件状态“{value}”不存在，可用的状态：{allowed}")
+
+
+def check_documents(result, process: etree._Element, documents: dict[str, str]) -> None:
+    """An 出具文书 step (a script task with the issueDocument property) names a document the platform
+    draws."""
+    allowed = "、".join(f"{code}（{label}）" for code, label in documents.items())
+    for node in process.iter():
+        if not isinstance(node.tag, str):
+            continue
+        for kind in bpmn_model.extension_properties(node, bpmn_model.ISSUE_DOCUMENT):
+            if node.tag != bpmn_model.bpmn("scriptTask"):
+                result.add(node.get("id"), "issue_document_element", "出具文书只能写在脚本任务上（使用“出具文书”构件）")
+            elif kind not in documents:
+                result.add(node.get("id"), "unknown_document_kind", f"文书“{kind or '未指定'}”不存在，可出具的文书：{allowed}")

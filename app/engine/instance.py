@@ -141,6 +141,9 @@ class ProcessInstance:
         # and no script of this step can reach it, so the size check before saving skips them
         # (the saved text's own length still counts all of it).
         self._settled: set = set()
+        # When this instance came into memory: the tasks it completes from now on are this step's
+        # (SpiffWorkflow stamps each state change with time.time()).
+        self._began = time.time()
         original = workflow.refresh_timers
 
         def watched_refresh():
@@ -311,6 +314,13 @@ class ProcessInstance:
             return self.workflow.script_engine.evaluate(task, expression)
         except Exception as exc:
             raise _failure(exc, "计算表达式") from exc
+
+    def finished_here(self) -> list[str]:
+        """BPMN ids of the tasks completed since this instance was started or loaded (a loop passing
+        one element twice lists it twice)."""
+        return [bpmn_id for task in self._all_tasks()
+                if task.state == TaskState.COMPLETED and task.last_state_change >= self._began
+                and (bpmn_id := getattr(task.task_spec, "bpmn_id", None))]
 
     def task_data(self, task_id: str) -> dict:
         task = self._task(task_id)

@@ -44,6 +44,7 @@ class ProcessModel:
     element_names: dict[str, str] = field(default_factory=dict)
     lanes: list[etree._Element] = field(default_factory=list)
     start_form_key: str | None = None  # the start event's form: fields of the application itself
+    document_tasks: dict[str, str] = field(default_factory=dict)  # 出具文书: script task id -> document kind
 
 
 def executable_processes(root: etree._Element) -> tuple[list[etree._Element], set[str]]:
@@ -89,6 +90,8 @@ def _role_of(node: etree._Element, membership: dict[str, str]) -> str | None:
 APPLICANT_CONTACT = "applicantContact"
 # The user task's extension property naming its 会签 group (distinct signers per case).
 JOINT_SIGN = "jointSign"
+# The script task's extension property naming the document it issues (the 出具文书 block).
+ISSUE_DOCUMENT = "issueDocument"
 
 
 def extension_properties(node: etree._Element, name: str) -> list[str]:
@@ -117,6 +120,10 @@ def read_process(process: etree._Element) -> ProcessModel:
         key = (start.get(f"{{{CAMUNDA_NS}}}formKey") or "").strip()
         if key:
             model.start_form_key = key
+    for script_task in process.iter(bpmn("scriptTask")):
+        kind = next(iter(extension_properties(script_task, ISSUE_DOCUMENT)), None)
+        if kind:
+            model.document_tasks[script_task.get("id")] = kind
     for task in process.iter(bpmn("userTask")):
         task_id = task.get("id")
         model.user_tasks[task_id] = UserTaskMeta(

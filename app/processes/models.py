@@ -25,6 +25,8 @@ class ProcessDefinition(Base):
     user_tasks: Mapped[dict] = mapped_column(JSON, default=dict)    # task id -> meta
     element_names: Mapped[dict] = mapped_column(JSON, default=dict)  # element id -> name
     start_form_key: Mapped[str | None] = mapped_column(String(128))  # the application's own fields
+    # script task id -> the document its 出具文书 step issues (app.processes.vocabulary.DOCUMENTS)
+    document_tasks: Mapped[dict | None] = mapped_column(JSON, default=dict)  # None: deployed before 0028
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -41,6 +41,7 @@ class Draftee:
     forms: dict
     start_form_key: str | None
     names: dict  # element id -> name
+    document_tasks: dict = field(default_factory=dict)  # 出具文书 steps: element id -> document kind
 
 
 @dataclass
@@ -80,7 +81,7 @@ def prepare(bpmn: bytes, forms: dict, limits: processes.DeployLimits) -> Draftee
     sha = hashlib.sha256(bpmn).hexdigest()
     loaded = engine.load_definition(0, f"draft:{sha}", process.key, lambda: bpmn,
                                     {k: v.to_dict() for k, v in process.user_tasks.items()}, process.element_names)
-    return Draftee(loaded, resolved, process.start_form_key, process.element_names)
+    return Draftee(loaded, resolved, process.start_form_key, process.element_names, dict(process.document_tasks))
 
 
 def _json(value) -> bytes:
@@ -141,7 +142,8 @@ def _record(run: DraftTestRun, instance, before_status: str | None, entry: dict,
                 due = None
         opened.append({"task_id": task.id, "element": task.spec_id, "due": str(due) if due else None})
     facts = {k: snapshot.data.get(k) for k in ("decision", "tolerated")}
-    entry.update(at=run.sandbox_now.isoformat(), opened=opened, ended=snapshot.completed, facts=facts,
+    issued = [draftee.document_tasks[e] for e in instance.finished_here() if e in draftee.document_tasks]
+    entry.update(documents=issued, at=run.sandbox_now.isoformat(), opened=opened, ended=snapshot.completed, facts=facts,
                  status=[before_status, after] if after != before_status else None)
     run.steps = [*(run.steps or []), entry]
     if len(run.steps) > MAX_STEPS:

@@ -104,7 +104,8 @@ def check(bpmn: bytes, form_uploads: list[tuple[str, bytes]], limits: DeployLimi
     problems: list[dict] = []
     uploaded = _parse_uploaded_forms(form_uploads, limits, problems)
     inspection = engine.inspect(bpmn, set(R.LANE_ROLES), limits.max_bpmn_bytes, contact_kinds=CONTACT_KINDS,
-                                messages=vocabulary.MESSAGES, statuses=vocabulary.CASE_STATUSES)
+                                messages=vocabulary.MESSAGES, statuses=vocabulary.CASE_STATUSES,
+                                documents=vocabulary.DOCUMENTS)
     problems.extend(p.to_dict() for p in inspection.problems)
     forms = _resolve_forms(inspection, uploaded, limits, problems) if inspection.process else {}
     return inspection, forms, problems
@@ -132,6 +133,7 @@ def deploy(session: Session, bpmn: bytes, form_uploads: list[tuple[str, bytes]],
             key=process.key, version=latest + 1, name=process.name, bpmn_xml=bpmn, sha256=sha,
             forms=forms, user_tasks={k: v.to_dict() for k, v in process.user_tasks.items()},
             element_names=process.element_names, start_form_key=process.start_form_key,
+            document_tasks=process.document_tasks,
             deployed_by_id=deployed_by_id,
             deployed_at=clock.now(),
         )

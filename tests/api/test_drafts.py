@@ -166,6 +166,14 @@ def test_the_process_layers_statuses_are_the_cases_own():
     assert CASE_STATUSES == STATUS_LABELS
 
 
+def test_the_documents_a_flow_may_issue_are_the_documents_own():
+    from app.documents.models import KINDS
+    from app.processes.vocabulary import DOCUMENTS
+
+    titles = {kind: title for kind, (title, _) in KINDS.items()}
+    assert titles == DOCUMENTS
+
+
 def test_a_form_preview_is_checked_with_the_servers_rules(as_user):
     designer = as_user("designer")
     draft = _draft(designer, source="version", key="standard_licence", version=1)
@@ -196,3 +204,14 @@ def test_the_diagram_being_edited_is_checked_without_being_saved(as_user):
     bad = designer.post(f"/api/v1/drafts/{draft['id']}/check", json={"xml": edited, "forms": {"x": 1}})
     assert bad.status_code == 422 and "forms.x.value" in bad.get_json()["errors"]
     assert as_user("frontdesk").post(f"/api/v1/drafts/{draft['id']}/check", json={"xml": edited}).status_code == 403
+
+
+def test_an_issue_document_step_names_a_document_the_platform_draws(as_user):
+    designer = as_user("designer")
+    draft = _draft(designer, source="template", template="immediate_service")
+    assert designer.post(f"/api/v1/drafts/{draft['id']}/validate").get_json()["valid"] is True
+    edited = draft["xml"].replace('value="acceptance_receipt"', 'value="site_report"')
+    checked = designer.post(f"/api/v1/drafts/{draft['id']}/check", json={"xml": edited}).get_json()
+    found = {p["element_id"]: p for p in checked["problems"]}
+    assert found["issue_receipt"]["rule"] == "unknown_document_kind"
+    assert "site_report" in found["issue_receipt"]["message"] and "受理凭证" in found["issue_receipt"]["message"]

@@ -145,3 +145,14 @@ def test_a_draft_with_findings_cannot_be_test_run_and_only_designers_may(as_user
     assert "试运行" in refused.get_json()["message"]
     assert as_user("frontdesk").post(f"/api/v1/drafts/{draft['id']}/test-run", json={}).status_code == 403
     assert designer.post("/api/v1/drafts/999999/test-run", json={}).status_code == 404
+
+
+def test_an_issue_document_step_shows_its_document_in_the_sandbox(as_user):
+    designer = as_user("designer")
+    draft = _draft(designer, source="template", template="immediate_service")
+    base = f"/api/v1/drafts/{draft['id']}/test-run"
+    run = designer.post(base, json={"materials": ["SQS"]}).get_json()
+    decide = _task(run, "immediate_decision")
+    assert decide["role_label"] == "首席代表"
+    run = designer.post(f"{base}/tasks/{decide['id']}/complete", json={"data": {"outcome": "approve"}}).get_json()
+    assert run["steps"][-1]["shown"] == ["出具准予行政许可决定书", "出具受理凭证", "短信告知申请人：待送达"]

@@ -248,6 +248,14 @@ def test_building_blocks_from_the_palette_bring_their_forms(browser, base_url, a
     page.mouse.move(box["x"] + 650, box["y"] + 250)
     page.mouse.click(box["x"] + 650, box["y"] + 250)
     expect(page.locator("#form-count")).to_have_text("1")
+    page.locator('.djs-palette .entry[aria-label^="出具文书"]').click()  # 出具文书: the document picked in the panel
+    page.mouse.move(box["x"] + 800, box["y"] + 250)
+    page.mouse.click(box["x"] + 800, box["y"] + 250)
+    picker = page.locator("#bio-properties-panel-ow-document")
+    if not picker.is_visible():
+        page.locator("#properties .bio-properties-panel-group-header", has_text="一窗通办").first.click()
+    assert picker.input_value() == "acceptance_receipt" and "不予受理决定书" in picker.inner_text()
+    picker.select_option("correction_notice")
     shot(page, "modeler-blocks")
     draft_id = page.url.rsplit("/", 1)[1]
     designer = as_user("designer")
@@ -258,3 +266,9 @@ def test_building_blocks_from_the_palette_bring_their_forms(browser, base_url, a
         page.wait_for_timeout(200)
     assert 'camunda:formKey="front_desk_acceptance"' in saved["xml"] and 'camunda:dueDate="workdays(1)"' in saved["xml"]
     assert 'name="supplement"' in saved["xml"] and "front_desk_acceptance" in saved["forms"]
+    for _ in range(50):
+        saved = designer.get(f"/api/v1/drafts/{draft_id}").get_json()
+        if 'value="correction_notice"' in saved["xml"]:
+            break
+        page.wait_for_timeout(200)
+    assert '<camunda:property name="issueDocument" value="correction_notice" />' in saved["xml"]

@@ -1,6 +1,7 @@
 // The palette's OneWindow building blocks: the steps every service item has, made the way the
 // platform reads them — 受理审查, 等待补正 (the supplement message), 审查决定, 出件 with their
-// shipped forms and working-day due dates, and 置办件状态 (a script setting case_status).
+// shipped forms and working-day due dates, 置办件状态 (a script setting case_status) and 出具文书
+// (a script task whose issueDocument property names the document the platform draws and seals).
 const BLOCKS = [
   { id: "acceptance", title: "受理审查（一次性告知、容缺、不予受理）", type: "bpmn:UserTask", icon: "bpmn-icon-user-task",
     attrs: { name: "受理审查", "camunda:formKey": "front_desk_acceptance", "camunda:dueDate": "workdays(1)" } },
@@ -12,6 +13,9 @@ const BLOCKS = [
     icon: "bpmn-icon-intermediate-event-catch-message", attrs: { name: "收到补正材料" }, message: "supplement" },
   { id: "status", title: "置办件状态（脚本：case_status）", type: "bpmn:ScriptTask", icon: "bpmn-icon-script-task",
     attrs: { name: "置办件状态", scriptFormat: "python", script: 'case_status = "under_review"' } },
+  { id: "document", title: "出具文书（平台按所选文书出具、盖章并送达）", type: "bpmn:ScriptTask", icon: "bpmn-icon-script-task",
+    attrs: { name: "出具受理凭证", scriptFormat: "python", script: "pass" },
+    properties: { issueDocument: "acceptance_receipt" } },
 ];
 
 function BlocksPalette(palette, create, elementFactory, bpmnFactory, canvas, config) {
@@ -29,6 +33,12 @@ function BlocksPalette(palette, create, elementFactory, bpmnFactory, canvas, con
     const attrs = { ...block.attrs };
     if (block.message) {
       attrs.eventDefinitions = [bpmnFactory.create("bpmn:MessageEventDefinition", { messageRef: message(block.message) })];
+    }
+    if (block.properties) {  // camunda:properties the platform reads (e.g. issueDocument)
+      const values = Object.entries(block.properties).map(([name, value]) =>
+        bpmnFactory.create("camunda:Property", { name, value }));
+      attrs.extensionElements = bpmnFactory.create("bpmn:ExtensionElements",
+        { values: [bpmnFactory.create("camunda:Properties", { values })] });
     }
     const businessObject = bpmnFactory.create(block.type, attrs);
     (attrs.eventDefinitions || []).forEach((d) => { d.$parent = businessObject; });

@@ -32,6 +32,7 @@ const modeler = new BpmnModeler({
   moddleExtensions: { camunda: camundaModdle },
   // the posts a lane may name (from the page) and the draft's forms (read when the panel draws)
   oneWindow: { roles: JSON.parse($("canvas").dataset.roles || "[]"), statuses: JSON.parse($("canvas").dataset.statuses || "[]"),
+    documents: JSON.parse($("canvas").dataset.documents || "[]"),
     forms: () => forms, useForm: (key) => useForm(key) },
 });
 let marked = [];

@@ -141,6 +141,25 @@ function StatusEntry({ element, id, statuses }) {
   });
 }
 
+// 出具文书: the document a script task with the issueDocument property issues, from the platform's list.
+function issueProperty(element) {
+  const extensions = element.businessObject.extensionElements;
+  const lists = ((extensions && extensions.values) || []).filter((v) => v.$instanceOf("camunda:Properties"));
+  return lists.flatMap((l) => l.values || []).find((p) => p.name === "issueDocument");
+}
+
+function DocumentEntry({ element, id, documents }) {
+  const modeling = useService("modeling");
+  const property = issueProperty(element);
+  return h(SelectEntry, {
+    element, id, label: "出具的文书",
+    description: "流程经过此步时，平台出具所选文书、加盖电子印章并告知申请人",
+    getValue: () => property.value || "",
+    setValue: (value) => modeling.updateModdleProperties(element, property, { value }),
+    getOptions: () => documents.map(([code, label]) => ({ value: code, label })),
+  });
+}
+
 function OneWindowProvider(propertiesPanel, config) {
   this.getGroups = (element) => (groups) => {
     const entries = [];
@@ -156,7 +175,10 @@ function OneWindowProvider(propertiesPanel, config) {
       entries.push({ id: "ow-start-form", element, forms: config.forms, label: "申请表", component: FormEntry,
         isEdited: isSelectEntryEdited });
     }
-    if (is(element, "bpmn:ScriptTask") && setsStatusOnly(element)) {
+    if (is(element, "bpmn:ScriptTask") && issueProperty(element)) {
+      entries.push({ id: "ow-document", element, documents: config.documents, component: DocumentEntry,
+        isEdited: isSelectEntryEdited });
+    } else if (is(element, "bpmn:ScriptTask") && setsStatusOnly(element)) {
       entries.push({ id: "ow-status", element, statuses: config.statuses, component: StatusEntry,
         isEdited: isSelectEntryEdited });
     }

@@ -60,6 +60,7 @@ def reference():
         lanes=_lanes(),
         statuses=list(STATUS_LABELS.items()), methods=list(delivery_choice.METHODS.items()),
         carriers=list(delivery_choice.CARRIERS.items()), contacts=list(CONTACT_KINDS.items()),
+        documents=list(vocabulary.DOCUMENTS.items()),
         helpers=list(HELPER_DOCS.items()), fields=list(FIELD_NAMES.items()))
 
 
@@ -91,7 +92,8 @@ def draft_new():
 def draft_editor(draft_id: int):
     draft = drafts.get(db_session(), g.principal, draft_id)
     return render_template("staff/modeler.html", draft=draft, lanes=_lanes(),
-                           statuses=sorted(vocabulary.CASE_STATUSES.items()))
+                           statuses=sorted(vocabulary.CASE_STATUSES.items()),
+                           documents=list(vocabulary.DOCUMENTS.items()))
 
 
 def _lanes() -> list[tuple[str, str]]:

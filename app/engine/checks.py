@@ -23,7 +23,7 @@ _XSD_PATH = Path(_spiff_parser_pkg.__file__).parent / "schema" / "BPMN20.xsd"
 _schema = None
 _schema_lock = threading.Lock()
 _ISO_LITERAL = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.,]+$|^\d{4}-\d{2}-\d{2}", re.IGNORECASE)
-_UNSUPPORTED = ("serviceTask", "businessRuleTask", "manualTask")
+_UNSUPPORTED = ("serviceTask", "businessRuleTask")
 FORM_KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
 MAX_SCHEMA_PROBLEMS = 20
 

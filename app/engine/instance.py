@@ -14,6 +14,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
+from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -127,6 +129,7 @@ def _event_definitions(task):
 
 
 _FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
+_PASS_THROUGH = (NoneTask, ManualTask)  # bpmn:task and bpmn:manualTask
 
 
 class ProcessInstance:
@@ -249,6 +252,14 @@ class ProcessInstance:
 
         try:
             self.workflow.do_engine_steps(will_complete_task=before)
+            # Plain and manual tasks complete on their own, as in Camunda (SpiffWorkflow leaves
+            # them READY for a person to run, which would hang the case with nothing to work on).
+            while passing := [t for t in self.workflow.get_tasks(state=TaskState.READY)
+                              if isinstance(t.task_spec, _PASS_THROUGH)]:
+                for task in passing:
+                    before(task)
+                    task.run()
+                self.workflow.do_engine_steps(will_complete_task=before)
         except Exception as exc:
             raise _failure(exc, during) from exc
 

@@ -23,6 +23,7 @@ A script over a limit raises ScriptLimitExceeded. It cannot catch it: once tripp
 function raises, so that is where the script could otherwise go on unwatched).
 """
 import ast
+import re
 import threading
 from types import ModuleType
 
@@ -143,12 +144,16 @@ def _compile(source: str, mode: str, filename: str = "<string>"):
 
 # --- static checks -----------------------------------------------------------------------
 
+JUEL = re.compile(r"^\s*[$#]\{.*\}\s*$", re.DOTALL)
+
 def check_source(source: str, mode: str) -> list[tuple[str, str]]:
     """Problems with an expression (`mode="eval"`) or script (`mode="exec"`), as (rule, message).
 
     An empty list means the code compiles in the restricted environment."""
     if source is None or not source.strip():
         return [("empty_expression", "表达式为空")]
+    if mode == "eval" and JUEL.match(source):  # Camunda 7's ${…}: say what to write instead
+        return [("juel_expression", '条件请使用 Python 表达式，例如 decision == "approve"（不是 ${…} 写法）')]
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:

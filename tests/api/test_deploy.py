@@ -31,7 +31,7 @@ KNOWN_RULES = {
     "form_schema", "form_json", "form_file", "due_date_expression", "unsupported_element",
     "condition_expression", "timer_expression", "script", "script_import", "script_dunder",
     "script_format", "bpmn_semantics", "bpmn_unsupported", "applicant_contact_kind",
-    "unknown_message", "unknown_case_status",
+    "unknown_message", "unknown_case_status", "unknown_document_kind", "issue_document_element",
 }
 ANY = object()
 
@@ -200,8 +200,6 @@ RULE_CASES = [
      "unsupported_element", "record_decision"),
     ("unsupported_business_rule_task", edit(STANDARD, retag("record_decision", "businessRuleTask")), (),
      "unsupported_element", "record_decision"),
-    ("unsupported_manual_task", edit(STANDARD, retag("record_decision", "manualTask")), (),
-     "unsupported_element", "record_decision"),
     ("condition_syntax", replace(STANDARD, 'decision == "deny"</bpmn', 'decision ==</bpmn'), (),
      "condition_expression", "decision_deny"),
     ("condition_dunder", replace(STANDARD, 'decision == "approve"</bpmn',
@@ -209,6 +207,8 @@ RULE_CASES = [
      (), "condition_expression", "decision_approve"),
     ("condition_empty", replace(STANDARD, 'not tolerated</bpmn', '</bpmn'), (), "condition_expression",
      "not_tolerated"),
+    ("condition_juel", replace(STANDARD, 'decision == "deny"</bpmn', '${decision == "deny"}</bpmn'), (),
+     "condition_expression", "decision_deny"),
     ("timer_syntax", replace(STANDARD, "workdays(tolerance_limit_days)", "workdays(tolerance_limit_days"),
      (), "timer_expression", "tolerance_deadline"),
     ("timer_unquoted_duration", replace(STANDARD, "workdays(correction_limit_days)", "PT5M"), (),

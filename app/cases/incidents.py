@@ -39,6 +39,8 @@ def retry(session: Session, job_id: int, actor: str) -> Job:
     """Put the job back in the queue, due now, with a fresh set of attempts."""
     with unit_of_work(session):
         job, case = _failed(session, job_id)
+        if job.kind != "timer":  # a case that cannot go on: trying again changes nothing
+            raise Conflict("流程无法继续，重试无效：请修正流程后按新版本处理，或在处理后标记为已处理")
         job.state, job.attempts, job.finished_at = PENDING, 0, None
         job.locked_by, job.locked_until = None, None
         job.due_at = min(job.due_at, clock.now())

@@ -5,6 +5,8 @@ place where the engine's view becomes the platform's.
 """
 from datetime import UTC, date, datetime
 
+from sqlalchemy import select
+
 from app import clock
 from app.auth.roles import ROLE_LABELS
 from app.cases import decisions
@@ -155,6 +157,29 @@ def _sync_case(step, snapshot, actor: str, now) -> None:
     case.active_elements = snapshot.active_elements
 
 
+STUCK = "stuck"  # the kind of the incident a case that cannot go on raises
+STUCK_MESSAGE = "办件未结束，但没有待办任务、计时器或等待的消息：流程无法继续，请管理员处理"
+
+
+def _flag_if_stuck(step, snapshot, now) -> None:
+    """A case that is not finished but waits for nothing the platform delivers (no open task, no
+    timer, no message it sends: e.g. a signal) becomes an incident at once, instead of hanging
+    silently. One open incident per case: the query runs only when the case is stuck."""
+    if snapshot.completed or snapshot.user_tasks or snapshot.timers or snapshot.waiting_messages:
+        return
+    session, case = step.session, step.case
+    if session.scalar(select(J.Job.id).where(J.Job.case_id == case.id, J.Job.kind == STUCK,
+                                             J.Job.state == J.FAILED).limit(1)) is not None:
+        return
+    names = step.instance.definition.element_names
+    waiting = [names.get(e, e) for e in snapshot.active_elements]
+    session.add(J.Job(case_id=case.id, engine_task_id=STUCK, element_id=(snapshot.active_elements or ["process"])[0],
+                      kind=STUCK, due_at=now, state=J.FAILED, attempts=0, created_at=now, finished_at=now,
+                      last_error=STUCK_MESSAGE + (f"（停在：{'、'.join(waiting)}）" if waiting else "")))
+    step.log.append("incident", "system", f"流程无法继续，已转为故障：{'、'.join(waiting) or '无活动环节'}",
+                    {"active_elements": snapshot.active_elements})
+
+
 def _close_if_done(step, snapshot, actor: str, now) -> None:
     case = step.case
     if snapshot.completed and case.closed_at is None:
@@ -202,3 +227,4 @@ def sync_from_engine(step, actor: str) -> None:
     _sync_tasks(step, snapshot, actor, now)
     _sync_jobs(step, snapshot, now)
     _close_if_done(step, snapshot, actor, now)
+    _flag_if_stuck(step, snapshot, now)

@@ -45,3 +45,33 @@ def test_a_juel_condition_is_answered_with_the_python_to_write(as_user):
     assert refused.status_code == 422
     found = [p for p in refused.get_json()["problems"] if p["element_id"] == "decision_deny"]
     assert found and 'decision == "approve"' in found[0]["message"] and "${" in found[0]["message"]
+
+
+STUCK_FLOW = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions {NAMESPACES} id="stuck_defs" targetNamespace="https://onewindow.example/bpmn/tests">
+  <bpmn:signal id="policy_signal" name="policy_changed" />
+  <bpmn:process id="stuck_flow" name="等待信号（测试）" isExecutable="true">
+    <bpmn:startEvent id="started" camunda:formKey="timer_test_application"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="started" targetRef="await_policy" />
+    <bpmn:intermediateCatchEvent id="await_policy" name="等待政策调整">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:signalEventDefinition id="await_policy_def" signalRef="policy_signal" /></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="await_policy" targetRef="ended" />
+    <bpmn:endEvent id="ended"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+""".encode()
+
+
+def test_a_case_that_cannot_go_on_becomes_an_incident_at_once(app, as_user):
+    designer, frontdesk, admin = as_user("designer"), as_user("frontdesk"), as_user("admin")
+    item = deploy(app, designer, "stuck_flow", "", item="TEST-STUCK-0001", xml=STUCK_FLOW)
+    case = start(frontdesk, item_code=item, materials=["SQS"], data={"wait_for": "PT1S"})
+    assert case["open_tasks"] == [] and case["status"] == "submitted"
+    incidents = [i for i in admin.get("/api/v1/incidents").get_json() if i["case_id"] == case["id"]]
+    assert len(incidents) == 1 and incidents[0]["element_id"] == "await_policy"
+    assert "流程无法继续" in incidents[0]["last_error"] and "等待政策调整" in incidents[0]["last_error"]
+    refused = admin.post(f"/api/v1/incidents/{incidents[0]['id']}/retry")
+    assert refused.status_code == 409 and "重试无效" in refused.get_json()["message"]
+    history = frontdesk.get(f"/api/v1/cases/{case['id']}").get_json()["events"]
+    assert any("流程无法继续" in e["message"] for e in history)

@@ -190,6 +190,10 @@ def _check_expressions(result: Inspection, process) -> None:
         for _rule, message in scripting.check_source(text, "eval"):
             result.add(flow_id, "condition_expression", f"条件表达式有误：{message}")
     for event_id, kind, text in bpmn_model.timers(process):
+        if kind == "timeCycle":  # the engine would fire it once at most, and its job would spin
+            result.add(event_id, "timer_cycle", "循环定时器（timeCycle）暂不支持，到期后不会重复触发；"
+                                                "请改用定时日期（timeDate），如 workdays(5)")
+            continue
         for _rule, message in scripting.check_source(text, "eval") or _unquoted_literal(text):
             result.add(event_id, "timer_expression", f"计时器表达式（{kind}）有误：{message}")
     for task_id, script_format, text in bpmn_model.scripts(process):

@@ -31,7 +31,7 @@ KNOWN_RULES = {
     "form_schema", "form_json", "form_file", "due_date_expression", "unsupported_element",
     "condition_expression", "timer_expression", "script", "script_import", "script_dunder",
     "script_format", "bpmn_semantics", "bpmn_unsupported", "applicant_contact_kind",
-    "unknown_message", "unknown_case_status", "unknown_document_kind", "issue_document_element",
+    "unknown_message", "unknown_case_status", "unknown_document_kind", "issue_document_element", "timer_cycle",
 }
 ANY = object()
 
@@ -209,6 +209,9 @@ RULE_CASES = [
      "not_tolerated"),
     ("condition_juel", replace(STANDARD, 'decision == "deny"</bpmn', '${decision == "deny"}</bpmn'), (),
      "condition_expression", "decision_deny"),
+    ("timer_cycle", replace(STANDARD, '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">workdays(1)</bpmn:timeDate>',
+                            '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">"R2/PT20S"</bpmn:timeCycle>'),
+     (), "timer_cycle", "acceptance_overdue"),
     ("timer_syntax", replace(STANDARD, "workdays(tolerance_limit_days)", "workdays(tolerance_limit_days"),
      (), "timer_expression", "tolerance_deadline"),
     ("timer_unquoted_duration", replace(STANDARD, "workdays(correction_limit_days)", "PT5M"), (),

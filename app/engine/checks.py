@@ -124,6 +124,18 @@ def _check_user_tasks(result: Inspection, model: ProcessModel) -> None:
     for el in bpmn_model.elements_with_tags(model.element, _UNSUPPORTED):
         result.add(el.get("id"), "unsupported_element",
                    f"暂不支持 {etree.QName(el).localname}（需要平台集成）；请改用用户任务或脚本任务")
+    # Accepted by the parser, but they would not run as drawn: say so on the element, in Chinese.
+    if model.element is None:
+        return
+    for definition in model.element.iter(bpmn_model.bpmn("conditionalEventDefinition")):
+        result.add(definition.getparent().get("id"), "unsupported_element",
+                   "暂不支持条件事件（条件成立时不会触发）；请在流程到达时用排他网关判断，或改用消息、定时事件")
+    for definition in model.element.iter(bpmn_model.bpmn("compensateEventDefinition")):
+        result.add(definition.getparent().get("id"), "unsupported_element",
+                   "暂不支持补偿事件；撤销已办步骤请用流程分支表达（如“不予批准”后出具文书）")
+    for el in model.element.iter():
+        if isinstance(el.tag, str) and el.get("isForCompensation") == "true":
+            result.add(el.get("id"), "unsupported_element", "暂不支持补偿活动（isForCompensation）")
 
 
 def _check_applicant_contact(result: Inspection, process, contact_kinds: dict[str, str]) -> None:

@@ -200,6 +200,17 @@ RULE_CASES = [
      "unsupported_element", "record_decision"),
     ("unsupported_business_rule_task", edit(STANDARD, retag("record_decision", "businessRuleTask")), (),
      "unsupported_element", "record_decision"),
+    ("unsupported_conditional_event", replace(
+        STANDARD, '<bpmn:timerEventDefinition id="correction_deadline_def"><bpmn:timeDate xsi:type="bpmn:tFormalExpression">'
+                  'workdays(correction_limit_days)</bpmn:timeDate></bpmn:timerEventDefinition>',
+        '<bpmn:conditionalEventDefinition id="correction_deadline_def"><bpmn:condition xsi:type="bpmn:tFormalExpression">'
+        'correction_round &gt; 3</bpmn:condition></bpmn:conditionalEventDefinition>'), (),
+     "unsupported_element", "correction_deadline"),
+    ("unsupported_compensation", replace(
+        STANDARD, '<bpmn:timerEventDefinition id="correction_deadline_def"><bpmn:timeDate xsi:type="bpmn:tFormalExpression">'
+                  'workdays(correction_limit_days)</bpmn:timeDate></bpmn:timerEventDefinition>',
+        '<bpmn:compensateEventDefinition id="correction_deadline_def" />'), (),
+     "unsupported_element", "correction_deadline"),
     ("condition_syntax", replace(STANDARD, 'decision == "deny"</bpmn', 'decision ==</bpmn'), (),
      "condition_expression", "decision_deny"),
     ("condition_dunder", replace(STANDARD, 'decision == "approve"</bpmn',

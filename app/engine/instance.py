@@ -23,7 +23,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from app import clock
-from app.engine import compaction, scripting, serializer, timeclock
+from app.engine import compaction, failures, scripting, serializer, timeclock
 from app.engine.specs import LoadedDefinition
 from app.errors import Conflict, ProcessFailure
 
@@ -60,43 +60,6 @@ class Snapshot:
     completed_elements: list[str] = field(default_factory=list)
 
 
-def _bpmn_id(task) -> str:
-    return getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
-
-
-def _over_limit(exc: BaseException) -> scripting.ScriptLimitExceeded | None:
-    """The script limit behind an engine error (SpiffWorkflow wraps what a script raised)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, scripting.ScriptLimitExceeded):
-            return current
-        seen.add(id(current))
-        wrapped = getattr(current, "exception", None)
-        current = wrapped if isinstance(wrapped, BaseException) else (current.__cause__ or current.__context__)
-    return None
-
-
-def _size(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
-
-
-def _element(task) -> str:
-    """`id“name”` of a task's BPMN element, for messages."""
-    name = (getattr(task.task_spec, "bpmn_name", None) or "").strip()
-    return _bpmn_id(task) + (f"“{name}”" if name else "")
-
-
-def _failure(exc: Exception, during: str) -> ProcessFailure:
-    task = getattr(exc, "task", None)
-    element = _bpmn_id(task) if task is not None else None
-    limit = _over_limit(exc)
-    detail = f"脚本超出限制：{limit}" if limit is not None else str(exc)
-    where = _element(task) if task is not None else None
-    message = f"流程在{during}时出错" + (f"（环节 {where}）" if where else "") + f"：{detail}"
-    return ProcessFailure(message, errors={"process": [message]}, element_id=element)
-
-
 def _parse_due(value) -> datetime | None:
     if isinstance(value, dict):  # cycle timers keep their next occurrence
         value = value.get("next")
@@ -118,7 +81,7 @@ def _timer_element(task) -> str:
         for output, child in zip(task.task_spec.outputs, definition.event_definitions, strict=False):
             if isinstance(child, TimerEventDefinition):
                 return getattr(output, "bpmn_id", None) or output.name
-    return _bpmn_id(task)
+    return failures.bpmn_id(task)
 
 
 def _event_definitions(task):
@@ -191,7 +154,7 @@ class ProcessInstance:
         try:
             state = serializer.dumps(self.workflow)
         except (TypeError, ValueError) as exc:  # a script left data that JSON cannot hold
-            raise _failure(exc, "保存流程状态") from exc
+            raise failures.failure(exc, "保存流程状态") from exc
         if len(state) > limit:
             raise self._too_large(len(state), limit)
         return state
@@ -234,9 +197,10 @@ class ProcessInstance:
         while task is not None and task.parent is not None and size_of(task.parent) >= size_of(task):
             task = task.parent
         named = task is not None and getattr(task.task_spec, "bpmn_id", None) is not None
-        where = f"（环节 {_element(task)}）" if named else ""
-        message = f"流程在保存流程状态时出错{where}：流程数据（至少 {_size(size)}）超过 {_size(limit)} 的上限，已中止"
-        return ProcessFailure(message, errors={"process": [message]}, element_id=_bpmn_id(task) if named else None)
+        where = f"（环节 {failures.element(task)}）" if named else ""
+        message = (f"流程在保存流程状态时出错{where}：流程数据（至少 {failures.size(size)}）"
+                   f"超过 {failures.size(limit)} 的上限，已中止")
+        return ProcessFailure(message, errors={"process": [message]}, element_id=failures.bpmn_id(task) if named else None)
 
     def run(self, during: str = "自动推进") -> None:
         """Run what the engine runs by itself (scripts, gateways, events) until it waits. The
@@ -261,7 +225,7 @@ class ProcessInstance:
                     task.run()
                 self.workflow.do_engine_steps(will_complete_task=before)
         except Exception as exc:
-            raise _failure(exc, during) from exc
+            raise failures.failure(exc, during) from exc
 
     # --- actions -----------------------------------------------------------------------
 
@@ -279,7 +243,7 @@ class ProcessInstance:
         try:
             task.run()
         except Exception as exc:
-            raise _failure(exc, "完成任务") from exc
+            raise failures.failure(exc, "完成任务") from exc
         self.run()
 
     def deliver_message(self, name: str, payload: dict) -> None:
@@ -296,7 +260,7 @@ class ProcessInstance:
         except WorkflowException as exc:
             raise Conflict(f"本办件当前不在等待“{name}”消息") from exc
         except Exception as exc:
-            raise _failure(exc, "接收消息") from exc
+            raise failures.failure(exc, "接收消息") from exc
         self.run()
 
     def fire_due_timers(self) -> list[str]:
@@ -305,7 +269,7 @@ class ProcessInstance:
         try:
             self.workflow.refresh_timers()
         except Exception as exc:
-            raise _failure(exc, "计时器触发") from exc
+            raise failures.failure(exc, "计时器触发") from exc
         self.run("计时器触发")
         return sorted(self.fired - before)
 
@@ -324,7 +288,7 @@ class ProcessInstance:
         try:
             return self.workflow.script_engine.evaluate(task, expression)
         except Exception as exc:
-            raise _failure(exc, "计算表达式") from exc
+            raise failures.failure(exc, "计算表达式") from exc
 
     def finished_here(self) -> list[str]:
         """BPMN ids of the tasks completed since this instance was started or loaded (a loop passing
@@ -380,7 +344,7 @@ class ProcessInstance:
     def snapshot(self) -> Snapshot:
         user_tasks, active, completed = [], [], []
         for task in self.workflow.get_tasks():
-            bpmn_id = _bpmn_id(task)
+            bpmn_id = failures.bpmn_id(task)
             if task.state == TaskState.READY and isinstance(task.task_spec, UserTask):
                 meta = self.definition.user_tasks.get(bpmn_id, {})
                 user_tasks.append(OpenUserTask(

@@ -233,7 +233,7 @@ def save(session: Session, principal: Principal, draft_id: int, *, bpmn: bytes, 
 
 
 def _form_files(draft: ProcessDraft) -> list[tuple[str, bytes]]:
-    return [(f"{key}.form", json.dumps(form, ensure_ascii=False).encode()) for key, form in (draft.forms or {}).items()]
+    return processes.form_files(draft.forms)
 
 
 def validate(session: Session, principal: Principal, draft_id: int, settings: Settings) -> list[dict]:
@@ -251,8 +251,7 @@ def check(session: Session, principal: Principal, draft_id: int, bpmn: bytes, fo
     draft = get(session, principal, draft_id)
     if forms is not None and not (isinstance(forms, dict) and all(isinstance(v, dict) for v in forms.values())):
         raise ValidationFailed("表单格式不正确", {"forms": ["必须是“表单键: 表单 JSON”的对象"]})
-    files = [(f"{key}.form", json.dumps(form, ensure_ascii=False).encode())
-             for key, form in (draft.forms if forms is None else forms).items()]
+    files = processes.form_files(draft.forms if forms is None else forms)
     _, _, problems = processes.check(bpmn, files, processes.DeployLimits.of(settings))
     return problems
 

@@ -7,7 +7,6 @@ Each action runs under `clock.sandbox(run's time)`, so the timers and `workdays(
 count from the sandbox's day, and moving the run's clock fires what falls due.
 """
 import hashlib
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -73,7 +72,7 @@ def env(session: Session, settings: Settings) -> Env:
 
 def prepare(bpmn: bytes, forms: dict, limits: processes.DeployLimits) -> Draftee:
     """The draft ready to run, or DeploymentRejected with the findings that stand in the way."""
-    files = [(f"{key}.form", _json(form)) for key, form in (forms or {}).items()]
+    files = processes.form_files(forms)
     inspection, resolved, problems = processes.check(bpmn, files, limits)
     if problems:
         raise DeploymentRejected(f"草稿有 {len(problems)} 个校验问题，请先解决再试运行", problems)
@@ -82,10 +81,6 @@ def prepare(bpmn: bytes, forms: dict, limits: processes.DeployLimits) -> Draftee
     loaded = engine.load_definition(0, f"draft:{sha}", process.key, lambda: bpmn,
                                     {k: v.to_dict() for k, v in process.user_tasks.items()}, process.element_names)
     return Draftee(loaded, resolved, process.start_form_key, process.element_names, dict(process.document_tasks))
-
-
-def _json(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False).encode()
 
 
 @contextmanager

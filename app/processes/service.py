@@ -88,6 +88,11 @@ def _resolve_forms(inspection, uploaded: dict, limits: DeployLimits, problems: l
     return used
 
 
+def form_files(forms: dict | None) -> list[tuple[str, bytes]]:
+    """Forms held as JSON (a draft's) as the files a deployment takes: (`<key>.form`, bytes)."""
+    return [(f"{key}.form", json.dumps(form, ensure_ascii=False).encode()) for key, form in (forms or {}).items()]
+
+
 def content_hash(bpmn: bytes, forms: dict) -> str:
     digest = hashlib.sha256(bpmn)
     digest.update(b"\0")

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, undefer
 from app import clock
 from app.auth.principal import Principal
 from app.database import locked, unit_of_work
-from app.errors import NotFound
+from app.errors import DomainError, NotFound
 from app.processes import drafts, sandbox
 from app.processes import service as processes
 from app.processes.models import DraftTestRun, ProcessDraft
@@ -28,7 +28,7 @@ def current(session: Session, principal: Principal, draft_id: int, settings: Set
         return None, None
     try:
         draftee = sandbox.prepare(bytes(draft.bpmn_xml), draft.forms or {}, processes.DeployLimits.of(settings))
-    except Exception:  # noqa: BLE001 - the draft as saved now has findings: the run cannot be shown on it
+    except DomainError:  # the draft as saved now has findings: the run cannot be shown on it
         draftee = None
     return run, sandbox.view(run, draftee)
 

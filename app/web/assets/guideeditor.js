@@ -4,6 +4,8 @@
 // catalogue API and shows the linter's findings beside the fields they are about; an
 // administrator publishes (refused while findings remain). Fields the form does not show (sample
 // files) are kept as they were.
+import { el } from "./dom.js";
+
 const form = document.getElementById("guide-form");
 const code = form.dataset.code;
 const number = form.dataset.number;
@@ -45,17 +47,6 @@ const LISTS = {
 
 let loaded = {};
 let dirty = false;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.entries(attrs).forEach(([k, v]) => {
-    if (k === "text") node.textContent = v;
-    else if (k === "class") node.className = v;
-    else node.setAttribute(k, v);
-  });
-  children.flat().forEach((c) => c && node.append(c));
-  return node;
-}
 
 function input(path, label, kind, extra, value) {
   let control;

@@ -5,19 +5,9 @@
 import { Form } from "@bpmn-io/form-js-viewer";
 import { formTranslations, localiseFixedWords } from "./form-zh.js";
 import { idsByKey } from "./formpreview.js";
+import { el } from "./dom.js";
 
 const MATERIALS = [["SQS", "申请书"], ["YYZZ", "营业执照复印件"], ["SFZ", "身份证明"]];
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.entries(attrs).forEach(([k, v]) => {
-    if (k === "text") node.textContent = v;
-    else if (k === "class") node.className = v;
-    else node.setAttribute(k, v);
-  });
-  children.flat().forEach((c) => c && node.append(c));
-  return node;
-}
 
 function materialBoxes(name, checked) {
   return el("fieldset", { class: "materials" }, el("legend", { text: "材料" }),

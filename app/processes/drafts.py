@@ -268,8 +268,7 @@ def replayed(session: Session, draft: ProcessDraft, settings: Settings) -> list[
 
 # The options a preview offers where a form reads the case's guide (valuesKey item_materials):
 # a real case offers its own guide's materials.
-SAMPLE_CONTEXT = {"item_materials": [{"label": "申请书", "value": "SQS"}, {"label": "营业执照复印件", "value": "YYZZ"},
-                                     {"label": "身份证明", "value": "SFZ"}]}
+SAMPLE_CONTEXT = {"item_materials": sandbox.SAMPLE_MATERIALS}  # the same samples a test run offers
 
 
 def _option(node) -> dict | None:
